@@ -1,0 +1,1 @@
+"""One module per page, mirroring pages/: what changes on screen."""

@@ -1,0 +1,1 @@
+"""City gas-safety command center."""

@@ -1,0 +1,119 @@
+"""The application factory: `create_app(settings)` builds a Dash app bound to its resources."""
+
+from __future__ import annotations
+
+import copy
+import importlib
+from dataclasses import dataclass
+from pathlib import Path
+
+import dash
+import flask
+from dash import Dash
+from flask_caching import Cache
+from sqlalchemy import Engine
+
+from dashboard.auth import healthz, init_auth
+from dashboard.citypack import CityPack, load_city_pack
+from dashboard.i18n import t
+from dashboard.settings import Settings
+from data_access.db import make_engine
+from data_access.migrate import is_up_to_date
+
+ROOT = Path(__file__).resolve().parent.parent
+PAGES = ("pages.one_map",)
+CALLBACKS = ("callbacks.shell", "callbacks.one_map")
+STYLESHEETS = (
+    "/assets/vendor/bootstrap.min.css",
+    "/assets/vendor/bootstrap-icons/bootstrap-icons.min.css",
+)
+
+# Dash moves callbacks declared with @dash.callback into the first app that serves a request and
+# then forgets them. Tests build a fresh app per test, so keep a copy to hand to each new app.
+_registered_callbacks: tuple[list, dict] | None = None
+
+
+class NotMigratedError(RuntimeError):
+    """The database schema is missing or older than this code."""
+
+
+@dataclass(frozen=True)
+class Resources:
+    """What callbacks and pages need, bound once per app by the factory."""
+
+    settings: Settings
+    engine: Engine
+    city: CityPack
+    cache: Cache
+
+
+def resources() -> Resources:
+    """The resources of the app serving the current request."""
+    return flask.current_app.config["GASCC"]
+
+
+def create_app(settings: Settings, *, engine: Engine | None = None) -> Dash:
+    engine = engine or make_engine(settings.database_url)
+    if not is_up_to_date(engine):
+        raise NotMigratedError(
+            "the database schema is not up to date: run `python -m dashboard db upgrade`"
+        )
+    app = Dash(
+        __name__,
+        use_pages=True,
+        pages_folder="",
+        assets_folder=str(ROOT / "assets"),
+        assets_ignore=r"vendor/.*",
+        external_stylesheets=list(STYLESHEETS),
+        title=t("app.title", settings.language),
+        update_title=None,
+        suppress_callback_exceptions=True,
+        compress=True,
+        serve_locally=True,
+    )
+    app.enable_dev_tools(debug=False, dev_tools_disable_version_check=True)
+    server = app.server
+    server.secret_key = settings.secret_key
+    cache = Cache(server, config=_cache_config(settings))
+    server.config.update(
+        GASCC=Resources(settings, engine, load_city_pack(settings.city_pack), cache),
+        GASCC_ENGINE=engine,
+        GASCC_LANGUAGE=settings.language,
+    )
+    init_auth(server)
+    server.add_url_rule("/healthz", "healthz", healthz)
+    _register_pages_and_callbacks()
+    from dashboard.shell import shell_layout
+
+    app.layout = shell_layout
+    app.index_string = app.index_string.replace("<html>", '<html data-bs-theme="dark">')
+    return app
+
+
+def _cache_config(settings: Settings) -> dict[str, object]:
+    if settings.redis_url:
+        return {
+            "CACHE_TYPE": "RedisCache",
+            "CACHE_REDIS_URL": settings.redis_url,
+            "CACHE_KEY_PREFIX": "gascc:cache:",
+            "CACHE_DEFAULT_TIMEOUT": 60,
+        }
+    return {"CACHE_TYPE": "SimpleCache", "CACHE_DEFAULT_TIMEOUT": 60}
+
+
+def _register_pages_and_callbacks() -> None:
+    global _registered_callbacks
+    for name in PAGES:
+        # With pages_folder="" Dash does not look for `layout` itself: hand it over.
+        module = importlib.import_module(name)
+        dash.page_registry[name]["layout"] = module.layout
+    if _registered_callbacks is None:
+        for module in CALLBACKS:
+            importlib.import_module(module)
+        _registered_callbacks = (
+            list(dash._callback.GLOBAL_CALLBACK_LIST),
+            dict(dash._callback.GLOBAL_CALLBACK_MAP),
+        )
+    callback_list, callback_map = _registered_callbacks
+    dash._callback.GLOBAL_CALLBACK_LIST[:] = copy.deepcopy(callback_list)
+    dash._callback.GLOBAL_CALLBACK_MAP.update(callback_map)

@@ -1,0 +1,194 @@
+"""`python -m dashboard ...`: the operator's command line (DESIGN.md section 4).
+
+Every command takes --data-dir (or GASCC_DATA_DIR) and reads the rest of its settings from the
+environment. Bad settings or arguments end with one line on stderr and exit code 2.
+"""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import os
+import sys
+import time
+from collections.abc import Callable
+
+from dashboard.settings import Settings, SettingsError
+
+EXIT_USAGE = 2
+
+
+class CommandError(Exception):
+    """A command cannot go on; the message is shown as one line, exit code 2."""
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return args.run(args)
+    except (SettingsError, CommandError) as error:
+        print(f"error: {error}", file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        return 130
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m dashboard", description=__doc__.split("\n")[0])
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    _add_demo(commands)
+    _add_serve(commands)
+    _add_db(commands)
+    _add_users(commands)
+    return parser
+
+
+def _command(commands, name: str, run: Callable, help: str) -> argparse.ArgumentParser:
+    sub = commands.add_parser(name, help=help, description=help)
+    sub.add_argument("--data-dir", help="data directory (default: $GASCC_DATA_DIR or ./data)")
+    sub.set_defaults(run=run)
+    return sub
+
+
+def _add_demo(commands) -> None:
+    sub = _command(commands, "demo", run_demo, "seed a demo city if empty and serve the app")
+    sub.add_argument("--port", type=int, help="HTTP port (default 8050)")
+    sub.add_argument("--host", help="address to listen on (default 127.0.0.1)")
+    sub.add_argument("--scale", choices=("demo", "city", "wuhan"), default="demo")
+    sub.add_argument("--seed", type=int, default=2026, help="random seed of the generated city")
+
+
+def _add_serve(commands) -> None:
+    sub = _command(commands, "serve", run_serve, "serve the app (production: gunicorn)")
+    sub.add_argument("--port", type=int)
+    sub.add_argument("--host")
+    sub.add_argument("--workers", type=int)
+
+
+def _add_db(commands) -> None:
+    sub = _command(commands, "db", run_db, "database schema")
+    sub.add_argument("action", choices=("upgrade", "current"))
+
+
+def _add_users(commands) -> None:
+    sub = _command(commands, "users", run_users, "user accounts")
+    sub.add_argument("action", choices=("add", "list", "deactivate"))
+    sub.add_argument("username", nargs="?")
+    sub.add_argument(
+        "--role",
+        help="admin, leader, duty_officer, supervisor, district_officer, enterprise or screen",
+    )
+    sub.add_argument("--name", help="display name")
+    sub.add_argument("--district", help="district code, for a district_officer")
+    sub.add_argument("--enterprise", help="enterprise id, for an enterprise user")
+    sub.add_argument(
+        "--password-stdin",
+        action="store_true",
+        help="read the password from standard input instead of prompting",
+    )
+
+
+def _settings(args: argparse.Namespace, *, demo: bool = False) -> Settings:
+    settings = Settings.from_env(demo=demo, data_dir=args.data_dir)
+    overrides = {
+        key: getattr(args, key)
+        for key in ("port", "host", "workers")
+        if getattr(args, key, None) is not None
+    }
+    if "port" in overrides and not 1 <= overrides["port"] <= 65535:
+        raise CommandError(f"--port {overrides['port']} is outside 1..65535")
+    return settings.with_overrides(**overrides)
+
+
+def _migrated_engine(settings: Settings):
+    from data_access.db import make_engine
+    from data_access.migrate import upgrade
+
+    engine = make_engine(settings.database_url)
+    try:
+        upgrade(engine)
+    except Exception as error:  # the driver's own message is the useful part
+        raise CommandError(f"cannot migrate {engine.url!r}: {error}".splitlines()[0]) from None
+    return engine
+
+
+def run_db(args: argparse.Namespace) -> int:
+    settings = Settings.from_env(demo=True, data_dir=args.data_dir)
+    if args.action == "upgrade":
+        engine = _migrated_engine(settings)
+        print(f"database {engine.url!r} is at the newest schema")
+        return 0
+    from data_access.db import make_engine
+    from data_access.migrate import current_revision, head_revision
+
+    engine = make_engine(settings.database_url)
+    print(f"current {current_revision(engine)} · newest {head_revision()}")
+    return 0
+
+
+def run_users(args: argparse.Namespace) -> int:
+    from dashboard import user_admin
+
+    settings = Settings.from_env(demo=True, data_dir=args.data_dir)
+    engine = _migrated_engine(settings)
+    if args.action == "list":
+        return user_admin.list_accounts(engine)
+    if not args.username:
+        raise CommandError(f"users {args.action} needs a USERNAME")
+    if args.action == "deactivate":
+        return user_admin.deactivate(engine, args.username)
+    password = _read_password(args.password_stdin)
+    return user_admin.add(engine, args, password)
+
+
+def _read_password(from_stdin: bool) -> str:
+    if from_stdin:
+        password = sys.stdin.readline().rstrip("\n")
+    else:
+        password = getpass.getpass("password: ")
+        if getpass.getpass("again: ") != password:
+            raise CommandError("the two passwords differ")
+    if len(password) < 8:
+        raise CommandError("the password must be at least 8 characters long")
+    return password
+
+
+def run_serve(args: argparse.Namespace) -> int:
+    from dashboard.server import serve
+
+    settings = _settings(args)
+    from data_access.db import make_engine
+    from data_access.migrate import is_up_to_date
+
+    if not is_up_to_date(make_engine(settings.database_url)):
+        raise CommandError(
+            "the database schema is not up to date: run `python -m dashboard db upgrade`"
+        )
+    print(f"serving on http://{settings.host}:{settings.port}/", flush=True)
+    return serve(settings)
+
+
+def run_demo(args: argparse.Namespace) -> int:
+    from dashboard.demo import ensure_demo_users, seed_if_empty
+    from dashboard.server import serve
+
+    settings = _settings(args, demo=True)
+    started = time.monotonic()
+    engine = _migrated_engine(settings)
+    seeded = seed_if_empty(engine, settings, scale=args.scale, seed=args.seed)
+    logins = ensure_demo_users(engine)
+    engine.dispose()
+    _print_demo_banner(settings, logins, seeded, time.monotonic() - started)
+    os.environ.setdefault("GASCC_DEMO", "1")
+    return serve(settings)
+
+
+def _print_demo_banner(settings: Settings, logins: list, seeded: bool, elapsed: float) -> None:
+    state = "seeded a new demo city" if seeded else "reusing the existing data"
+    print(f"Gas-safety command center demo ({state}, ready in {elapsed:.1f} s)")
+    print(f"  data:  {settings.data_dir}")
+    print(f"  open:  http://{settings.host}:{settings.port}/")
+    print("  logins (username / password, role):")
+    for login in logins:
+        print(f"    {login.username:<11} / {login.password:<16} {login.role.value}")
+    print("  Ctrl-C stops everything.", flush=True)

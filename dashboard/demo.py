@@ -1,0 +1,56 @@
+"""The self-contained demo: one command brings up a seeded city with a login for every role."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import Engine
+
+from dashboard.auth import hash_password
+from dashboard.domain.roles import Role
+from data_access.queries.registry import first_enterprise_id
+from data_access.users import UserError, add_user, find_login
+
+DEMO_DISTRICT = "420102"  # 江岸区 Jiang'an
+
+
+@dataclass(frozen=True)
+class DemoLogin:
+    username: str
+    password: str
+    role: Role
+    display_name: str
+    district: str | None = None
+    bound_to_enterprise: bool = False
+
+
+DEMO_LOGINS = (
+    DemoLogin("duty", "duty-demo", Role.DUTY_OFFICER, "值班员 王敏"),
+    DemoLogin("leader", "leader-demo", Role.LEADER, "分管领导 陈刚"),
+    DemoLogin("supervisor", "supervisor-demo", Role.SUPERVISOR, "监管员 李娜"),
+    DemoLogin("jiangan", "jiangan-demo", Role.DISTRICT_OFFICER, "江岸区燃管办 周强", DEMO_DISTRICT),
+    DemoLogin("enterprise", "enterprise-demo", Role.ENTERPRISE, "企业安全员 赵磊", None, True),
+    DemoLogin("screen", "screen-demo", Role.SCREEN, "指挥大屏"),
+    DemoLogin("admin", "admin-demo", Role.ADMIN, "系统管理员"),
+)
+
+
+def ensure_demo_users(engine: Engine) -> list[DemoLogin]:
+    """Create the demo logins that do not exist yet; a second run changes nothing."""
+    enterprise_id = first_enterprise_id(engine)
+    for login in DEMO_LOGINS:
+        if find_login(engine, login.username) is not None:
+            continue
+        try:
+            add_user(
+                engine,
+                username=login.username,
+                password_hash=hash_password(login.password),
+                role=login.role,
+                display_name=login.display_name,
+                district=login.district,
+                enterprise_id=enterprise_id if login.bound_to_enterprise else None,
+            )
+        except UserError:
+            continue  # e.g. a city pack without Jiang'an: that login is simply not offered
+    return [login for login in DEMO_LOGINS if find_login(engine, login.username) is not None]

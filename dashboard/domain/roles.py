@@ -1,0 +1,83 @@
+"""Roles and data scopes (DESIGN.md, "Security").
+
+A user's scope is what the server lets them see: everything, one district, or one enterprise.
+Queries take a `Scope` and filter on it, so the same rule holds for pages, callbacks and the API.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+
+class Role(StrEnum):
+    ADMIN = "admin"
+    LEADER = "leader"
+    DUTY_OFFICER = "duty_officer"
+    SUPERVISOR = "supervisor"
+    DISTRICT_OFFICER = "district_officer"
+    ENTERPRISE = "enterprise"
+    SCREEN = "screen"
+
+
+ROLE_LABELS: dict[Role, tuple[str, str]] = {
+    Role.ADMIN: ("系统管理员", "Administrator"),
+    Role.LEADER: ("领导", "Leadership"),
+    Role.DUTY_OFFICER: ("值班员", "Duty officer"),
+    Role.SUPERVISOR: ("监管人员", "Supervisor"),
+    Role.DISTRICT_OFFICER: ("区燃管办", "District officer"),
+    Role.ENTERPRISE: ("燃气企业", "Enterprise"),
+    Role.SCREEN: ("大屏", "Big screen"),
+}
+
+
+@dataclass(frozen=True)
+class Scope:
+    """The slice of the city a user may see; None means no restriction on that axis."""
+
+    district: str | None = None
+    enterprise_id: str | None = None
+
+    @property
+    def is_citywide(self) -> bool:
+        return self.district is None and self.enterprise_id is None
+
+
+CITYWIDE = Scope()
+
+
+@dataclass(frozen=True)
+class User:
+    """The signed-in user as the app sees it (no password hash here)."""
+
+    id: int
+    username: str
+    role: Role
+    display_name: str
+    district: str | None = None
+    enterprise_id: str | None = None
+
+    @property
+    def scope(self) -> Scope:
+        if self.role is Role.DISTRICT_OFFICER:
+            return Scope(district=self.district)
+        if self.role is Role.ENTERPRISE:
+            return Scope(enterprise_id=self.enterprise_id)
+        return CITYWIDE
+
+    @property
+    def read_only(self) -> bool:
+        return self.role in (Role.SCREEN, Role.LEADER)
+
+
+def check_binding(role: Role, district: str | None, enterprise_id: str | None) -> str | None:
+    """Say what is wrong with a role's binding, or None when it is right."""
+    if role is Role.DISTRICT_OFFICER and not district:
+        return "a district_officer must be bound to one district (--district CODE)"
+    if role is Role.ENTERPRISE and not enterprise_id:
+        return "an enterprise user must be bound to one enterprise (--enterprise ID)"
+    if role not in (Role.DISTRICT_OFFICER,) and district:
+        return f"role {role.value} is city-wide and takes no district"
+    if role not in (Role.ENTERPRISE,) and enterprise_id:
+        return f"role {role.value} takes no enterprise"
+    return None

@@ -1,0 +1,14 @@
+"""Every Dash component id, in one place, so pages and callbacks cannot drift apart."""
+
+# shell
+NAVBAR = "shell-navbar"
+CLOCK = "shell-clock"
+
+# one map
+MAP = "one-map-map"
+MAP_DISTRICTS = "one-map-districts"
+MAP_SITES = "one-map-sites"
+MAP_METRIC = "one-map-metric"
+MAP_LEGEND = "one-map-legend"
+MAP_COUNTS = "one-map-counts"
+MAP_UPDATED = "one-map-updated"

@@ -1,0 +1,179 @@
+"""One settings object, read from the environment.
+
+Every command builds a `Settings` with `Settings.from_env()`; a wrong value raises `SettingsError`
+naming the variable, which the CLI turns into one line on stderr and exit code 2.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
+from pathlib import Path
+from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+LANGUAGES = ("zh", "en")
+OSM_TILES = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
+OSM_ATTRIBUTION = "© OpenStreetMap contributors"
+NO_TILES = ("", "none", "off")
+
+
+class SettingsError(ValueError):
+    """A setting has a wrong value; the message names the variable."""
+
+    def __init__(self, variable: str, problem: str) -> None:
+        super().__init__(f"{variable}: {problem}")
+        self.variable = variable
+
+
+@dataclass(frozen=True)
+class Settings:
+    data_dir: Path
+    database_url: str
+    secret_key: str
+    redis_url: str | None = None
+    city_pack: str = "wuhan"
+    time_zone: str = "Asia/Shanghai"
+    language: str = "zh"
+    tile_url: str | None = OSM_TILES
+    tile_attribution: str = OSM_ATTRIBUTION
+    host: str = "127.0.0.1"
+    port: int = 8050
+    gateway_port: int = 8765
+    workers: int = 2
+    demo: bool = False
+
+    @classmethod
+    def from_env(
+        cls,
+        environ: Mapping[str, str] | None = None,
+        *,
+        demo: bool = False,
+        data_dir: str | Path | None = None,
+    ) -> Settings:
+        """Build settings from environment variables (see README, "Configuration").
+
+        `demo` allows a missing SECRET_KEY: the demo keeps a generated one in its data directory.
+        `data_dir` (the CLI's --data-dir) wins over GASCC_DATA_DIR.
+        """
+        env = os.environ if environ is None else environ
+        directory = Path(data_dir or env.get("GASCC_DATA_DIR") or "data").expanduser().absolute()
+        return cls(
+            data_dir=directory,
+            database_url=_database_url(env, directory),
+            secret_key=_secret_key(env, directory, demo),
+            redis_url=_redis_url(env),
+            city_pack=env.get("GASCC_CITY_PACK", "wuhan").strip() or "wuhan",
+            time_zone=_time_zone(env),
+            language=_choice(env, "GASCC_LANGUAGE", "zh", LANGUAGES),
+            tile_url=_tile_url(env),
+            tile_attribution=env.get("GASCC_TILE_ATTRIBUTION", OSM_ATTRIBUTION),
+            host=env.get("GASCC_HOST", "127.0.0.1").strip() or "127.0.0.1",
+            port=_port(env, "GASCC_PORT", 8050),
+            gateway_port=_port(env, "GASCC_GATEWAY_PORT", 8765),
+            workers=_int(env, "GASCC_WORKERS", 2, low=1, high=64),
+            demo=demo,
+        )
+
+    def with_overrides(self, **changes: object) -> Settings:
+        return replace(self, **changes)  # type: ignore[arg-type]
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+
+def _database_url(env: Mapping[str, str], data_dir: Path) -> str:
+    url = env.get("DATABASE_URL", "").strip()
+    if not url:
+        return f"sqlite:///{data_dir / 'gascc.sqlite3'}"
+    scheme = urlsplit(url).scheme
+    if not (scheme.startswith("sqlite") or scheme.startswith("postgresql")):
+        raise SettingsError(
+            "DATABASE_URL",
+            f"unsupported database {scheme or url!r}: use sqlite:///PATH or "
+            "postgresql+psycopg://USER:PASSWORD@HOST/DB",
+        )
+    if scheme in ("postgresql", "postgres"):
+        # SQLAlchemy's bare "postgresql" means psycopg2, which we do not ship.
+        url = "postgresql+psycopg" + url[len(scheme) :]
+    return url
+
+
+def _secret_key(env: Mapping[str, str], data_dir: Path, demo: bool) -> str:
+    key = env.get("SECRET_KEY", "").strip()
+    if key:
+        if len(key) < 16:
+            raise SettingsError("SECRET_KEY", "must be at least 16 characters long")
+        return key
+    if not demo:
+        raise SettingsError(
+            "SECRET_KEY",
+            "is required outside the demo (e.g. export SECRET_KEY=$(openssl rand -hex 32))",
+        )
+    return _demo_secret_key(data_dir)
+
+
+def _demo_secret_key(data_dir: Path) -> str:
+    """The demo's key lives in its data directory, so sessions survive a restart."""
+    path = data_dir / "secret_key"
+    if path.exists():
+        return path.read_text().strip()
+    data_dir.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_hex(32)
+    path.write_text(key)
+    path.chmod(0o600)
+    return key
+
+
+def _redis_url(env: Mapping[str, str]) -> str | None:
+    url = env.get("REDIS_URL", "").strip()
+    if url and urlsplit(url).scheme not in ("redis", "rediss", "unix"):
+        raise SettingsError("REDIS_URL", f"{url!r} is not a redis://HOST:PORT/DB address")
+    return url or None
+
+
+def _time_zone(env: Mapping[str, str]) -> str:
+    name = env.get("GASCC_TIME_ZONE", "Asia/Shanghai").strip()
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise SettingsError("GASCC_TIME_ZONE", f"{name!r} is not a known time zone") from None
+    return name
+
+
+def _tile_url(env: Mapping[str, str]) -> str | None:
+    url = env.get("GASCC_TILE_URL", OSM_TILES).strip()
+    if url.lower() in NO_TILES:
+        return None
+    if not all(part in url for part in ("{z}", "{x}", "{y}")):
+        raise SettingsError(
+            "GASCC_TILE_URL", f"{url!r} needs {{z}}, {{x}} and {{y}} (or 'none' for no tiles)"
+        )
+    return url
+
+
+def _choice(env: Mapping[str, str], name: str, default: str, allowed: tuple[str, ...]) -> str:
+    value = env.get(name, default).strip()
+    if value not in allowed:
+        raise SettingsError(name, f"{value!r} is not one of {', '.join(allowed)}")
+    return value
+
+
+def _int(env: Mapping[str, str], name: str, default: int, *, low: int, high: int) -> int:
+    raw = env.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise SettingsError(name, f"{raw!r} is not a whole number") from None
+    if not low <= value <= high:
+        raise SettingsError(name, f"{value} is outside {low}..{high}")
+    return value
+
+
+def _port(env: Mapping[str, str], name: str, default: int) -> int:
+    return _int(env, name, default, low=1, high=65535)

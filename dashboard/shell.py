@@ -1,0 +1,102 @@
+"""The frame around every page: navigation built from the page registry, language, user."""
+
+from __future__ import annotations
+
+import dash
+import dash_bootstrap_components as dbc
+from dash import dcc, html
+from flask import request
+
+from dashboard import ids
+from dashboard.auth import current_user
+from dashboard.domain.roles import ROLE_LABELS, User
+from dashboard.i18n import current_language, t
+
+
+def shell_layout() -> html.Div:
+    user = current_user()
+    if user is None:  # Dash may build the layout while validating, outside a signed-in request
+        return html.Div(dash.page_container)
+    lang = current_language()
+    return html.Div(
+        [navbar(user, lang), html.Main(dash.page_container, className="page-main")],
+        className=f"app-shell lang-{lang}",
+        lang="zh-CN" if lang == "zh" else "en",
+    )
+
+
+def visible_pages(user: User) -> list[dict]:
+    """Pages of the registry this user's role may open, in menu order."""
+    return [
+        page
+        for page in dash.page_registry.values()
+        if user.role.value in page.get("roles", ()) and page.get("in_menu", True)
+    ]
+
+
+def navbar(user: User, lang: str) -> dbc.Navbar:
+    links = [
+        dbc.NavLink(
+            [html.I(className=f"bi {page.get('icon', 'bi-square')} me-1"), t(page["label"], lang)],
+            href=page["relative_path"],
+            active="exact",
+        )
+        for page in visible_pages(user)
+    ]
+    return dbc.Navbar(
+        dbc.Container(
+            [
+                html.A(
+                    [
+                        html.I(className="bi bi-shield-fill-check text-info me-2"),
+                        t("app.title", lang),
+                    ],
+                    href="/",
+                    className="navbar-brand fw-semibold",
+                ),
+                dbc.Nav(links, navbar=True, className="me-auto"),
+                _user_menu(user, lang),
+            ],
+            fluid=True,
+        ),
+        id=ids.NAVBAR,
+        color="dark",
+        dark=True,
+        className="app-navbar border-bottom border-secondary-subtle py-1",
+    )
+
+
+def _user_menu(user: User, lang: str) -> html.Div:
+    role = ROLE_LABELS[user.role][0 if lang == "zh" else 1]
+    other = "en" if lang == "zh" else "zh"
+    here = request.headers.get("Referer", "/") if request else "/"
+    return html.Div(
+        [
+            html.Span(
+                [html.I(className="bi bi-person-circle me-1"), user.display_name],
+                className="text-light me-2",
+            ),
+            dbc.Badge(role, color="secondary", className="me-3"),
+            html.A(
+                t("lang.switch", lang),
+                href=f"/lang/{other}?next={_path_of(here)}",
+                className="btn btn-sm btn-outline-info me-2",
+                id="lang-switch",
+            ),
+            html.A(
+                [html.I(className="bi bi-box-arrow-right me-1"), t("logout", lang)],
+                href="/logout",
+                className="btn btn-sm btn-outline-secondary",
+                id="logout",
+            ),
+            dcc.Location(id="shell-location", refresh=False),
+        ],
+        className="d-flex align-items-center",
+    )
+
+
+def _path_of(url: str) -> str:
+    from urllib.parse import quote, urlsplit
+
+    parts = urlsplit(url)
+    return quote(parts.path or "/", safe="/")

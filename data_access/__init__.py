@@ -1,0 +1,1 @@
+"""The only code that touches SQL or Redis: models, migrations, event log, commands, queries."""

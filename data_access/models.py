@@ -1,0 +1,395 @@
+"""SQLAlchemy 2.0 models: the registry, the append-only event log, projections and users.
+
+The registry holds master data (who and what exists); the event log holds every change, in order;
+projections are the current state derived from the log, updated in the same transaction.
+All timestamps are stored in UTC.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    Date,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    TypeDecorator,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+# Stable constraint names, so that migrations are the same on SQLite and PostgreSQL.
+NAMING = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+# SQLite only autoincrements an INTEGER PRIMARY KEY; PostgreSQL wants 64 bits for the log.
+SequenceNumber = BigInteger().with_variant(Integer(), "sqlite")
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Aware datetimes in, aware UTC datetimes out, whatever the database keeps."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given; store aware datetimes only")
+        value = value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+
+
+def _id(length: int = 64) -> Mapped[str]:
+    return mapped_column(String(length), primary_key=True)
+
+
+def _district() -> Mapped[str]:
+    return mapped_column(String(12), ForeignKey("districts.code"), index=True)
+
+
+# --- registry -------------------------------------------------------------------------------
+
+
+class District(Base):
+    __tablename__ = "districts"
+    code: Mapped[str] = _id(12)
+    name_zh: Mapped[str] = mapped_column(String(64))
+    name_en: Mapped[str] = mapped_column(String(64))
+    population: Mapped[int] = mapped_column(Integer)
+    area_km2: Mapped[float] = mapped_column(Float)
+    centroid_lat: Mapped[float] = mapped_column(Float)
+    centroid_lon: Mapped[float] = mapped_column(Float)
+    geometry: Mapped[dict[str, Any]] = mapped_column(JSON)
+
+
+class GridCell(Base):
+    __tablename__ = "grid_cells"
+    code: Mapped[str] = _id(24)
+    district: Mapped[str] = _district()
+    name_zh: Mapped[str] = mapped_column(String(64))
+    name_en: Mapped[str] = mapped_column(String(64))
+    area_km2: Mapped[float] = mapped_column(Float)
+    centroid_lat: Mapped[float] = mapped_column(Float)
+    centroid_lon: Mapped[float] = mapped_column(Float)
+    geometry: Mapped[dict[str, Any]] = mapped_column(JSON)
+
+
+class Enterprise(Base):
+    __tablename__ = "enterprises"
+    id: Mapped[str] = _id()
+    name: Mapped[str] = mapped_column(String(200))
+    kind: Mapped[str] = mapped_column(String(16))  # pipeline | bottled | vehicle
+    district: Mapped[str] = _district()
+    licence_no: Mapped[str | None] = mapped_column(String(64))
+    lat: Mapped[float | None] = mapped_column(Float)
+    lon: Mapped[float | None] = mapped_column(Float)
+
+
+class Site(Base):
+    __tablename__ = "sites"
+    id: Mapped[str] = _id()
+    enterprise_id: Mapped[str] = mapped_column(ForeignKey("enterprises.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(24))
+    name: Mapped[str] = mapped_column(String(200))
+    district: Mapped[str] = _district()
+    grid_cell: Mapped[str | None] = mapped_column(String(24))
+    lat: Mapped[float] = mapped_column(Float)
+    lon: Mapped[float] = mapped_column(Float)
+
+
+class Worker(Base):
+    __tablename__ = "workers"
+    id: Mapped[str] = _id()
+    enterprise_id: Mapped[str] = mapped_column(ForeignKey("enterprises.id"), index=True)
+    role: Mapped[str] = mapped_column(String(16))
+    name: Mapped[str] = mapped_column(String(100))
+    certificate_no: Mapped[str | None] = mapped_column(String(64))
+    certificate_expires: Mapped[date | None] = mapped_column(Date)
+
+
+class Customer(Base):
+    __tablename__ = "customers"
+    id: Mapped[str] = _id()
+    kind: Mapped[str] = mapped_column(String(16))  # household | commercial | industrial
+    district: Mapped[str] = mapped_column(String(12))  # indexed with kind, below
+    grid_cell: Mapped[str | None] = mapped_column(String(24))
+    real_name_verified: Mapped[bool] = mapped_column(Boolean)
+    lat: Mapped[float] = mapped_column(Float)
+    lon: Mapped[float] = mapped_column(Float)
+    enterprise_id: Mapped[str | None] = mapped_column(String(64))
+
+
+class Cylinder(Base):
+    __tablename__ = "cylinders"
+    code: Mapped[str] = _id()
+    enterprise_id: Mapped[str] = mapped_column(String(64), index=True)
+    capacity_kg: Mapped[float] = mapped_column(Float)
+    manufactured_on: Mapped[date] = mapped_column(Date)
+    last_inspected_on: Mapped[date] = mapped_column(Date)
+    next_inspection_due: Mapped[date] = mapped_column(Date, index=True)
+    scrap_due: Mapped[date] = mapped_column(Date)
+
+
+class PipelineSegment(Base):
+    __tablename__ = "pipeline_segments"
+    id: Mapped[str] = _id()
+    enterprise_id: Mapped[str] = mapped_column(ForeignKey("enterprises.id"), index=True)
+    pressure_class: Mapped[str] = mapped_column(String(8))  # low | medium | high
+    material: Mapped[str] = mapped_column(String(32))
+    laid_year: Mapped[int] = mapped_column(Integer)
+    district: Mapped[str] = _district()
+    length_m: Mapped[float] = mapped_column(Float)
+    coords: Mapped[list[list[float]]] = mapped_column(JSON)  # [[lat, lon], ...]
+
+
+class Sensor(Base):
+    __tablename__ = "sensors"
+    id: Mapped[str] = _id()
+    kind: Mapped[str] = mapped_column(String(16))  # pressure | flow | methane
+    site_id: Mapped[str | None] = mapped_column(String(64), index=True)
+    segment_id: Mapped[str | None] = mapped_column(String(64), index=True)
+    district: Mapped[str] = _district()
+    lat: Mapped[float] = mapped_column(Float)
+    lon: Mapped[float] = mapped_column(Float)
+    low: Mapped[float | None] = mapped_column(Float)
+    high: Mapped[float | None] = mapped_column(Float)
+
+
+class Team(Base):
+    __tablename__ = "teams"
+    id: Mapped[str] = _id()
+    name: Mapped[str] = mapped_column(String(200))
+    level: Mapped[str] = mapped_column(String(16))  # city | district | street | enterprise
+    owner_id: Mapped[str] = mapped_column(String(64))
+    district: Mapped[str] = _district()
+    members: Mapped[int] = mapped_column(Integer)
+    capabilities: Mapped[list[str]] = mapped_column(JSON)
+    lat: Mapped[float] = mapped_column(Float)
+    lon: Mapped[float] = mapped_column(Float)
+
+
+class Resource(Base):
+    __tablename__ = "resources"
+    id: Mapped[str] = _id()
+    kind: Mapped[str] = mapped_column(String(16))  # vehicle | supply_depot | expert
+    name: Mapped[str] = mapped_column(String(200))
+    team_id: Mapped[str | None] = mapped_column(String(64), index=True)
+    district: Mapped[str | None] = mapped_column(String(12), index=True)
+    lat: Mapped[float | None] = mapped_column(Float)
+    lon: Mapped[float | None] = mapped_column(Float)
+    skills: Mapped[list[str] | None] = mapped_column(JSON)
+
+
+# --- the event log --------------------------------------------------------------------------
+
+
+class EventRecord(Base):
+    """One accepted event. Append-only: rows are never updated or deleted."""
+
+    __tablename__ = "event_log"
+    __table_args__ = (UniqueConstraint("source", "event_id"),)
+    seq: Mapped[int] = mapped_column(SequenceNumber, primary_key=True, autoincrement=True)
+    source: Mapped[str] = mapped_column(String(64))
+    event_id: Mapped[str] = mapped_column(String(128))
+    type: Mapped[str] = mapped_column(String(48), index=True)
+    occurred_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    actor: Mapped[str | None] = mapped_column(String(64))  # the acting user, for system events
+    district: Mapped[str | None] = mapped_column(String(12), index=True)  # for scoped replay
+    data: Mapped[dict[str, Any]] = mapped_column(JSON)
+
+
+# --- projections ----------------------------------------------------------------------------
+
+
+class CylinderState(Base):
+    """Each cylinder's current stage, place and holder."""
+
+    __tablename__ = "cylinder_states"
+    code: Mapped[str] = _id()
+    stage: Mapped[str] = mapped_column(String(16))
+    site_id: Mapped[str | None] = mapped_column(String(64))
+    holder_type: Mapped[str | None] = mapped_column(String(16))  # site | worker | customer
+    holder_id: Mapped[str | None] = mapped_column(String(64))
+    district: Mapped[str | None] = mapped_column(String(12), index=True)
+    lat: Mapped[float] = mapped_column(Float)
+    lon: Mapped[float] = mapped_column(Float)
+    is_black: Mapped[bool] = mapped_column(Boolean, default=False)
+    detained: Mapped[bool] = mapped_column(Boolean, default=False)
+    occurred_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    seq: Mapped[int] = mapped_column(SequenceNumber)
+
+
+class Finding(Base):
+    """A rule's finding for the supervisors (black cylinder, overdue filling, ...)."""
+
+    __tablename__ = "findings"
+    id: Mapped[int] = mapped_column(SequenceNumber, primary_key=True, autoincrement=True)
+    kind: Mapped[str] = mapped_column(String(32), index=True)
+    subject_id: Mapped[str] = mapped_column(String(128))
+    district: Mapped[str | None] = mapped_column(String(12), index=True)
+    enterprise_id: Mapped[str | None] = mapped_column(String(64), index=True)
+    detail: Mapped[str] = mapped_column(Text)
+    occurred_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    seq: Mapped[int] = mapped_column(SequenceNumber, index=True)
+    resolved: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class InspectionRecord(Base):
+    __tablename__ = "inspections"
+    id: Mapped[str] = _id(128)
+    kind: Mapped[str] = mapped_column(String(16))
+    target_type: Mapped[str] = mapped_column(String(16))
+    target_id: Mapped[str] = mapped_column(String(128), index=True)
+    district: Mapped[str] = mapped_column(String(12), index=True)
+    inspector_id: Mapped[str] = mapped_column(String(64))
+    passed: Mapped[bool] = mapped_column(Boolean)
+    lat: Mapped[float] = mapped_column(Float)
+    lon: Mapped[float] = mapped_column(Float)
+    occurred_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+
+
+class Hazard(Base):
+    __tablename__ = "hazards"
+    id: Mapped[str] = _id(128)
+    inspection_id: Mapped[str | None] = mapped_column(String(128))
+    target_type: Mapped[str] = mapped_column(String(16))
+    target_id: Mapped[str] = mapped_column(String(128))
+    district: Mapped[str] = mapped_column(String(12), index=True)
+    category: Mapped[str] = mapped_column(String(64))
+    level: Mapped[str] = mapped_column(String(8))  # general | major
+    description: Mapped[str] = mapped_column(Text)
+    lat: Mapped[float] = mapped_column(Float)
+    lon: Mapped[float] = mapped_column(Float)
+    status: Mapped[str] = mapped_column(String(16), index=True)
+    escalation: Mapped[str | None] = mapped_column(String(16))  # district | city
+    reported_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    due_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class HazardStatusChange(Base):
+    __tablename__ = "hazard_status_history"
+    id: Mapped[int] = mapped_column(SequenceNumber, primary_key=True, autoincrement=True)
+    hazard_id: Mapped[str] = mapped_column(ForeignKey("hazards.id"), index=True)
+    status: Mapped[str] = mapped_column(String(16))
+    actor: Mapped[str] = mapped_column(String(64))
+    note: Mapped[str | None] = mapped_column(Text)
+    occurred_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    seq: Mapped[int] = mapped_column(SequenceNumber)
+
+
+class Incident(Base):
+    __tablename__ = "incidents"
+    id: Mapped[str] = _id(128)
+    kind: Mapped[str] = mapped_column(String(24))
+    channel: Mapped[str] = mapped_column(String(16))
+    district: Mapped[str | None] = mapped_column(String(12), index=True)
+    lat: Mapped[float] = mapped_column(Float)
+    lon: Mapped[float] = mapped_column(Float)
+    address: Mapped[str] = mapped_column(String(300))
+    severity: Mapped[int] = mapped_column(Integer)
+    description: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(16), index=True)
+    reported_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    dispatched_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    on_scene_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class TeamState(Base):
+    __tablename__ = "team_states"
+    team_id: Mapped[str] = mapped_column(ForeignKey("teams.id"), primary_key=True)
+    status: Mapped[str] = mapped_column(String(16))
+    incident_id: Mapped[str | None] = mapped_column(String(128))
+    lat: Mapped[float] = mapped_column(Float)
+    lon: Mapped[float] = mapped_column(Float)
+    speed_kmh: Mapped[float | None] = mapped_column(Float)
+    heading: Mapped[float | None] = mapped_column(Float)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class Alarm(Base):
+    __tablename__ = "alarms"
+    id: Mapped[str] = _id(128)
+    sensor_id: Mapped[str | None] = mapped_column(String(64), index=True)
+    kind: Mapped[str] = mapped_column(String(24))
+    level: Mapped[str] = mapped_column(String(8))  # warning | critical
+    value: Mapped[float | None] = mapped_column(Float)
+    district: Mapped[str | None] = mapped_column(String(12), index=True)
+    lat: Mapped[float] = mapped_column(Float)
+    lon: Mapped[float] = mapped_column(Float)
+    status: Mapped[str] = mapped_column(String(16), index=True)  # raised | acknowledged | cleared
+    raised_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    acknowledged_by: Mapped[str | None] = mapped_column(String(64))
+    cleared_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class Complaint(Base):
+    __tablename__ = "complaints"
+    id: Mapped[str] = _id(128)
+    channel: Mapped[str] = mapped_column(String(16))
+    category: Mapped[str] = mapped_column(String(64))
+    district: Mapped[str] = mapped_column(String(12), index=True)
+    text: Mapped[str] = mapped_column(Text)
+    code: Mapped[str | None] = mapped_column(String(64))
+    status: Mapped[str] = mapped_column(String(16), index=True)
+    satisfaction: Mapped[int | None] = mapped_column(Integer)
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class AreaCount(Base):
+    """Counts per district or grid cell, kept up to date for the map and the KPIs."""
+
+    __tablename__ = "area_counts"
+    area_type: Mapped[str] = mapped_column(String(8), primary_key=True)  # district | grid
+    area_code: Mapped[str] = mapped_column(String(24), primary_key=True)
+    metric: Mapped[str] = mapped_column(String(48), primary_key=True)
+    value: Mapped[int] = mapped_column(BigInteger)
+
+
+# --- users ----------------------------------------------------------------------------------
+
+
+class UserAccount(Base):
+    __tablename__ = "users"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    username: Mapped[str] = mapped_column(String(64), unique=True)
+    password_hash: Mapped[str] = mapped_column(String(256))
+    role: Mapped[str] = mapped_column(String(24))
+    display_name: Mapped[str] = mapped_column(String(100))
+    district: Mapped[str | None] = mapped_column(String(12))
+    enterprise_id: Mapped[str | None] = mapped_column(String(64))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+Index("ix_customers_district_kind", Customer.district, Customer.kind)

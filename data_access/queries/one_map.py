@@ -1,0 +1,89 @@
+"""Queries behind the One Map: district shapes and metrics, site points, city counts."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pandas as pd
+from sqlalchemy import Engine, func, select
+
+from dashboard.domain.roles import Scope
+from data_access.models import AreaCount, Cylinder, District, Enterprise, Site, Worker
+
+
+def district_shapes(engine: Engine) -> list[dict[str, Any]]:
+    """Every district with its outline; boundaries are public, so not scoped."""
+    query = select(
+        District.code, District.name_zh, District.name_en, District.population, District.geometry
+    ).order_by(District.code)
+    with engine.connect() as connection:
+        return [dict(row._mapping) for row in connection.execute(query)]
+
+
+def district_counts(engine: Engine, scope: Scope) -> pd.DataFrame:
+    """One row per district in scope, one column per counted metric (area_counts)."""
+    if scope.enterprise_id is not None:
+        return _enterprise_district_counts(engine, scope.enterprise_id)
+    query = select(AreaCount.area_code, AreaCount.metric, AreaCount.value).where(
+        AreaCount.area_type == "district"
+    )
+    if scope.district is not None:
+        query = query.where(AreaCount.area_code == scope.district)
+    with engine.connect() as connection:
+        long = pd.DataFrame(connection.execute(query).all(), columns=["code", "metric", "value"])
+    if long.empty:
+        return pd.DataFrame(columns=["code"])
+    return long.pivot_table(
+        index="code", columns="metric", values="value", aggfunc="sum"
+    ).reset_index()
+
+
+def _enterprise_district_counts(engine: Engine, enterprise_id: str) -> pd.DataFrame:
+    query = (
+        select(Site.district.label("code"), func.count().label("sites"))
+        .where(Site.enterprise_id == enterprise_id)
+        .group_by(Site.district)
+    )
+    with engine.connect() as connection:
+        return pd.DataFrame(connection.execute(query).all(), columns=["code", "sites"])
+
+
+def site_points(engine: Engine, scope: Scope) -> pd.DataFrame:
+    query = select(
+        Site.id,
+        Site.name,
+        Site.kind,
+        Site.district,
+        Site.lat,
+        Site.lon,
+        Enterprise.name.label("enterprise"),
+    ).join(Enterprise, Enterprise.id == Site.enterprise_id)
+    if scope.district is not None:
+        query = query.where(Site.district == scope.district)
+    if scope.enterprise_id is not None:
+        query = query.where(Site.enterprise_id == scope.enterprise_id)
+    with engine.connect() as connection:
+        rows = connection.execute(query.order_by(Site.id)).all()
+    columns = ["id", "name", "kind", "district", "lat", "lon", "enterprise"]
+    return pd.DataFrame(rows, columns=columns)
+
+
+def city_counts(engine: Engine, scope: Scope) -> dict[str, int]:
+    """Headline counts for the strip above the map, within the user's scope."""
+    if scope.enterprise_id is not None:
+        return _enterprise_counts(engine, scope.enterprise_id)
+    counts = district_counts(engine, scope)
+    return {metric: int(counts[metric].sum()) for metric in counts.columns if metric != "code"}
+
+
+def _enterprise_counts(engine: Engine, enterprise_id: str) -> dict[str, int]:
+    def count(model: Any, *where: Any) -> int:
+        query = select(func.count()).select_from(model).where(*where)
+        with engine.connect() as connection:
+            return int(connection.scalar(query) or 0)
+
+    return {
+        "sites": count(Site, Site.enterprise_id == enterprise_id),
+        "cylinders": count(Cylinder, Cylinder.enterprise_id == enterprise_id),
+        "workers": count(Worker, Worker.enterprise_id == enterprise_id),
+    }
