@@ -5,6 +5,7 @@ window.gascc = Object.assign({}, window.gascc, {
     districtStyle: function (feature) {
       const fill = feature.properties.fill;
       return {
+        className: "district-shape",
         fillColor: fill || "#2b3a4a",
         fillOpacity: fill ? 0.62 : 0.2,
         color: "#9fd3ec",

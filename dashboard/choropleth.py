@@ -86,7 +86,14 @@ def quantile_legend(values: list[float], decimals: int = 0) -> Legend:
     breaks = tuple(finite[round(len(finite) * i / classes) - 1] for i in range(1, classes))
     breaks = tuple(sorted(set(breaks)))
     palette = PALETTE[len(PALETTE) - len(breaks) - 1 :]
-    return Legend(breaks, palette, decimals)
+    return Legend(breaks, palette, _distinct_decimals(breaks, decimals))
+
+
+def _distinct_decimals(breaks: tuple[float, ...], decimals: int, most: int = 3) -> int:
+    """Enough decimals that no two class bounds print the same."""
+    while decimals < most and len({f"{b:.{decimals}f}" for b in breaks}) < len(breaks):
+        decimals += 1
+    return decimals
 
 
 def district_features(

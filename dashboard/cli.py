@@ -113,7 +113,7 @@ def _migrated_engine(settings: Settings):
 
 
 def run_db(args: argparse.Namespace) -> int:
-    settings = Settings.from_env(demo=True, data_dir=args.data_dir)
+    settings = Settings.from_env(data_dir=args.data_dir, require_secret=False)
     if args.action == "upgrade":
         engine = _migrated_engine(settings)
         print(f"database {engine.url!r} is at the newest schema")
@@ -129,7 +129,7 @@ def run_db(args: argparse.Namespace) -> int:
 def run_users(args: argparse.Namespace) -> int:
     from dashboard import user_admin
 
-    settings = Settings.from_env(demo=True, data_dir=args.data_dir)
+    settings = Settings.from_env(data_dir=args.data_dir, require_secret=False)
     engine = _migrated_engine(settings)
     if args.action == "list":
         return user_admin.list_accounts(engine)

@@ -7,8 +7,11 @@ from dataclasses import dataclass
 from sqlalchemy import Engine
 
 from dashboard.auth import hash_password
+from dashboard.citypack import load_city_pack
 from dashboard.domain.roles import Role
+from dashboard.settings import Settings
 from data_access.queries.registry import first_enterprise_id
+from data_access.registry import registry_is_empty
 from data_access.users import UserError, add_user, find_login
 
 DEMO_DISTRICT = "420102"  # 江岸区 Jiang'an
@@ -33,6 +36,19 @@ DEMO_LOGINS = (
     DemoLogin("screen", "screen-demo", Role.SCREEN, "指挥大屏"),
     DemoLogin("admin", "admin-demo", Role.ADMIN, "系统管理员"),
 )
+
+
+def seed_if_empty(engine: Engine, settings: Settings, *, scale: str, seed: int) -> bool:
+    """Seed the generated city into an empty registry; True when it did."""
+    from simulators.progress import BIG_SCALE_ROWS, progress_bar
+    from simulators.seed import SCALES, seed_registry
+
+    if not registry_is_empty(engine):
+        return False
+    chosen = SCALES[scale]
+    progress = progress_bar if chosen.customers >= BIG_SCALE_ROWS else None
+    seed_registry(engine, chosen, load_city_pack(settings.city_pack), seed=seed, progress=progress)
+    return True
 
 
 def ensure_demo_users(engine: Engine) -> list[DemoLogin]:

@@ -52,10 +52,12 @@ class Settings:
         *,
         demo: bool = False,
         data_dir: str | Path | None = None,
+        require_secret: bool = True,
     ) -> Settings:
         """Build settings from environment variables (see README, "Configuration").
 
         `demo` allows a missing SECRET_KEY: the demo keeps a generated one in its data directory.
+        Commands that sign nothing (db, users, seed) pass require_secret=False.
         `data_dir` (the CLI's --data-dir) wins over GASCC_DATA_DIR.
         """
         env = os.environ if environ is None else environ
@@ -63,7 +65,7 @@ class Settings:
         return cls(
             data_dir=directory,
             database_url=_database_url(env, directory),
-            secret_key=_secret_key(env, directory, demo),
+            secret_key=_secret_key(env, directory, demo, require_secret),
             redis_url=_redis_url(env),
             city_pack=env.get("GASCC_CITY_PACK", "wuhan").strip() or "wuhan",
             time_zone=_time_zone(env),
@@ -102,12 +104,14 @@ def _database_url(env: Mapping[str, str], data_dir: Path) -> str:
     return url
 
 
-def _secret_key(env: Mapping[str, str], data_dir: Path, demo: bool) -> str:
+def _secret_key(env: Mapping[str, str], data_dir: Path, demo: bool, required: bool) -> str:
     key = env.get("SECRET_KEY", "").strip()
     if key:
         if len(key) < 16:
             raise SettingsError("SECRET_KEY", "must be at least 16 characters long")
         return key
+    if not required:
+        return ""
     if not demo:
         raise SettingsError(
             "SECRET_KEY",

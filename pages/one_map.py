@@ -74,6 +74,7 @@ def city_map(lang: str) -> dl.Map:
         layers,
         id=ids.MAP,
         bounds=[[south, west], [north, east]],
+        trackViewport=False,  # the server needs no viewport yet; tracking also needs a center
         zoomSnap=0.25,
         attributionControl=bool(res.settings.tile_url),
         className="city-map",

@@ -65,3 +65,59 @@ def sqlite_engine(tmp_path: Path) -> Iterator[Engine]:
     upgrade(engine)
     yield engine
     engine.dispose()
+
+
+# --- a seeded demo city and apps on it --------------------------------------------------------
+
+DEMO_SEED = 7
+
+
+@pytest.fixture(scope="session")
+def demo_database_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A demo city seeded once per test run; tests get copies of the file."""
+    from dashboard.demo import ensure_demo_users, seed_if_empty
+    from dashboard.settings import Settings
+
+    directory = tmp_path_factory.mktemp("demo-template")
+    settings = Settings.from_env({"GASCC_TILE_URL": "none"}, demo=True, data_dir=directory)
+    engine = make_engine(settings.database_url)
+    upgrade(engine)
+    seed_if_empty(engine, settings, scale="demo", seed=DEMO_SEED)
+    ensure_demo_users(engine)
+    with engine.connect() as connection:  # fold the WAL into the file so one copy is complete
+        connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+    engine.dispose()
+    return directory / "gascc.sqlite3"
+
+
+@pytest.fixture
+def demo_settings(tmp_path: Path, demo_database_template: Path):
+    """Settings for a fresh copy of the seeded demo city, with no map tiles."""
+    import shutil
+
+    from dashboard.settings import Settings
+
+    shutil.copy(demo_database_template, tmp_path / "gascc.sqlite3")
+    env = {"GASCC_TILE_URL": "none", "SECRET_KEY": "test-secret-key-0123456789"}
+    return Settings.from_env(env, data_dir=tmp_path)
+
+
+@pytest.fixture
+def demo_app(demo_settings):
+    from dashboard.app import create_app
+
+    app = create_app(demo_settings)
+    yield app
+    app.server.config["GASCC_ENGINE"].dispose()
+
+
+@pytest.fixture
+def client(demo_app):
+    return demo_app.server.test_client()
+
+
+def sign_in(client, username: str, password: str | None = None):
+    """Sign a Flask test client in as a demo user (password defaults to '<name>-demo')."""
+    return client.post(
+        "/login", data={"username": username, "password": password or f"{username}-demo"}
+    )

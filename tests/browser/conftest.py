@@ -1,0 +1,74 @@
+"""Browser fixtures: the real demo command on a free port, and Debian's headless Chromium."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from tests.support import DemoProcess, start_demo
+
+CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+@pytest.fixture(scope="session")
+def demo_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DemoProcess]:
+    demo = start_demo(tmp_path_factory.mktemp("demo-data"))
+    yield demo
+    if demo.process.poll() is None:
+        demo.stop()
+
+
+@pytest.fixture(scope="session")
+def browser():
+    sync_api = pytest.importorskip("playwright.sync_api")
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"Chromium not found at {CHROMIUM}: apt-get install chromium")
+    with sync_api.sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@dataclass
+class Tab:
+    page: object
+    console_errors: list[str]
+
+
+@pytest.fixture
+def new_tab(browser):
+    contexts = []
+
+    def open_tab(width: int = 1920, height: int = 1080) -> Tab:
+        context = browser.new_context(viewport={"width": width, "height": height})
+        contexts.append(context)
+        page = context.new_page()
+        errors: list[str] = []
+        page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+        page.on("pageerror", lambda e: errors.append(str(e)))
+        return Tab(page, errors)
+
+    yield open_tab
+    for context in contexts:
+        context.close()
+
+
+def sign_in(tab: Tab, base_url: str, username: str, password: str | None = None) -> None:
+    page = tab.page
+    page.goto(f"{base_url}/login")
+    page.fill("#username", username)
+    page.fill("#password", password or f"{username}-demo")
+    page.click("#login-submit")

@@ -1,0 +1,150 @@
+"""Nothing is visible without signing in, and each role sees only its own slice of the city."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from sqlalchemy import func, select
+
+from data_access.models import Site
+from data_access.users import deactivate_user, list_users
+from tests.conftest import sign_in
+
+SITES_CALLBACK = {
+    "output": "..one-map-sites.data...one-map-counts.children...one-map-updated.children..",
+    "outputs": [
+        {"id": "one-map-sites", "property": "data"},
+        {"id": "one-map-counts", "property": "children"},
+        {"id": "one-map-updated", "property": "children"},
+    ],
+    "inputs": [{"id": "one-map-map", "property": "id", "value": "one-map-map"}],
+    "changedPropIds": [],
+    "state": [],
+}
+
+
+def call_sites_callback(client) -> dict:
+    response = client.post("/_dash-update-component", json=SITES_CALLBACK)
+    assert response.status_code == 200, response.data[:300]
+    return json.loads(response.data)["response"]
+
+
+@pytest.mark.parametrize("path", ["/", "/no-such-page", "/?x=1"])
+def test_pages_redirect_to_the_login_page_without_a_session(client, path: str) -> None:
+    response = client.get(path)
+    assert response.status_code == 302
+    assert response.headers["Location"].startswith("/login?next=/")
+
+
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [("GET", "/_dash-layout"), ("GET", "/_dash-dependencies"), ("POST", "/_dash-update-component")],
+)
+def test_dash_endpoints_refuse_requests_without_a_session(client, method: str, path: str) -> None:
+    response = client.open(path, method=method, json=SITES_CALLBACK)
+    assert response.status_code == 401
+    assert json.loads(response.data) == {"error": "login required"}
+
+
+def test_login_page_is_public_in_chinese_and_english(client) -> None:
+    assert "用户名" in client.get("/login").get_data(as_text=True)
+    client.get("/lang/en")
+    assert "Username" in client.get("/login").get_data(as_text=True)
+
+
+def test_wrong_password_is_refused_with_a_message(client) -> None:
+    response = sign_in(client, "duty", "not-the-password")
+    assert response.status_code == 401
+    assert "用户名或密码错误" in response.get_data(as_text=True)
+    assert client.get("/").status_code == 302
+
+
+def test_unknown_user_gets_the_same_answer_as_a_wrong_password(client) -> None:
+    assert sign_in(client, "nobody", "whatever-123").status_code == 401
+
+
+def test_empty_form_asks_for_both_fields(client) -> None:
+    response = client.post("/login", data={"username": "", "password": ""})
+    assert response.status_code == 400
+
+
+def test_repeated_failures_are_throttled(client) -> None:
+    for _ in range(5):
+        sign_in(client, "duty", "wrong-password")
+    response = sign_in(client, "duty")  # even the right password, for a while
+    assert response.status_code == 429
+
+
+def test_login_returns_to_the_requested_page(client) -> None:
+    response = client.post(
+        "/login?next=/%3Flayer%3Dsites", data={"username": "duty", "password": "duty-demo"}
+    )
+    assert response.status_code == 302
+    assert response.headers["Location"] == "/?layer=sites"
+
+
+@pytest.mark.parametrize("target", ["http://evil.example/", "//evil.example/x", "javascript:1"])
+def test_login_never_redirects_off_site(client, target: str) -> None:
+    response = client.post(
+        "/login", query_string={"next": target}, data={"username": "duty", "password": "duty-demo"}
+    )
+    assert response.headers["Location"] == "/"
+
+
+def test_signed_in_user_gets_the_shell_with_their_name(client) -> None:
+    sign_in(client, "duty")
+    layout = json.loads(client.get("/_dash-layout").data)
+    assert "值班员 王敏" in json.dumps(layout, ensure_ascii=False)
+
+
+def test_logout_ends_the_session(client) -> None:
+    sign_in(client, "duty")
+    client.get("/logout")
+    assert client.post("/_dash-update-component", json=SITES_CALLBACK).status_code == 401
+
+
+def test_deactivated_user_is_signed_out_at_the_next_request(client, demo_app) -> None:
+    sign_in(client, "duty")
+    deactivate_user(demo_app.server.config["GASCC_ENGINE"], "duty")
+    assert client.get("/_dash-layout").status_code == 401
+
+
+def test_city_wide_user_sees_every_site(client, demo_app) -> None:
+    sign_in(client, "duty")
+    engine = demo_app.server.config["GASCC_ENGINE"]
+    with engine.connect() as connection:
+        total = connection.scalar(select(func.count()).select_from(Site))
+    sites = call_sites_callback(client)["one-map-sites"]["data"]["features"]
+    assert len(sites) == total > 0
+
+
+def test_district_officer_sees_only_their_district(client, demo_app) -> None:
+    sign_in(client, "jiangan")
+    engine = demo_app.server.config["GASCC_ENGINE"]
+    with engine.connect() as connection:
+        own = connection.scalar(select(func.count()).where(Site.district == "420102"))
+    features = call_sites_callback(client)["one-map-sites"]["data"]["features"]
+    assert len(features) == own > 0
+    jiangan_box = (30.55, 114.22, 30.75, 114.40)  # generous box around 江岸区
+    for feature in features:
+        lon, lat = feature["geometry"]["coordinates"]
+        assert jiangan_box[0] < lat < jiangan_box[2] and jiangan_box[1] < lon < jiangan_box[3]
+
+
+def test_enterprise_user_sees_only_their_own_sites(client, demo_app) -> None:
+    sign_in(client, "enterprise")
+    engine = demo_app.server.config["GASCC_ENGINE"]
+    user_enterprise = next(
+        u.enterprise_id for u in list_users(engine) if u.username == "enterprise"
+    )
+    with engine.connect() as connection:
+        own = connection.scalar(select(func.count()).where(Site.enterprise_id == user_enterprise))
+    features = call_sites_callback(client)["one-map-sites"]["data"]["features"]
+    assert len(features) == own
+
+
+def test_healthz_reports_the_database(client) -> None:
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    assert json.loads(response.data) == {"status": "ok", "database": "ok"}
