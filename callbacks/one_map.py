@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
 import dash_bootstrap_components as dbc
+import dash_leaflet as dl
 from dash import Input, Output, callback, no_update
 
 from dashboard import ids
@@ -41,12 +42,13 @@ def _scope() -> Scope:
 @callback(
     Output(ids.MAP_DISTRICTS, "data"),
     Output(ids.MAP_LEGEND, "children"),
+    Output(ids.MAP_LABELS, "children"),
     Input(ids.MAP_METRIC, "value"),
 )
 def recolour_districts(metric_key: str | None):
     metric = METRICS.get(metric_key or DEFAULT_METRIC)
     if metric is None:
-        return no_update, no_update
+        return no_update, no_update, no_update
     res, scope, lang = resources(), _scope(), current_language()
     shapes = res.cache.get("one_map:shapes")
     if shapes is None:
@@ -56,7 +58,32 @@ def recolour_districts(metric_key: str | None):
     by_district = {row.pop("code"): row for row in counts.to_dict("records")}
     features, scale = district_features(shapes, by_district, metric, lang)
     title = t(f"metric.{metric.key}", lang)
-    return features, legend(title, list(scale.colors), scale.labels(), t("map.legend.none", lang))
+    return (
+        features,
+        legend(title, list(scale.colors), scale.labels(), t("map.legend.none", lang)),
+        district_labels(shapes, features, scale.decimals),
+    )
+
+
+def district_labels(shapes: list[dict], features: dict, decimals: int) -> list[dl.DivMarker]:
+    """Each district's name and value at its centre, readable from across the room."""
+    labels = []
+    for shape, feature in zip(shapes, features["features"], strict=True):
+        value = feature["properties"]["value"]
+        shown = "" if value is None else f"<b>{value:,.{decimals}f}</b>"
+        labels.append(
+            dl.DivMarker(
+                position=[shape["centroid_lat"], shape["centroid_lon"]],
+                iconOptions={
+                    "className": "district-label",
+                    "html": f"<span>{feature['properties']['name']}</span>{shown}",
+                    "iconSize": [120, 40],
+                    "iconAnchor": [60, 20],
+                },
+                interactive=False,
+            )
+        )
+    return labels
 
 
 @callback(

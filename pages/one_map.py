@@ -60,6 +60,7 @@ def city_map(lang: str) -> dl.Map:
             hoverStyle=map_js("districtHover"),
             zoomToBounds=False,
         ),
+        dl.LayerGroup(id=ids.MAP_LABELS),
         dl.GeoJSON(
             id=ids.MAP_SITES,
             cluster=True,

@@ -14,7 +14,13 @@ from data_access.models import AreaCount, Cylinder, District, Enterprise, Site, 
 def district_shapes(engine: Engine) -> list[dict[str, Any]]:
     """Every district with its outline; boundaries are public, so not scoped."""
     query = select(
-        District.code, District.name_zh, District.name_en, District.population, District.geometry
+        District.code,
+        District.name_zh,
+        District.name_en,
+        District.population,
+        District.centroid_lat,
+        District.centroid_lon,
+        District.geometry,
     ).order_by(District.code)
     with engine.connect() as connection:
         return [dict(row._mapping) for row in connection.execute(query)]
