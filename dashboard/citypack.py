@@ -54,8 +54,24 @@ def _polygon_shape(geometry: Mapping[str, Any]) -> BaseGeometry:
     return geom
 
 
+class _Area:
+    """What districts and grid cells share: a bilingual name and a polygon."""
+
+    name_zh: str
+    name_en: str
+    geometry: dict[str, Any]
+
+    @functools.cached_property
+    def shape(self) -> BaseGeometry:
+        """The geometry as a prepared shapely (Multi)Polygon in (lon, lat), built once."""
+        return _polygon_shape(self.geometry)
+
+    def name(self, language: str = "zh") -> str:
+        return self.name_en if language == "en" else self.name_zh
+
+
 @dataclass(frozen=True)
-class District:
+class District(_Area):
     code: str
     name_zh: str
     name_en: str
@@ -64,17 +80,9 @@ class District:
     area_km2: float
     geometry: dict[str, Any] = field(repr=False, compare=False)  # GeoJSON (Multi)Polygon
 
-    @functools.cached_property
-    def shape(self) -> BaseGeometry:
-        """The geometry as a prepared shapely (Multi)Polygon in (lon, lat), built once."""
-        return _polygon_shape(self.geometry)
-
-    def name(self, language: str = "zh") -> str:
-        return self.name_en if language == "en" else self.name_zh
-
 
 @dataclass(frozen=True)
-class GridCell:
+class GridCell(_Area):
     code: str  # "<district code>-<NNN>"
     district: str  # the district's code
     name_zh: str
@@ -82,14 +90,6 @@ class GridCell:
     centroid: LatLon  # a label point inside the cell, (lat, lon)
     area_km2: float
     geometry: dict[str, Any] = field(repr=False, compare=False)  # GeoJSON (Multi)Polygon
-
-    @functools.cached_property
-    def shape(self) -> BaseGeometry:
-        """The geometry as a prepared shapely (Multi)Polygon in (lon, lat), built once."""
-        return _polygon_shape(self.geometry)
-
-    def name(self, language: str = "zh") -> str:
-        return self.name_en if language == "en" else self.name_zh
 
 
 @dataclass(frozen=True)

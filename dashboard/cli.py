@@ -71,21 +71,24 @@ def _add_db(commands) -> None:
 
 
 def _add_users(commands) -> None:
-    sub = _command(commands, "users", run_users, "user accounts")
-    sub.add_argument("action", choices=("add", "list", "deactivate"))
-    sub.add_argument("username", nargs="?")
-    sub.add_argument(
+    users = commands.add_parser("users", help="user accounts", description="user accounts")
+    actions = users.add_subparsers(dest="action", required=True, metavar="ACTION")
+    add = _command(actions, "add", run_users, "add a user (the password is asked for)")
+    add.add_argument("username")
+    add.add_argument(
         "--role",
+        required=True,
         help="admin, leader, duty_officer, supervisor, district_officer, enterprise or screen",
     )
-    sub.add_argument("--name", help="display name")
-    sub.add_argument("--district", help="district code, for a district_officer")
-    sub.add_argument("--enterprise", help="enterprise id, for an enterprise user")
-    sub.add_argument(
-        "--password-stdin",
-        action="store_true",
-        help="read the password from standard input instead of prompting",
+    add.add_argument("--name", help="display name")
+    add.add_argument("--district", help="district code, for a district_officer")
+    add.add_argument("--enterprise", help="enterprise id, for an enterprise user")
+    add.add_argument(
+        "--password-stdin", action="store_true", help="read the password from standard input"
     )
+    _command(actions, "list", run_users, "list users")
+    deactivate = _command(actions, "deactivate", run_users, "stop a user from signing in")
+    deactivate.add_argument("username")
 
 
 def _settings(args: argparse.Namespace, *, demo: bool = False) -> Settings:
@@ -133,8 +136,6 @@ def run_users(args: argparse.Namespace) -> int:
     engine = _migrated_engine(settings)
     if args.action == "list":
         return user_admin.list_accounts(engine)
-    if not args.username:
-        raise CommandError(f"users {args.action} needs a USERNAME")
     if args.action == "deactivate":
         return user_admin.deactivate(engine, args.username)
     password = _read_password(args.password_stdin)

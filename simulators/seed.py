@@ -45,6 +45,12 @@ import shapely
 from shapely.geometry import LineString
 
 from dashboard.citypack import CityPack, District, GridCell, random_points_in
+from dashboard.domain.events import (
+    EnterpriseRegistered,
+    SiteRegistered,
+    WorkerRegistered,
+    choices,
+)
 from dashboard.geo import EARTH_RADIUS_KM
 from data_access import registry
 
@@ -92,15 +98,9 @@ NO_CERTIFICATE_SHARE = 0.03
 
 M_PER_DEG = EARTH_RADIUS_KM * 1000.0 * math.pi / 180.0
 
-ENTERPRISE_KINDS = ("pipeline", "bottled", "vehicle")
-SITE_KINDS = (
-    "filling_station",
-    "supply_point",
-    "gate_station",
-    "regulator_station",
-    "storage",
-    "vehicle_station",
-)
+# The wire contract's enums, so the generator cannot drift from the event catalogue.
+ENTERPRISE_KINDS = choices(EnterpriseRegistered, "kind")
+SITE_KINDS = choices(SiteRegistered, "kind")
 SITE_OWNER = {
     "filling_station": "bottled",
     "supply_point": "bottled",
@@ -142,7 +142,7 @@ SEGMENT_SENSOR_WEIGHT = {"low": 1.0, "medium": 3.0, "high": 6.0}
 SEGMENT_FLOW_SHARE = 0.3  # of segment sensors; the rest measure pressure
 
 VEHICLES_PER_TEAM = {"city": 4, "district": 2, "street": 1, "enterprise": 2}
-WORKER_ROLES = ("filler", "driver", "delivery", "inspector", "rescuer")
+WORKER_ROLES = choices(WorkerRegistered, "role")
 
 
 # --- scales ---------------------------------------------------------------------------------

@@ -11,7 +11,7 @@ import re
 from collections.abc import Collection, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from typing import Annotated, Any, ClassVar, Literal, Self
+from typing import Annotated, Any, ClassVar, Literal, Self, get_args
 
 from pydantic import (
     AfterValidator,
@@ -74,6 +74,7 @@ __all__ = [
     "TeamStatus",
     "ViolationRecorded",
     "WorkerRegistered",
+    "choices",
     "parse_event",
 ]
 
@@ -953,3 +954,9 @@ def _shown(value: object) -> str:
     if isinstance(value, dict):
         return "an object"
     return f"a {type(value).__name__}"
+
+
+def choices(model: type[EventData], field: str) -> tuple[str, ...]:
+    """The allowed values of an enum field, e.g. choices(SiteRegistered, "kind")."""
+    annotation = model.model_fields[field].annotation
+    return tuple(value for value in get_args(annotation) if isinstance(value, str))

@@ -21,8 +21,10 @@ WUHAN_CODES = [
     *("420102", "420103", "420104", "420105", "420106", "420107"),
     *("420111", "420112", "420113", "420114", "420115", "420116", "420117"),
 ]
-SOURCE = Path("/work/shared/data/wuhan/boundaries-gcj02.geojson")
-PACK_FILE = Path(__file__).resolve().parents[2] / "dashboard" / "citypacks" / "wuhan.json"
+ROOT = Path(__file__).resolve().parents[2]
+# The project's shared/ folder sits beside the checkout (as in CI); the source is not copied in.
+SOURCE = ROOT.parent / "shared" / "data" / "wuhan" / "boundaries-gcj02.geojson"
+PACK_FILE = ROOT / "dashboard" / "citypacks" / "wuhan.json"
 
 
 @pytest.fixture(scope="module")
