@@ -1,0 +1,52 @@
+"""The application factory: resources bound per app, nothing fetched from outside, Redis optional."""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+
+from dashboard.app import NotMigratedError, create_app, resources
+from dashboard.settings import Settings
+from tests.conftest import sign_in
+
+REDIS_URL = os.environ.get("TEST_REDIS_URL", "")
+
+
+def test_an_unmigrated_database_is_refused_with_the_fix(tmp_path: Path) -> None:
+    settings = Settings.from_env({"SECRET_KEY": "x" * 20}, data_dir=tmp_path)
+    with pytest.raises(NotMigratedError, match="db upgrade"):
+        create_app(settings)
+
+
+def test_the_page_loads_nothing_from_the_internet(client) -> None:
+    sign_in(client, "duty")
+    page = client.get("/").get_data(as_text=True)
+    sources = re.findall(r'(?:src|href)="([^"]+)"', page)
+    assert sources, "the index page should reference its scripts and styles"
+    assert [s for s in sources if s.startswith(("http:", "https:", "//"))] == []
+    assert 'data-bs-theme="dark"' in page
+
+
+def test_each_app_gets_its_own_resources(demo_settings, tmp_path: Path) -> None:
+    first = create_app(demo_settings)
+    second = create_app(replace(demo_settings, language="en"))
+    with first.server.app_context():
+        assert resources().settings.language == "zh"
+    with second.server.app_context():
+        assert resources().settings.language == "en"
+    assert first.server.config["GASCC_ENGINE"] is not second.server.config["GASCC_ENGINE"]
+
+
+@pytest.mark.skipif(not REDIS_URL, reason="TEST_REDIS_URL not set")
+def test_with_redis_configured_the_cache_lives_in_redis(demo_settings) -> None:
+    import redis
+
+    app = create_app(replace(demo_settings, redis_url=REDIS_URL))
+    with app.server.app_context():
+        resources().cache.set("probe", {"ok": 1})
+        assert resources().cache.get("probe") == {"ok": 1}
+    assert redis.Redis.from_url(REDIS_URL).exists("gascc:cache:probe") == 1
