@@ -100,8 +100,17 @@ def load_sites_and_counts(_map_id: str):
     return (
         site_features(sites.to_dict("records"), lang),
         kpi_strip(counts, lang),
-        f"{t('map.updated', lang)} {now:%Y-%m-%d %H:%M}",
+        f"{scope_label(scope, lang)}{t('map.updated', lang)} {now:%Y-%m-%d %H:%M}",
     )
+
+
+def scope_label(scope: Scope, lang: str) -> str:
+    """Says so when the user sees a slice of the city, so no one mistakes it for the whole."""
+    if scope.district is not None:
+        return f"{t('scope.district', lang)} · "
+    if scope.enterprise_id is not None:
+        return f"{t('scope.enterprise', lang)} · "
+    return ""
 
 
 def site_features(sites: list[dict], lang: str) -> dict:

@@ -1,4 +1,4 @@
-"""The application factory: resources bound per app, nothing fetched from outside, Redis optional."""
+"""The app factory: resources bound per app, nothing fetched from outside, Redis optional."""
 
 from __future__ import annotations
 
