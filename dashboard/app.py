@@ -13,6 +13,7 @@ from dash import Dash
 from flask_caching import Cache
 from sqlalchemy import Engine
 
+from dashboard.api import init_api
 from dashboard.auth import healthz, init_auth
 from dashboard.citypack import CityPack, load_city_pack
 from dashboard.i18n import t
@@ -81,6 +82,7 @@ def create_app(settings: Settings, *, engine: Engine | None = None) -> Dash:
         GASCC_LANGUAGE=settings.language,
     )
     init_auth(server)
+    init_api(server)
     server.add_url_rule("/healthz", "healthz", healthz)
     _register_pages_and_callbacks()
     from dashboard.shell import shell_layout

@@ -42,6 +42,7 @@ class Settings:
     host: str = "127.0.0.1"
     port: int = 8050
     gateway_port: int = 8765
+    live_url: str | None = None  # where browsers reach /live; default: this host, gateway port
     workers: int = 2
     demo: bool = False
 
@@ -75,6 +76,7 @@ class Settings:
             host=env.get("GASCC_HOST", "127.0.0.1").strip() or "127.0.0.1",
             port=_port(env, "GASCC_PORT", 8050),
             gateway_port=_port(env, "GASCC_GATEWAY_PORT", 8765),
+            live_url=_live_url(env),
             workers=_int(env, "GASCC_WORKERS", 2, low=1, high=64),
             demo=demo,
         )
@@ -136,6 +138,13 @@ def _redis_url(env: Mapping[str, str]) -> str | None:
     url = env.get("REDIS_URL", "").strip()
     if url and urlsplit(url).scheme not in ("redis", "rediss", "unix"):
         raise SettingsError("REDIS_URL", f"{url!r} is not a redis://HOST:PORT/DB address")
+    return url or None
+
+
+def _live_url(env: Mapping[str, str]) -> str | None:
+    url = env.get("GASCC_LIVE_URL", "").strip()
+    if url and urlsplit(url).scheme not in ("ws", "wss"):
+        raise SettingsError("GASCC_LIVE_URL", f"{url!r} is not a ws:// or wss:// address")
     return url or None
 
 

@@ -148,3 +148,17 @@ def test_healthz_reports_the_database(client) -> None:
     response = client.get("/healthz")
     assert response.status_code == 200
     assert json.loads(response.data) == {"status": "ok", "database": "ok"}
+
+
+def test_live_token_needs_a_session(client) -> None:
+    assert client.get("/api/live-token").status_code == 401
+
+
+def test_live_token_carries_the_district_officers_scope(client, demo_settings) -> None:
+    from dashboard.live_token import check_live_token
+
+    sign_in(client, "jiangan")
+    body = json.loads(client.get("/api/live-token").data)
+    grant = check_live_token(demo_settings.secret_key, body["token"])
+    assert grant.scope.district == "420102" and grant.username == "jiangan"
+    assert body["url"].startswith("ws://") and body["url"].endswith(":8765/live")
