@@ -1,0 +1,170 @@
+"""The live hub: pushes new events from the log to every open screen over /live.
+
+Protocol (browser side in assets/live.js):
+  client: {"op": "hello", "token": "<from /api/live-token>", "after": <last seq seen, 0 at first>}
+  server: {"op": "welcome", "seq": <newest seq>}
+          {"op": "events", "events": [{seq, type, district, occurred_at, data}, ...]}
+          {"op": "ping", "seq": N}            every PING_S, so a quiet screen still knows it is live
+          {"op": "resync", "seq": N}          too far behind: reload your view, then continue from N
+          {"op": "error", "code": "unauthorized", "message": ...} then close 1008
+
+Every client has a cursor (the last seq it was sent). New events are read from the log once per
+wake-up and handed to each client whose scope covers them, through a bounded queue: a client too
+slow to drain its queue is told to resync instead of holding memory. A client that connects with
+an old cursor first catches up from the log by itself, then joins the shared fan-out, so nothing
+is missed and nothing is sent twice.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from websockets.asyncio.server import ServerConnection
+from websockets.exceptions import ConnectionClosed
+
+from dashboard.domain.roles import Scope
+from dashboard.live_token import LiveGrant, LiveTokenError, check_live_token
+
+log = logging.getLogger(__name__)
+
+QUEUE_MESSAGES = 64  # per client; one message holds one wake-up's events
+READ_LIMIT = 2_000  # events read from the log per query
+CATCH_UP_LIMIT = 5_000  # a client further behind than this is told to resync
+PING_S = 10.0
+HELLO_TIMEOUT_S = 10.0
+
+ReadEvents = Callable[[int, int], Sequence[dict[str, Any]]]  # (after_seq, limit) -> events
+
+
+def in_scope(scope: Scope, event: dict[str, Any]) -> bool:
+    if scope.district is not None and event.get("district") != scope.district:
+        return False
+    if scope.enterprise_id is not None:
+        return (event.get("data") or {}).get("enterprise_id") == scope.enterprise_id
+    return True
+
+
+@dataclass(eq=False)
+class LiveClient:
+    grant: LiveGrant
+    cursor: int
+    queue: asyncio.Queue[dict[str, Any]] = field(
+        default_factory=lambda: asyncio.Queue(QUEUE_MESSAGES)
+    )
+    catching_up: bool = True
+
+    def offer(self, events: list[dict[str, Any]], newest: int) -> None:
+        """Queue what this client may see of `events`; a full queue turns into one resync."""
+        visible = [e for e in events if e["seq"] > self.cursor and in_scope(self.grant.scope, e)]
+        self.cursor = max(self.cursor, newest)
+        if not visible:
+            return
+        try:
+            self.queue.put_nowait({"op": "events", "events": visible})
+        except asyncio.QueueFull:
+            self.resync(newest)
+
+    def resync(self, newest: int) -> None:
+        while not self.queue.empty():
+            self.queue.get_nowait()
+        self.cursor = newest
+        self.queue.put_nowait({"op": "resync", "seq": newest})
+
+
+class LiveHub:
+    def __init__(self, read_events: ReadEvents, secret_key: str, newest_seq: int) -> None:
+        self._read = read_events
+        self._secret_key = secret_key
+        self.newest = newest_seq  # the last seq handed to the fan-out
+        self.clients: set[LiveClient] = set()
+        self._wake = asyncio.Event()
+
+    def notify(self, _seq: int | None = None) -> None:
+        """New events may be in the log (called after a commit, or from Redis)."""
+        self._wake.set()
+
+    async def run(self, poll_s: float) -> None:
+        """Fan out forever: on every wake-up, or every `poll_s` at the latest."""
+        while True:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), poll_s)
+            self._wake.clear()
+            await self.fan_out()
+
+    async def fan_out(self) -> None:
+        while True:
+            events = await asyncio.to_thread(self._read, self.newest, READ_LIMIT)
+            if not events:
+                return
+            self.newest = events[-1]["seq"]
+            for client in self.clients:
+                if not client.catching_up:
+                    client.offer(list(events), self.newest)
+            if len(events) < READ_LIMIT:
+                return
+
+    async def ping_forever(self) -> None:
+        while True:
+            await asyncio.sleep(PING_S)
+            for client in self.clients:
+                if client.queue.empty():
+                    client.queue.put_nowait({"op": "ping", "seq": client.cursor})
+
+    async def handle(self, websocket: ServerConnection) -> None:
+        """One browser tab, from hello to close."""
+        client = await self._greet(websocket)
+        if client is None:
+            return
+        self.clients.add(client)
+        sender = asyncio.create_task(self._send_queued(websocket, client))
+        try:
+            await self._catch_up(client)
+            await websocket.wait_closed()
+        finally:
+            self.clients.discard(client)
+            sender.cancel()
+
+    async def _greet(self, websocket: ServerConnection) -> LiveClient | None:
+        try:
+            hello = json.loads(await asyncio.wait_for(websocket.recv(), HELLO_TIMEOUT_S))
+            grant = check_live_token(self._secret_key, str(hello.get("token", "")))
+            after = int(hello.get("after") or 0)
+        except (LiveTokenError, ValueError, TypeError, AttributeError, TimeoutError) as error:
+            message = str(error) if isinstance(error, LiveTokenError) else "send hello first"
+            await _refuse(websocket, message)
+            return None
+        except ConnectionClosed:
+            return None
+        await websocket.send(json.dumps({"op": "welcome", "seq": self.newest}))
+        return LiveClient(grant, cursor=min(max(after, 0), self.newest) if after else self.newest)
+
+    async def _catch_up(self, client: LiveClient) -> None:
+        """Send what the client missed, from the log, until it reaches the shared fan-out."""
+        if self.newest - client.cursor > CATCH_UP_LIMIT:
+            client.resync(self.newest)
+        while client.cursor < self.newest:
+            events = await asyncio.to_thread(self._read, client.cursor, READ_LIMIT)
+            if not events:
+                break
+            client.offer(list(events), events[-1]["seq"])
+        client.catching_up = False
+
+    async def _send_queued(self, websocket: ServerConnection, client: LiveClient) -> None:
+        with contextlib.suppress(ConnectionClosed):
+            while True:
+                message = await client.queue.get()
+                await websocket.send(json.dumps(message, ensure_ascii=False))
+
+
+async def _refuse(websocket: ServerConnection, message: str) -> None:
+    with contextlib.suppress(ConnectionClosed):
+        await websocket.send(
+            json.dumps({"op": "error", "code": "unauthorized", "message": message})
+        )
+        await websocket.close(1008, "unauthorized")
