@@ -19,7 +19,6 @@ from dashboard.domain.roles import Scope
 from dashboard.i18n import current_language, t
 from data_access.queries import one_map as queries
 
-CACHE_SECONDS = 30
 KPIS = (
     ("enterprises", "kpi.enterprises", "bi-building"),
     ("sites", "kpi.sites", "bi-geo-alt"),

@@ -2,6 +2,8 @@
 
 from dash import Input, Output, clientside_callback
 
+from dashboard import ids
+
 clientside_callback(
     """
     function(pathname) {
@@ -11,6 +13,6 @@ clientside_callback(
         return code + "?next=" + here;
     }
     """,
-    Output("lang-switch", "href"),
-    Input("shell-location", "pathname"),
+    Output(ids.LANG_SWITCH, "href"),
+    Input(ids.SHELL_LOCATION, "pathname"),
 )

@@ -2,7 +2,12 @@
 
 # shell
 NAVBAR = "shell-navbar"
-CLOCK = "shell-clock"
+LANG_SWITCH = "lang-switch"
+LOGOUT = "logout"
+SHELL_LOCATION = "shell-location"
+# the live channel; assets/live.js uses these two ids literally
+LIVE_EVENTS = "live-events"
+LIVE_STATUS = "live-status"
 
 # one map
 MAP = "one-map-map"

@@ -81,15 +81,15 @@ def _user_menu(user: User, lang: str) -> html.Div:
                 t("lang.switch", lang),
                 href=f"/lang/{other}?next={_path_of(here)}",
                 className="btn btn-sm btn-outline-info me-2",
-                id="lang-switch",
+                id=ids.LANG_SWITCH,
             ),
             html.A(
                 [html.I(className="bi bi-box-arrow-right me-1"), t("logout", lang)],
                 href="/logout",
                 className="btn btn-sm btn-outline-secondary",
-                id="logout",
+                id=ids.LOGOUT,
             ),
-            dcc.Location(id="shell-location", refresh=False),
+            dcc.Location(id=ids.SHELL_LOCATION, refresh=False),
         ],
         className="d-flex align-items-center",
     )
