@@ -38,3 +38,69 @@ window.gascc = Object.assign({}, window.gascc, {
     },
   },
 });
+
+/* Clientside callbacks of the One Map (callbacks/one_map.py). */
+window.dash_clientside = Object.assign({}, window.dash_clientside, {
+  gascc: {
+    /* Fold a batch of live events into the moving-points layer: alarms, incidents, teams. */
+    applyLiveEvents: function (live, current) {
+      const noUpdate = window.dash_clientside.no_update;
+      if (!live || !live.events || !live.events.length) return noUpdate;
+      const byId = new Map(((current && current.features) || []).map((f) => [f.id, f]));
+      let changed = false;
+      const put = function (id, kind, state, lat, lon, label) {
+        const old = byId.get(id);
+        const coords = lat == null ? old && old.geometry.coordinates : [lon, lat];
+        if (!coords) return;
+        byId.set(id, {
+          type: "Feature", id: id, geometry: { type: "Point", coordinates: coords },
+          properties: { kind: kind, state: state != null ? state : old && old.properties.state,
+                        tooltip: label || (old && old.properties.tooltip) || id },
+        });
+        changed = true;
+      };
+      const drop = function (id) { changed = byId.delete(id) || changed; };
+      for (const e of live.events) {
+        const d = e.data || {};
+        switch (e.type) {
+          case "alarm.raised": put("alarm:" + d.alarm_id, "alarm", d.level, d.lat, d.lon); break;
+          case "alarm.acknowledged": put("alarm:" + d.alarm_id, "alarm", "acknowledged"); break;
+          case "alarm.cleared": drop("alarm:" + d.alarm_id); break;
+          case "incident.reported": put("incident:" + d.incident_id, "incident", d.severity, d.lat, d.lon); break;
+          case "incident.closed": drop("incident:" + d.incident_id); break;
+          case "team.position": put("team:" + d.team_id, "team", null, d.lat, d.lon); break;
+          case "team.status": put("team:" + d.team_id, "team", d.status); break;
+        }
+      }
+      return changed ? { type: "FeatureCollection", features: Array.from(byId.values()) } : noUpdate;
+    },
+    /* Ask the server for fresh counts at most every 2 s, and once more after the last event. */
+    throttleCounts: function (live) {
+      const noUpdate = window.dash_clientside.no_update;
+      const now = Date.now();
+      const state = (window.gasccCountsThrottle = window.gasccCountsThrottle || { last: 0, timer: null });
+      if (now - state.last >= 2000) {
+        state.last = now;
+        return now;
+      }
+      if (!state.timer) {
+        state.timer = setTimeout(function () {
+          state.timer = null;
+          state.last = Date.now();
+          window.dash_clientside.set_props("one-map-counts-tick", { data: state.last });
+        }, 2000 - (now - state.last));
+      }
+      return noUpdate;
+    },
+  },
+});
+
+window.gascc.map.livePoint = function (feature, latlng) {
+  const p = feature.properties;
+  const style = {
+    alarm: { radius: 9, fillColor: p.state === "critical" ? "#ff2d55" : p.state === "acknowledged" ? "#ff9f0a" : "#ffd60a" },
+    incident: { radius: 11, fillColor: "#ff3b30" },
+    team: { radius: 7, fillColor: p.state === "available" ? "#34c759" : "#0a84ff" },
+  }[p.kind] || { radius: 6, fillColor: "#ffffff" };
+  return L.circleMarker(latlng, Object.assign({ color: "#ffffff", weight: 2, fillOpacity: 0.95, className: "live-" + p.kind }, style));
+};

@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 
 import dash_bootstrap_components as dbc
 import dash_leaflet as dl
-from dash import Input, Output, callback, no_update
+from dash import ClientsideFunction, Input, Output, State, callback, clientside_callback, no_update
 
 from dashboard import ids
 from dashboard.app import resources
@@ -19,6 +19,7 @@ from dashboard.domain.roles import Scope
 from dashboard.i18n import current_language, t
 from data_access.queries import one_map as queries
 
+COUNTS_CACHE_S = 2  # live screens of one scope share one recount
 KPIS = (
     ("enterprises", "kpi.enterprises", "bi-building"),
     ("sites", "kpi.sites", "bi-geo-alt"),
@@ -26,8 +27,10 @@ KPIS = (
     ("cylinders", "kpi.cylinders", "bi-fuel-pump"),
     ("cylinders_overdue_inspection", "kpi.cylinders_overdue", "bi-exclamation-triangle"),
     ("pipeline_m", "kpi.pipeline_km", "bi-bezier2"),
-    ("sensors", "kpi.sensors", "bi-broadcast"),
     ("teams", "kpi.teams", "bi-truck"),
+    ("alarms_active", "kpi.alarms_active", "bi-bell"),
+    ("hazards_open", "kpi.hazards_open", "bi-cone-striped"),
+    ("incidents_open", "kpi.incidents_open", "bi-fire"),
     ("workers", "kpi.workers", "bi-person-badge"),
 )
 
@@ -87,20 +90,74 @@ def district_labels(shapes: list[dict], features: dict, decimals: int) -> list[d
 
 @callback(
     Output(ids.MAP_SITES, "data"),
+    Output(ids.MAP_LIVE, "data"),
+    Input(ids.MAP, "id"),
+    Input(ids.LIVE_RESYNC, "data"),
+)
+def load_points(_map_id: str, _resync: object):
+    """Sites, and what moves: alarms, incidents, teams (kept current by live events after)."""
+    res, scope, lang = resources(), _scope(), current_language()
+    sites = queries.site_points(res.engine, scope)
+    return site_features(sites.to_dict("records"), lang), live_features(
+        queries.live_points(res.engine, scope)
+    )
+
+
+@callback(
     Output(ids.MAP_COUNTS, "children"),
     Output(ids.MAP_UPDATED, "children"),
     Input(ids.MAP, "id"),
+    Input(ids.MAP_COUNTS_TICK, "data"),
+    Input(ids.LIVE_RESYNC, "data"),
 )
-def load_sites_and_counts(_map_id: str):
+def refresh_counts(_map_id: str, _tick: object, _resync: object):
+    """The headline counts; live events ask again at most every 2 s (assets/map.js)."""
     res, scope, lang = resources(), _scope(), current_language()
-    sites = queries.site_points(res.engine, scope)
-    counts = queries.city_counts(res.engine, scope)
+    key = f"one_map:counts:{scope.district}:{scope.enterprise_id}"
+    counts = res.cache.get(key)
+    if counts is None:
+        counts = queries.city_counts(res.engine, scope)
+        res.cache.set(key, counts, timeout=COUNTS_CACHE_S)
     now = datetime.now(UTC).astimezone(ZoneInfo(res.settings.time_zone))
     return (
-        site_features(sites.to_dict("records"), lang),
         kpi_strip(counts, lang),
-        f"{scope_label(scope, lang)}{t('map.updated', lang)} {now:%Y-%m-%d %H:%M}",
+        f"{scope_label(scope, lang)}{t('map.updated', lang)} {now:%Y-%m-%d %H:%M:%S}",
     )
+
+
+clientside_callback(
+    ClientsideFunction(namespace="gascc", function_name="applyLiveEvents"),
+    Output(ids.MAP_LIVE, "data", allow_duplicate=True),
+    Input(ids.LIVE_EVENTS, "data"),
+    State(ids.MAP_LIVE, "data"),
+    prevent_initial_call=True,
+)
+
+clientside_callback(
+    ClientsideFunction(namespace="gascc", function_name="throttleCounts"),
+    Output(ids.MAP_COUNTS_TICK, "data"),
+    Input(ids.LIVE_EVENTS, "data"),
+    prevent_initial_call=True,
+)
+
+
+def live_features(points: list[dict]) -> dict:
+    return {
+        "type": "FeatureCollection",
+        "features": [
+            {
+                "type": "Feature",
+                "id": f"{p['kind']}:{p['id']}",
+                "geometry": {"type": "Point", "coordinates": [p["lon"], p["lat"]]},
+                "properties": {
+                    "kind": p["kind"],
+                    "state": p["state"],
+                    "tooltip": html_text.escape(f"{p['label']} ({p['state']})"),
+                },
+            }
+            for p in points
+        ],
+    }
 
 
 def scope_label(scope: Scope, lang: str) -> str:

@@ -40,6 +40,8 @@ def build_parser() -> argparse.ArgumentParser:
     _add_serve(commands)
     _add_db(commands)
     _add_users(commands)
+    _add_tokens(commands)
+    _add_gateway(commands)
     return parser
 
 
@@ -89,6 +91,67 @@ def _add_users(commands) -> None:
     _command(actions, "list", run_users, "list users")
     deactivate = _command(actions, "deactivate", run_users, "stop a user from signing in")
     deactivate.add_argument("username")
+
+
+def _add_tokens(commands) -> None:
+    tokens = commands.add_parser("tokens", help="ingest tokens", description="ingest tokens")
+    actions = tokens.add_subparsers(dest="action", required=True, metavar="ACTION")
+    add = _command(actions, "add", run_tokens, "add a token for one source (printed once)")
+    add.add_argument("--source", required=True, help="the source id the token speaks for")
+    add.add_argument(
+        "--types",
+        required=True,
+        help="comma-separated event types it may send, e.g. cylinder.scanned,team.position",
+    )
+    add.add_argument("--label", help="a note for operators, e.g. who holds the token")
+    _command(actions, "list", run_tokens, "list tokens (never the tokens themselves)")
+    revoke = _command(actions, "revoke", run_tokens, "revoke a token by its id")
+    revoke.add_argument("id", type=int)
+
+
+def run_tokens(args: argparse.Namespace) -> int:
+    from dashboard import tokens_cli
+
+    settings = Settings.from_env(data_dir=args.data_dir, require_secret=False)
+    engine = _migrated_engine(settings)
+    try:
+        if args.action == "list":
+            return tokens_cli.list_all(engine)
+        if args.action == "revoke":
+            return tokens_cli.revoke(engine, args.id)
+        return tokens_cli.add(engine, args)
+    finally:
+        engine.dispose()
+
+
+def _add_gateway(commands) -> None:
+    sub = _command(commands, "gateway", run_gateway, "serve the ingest gateway (websocket /ingest)")
+    sub.add_argument("--host", help="address to listen on (default 127.0.0.1)")
+    sub.add_argument("--port", type=int, help="port (default $GASCC_GATEWAY_PORT or 8765)")
+
+
+def run_gateway(args: argparse.Namespace) -> int:
+    from dashboard.gateway.server import run_gateway as run
+
+    settings = Settings.from_env(data_dir=args.data_dir, require_secret=False)
+    if args.host:
+        settings = settings.with_overrides(host=args.host)
+    if args.port is not None:
+        if not 1 <= args.port <= 65535:
+            raise CommandError(f"--port {args.port} is outside 1..65535")
+        settings = settings.with_overrides(gateway_port=args.port)
+    from data_access.db import make_engine
+    from data_access.migrate import is_up_to_date
+
+    engine = make_engine(settings.database_url)
+    try:
+        if not is_up_to_date(engine):
+            raise CommandError(
+                "the database schema is not up to date: run `python -m dashboard db upgrade`"
+            )
+    finally:
+        engine.dispose()
+    return run(settings)
 
 
 def _settings(args: argparse.Namespace, *, demo: bool = False) -> Settings:

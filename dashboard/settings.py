@@ -43,6 +43,7 @@ class Settings:
     port: int = 8050
     gateway_port: int = 8765
     live_url: str | None = None  # where browsers reach /live; default: this host, gateway port
+    live_enabled: bool = True  # browsers open the live channel (a gateway serves /live)
     workers: int = 2
     demo: bool = False
 
@@ -77,6 +78,7 @@ class Settings:
             port=_port(env, "GASCC_PORT", 8050),
             gateway_port=_port(env, "GASCC_GATEWAY_PORT", 8765),
             live_url=_live_url(env),
+            live_enabled=_choice(env, "GASCC_LIVE", "on", ("on", "off")) == "on",
             workers=_int(env, "GASCC_WORKERS", 2, low=1, high=64),
             demo=demo,
         )

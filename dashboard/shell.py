@@ -8,9 +8,12 @@ from dash import dcc, html
 from flask import request
 
 from dashboard import ids
+from dashboard.app import resources
 from dashboard.auth import current_user
 from dashboard.domain.roles import ROLE_LABELS, User
 from dashboard.i18n import current_language, t
+
+LIVE_STATES = ("connecting", "live", "stale", "offline")
 
 
 def shell_layout() -> html.Div:
@@ -19,7 +22,12 @@ def shell_layout() -> html.Div:
         return html.Div(dash.page_container)
     lang = current_language()
     return html.Div(
-        [navbar(user, lang), html.Main(dash.page_container, className="page-main")],
+        [
+            navbar(user, lang),
+            html.Main(dash.page_container, className="page-main"),
+            dcc.Store(id=ids.LIVE_EVENTS),
+            dcc.Store(id=ids.LIVE_RESYNC),
+        ],
         className=f"app-shell lang-{lang}",
         lang="zh-CN" if lang == "zh" else "en",
     )
@@ -66,12 +74,26 @@ def navbar(user: User, lang: str) -> dbc.Navbar:
     )
 
 
+def live_indicator(lang: str) -> html.Span:
+    """Live, stale or offline: a wall screen must never show old data without saying so."""
+    labels = {f"data-label-{state}": t(f"live.{state}", lang) for state in LIVE_STATES}
+    return html.Span(
+        [html.Span(className="live-dot"), html.Span(t("live.name", lang), className="live-text")],
+        id=ids.LIVE_STATUS,
+        className="live-status me-3",
+        title=t("live.connecting", lang),
+        **{"data-state": "connecting", **labels},
+    )
+
+
 def _user_menu(user: User, lang: str) -> html.Div:
     role = ROLE_LABELS[user.role][0 if lang == "zh" else 1]
     other = "en" if lang == "zh" else "zh"
     here = request.headers.get("Referer", "/") if request else "/"
+    live = [live_indicator(lang)] if resources().settings.live_enabled else []
     return html.Div(
         [
+            *live,
             html.Span(
                 [html.I(className="bi bi-person-circle me-1"), user.display_name],
                 className="text-light me-2",

@@ -393,3 +393,19 @@ class UserAccount(Base):
 
 
 Index("ix_customers_district_kind", Customer.district, Customer.kind)
+
+
+# --- ingest tokens --------------------------------------------------------------------------
+
+
+class IngestToken(Base):
+    """A credential of one ingest source; only the token's SHA-256 is kept, never the token."""
+
+    __tablename__ = "ingest_tokens"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    source: Mapped[str] = mapped_column(String(64), index=True)
+    types: Mapped[list[str]] = mapped_column(JSON)  # the event types this source may send
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    label: Mapped[str | None] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import dash
 import dash_bootstrap_components as dbc
 import dash_leaflet as dl
-from dash import html
+from dash import dcc, html
 from dash_extensions.javascript import Namespace
 
 from dashboard import ids
@@ -38,6 +38,7 @@ def layout(**_query: str) -> html.Div:
     return html.Div(
         [
             html.Div(id=ids.MAP_COUNTS, className="kpi-strip"),
+            dcc.Store(id=ids.MAP_COUNTS_TICK),
             html.Div([city_map(lang), metric_picker(lang), legend_box()], className="map-frame"),
         ],
         className="one-map",
@@ -69,6 +70,7 @@ def city_map(lang: str) -> dl.Map:
             pointToLayer=map_js("sitePoint"),
             clusterToLayer=map_js("siteCluster"),
         ),
+        dl.GeoJSON(id=ids.MAP_LIVE, pointToLayer=map_js("livePoint")),
         dl.ScaleControl(position="bottomleft", imperial=False),
     ]
     return dl.Map(

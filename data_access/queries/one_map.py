@@ -8,7 +8,18 @@ import pandas as pd
 from sqlalchemy import Engine, func, select
 
 from dashboard.domain.roles import Scope
-from data_access.models import AreaCount, Cylinder, District, Enterprise, Site, Worker
+from data_access.models import (
+    Alarm,
+    AreaCount,
+    Cylinder,
+    District,
+    Enterprise,
+    Incident,
+    Site,
+    Team,
+    TeamState,
+    Worker,
+)
 
 
 def district_shapes(engine: Engine) -> list[dict[str, Any]]:
@@ -92,4 +103,41 @@ def _enterprise_counts(engine: Engine, enterprise_id: str) -> dict[str, int]:
         "sites": count(Site, Site.enterprise_id == enterprise_id),
         "cylinders": count(Cylinder, Cylinder.enterprise_id == enterprise_id),
         "workers": count(Worker, Worker.enterprise_id == enterprise_id),
+    }
+
+
+def live_points(engine: Engine, scope: Scope) -> list[dict[str, Any]]:
+    """What moves on the map: active alarms, open incidents and team positions, in scope."""
+    if scope.enterprise_id is not None:
+        return []  # enterprises see their own sites; emergencies are the authorities' view
+    alarms = select(Alarm.id, Alarm.level, Alarm.kind, Alarm.lat, Alarm.lon, Alarm.district).where(
+        Alarm.status != "cleared"
+    )
+    incidents = select(
+        Incident.id, Incident.severity, Incident.kind, Incident.lat, Incident.lon, Incident.district
+    ).where(Incident.status != "closed")
+    teams = select(
+        TeamState.team_id, TeamState.status, Team.name, TeamState.lat, TeamState.lon, Team.district
+    ).join(Team, Team.id == TeamState.team_id)
+    if scope.district is not None:
+        alarms = alarms.where(Alarm.district == scope.district)
+        incidents = incidents.where(Incident.district == scope.district)
+        teams = teams.where(Team.district == scope.district)
+    with engine.connect() as connection:
+        return [
+            *(_point("alarm", *row) for row in connection.execute(alarms)),
+            *(_point("incident", *row) for row in connection.execute(incidents)),
+            *(_point("team", *row) for row in connection.execute(teams)),
+        ]
+
+
+def _point(kind: str, id_: str, state: Any, label: str, lat: float, lon: float, district: Any):
+    return {
+        "kind": kind,
+        "id": id_,
+        "state": state,
+        "label": label,
+        "lat": lat,
+        "lon": lon,
+        "district": district,
     }

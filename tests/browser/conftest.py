@@ -31,7 +31,9 @@ def demo_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DemoProces
         demo.stop()
 
 
-@pytest.fixture(scope="session")
+# Module scope: Playwright's sync API keeps an event loop in this thread while it runs, which
+# would stop pytest-asyncio's tests in later modules from getting one of their own.
+@pytest.fixture(scope="module")
 def browser():
     sync_api = pytest.importorskip("playwright.sync_api")
     if not Path(CHROMIUM).exists():

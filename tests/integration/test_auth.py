@@ -12,13 +12,15 @@ from data_access.users import deactivate_user, list_users
 from tests.conftest import sign_in
 
 SITES_CALLBACK = {
-    "output": "..one-map-sites.data...one-map-counts.children...one-map-updated.children..",
+    "output": "..one-map-sites.data...one-map-live.data..",
     "outputs": [
         {"id": "one-map-sites", "property": "data"},
-        {"id": "one-map-counts", "property": "children"},
-        {"id": "one-map-updated", "property": "children"},
+        {"id": "one-map-live", "property": "data"},
     ],
-    "inputs": [{"id": "one-map-map", "property": "id", "value": "one-map-map"}],
+    "inputs": [
+        {"id": "one-map-map", "property": "id", "value": "one-map-map"},
+        {"id": "live-resync", "property": "data", "value": None},
+    ],
     "changedPropIds": [],
     "state": [],
 }

@@ -1,0 +1,477 @@
+"""The `/ingest` protocol (shared/spec/ingest-protocol.md, version 1) and its group commit.
+
+One `IngestService` serves every ingest connection of a gateway process:
+
+- `handle(websocket)` speaks the protocol on one connection. A reader validates each frame and
+  hands its events to the committer; a sender answers frames strictly in the order they arrived,
+  each answer only once its frame is settled, so clients may pipeline frames.
+- `GroupCommitter` is the single writer: it drains the frames pending from *all* connections and
+  appends them with one `append_events` call (one transaction) per batch, in a worker thread, and
+  only then resolves each frame's future. The ack therefore follows the commit.
+- `shutdown()` stops reading new frames, lets every queued frame commit and be acked, closes the
+  connections with 1001 and stops the writer.
+
+Tokens are never logged.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+import math
+import time
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from sqlalchemy.exc import InterfaceError, OperationalError
+from websockets.asyncio.server import ServerConnection
+from websockets.exceptions import ConnectionClosed
+from websockets.frames import CloseCode
+
+from dashboard.domain.events import DEFAULT_RETENTION, Bounds, Event, Rejection, parse_event
+
+log = logging.getLogger(__name__)
+
+PROTOCOL = 1
+MAX_EVENTS = 1_000
+MAX_FRAME_BYTES = 1 << 20
+DEFAULT_RATE = 50_000.0  # events per second and connection
+
+Json = dict[str, Any]
+# (engine-free) append: the items of a batch in, one outcome per item out, one transaction.
+AppendFn = Callable[[list[Any]], list[Any]]
+FindTokenFn = Callable[[str], Any]
+
+
+@dataclass(frozen=True)
+class IngestConfig:
+    max_events: int = MAX_EVENTS
+    max_frame_bytes: int = MAX_FRAME_BYTES
+    rate: float = DEFAULT_RATE  # events/s per connection (token bucket)
+    burst: float | None = None  # bucket size; default max(rate, max_events)
+    bounds: Bounds | None = None
+    retention: timedelta = DEFAULT_RETENTION
+    hello_timeout_s: float = 10.0
+    pipeline: int = 256  # frames read ahead of their acks, per connection
+    batch_events: int = 5_000  # most events in one group commit
+    # Extra wait for more frames to join a batch. 0 still batches: frames that arrive while a
+    # commit runs all go into the next one, without adding latency to a lone frame.
+    batch_wait_s: float = 0.0
+
+
+class TokenBucket:
+    """A rate quota: `take(n)` returns 0 if n events may go now, else the seconds to wait."""
+
+    def __init__(self, rate: float, burst: float, clock: Callable[[], float] = time.monotonic):
+        self.rate, self.burst, self._clock = rate, burst, clock
+        self.level = burst
+        self._last = clock()
+
+    def take(self, count: int) -> float:
+        now = self._clock()
+        self.level = min(self.burst, self.level + (now - self._last) * self.rate)
+        self._last = now
+        if count <= self.level:
+            self.level -= count
+            return 0.0
+        if count > self.burst:  # can never fit; say when a full bucket is back
+            return max(self.burst - self.level, 0.0) / self.rate + 1.0
+        return (count - self.level) / self.rate
+
+
+class Unavailable(Exception):
+    """The database could not take a batch."""
+
+
+@dataclass
+class _Pending:
+    items: list[Any]
+    future: asyncio.Future[list[Any]]
+
+
+class GroupCommitter:
+    """The one writer: batches frames from every connection into single transactions."""
+
+    def __init__(self, append: AppendFn, *, batch_events: int = 5_000, wait_s: float = 0.0):
+        self._append = append
+        self._batch_events = batch_events
+        self._wait_s = wait_s
+        self._queue: asyncio.Queue[_Pending | None] = asyncio.Queue()
+        self._task: asyncio.Task[None] | None = None
+        self.on_commit: Callable[[list[Any]], None] | None = None
+
+    def start(self) -> None:
+        self._task = asyncio.get_running_loop().create_task(self._run(), name="ingest-writer")
+
+    def submit(self, items: list[Any]) -> asyncio.Future[list[Any]]:
+        """Queue one frame's items; the future gets their outcomes once committed."""
+        future: asyncio.Future[list[Any]] = asyncio.get_running_loop().create_future()
+        if not items:
+            future.set_result([])
+        else:
+            self._queue.put_nowait(_Pending(items, future))
+        return future
+
+    async def stop(self) -> None:
+        """Commit everything queued so far, then end the writer."""
+        if self._task is None:
+            return
+        self._queue.put_nowait(None)
+        await self._task
+        self._task = None
+
+    async def _run(self) -> None:
+        stopping = False
+        while not stopping:
+            first = await self._queue.get()
+            if first is None:
+                break
+            batch, size = [first], len(first.items)
+            await asyncio.sleep(self._wait_s)  # at least a yield: ready readers queue frames
+            while size < self._batch_events and not self._queue.empty():
+                pending = self._queue.get_nowait()
+                if pending is None:
+                    stopping = True
+                    break
+                batch.append(pending)
+                size += len(pending.items)
+            await self._commit(batch)
+
+    async def _commit(self, batch: list[_Pending]) -> None:
+        items = [item for pending in batch for item in pending.items]
+        try:
+            outcomes = await asyncio.to_thread(self._append, items)
+        except (OperationalError, InterfaceError) as error:  # the database itself is down
+            log.warning("ingest batch of %d events failed: %s", len(items), _first_line(error))
+            for pending in batch:
+                _settle(pending.future, exception=Unavailable(str(error)))
+            return
+        except Exception as error:
+            if len(batch) > 1:  # keep one frame's trouble from failing its neighbours
+                for pending in batch:
+                    await self._commit([pending])
+                return
+            log.warning("ingest batch of %d events failed: %s", len(items), _first_line(error))
+            _settle(batch[0].future, exception=Unavailable(str(error)))
+            return
+        if len(outcomes) != len(items):
+            error = Unavailable(f"append returned {len(outcomes)} outcomes for {len(items)} items")
+            for pending in batch:
+                _settle(pending.future, exception=error)
+            return
+        if self.on_commit is not None:
+            try:
+                self.on_commit(outcomes)
+            except Exception:
+                log.exception("on_commit hook failed")
+        start = 0
+        for pending in batch:
+            end = start + len(pending.items)
+            _settle(pending.future, result=outcomes[start:end])
+            start = end
+
+
+def _settle(future: asyncio.Future[Any], *, result: Any = None, exception: Any = None) -> None:
+    if future.done():
+        return
+    if exception is not None:
+        future.set_exception(exception)
+    else:
+        future.set_result(result)
+
+
+def _first_line(error: BaseException) -> str:
+    return (str(error).splitlines() or [type(error).__name__])[0][:300]
+
+
+# --- the protocol ---------------------------------------------------------------------------
+
+
+def error_frame(code: str, message: str, ref: object = None, **extra: Any) -> Json:
+    frame: Json = {"op": "error", "code": code, "message": message}
+    if ref is not None:
+        frame["ref"] = ref
+    frame.update(extra)
+    return frame
+
+
+def decode_frame(message: str | bytes) -> Json | str:
+    """The frame as a dict, or a plain-words reason why it is not one."""
+    try:
+        value = json.loads(message)
+    except UnicodeDecodeError:
+        return "frame is not UTF-8 text"
+    except (ValueError, RecursionError):
+        return "frame is not valid JSON"
+    if not isinstance(value, dict):
+        return "frame must be a JSON object"
+    return value
+
+
+class IngestService:
+    """Speaks the ingest protocol on every connection, sharing one `GroupCommitter`."""
+
+    def __init__(
+        self,
+        *,
+        find_token: Callable[[str], Any],
+        make_incoming: Callable[[str, Event], Any],
+        committer: GroupCommitter,
+        config: IngestConfig | None = None,
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+    ) -> None:
+        self.config = config or IngestConfig()
+        self._find_token = find_token
+        self._make_incoming = make_incoming
+        self._committer = committer
+        self._clock = clock
+        self._stopping = asyncio.Event()
+        self._handlers: set[asyncio.Task[Any]] = set()
+        self._greeting: set[ServerConnection] = set()
+        self._closing: set[asyncio.Task[Any]] = set()
+
+    @property
+    def stopping(self) -> bool:
+        return self._stopping.is_set()
+
+    async def shutdown(self, timeout_s: float = 30.0) -> None:
+        """Stop reading frames; every frame already read is committed and acked; close 1001."""
+        self._stopping.set()
+        for websocket in list(self._greeting):  # not yet said hello: nothing of theirs queued
+            closing = asyncio.get_running_loop().create_task(
+                websocket.close(CloseCode.GOING_AWAY, "gateway shutting down")
+            )
+            self._closing.add(closing)
+            closing.add_done_callback(self._closing.discard)
+        handlers = [task for task in self._handlers if not task.done()]
+        if handlers:
+            await asyncio.wait(handlers, timeout=timeout_s)
+
+    async def handle(self, websocket: ServerConnection) -> None:
+        task = asyncio.current_task()
+        if task is not None:
+            self._handlers.add(task)
+        try:
+            self._greeting.add(websocket)
+            try:
+                grant = await self._greet(websocket)
+            finally:
+                self._greeting.discard(websocket)
+            if grant is not None and not self._stopping.is_set():
+                await self._serve(websocket, grant)
+        except ConnectionClosed:
+            pass
+        finally:
+            if task is not None:
+                self._handlers.discard(task)
+
+    async def _greet(self, websocket: ServerConnection) -> Any | None:
+        try:
+            message = await asyncio.wait_for(websocket.recv(), self.config.hello_timeout_s)
+        except TimeoutError:
+            await _refuse(websocket, "unauthorized", "no hello received in time")
+            return None
+        frame = decode_frame(message)
+        if not isinstance(frame, dict) or frame.get("op") != "hello":
+            await _refuse(websocket, "unauthorized", "the first frame must be a hello")
+            return None
+        protocol = frame.get("protocol")
+        if type(protocol) is not int or protocol != PROTOCOL:
+            await _refuse(
+                websocket,
+                "unsupported_protocol",
+                f"protocol {_shown(protocol)} is not supported; this gateway speaks {PROTOCOL}",
+            )
+            return None
+        token = frame.get("token")
+        try:
+            grant = (
+                await asyncio.to_thread(self._find_token, token) if isinstance(token, str) else None
+            )
+        except Exception as error:  # the database: the client retries later
+            log.warning("token lookup failed: %s", _first_line(error))
+            with contextlib.suppress(ConnectionClosed):
+                text = "the database is unavailable; retry later"
+                await websocket.send(json.dumps(error_frame("unavailable", text)))
+            await websocket.close(CloseCode.TRY_AGAIN_LATER, "unavailable")
+            return None
+        if grant is None:
+            await _refuse(websocket, "unauthorized", "unknown or revoked token")
+            return None
+        client = frame.get("client")
+        log.info(
+            "ingest connection from %s: source %s, client %s",
+            _peer(websocket),
+            grant.source,
+            _shown(client) if client is not None else "-",
+        )
+        await websocket.send(
+            json.dumps(
+                {
+                    "op": "welcome",
+                    "protocol": PROTOCOL,
+                    "source": grant.source,
+                    "max_events": self.config.max_events,
+                    "max_frame_bytes": self.config.max_frame_bytes,
+                }
+            )
+        )
+        return grant
+
+    async def _serve(self, websocket: ServerConnection, grant: Any) -> None:
+        answers: asyncio.Queue[Awaitable[Json] | None] = asyncio.Queue()
+        window = asyncio.Semaphore(self.config.pipeline)  # frames read but not yet answered
+        sender = asyncio.create_task(self._send_answers(websocket, answers, window))
+        reader = asyncio.create_task(self._read_frames(websocket, grant, answers, window))
+        stop = asyncio.create_task(self._stopping.wait())
+        try:
+            await asyncio.wait({reader, stop, sender}, return_when=asyncio.FIRST_COMPLETED)
+            reader.cancel()
+            with contextlib.suppress(asyncio.CancelledError, ConnectionClosed):
+                await reader
+            answers.put_nowait(None)  # everything read so far is answered, then the sender ends
+            with contextlib.suppress(ConnectionClosed):
+                await sender
+        finally:
+            for task in (stop, reader, sender):
+                task.cancel()
+        if self._stopping.is_set():
+            await websocket.close(CloseCode.GOING_AWAY, "gateway shutting down")
+
+    async def _read_frames(
+        self,
+        websocket: ServerConnection,
+        grant: Any,
+        answers: asyncio.Queue[Any],
+        window: asyncio.Semaphore,
+    ) -> None:
+        burst = self.config.burst or max(self.config.rate, self.config.max_events)
+        bucket = TokenBucket(self.config.rate, burst)
+        while True:
+            await window.acquire()
+            try:
+                message = await websocket.recv()
+            except BaseException:
+                window.release()
+                raise
+            # No await between here and the put: a frame read is always answered, in order.
+            try:
+                answer = self.answer(message, grant, bucket)
+            except Exception:  # a bug must cost one frame, not the connection
+                log.exception("frame could not be processed")
+                answer = _ready(error_frame("bad_frame", "the frame could not be processed"))
+            answers.put_nowait(answer)
+
+    async def _send_answers(
+        self, websocket: ServerConnection, answers: asyncio.Queue[Any], window: asyncio.Semaphore
+    ) -> None:
+        while True:
+            answer = await answers.get()
+            if answer is None:
+                return
+            try:
+                frame = await answer
+            finally:
+                window.release()
+            await websocket.send(json.dumps(frame, ensure_ascii=False))
+
+    def answer(self, message: str | bytes, grant: Any, bucket: TokenBucket) -> Awaitable[Json]:
+        """The eventual answer to one frame (after hello), as an awaitable dict."""
+        frame = decode_frame(message)
+        if isinstance(frame, str):
+            return _ready(error_frame("bad_frame", frame))
+        op = frame.get("op")
+        if op != "events":
+            text = "hello was already received" if op == "hello" else f"unknown op {_shown(op)}"
+            return _ready(error_frame("bad_frame", text))
+        ref = frame.get("ref")
+        if ref is not None and not isinstance(ref, str):
+            return _ready(error_frame("bad_frame", "ref must be a string"))
+        events = frame.get("events")
+        if not isinstance(events, list) or not events:
+            text = "events must be a non-empty list of events"
+            return _ready(error_frame("bad_frame", text, ref))
+        if len(events) > self.config.max_events:
+            text = f"{len(events)} events in one frame; at most {self.config.max_events}"
+            return _ready(error_frame("too_many_events", text, ref))
+        wait_s = bucket.take(len(events))
+        if wait_s > 0:
+            retry_ms = max(1, math.ceil(wait_s * 1000))
+            text = f"faster than this connection's quota of {self.config.rate:g} events/s"
+            return _ready(error_frame("rate_limited", text, ref, retry_after_ms=retry_ms))
+        return self._apply(events, grant, ref)
+
+    def _apply(self, events: list[Any], grant: Any, ref: str | None) -> Awaitable[Json]:
+        """Parse now and queue the valid events for the writer at once (so that pipelined
+        frames share batches); the returned awaitable is the ack, ready after the commit."""
+        now = self._clock()
+        parsed: list[Any] = [
+            parse_event(
+                raw,
+                now=now,
+                bounds=self.config.bounds,
+                retention=self.config.retention,
+                allowed_types=grant.types,
+            )
+            for raw in events
+        ]
+        valid = [index for index, result in enumerate(parsed) if isinstance(result, Event)]
+        items = [self._make_incoming(grant.source, parsed[index]) for index in valid]
+        return _ack_when_committed(self._committer.submit(items), parsed, valid, ref)
+
+
+async def _ack_when_committed(
+    committed: asyncio.Future[list[Any]], results: list[Any], valid: list[int], ref: str | None
+) -> Json:
+    try:
+        outcomes = await committed
+    except Unavailable:
+        return error_frame("unavailable", "the database is unavailable; retry later", ref)
+    for index, outcome in zip(valid, outcomes, strict=True):
+        results[index] = outcome
+    return build_ack(ref, results)
+
+
+def build_ack(ref: str | None, results: Sequence[Any]) -> Json:
+    """The ack of a frame from each event's outcome, in event order."""
+    accepted: list[str] = []
+    duplicate: list[str] = []
+    rejected: list[Json] = []
+    for index, outcome in enumerate(results):
+        if isinstance(outcome, Rejection):
+            rejected.append(outcome.to_ack(index))
+        elif hasattr(outcome, "seq"):  # eventlog.Accepted; eventlog.Duplicate has no seq
+            accepted.append(outcome.event_id)
+        else:
+            duplicate.append(outcome.event_id)
+    return {
+        "op": "ack",
+        "ref": ref,
+        "accepted": accepted,
+        "duplicate": duplicate,
+        "rejected": rejected,
+    }
+
+
+async def _ready(value: Json) -> Json:
+    return value
+
+
+async def _refuse(websocket: ServerConnection, code: str, message: str) -> None:
+    with contextlib.suppress(ConnectionClosed):
+        await websocket.send(json.dumps(error_frame(code, message)))
+    await websocket.close(CloseCode.POLICY_VIOLATION, code)
+
+
+def _peer(websocket: ServerConnection) -> str:
+    address = websocket.remote_address
+    return f"{address[0]}:{address[1]}" if isinstance(address, tuple) else str(address)
+
+
+def _shown(value: object, limit: int = 40) -> str:
+    text = repr(value)
+    return text if len(text) <= limit else text[: limit - 3] + "..."

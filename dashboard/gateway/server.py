@@ -1,0 +1,173 @@
+"""The gateway process: a websockets server with `/ingest` and `/healthz`.
+
+`python -m dashboard gateway` runs `run_gateway(settings)`: it serves until SIGTERM or SIGINT, then
+stops accepting connections, commits and acks every frame already read, closes the connections
+with 1001 and returns 0. `Gateway` is the same server as an object, for tests and embedding;
+`routes` may add more websocket paths (such as the live hub's `/live`).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+import signal
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import replace
+from http import HTTPStatus
+from typing import Any
+
+from sqlalchemy import Engine
+from websockets.asyncio.server import Server, ServerConnection, serve
+from websockets.datastructures import Headers
+from websockets.frames import CloseCode
+from websockets.http11 import Request, Response
+
+from dashboard.citypack import load_city_pack
+from dashboard.domain.events import Bounds, Event
+from dashboard.gateway.ingest import GroupCommitter, IngestConfig, IngestService
+from dashboard.settings import Settings
+
+log = logging.getLogger(__name__)
+
+INGEST_PATH = "/ingest"
+HEALTH_PATH = "/healthz"
+
+Handler = Callable[[ServerConnection], Awaitable[None]]
+
+
+def city_bounds(city_pack: str) -> Bounds:
+    (south, west), (north, east) = load_city_pack(city_pack).bounds
+    return Bounds(south=south, west=west, north=north, east=east)
+
+
+class Gateway:
+    """The ingest gateway on one engine. `await start(host, port)`, later `await stop()`."""
+
+    def __init__(
+        self,
+        engine: Engine,
+        config: IngestConfig | None = None,
+        *,
+        append: Callable[[list[Any]], list[Any]] | None = None,
+        make_incoming: Callable[[str, Event], Any] | None = None,
+        routes: Mapping[str, Handler] | None = None,
+    ) -> None:
+        from data_access.tokens import find_token
+
+        self.engine = engine
+        self.config = config or IngestConfig()
+        if append is None or make_incoming is None:
+            from data_access.eventlog import Incoming, append_events
+
+            append = append or (lambda items: append_events(engine, items))
+            make_incoming = make_incoming or (lambda source, event: Incoming(source, event))
+        self.committer = GroupCommitter(
+            append, batch_events=self.config.batch_events, wait_s=self.config.batch_wait_s
+        )
+        self.ingest = IngestService(
+            find_token=lambda token: find_token(engine, token),
+            make_incoming=make_incoming,
+            committer=self.committer,
+            config=self.config,
+        )
+        self.routes: dict[str, Handler] = {INGEST_PATH: self.ingest.handle, **(routes or {})}
+        self.server: Server | None = None
+
+    @property
+    def port(self) -> int:
+        assert self.server is not None, "the gateway is not started"
+        return self.server.sockets[0].getsockname()[1]
+
+    async def start(self, host: str = "127.0.0.1", port: int = 0) -> None:
+        self.committer.start()
+        self.server = await serve(
+            self._route,
+            host,
+            port,
+            process_request=self._process_request,
+            max_size=self.config.max_frame_bytes,
+            server_header=None,
+        )
+
+    async def stop(self, timeout_s: float = 30.0) -> None:
+        """Stop accepting; finish and ack queued frames; close connections (1001)."""
+        if self.server is None:
+            return
+        self.server.close(close_connections=False)
+        await self.ingest.shutdown(timeout_s)
+        await self.committer.stop()
+        self.server.close(close_connections=True, code=CloseCode.GOING_AWAY)
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self.server.wait_closed(), timeout_s)
+
+    async def _route(self, websocket: ServerConnection) -> None:
+        handler = self.routes.get(websocket.request.path.split("?", 1)[0])
+        if handler is not None:
+            await handler(websocket)
+
+    async def _process_request(
+        self, connection: ServerConnection, request: Request
+    ) -> Response | None:
+        path = request.path.split("?", 1)[0]
+        if path == HEALTH_PATH:
+            from data_access.health import database_ok
+
+            ok = await asyncio.to_thread(database_ok, self.engine)
+            status = HTTPStatus.OK if ok else HTTPStatus.SERVICE_UNAVAILABLE
+            body = {"status": "ok" if ok else "degraded", "database": "ok" if ok else "down"}
+            return _json_response(status, body)
+        if path not in self.routes:
+            return connection.respond(HTTPStatus.NOT_FOUND, f"no websocket at {path}\n")
+        return None
+
+
+def _json_response(status: HTTPStatus, body: dict[str, Any]) -> Response:
+    payload = json.dumps(body).encode()
+    headers = Headers(
+        [
+            ("Content-Type", "application/json"),
+            ("Content-Length", str(len(payload))),
+            ("Cache-Control", "no-store"),
+            ("Connection", "close"),
+        ]
+    )
+    return Response(status.value, status.phrase, headers, payload)
+
+
+def config_from_settings(settings: Settings, **changes: Any) -> IngestConfig:
+    return replace(IngestConfig(bounds=city_bounds(settings.city_pack)), **changes)
+
+
+async def serve_until_signalled(
+    settings: Settings, *, ready: Callable[[Gateway], None] | None = None
+) -> int:
+    from data_access.db import make_engine
+
+    engine = make_engine(settings.database_url)
+    gateway = Gateway(engine, config_from_settings(settings))
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(signum, stop.set)
+    try:
+        await gateway.start(settings.host, settings.gateway_port)
+        log.info("ingest gateway on ws://%s:%s%s", settings.host, gateway.port, INGEST_PATH)
+        print(f"gateway on ws://{settings.host}:{gateway.port}{INGEST_PATH}", flush=True)
+        if ready is not None:
+            ready(gateway)
+        await stop.wait()
+        log.info("stopping: finishing queued frames")
+        await gateway.stop()
+    finally:
+        for signum in (signal.SIGTERM, signal.SIGINT):
+            loop.remove_signal_handler(signum)
+        engine.dispose()
+    return 0
+
+
+def run_gateway(settings: Settings) -> int:
+    """Serve the gateway until SIGTERM/SIGINT; returns the exit code (0 after a clean stop)."""
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    return asyncio.run(serve_until_signalled(settings))

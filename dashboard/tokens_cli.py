@@ -1,0 +1,66 @@
+"""`python -m dashboard tokens add|list|revoke`: ingest tokens for operators.
+
+`tokens add` prints the new token alone on its last line, so scripts can take it with `tail -n 1`;
+it is shown this once and stored only hashed.
+"""
+
+from __future__ import annotations
+
+import argparse
+
+from sqlalchemy import Engine
+
+from dashboard.cli import CommandError
+from dashboard.domain.events import EVENT_TYPES, SYSTEM_EVENT_TYPES
+from data_access.tokens import TokenError, create_token, list_tokens, revoke_token
+
+
+def parse_types(raw: str) -> list[str]:
+    """The comma-separated --types value as a list of known event types."""
+    kinds = [part.strip() for part in raw.split(",") if part.strip()]
+    if not kinds:
+        raise CommandError("--types needs at least one event type, e.g. cylinder.scanned")
+    unknown = [kind for kind in kinds if kind not in EVENT_TYPES]
+    if unknown:
+        raise CommandError(
+            f"--types: unknown event type(s) {', '.join(unknown)}; "
+            f"known types: {', '.join(sorted(EVENT_TYPES))}"
+        )
+    return sorted(set(kinds))
+
+
+def add(engine: Engine, args: argparse.Namespace) -> int:
+    kinds = parse_types(args.types)
+    try:
+        token_id, token = create_token(engine, args.source, kinds, args.label)
+    except TokenError as error:
+        raise CommandError(str(error)) from None
+    system = [kind for kind in kinds if kind in SYSTEM_EVENT_TYPES]
+    print(f"added token {token_id} for source {args.source.strip()}: {', '.join(kinds)}")
+    if system:
+        print(f"note: this token may send system event types: {', '.join(system)}")
+    print("the token is shown only now; store it safely:")
+    print(token, flush=True)
+    return 0
+
+
+def list_all(engine: Engine) -> int:
+    print(f"{'id':>4}  {'source':<20} {'created':<20} {'revoked':<20} types")
+    for info in list_tokens(engine):
+        created = info.created_at.strftime("%Y-%m-%d %H:%M:%SZ")
+        revoked = info.revoked_at.strftime("%Y-%m-%d %H:%M:%SZ") if info.revoked_at else "-"
+        label = f"  ({info.label})" if info.label else ""
+        print(
+            f"{info.id:>4}  {info.source:<20} {created:<20} {revoked:<20} "
+            f"{','.join(info.types)}{label}"
+        )
+    return 0
+
+
+def revoke(engine: Engine, token_id: int) -> int:
+    try:
+        changed = revoke_token(engine, token_id)
+    except TokenError as error:
+        raise CommandError(str(error)) from None
+    print(f"revoked token {token_id}" if changed else f"token {token_id} was already revoked")
+    return 0

@@ -1,0 +1,206 @@
+"""The working set of one append batch: rows loaded once, changed in memory, written once.
+
+Every table a batch touches is read with a few IN queries before the first event is applied
+(`TableCache.load`), changed in Python while the events are applied in order, and written back at
+the end with one executemany INSERT for new rows and one executemany UPDATE for changed rows
+(`TableCache.flush`). The caller holds the single-writer lock for the whole transaction, so what
+was read cannot change underneath.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from typing import Any
+
+from sqlalchemy import Connection, Table, bindparam, select
+
+from dashboard.domain.events import Event
+from data_access.models import AreaCount, Base, District, Finding, HazardStatusChange
+
+CHUNK = 1000  # keys per IN query: far below SQLite's and PostgreSQL's parameter limits
+
+# In foreign-key order: a table is written only after the tables it refers to.
+CACHED_TABLES: tuple[tuple[str, str], ...] = (
+    ("enterprises", "id"),
+    ("sites", "id"),
+    ("workers", "id"),
+    ("customers", "id"),
+    ("cylinders", "code"),
+    ("pipeline_segments", "id"),
+    ("sensors", "id"),
+    ("teams", "id"),
+    ("resources", "id"),
+    ("cylinder_states", "code"),
+    ("inspections", "id"),
+    ("hazards", "id"),
+    ("incidents", "id"),
+    ("team_states", "team_id"),
+    ("alarms", "id"),
+    ("complaints", "id"),
+)
+
+ACTIVE_ALARM = ("raised", "acknowledged")
+
+
+def chunks(values: Sequence[Any], size: int = CHUNK) -> Iterator[Sequence[Any]]:
+    for start in range(0, len(values), size):
+        yield values[start : start + size]
+
+
+class TableCache:
+    """Rows of one table by primary key: None means known to be absent."""
+
+    def __init__(self, table: Table, key: str) -> None:
+        self.table, self.key = table, key
+        self.rows: dict[Any, dict[str, Any] | None] = {}
+        self._stored: set[Any] = set()
+        self._new: dict[Any, None] = {}  # insertion-ordered set
+        self._dirty: dict[Any, None] = {}
+
+    def load(self, connection: Connection, keys: Iterable[Any]) -> None:
+        rows = self.rows
+        missing = list({k for k in keys if k is not None and k not in rows})
+        column = self.table.c[self.key]
+        for chunk in chunks(missing):
+            result = connection.execute(select(self.table).where(column.in_(chunk)))
+            names = list(result.keys())
+            for values in result.all():
+                self.add_loaded(dict(zip(names, values, strict=True)))
+        for key in missing:
+            self.rows.setdefault(key, None)
+
+    def add_loaded(self, row: dict[str, Any]) -> None:
+        key = row[self.key]
+        if key not in self._stored and key not in self._new:
+            self.rows[key] = row
+            self._stored.add(key)
+
+    def get(self, key: Any) -> dict[str, Any] | None:
+        return self.rows.get(key) if key is not None else None
+
+    def put(self, row: dict[str, Any]) -> None:
+        """Store a new or changed row (the same dict may be changed and put again)."""
+        key = row[self.key]
+        self.rows[key] = row
+        if key in self._stored:
+            self._dirty[key] = None
+        else:
+            self._new[key] = None
+
+    def flush(self, connection: Connection) -> None:
+        if self._new:
+            connection.execute(self.table.insert(), [self.rows[k] for k in self._new])
+        if self._dirty:
+            update = self.table.update().where(self.table.c[self.key] == bindparam("b_key"))
+            params = [{**self.rows[k], "b_key": k} for k in self._dirty]  # type: ignore[dict-item]
+            connection.execute(update, params)
+        self._stored.update(self._new)
+        self._new.clear()
+        self._dirty.clear()
+
+
+class Batch:
+    """Projection state for one batch, plus the callback that appends system events to the log."""
+
+    def __init__(self, connection: Connection) -> None:
+        self.connection = connection
+        self.tables = {
+            name: TableCache(Base.metadata.tables[name], key) for name, key in CACHED_TABLES
+        }
+        # sensor id -> id of its active alarm, for the sensors of this batch
+        self.active_alarm: dict[str, str | None] = {}
+        self.counts: dict[tuple[str, str], int] = {}
+        self.findings: list[dict[str, Any]] = []
+        self.history: list[dict[str, Any]] = []
+        self.districts = {
+            code: (lat, lon)
+            for code, lat, lon in connection.execute(
+                select(District.code, District.centroid_lat, District.centroid_lon)
+            )
+        }
+        # Set by the event log: appends a system event after the current one, returns its seq.
+        self.emit: Callable[[Event], int] = _no_emit
+
+    def __getitem__(self, name: str) -> TableCache:
+        return self.tables[name]
+
+    def count(self, district: str | None, metric: str, delta: int) -> None:
+        if district is not None and delta:
+            key = (district, metric)
+            self.counts[key] = self.counts.get(key, 0) + delta
+
+    def nearest_district(self, lat: float | None, lon: float | None) -> str | None:
+        """The district whose centroid is nearest: the city lookup for points without one."""
+        if lat is None or lon is None or not self.districts:
+            return None
+        scale = math.cos(math.radians(lat))
+
+        def distance(item: tuple[str, tuple[float, float]]) -> float:
+            _, (clat, clon) = item
+            return (clat - lat) ** 2 + ((clon - lon) * scale) ** 2
+
+        return min(self.districts.items(), key=distance)[0]
+
+    def load_active_alarms(self, sensor_ids: Iterable[str]) -> None:
+        missing = sorted({s for s in sensor_ids if s not in self.active_alarm})
+        alarms = self.tables["alarms"]
+        table = alarms.table
+        for chunk in chunks(missing):
+            query = select(table).where(
+                table.c.sensor_id.in_(chunk), table.c.status.in_(ACTIVE_ALARM)
+            )
+            for row in self.connection.execute(query).mappings():
+                alarms.add_loaded(dict(row))
+                self.active_alarm[row["sensor_id"]] = row["id"]
+        for sensor_id in missing:
+            self.active_alarm.setdefault(sensor_id, None)
+
+    def flush(self) -> None:
+        connection = self.connection
+        for cache in self.tables.values():
+            cache.flush(connection)
+        if self.findings:
+            connection.execute(Finding.__table__.insert(), self.findings)
+        if self.history:
+            connection.execute(HazardStatusChange.__table__.insert(), self.history)
+        self._flush_counts()
+
+    def _flush_counts(self) -> None:
+        if not self.counts:
+            return
+        table = AreaCount.__table__
+        codes = sorted({district for district, _ in self.counts})
+        existing: dict[tuple[str, str], int] = {}
+        for chunk in chunks(codes):
+            query = select(table.c.area_code, table.c.metric, table.c.value).where(
+                table.c.area_type == "district", table.c.area_code.in_(chunk)
+            )
+            for code, metric, value in self.connection.execute(query):
+                existing[(code, metric)] = value
+        inserts, updates = [], []
+        for (code, metric), delta in self.counts.items():
+            if (code, metric) in existing:
+                value = existing[(code, metric)] + delta
+                updates.append({"b_code": code, "b_metric": metric, "b_value": max(value, 0)})
+            else:
+                row = {"area_type": "district", "area_code": code, "metric": metric}
+                inserts.append({**row, "value": max(delta, 0)})
+        if inserts:
+            self.connection.execute(table.insert(), inserts)
+        if updates:
+            update = (
+                table.update()
+                .where(
+                    table.c.area_type == "district",
+                    table.c.area_code == bindparam("b_code"),
+                    table.c.metric == bindparam("b_metric"),
+                )
+                .values(value=bindparam("b_value"))
+            )
+            self.connection.execute(update, updates)
+        self.counts.clear()
+
+
+def _no_emit(event: Event) -> int:
+    raise RuntimeError("this batch cannot append system events")

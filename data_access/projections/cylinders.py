@@ -1,0 +1,178 @@
+"""The LPG cylinder chain: current state per cylinder, detention, and the supervisors' findings.
+
+Findings (system rules of shared/spec/events.md):
+- black_cylinder: a scan of a code that is not in the cylinders registry (counted once per code);
+- overdue_filling: a filling of a cylinder past next_inspection_due or scrap_due;
+- stage_out_of_order: a stage that may not follow the cylinder's previous stage (ALLOWED_NEXT);
+- delivery_without_sale: a delivery not preceded by a sale to a real-name-verified customer.
+"""
+
+from __future__ import annotations
+
+import itertools
+from datetime import datetime
+from typing import Any
+
+from dashboard.domain.events import Event, Rejection
+from data_access.projections.batch import Batch
+
+STAGES = ("inspection", "filling", "transport", "storage", "sale", "delivery", "use", "recovery")
+# The "8+1" chain: each stage to the next, recovery back to inspection or filling. Scanning the
+# same stage again is allowed (a rescan); scrap may follow any stage and nothing may follow it.
+ALLOWED_NEXT: dict[str, frozenset[str]] = {
+    stage: frozenset({stage, following, "scrap"}) for stage, following in itertools.pairwise(STAGES)
+}
+ALLOWED_NEXT["recovery"] = frozenset({"recovery", "inspection", "filling", "scrap"})
+ALLOWED_NEXT["scrap"] = frozenset()
+
+
+def preload_keys(event: Event, keys: dict[str, set[Any]]) -> None:
+    data: Any = event.data
+    keys["cylinder_states"].add(data.code)
+    if event.type == "cylinder.scanned":
+        keys["cylinders"].add(data.code)
+        keys["sites"].add(data.site_id)
+        keys["customers"].add(data.customer_id)
+
+
+def preload_more(b: Batch, delivered: set[str]) -> None:
+    """Second round: who holds the delivered cylinders now (for the delivery rule), and the
+    enterprises of the scanned cylinders and sites (for the findings)."""
+    states = b["cylinder_states"]
+    holders = []
+    for code in delivered:
+        row = states.get(code)
+        if row is not None and row["holder_type"] == "customer":
+            holders.append(row["holder_id"])
+    b["customers"].load(b.connection, holders)
+    enterprises = [row["enterprise_id"] for row in b["sites"].rows.values() if row is not None]
+    enterprises += [row["enterprise_id"] for row in b["cylinders"].rows.values() if row]
+    b["enterprises"].load(b.connection, enterprises)
+
+
+def check(b: Batch, event: Event) -> Rejection | None:
+    return None  # a scan of an unknown code is accepted: it is a black cylinder
+
+
+def district(b: Batch, event: Event) -> str | None:
+    data: Any = event.data
+    if event.type != "cylinder.scanned":
+        state = b["cylinder_states"].get(data.code)
+        return state["district"] if state else None
+    for table, key in (("sites", data.site_id), ("customers", data.customer_id)):
+        row = b[table].get(key)
+        if row is not None:
+            return row["district"]
+    return b.nearest_district(data.lat, data.lon)
+
+
+def apply_detention(b: Batch, event: Event, seq: int) -> None:
+    data: Any = event.data
+    state = b["cylinder_states"].get(data.code)
+    if state is not None:
+        state["detained"] = event.type == "cylinder.detained"
+        b["cylinder_states"].put(state)
+
+
+def apply_scan(b: Batch, event: Event, seq: int) -> None:
+    data: Any = event.data
+    states = b["cylinder_states"]
+    state = states.get(data.code)
+    when: datetime = event.occurred_at
+    if state is not None and when < state["occurred_at"]:
+        return  # a late scan is in the log but never overwrites a newer state
+    registered = b["cylinders"].get(data.code)
+    where = district(b, event)
+    enterprise_id = _enterprise(b, registered, data.site_id)
+    finding = _Findings(b, event, seq, where, enterprise_id)
+
+    if registered is None and (state is None or not state["is_black"]):
+        finding("black_cylinder", f"cylinder {data.code} is not registered")
+        b.count(where, "black_cylinders", 1)
+    elif state is not None and state["is_black"] and state["district"] != where:
+        b.count(state["district"], "black_cylinders", -1)
+        b.count(where, "black_cylinders", 1)
+    if data.stage == "filling" and registered is not None:
+        today = when.date()
+        if registered["scrap_due"] < today:
+            finding("overdue_filling", f"filled past its scrap date {registered['scrap_due']}")
+        elif registered["next_inspection_due"] < today:
+            due = registered["next_inspection_due"]
+            finding("overdue_filling", f"filled past its inspection due date {due}")
+    if state is not None and data.stage not in ALLOWED_NEXT[state["stage"]]:
+        finding("stage_out_of_order", f"stage {data.stage} after {state['stage']}")
+    if data.stage == "delivery":
+        problem = _delivery_problem(b, state, data.customer_id)
+        if problem:
+            finding("delivery_without_sale", problem)
+
+    holder_type, holder_id = _holder(data)
+    row = {
+        "code": data.code,
+        "stage": data.stage,
+        "site_id": data.site_id,
+        "holder_type": holder_type,
+        "holder_id": holder_id,
+        "district": where,
+        "lat": data.lat,
+        "lon": data.lon,
+        "is_black": registered is None,
+        "detained": bool(state["detained"]) if state is not None else False,
+        "occurred_at": when,
+        "seq": seq,
+    }
+    if state is not None:
+        state.update(row)
+        row = state
+    states.put(row)
+
+
+class _Findings:
+    def __init__(
+        self, b: Batch, event: Event, seq: int, where: str | None, enterprise: str | None
+    ) -> None:
+        self.b, self.event, self.seq = b, event, seq
+        self.where, self.enterprise = where, enterprise
+
+    def __call__(self, kind: str, detail: str) -> None:
+        self.b.findings.append(
+            {
+                "kind": kind,
+                "subject_id": self.event.data.code,  # type: ignore[attr-defined]
+                "district": self.where,
+                "enterprise_id": self.enterprise,
+                "detail": detail,
+                "occurred_at": self.event.occurred_at,
+                "seq": self.seq,
+                "resolved": False,
+            }
+        )
+        self.b.count(self.where, "findings_open", 1)
+
+
+def _enterprise(b: Batch, registered: dict[str, Any] | None, site_id: str | None) -> str | None:
+    if registered is not None:
+        return registered["enterprise_id"]
+    site = b["sites"].get(site_id)
+    return site["enterprise_id"] if site else None
+
+
+def _holder(data: Any) -> tuple[str | None, str | None]:
+    if data.customer_id is not None:
+        return "customer", data.customer_id
+    if data.worker_id is not None:
+        return "worker", data.worker_id
+    if data.site_id is not None:
+        return "site", data.site_id
+    return None, None
+
+
+def _delivery_problem(b: Batch, state: dict[str, Any] | None, customer_id: str | None) -> str:
+    if state is None or state["stage"] != "sale" or state["holder_type"] != "customer":
+        return "delivered without a preceding sale to a customer"
+    buyer = b["customers"].get(state["holder_id"])
+    if buyer is None or not buyer["real_name_verified"]:
+        return f"sold to {state['holder_id']}, who is not a real-name-verified customer"
+    if customer_id is not None and customer_id != state["holder_id"]:
+        return f"delivered to {customer_id} but sold to {state['holder_id']}"
+    return ""

@@ -1,0 +1,299 @@
+"""Inspections, hazards (with their status history), incidents, team states and complaints.
+
+A change whose occurred_at is older than the row's last change (`updated_at`) is in the log, and
+in the hazard history, but does not overwrite the newer state. First-time stamps such as
+`dispatched_at` keep the earliest time whatever the order of arrival.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from dashboard.domain.events import Event, Rejection
+from data_access.projections.batch import Batch
+
+_REFERENCES: dict[str, tuple[tuple[str, str], ...]] = {
+    # event type -> ((data field, cached table), ...) that must name a known row
+    "hazard.updated": (("hazard_id", "hazards"),),
+    "hazard.escalated": (("hazard_id", "hazards"),),
+    "incident.dispatched": (("incident_id", "incidents"),),
+    "incident.notified": (("incident_id", "incidents"),),
+    "incident.update": (("incident_id", "incidents"),),
+    "incident.closed": (("incident_id", "incidents"),),
+    "team.position": (("team_id", "teams"),),
+    "team.status": (("team_id", "teams"), ("incident_id", "incidents")),
+    "complaint.updated": (("complaint_id", "complaints"),),
+    "sensor.reading": (("sensor_id", "sensors"),),
+    "alarm.acknowledged": (("alarm_id", "alarms"),),
+    "alarm.cleared": (("alarm_id", "alarms"),),
+}
+_OWN_TABLE = {
+    "inspection.completed": ("inspection_id", "inspections"),
+    "hazard.reported": ("hazard_id", "hazards"),
+    "incident.reported": ("incident_id", "incidents"),
+    "complaint.received": ("complaint_id", "complaints"),
+    "alarm.raised": ("alarm_id", "alarms"),
+}
+
+
+def preload_keys(event: Event, keys: dict[str, set[Any]]) -> None:
+    data: Any = event.data
+    for field, table in _REFERENCES.get(event.type, ()) + (
+        (_OWN_TABLE[event.type],) if event.type in _OWN_TABLE else ()
+    ):
+        keys[table].add(getattr(data, field))
+    if event.type == "incident.dispatched":
+        keys["teams"].update(data.team_ids)
+    if event.type.startswith("team."):
+        keys["team_states"].add(data.team_id)
+    if event.type == "delivery.safety_checked":
+        keys["customers"].add(data.customer_id)
+
+
+def check(b: Batch, event: Event) -> Rejection | None:
+    data: Any = event.data
+    for field, table in _REFERENCES.get(event.type, ()):
+        key = getattr(data, field)
+        if key is not None and b[table].get(key) is None:
+            noun = field.removesuffix("_id")
+            message = f"{noun} {key!r} is not known"
+            return Rejection("unknown_reference", f"data.{field}", message, event.id)
+    if event.type == "incident.dispatched":
+        for index, team_id in enumerate(data.team_ids):
+            if b["teams"].get(team_id) is None:
+                message = f"team {team_id!r} is not known"
+                return Rejection("unknown_reference", f"data.team_ids.{index}", message, event.id)
+    return None
+
+
+def district(b: Batch, event: Event) -> str | None:
+    data: Any = event.data
+    if hasattr(data, "district"):
+        return data.district
+    if event.type.startswith("hazard."):
+        row = b["hazards"].get(data.hazard_id)
+    elif event.type.startswith("incident.") and event.type != "incident.reported":
+        row = b["incidents"].get(data.incident_id)
+    elif event.type.startswith("team."):
+        row = b["teams"].get(data.team_id)
+    elif event.type == "complaint.updated":
+        row = b["complaints"].get(data.complaint_id)
+    else:
+        return b.nearest_district(getattr(data, "lat", None), getattr(data, "lon", None))
+    return row["district"] if row else None
+
+
+# --- inspections ----------------------------------------------------------------------------
+
+
+def apply_inspection(b: Batch, event: Event, seq: int) -> None:
+    data: Any = event.data
+    fields = ("kind", "target_type", "target_id", "district", "inspector_id", "lat", "lon")
+    row = {name: getattr(data, name) for name in fields}
+    old = b["inspections"].get(data.inspection_id)
+    if old is not None and event.occurred_at < old["occurred_at"]:
+        return
+    row |= {
+        "id": data.inspection_id,
+        "passed": all(item.passed for item in data.items),
+        "occurred_at": event.occurred_at,
+    }
+    b["inspections"].put({**old, **row} if old else row)
+
+
+# --- hazards --------------------------------------------------------------------------------
+
+
+def _history(b: Batch, event: Event, seq: int, status: str, actor: str, note: str | None) -> None:
+    b.history.append(
+        {
+            "hazard_id": event.data.hazard_id,  # type: ignore[attr-defined]
+            "status": status,
+            "actor": actor,
+            "note": note,
+            "occurred_at": event.occurred_at,
+            "seq": seq,
+        }
+    )
+
+
+def apply_hazard_reported(b: Batch, event: Event, seq: int, source: str) -> None:
+    data: Any = event.data
+    hazards = b["hazards"]
+    old = hazards.get(data.hazard_id)
+    if old is not None:
+        return  # reported again under another event id: the first report stands
+    fields = ("inspection_id", "target_type", "target_id", "district", "category", "level")
+    row = {name: getattr(data, name) for name in fields}
+    row |= {
+        "id": data.hazard_id,
+        "description": data.description,
+        "lat": data.lat,
+        "lon": data.lon,
+        "status": "reported",
+        "escalation": None,
+        "reported_at": event.occurred_at,
+        "due_at": data.due_at,
+        "closed_at": None,
+        "updated_at": event.occurred_at,
+    }
+    hazards.put(row)
+    b.count(data.district, "hazards_open", 1)
+    _history(b, event, seq, "reported", source, data.description[:200] or None)
+
+
+def apply_hazard_updated(b: Batch, event: Event, seq: int) -> None:
+    data: Any = event.data
+    _history(b, event, seq, data.status, data.actor, data.note)
+    row = b["hazards"].get(data.hazard_id)
+    if row is None or event.occurred_at < row["updated_at"]:
+        return
+    was_open = row["status"] != "closed"
+    row["status"] = data.status
+    row["updated_at"] = event.occurred_at
+    if data.status == "closed":
+        row["closed_at"] = event.occurred_at
+    elif data.status == "reopened":
+        row["closed_at"] = None
+    is_open = row["status"] != "closed"
+    b.count(row["district"], "hazards_open", int(is_open) - int(was_open))
+    b["hazards"].put(row)
+
+
+def apply_hazard_escalated(b: Batch, event: Event, seq: int) -> None:
+    data: Any = event.data
+    _history(b, event, seq, "escalated", data.by, f"{data.level}: {data.note}")
+    row = b["hazards"].get(data.hazard_id)
+    if row is None:
+        return
+    if row["escalation"] != "city":  # city is the higher level; never step back down
+        row["escalation"] = data.level
+    row["updated_at"] = max(row["updated_at"], event.occurred_at)
+    b["hazards"].put(row)
+
+
+# --- incidents and teams --------------------------------------------------------------------
+
+_OPEN_INCIDENT = frozenset({"reported", "dispatched", "on_scene", "contained", "resolved"})
+
+
+def _earliest(current: datetime | None, when: datetime) -> datetime:
+    return when if current is None or when < current else current
+
+
+def apply_incident(b: Batch, event: Event, seq: int) -> None:
+    data: Any = event.data
+    incidents = b["incidents"]
+    row = incidents.get(data.incident_id)
+    when = event.occurred_at
+    if event.type == "incident.reported":
+        if row is not None:
+            return
+        fields = ("kind", "channel", "lat", "lon", "address", "severity", "description")
+        row = {name: getattr(data, name) for name in fields}
+        district = b.nearest_district(data.lat, data.lon)
+        row |= {
+            "id": data.incident_id,
+            "district": district,
+            "status": "reported",
+            "reported_at": when,
+            "dispatched_at": None,
+            "on_scene_at": None,
+            "closed_at": None,
+            "updated_at": when,
+        }
+        incidents.put(row)
+        b.count(district, "incidents_open", 1)
+        return
+    if row is None or event.type == "incident.notified":
+        return
+    newer = when >= row["updated_at"]
+    status = row["status"]
+    if event.type == "incident.dispatched":
+        row["dispatched_at"] = _earliest(row["dispatched_at"], when)
+        status = "dispatched" if status == "reported" else status
+    elif event.type == "incident.update" and data.status is not None:
+        if data.status == "on_scene":
+            row["on_scene_at"] = _earliest(row["on_scene_at"], when)
+        status = data.status
+    elif event.type == "incident.closed":
+        row["closed_at"] = _earliest(row["closed_at"], when)
+        status = "closed"
+    _set_incident_status(b, row, status if (newer or status == "closed") else row["status"], when)
+
+
+def _set_incident_status(b: Batch, row: dict[str, Any], status: str, when: datetime) -> None:
+    was_open = row["status"] in _OPEN_INCIDENT
+    if row["status"] == "closed":
+        status = "closed"  # closing is final
+    row["status"] = status
+    row["updated_at"] = max(row["updated_at"], when)
+    b.count(row["district"], "incidents_open", int(status in _OPEN_INCIDENT) - int(was_open))
+    b["incidents"].put(row)
+
+
+def apply_team(b: Batch, event: Event, seq: int) -> None:
+    data: Any = event.data
+    states = b["team_states"]
+    state = states.get(data.team_id)
+    if state is not None and event.occurred_at < state["updated_at"]:
+        return
+    if state is None:
+        team = b["teams"].get(data.team_id)
+        assert team is not None  # checked before
+        state = {
+            "team_id": data.team_id,
+            "status": "available",
+            "incident_id": None,
+            "lat": team["lat"],
+            "lon": team["lon"],
+            "speed_kmh": None,
+            "heading": None,
+        }
+    state["updated_at"] = event.occurred_at
+    if event.type == "team.position":
+        state |= {"lat": data.lat, "lon": data.lon}
+        state |= {"speed_kmh": data.speed_kmh, "heading": data.heading}
+    else:
+        state["status"] = data.status
+        if data.incident_id is not None or data.status in ("available", "off_duty"):
+            state["incident_id"] = data.incident_id
+        incident = b["incidents"].get(data.incident_id)
+        if data.status == "on_scene" and incident is not None:
+            incident["on_scene_at"] = _earliest(incident["on_scene_at"], event.occurred_at)
+            b["incidents"].put(incident)
+    states.put(state)
+
+
+# --- complaints -----------------------------------------------------------------------------
+
+
+def apply_complaint(b: Batch, event: Event, seq: int) -> None:
+    data: Any = event.data
+    complaints = b["complaints"]
+    row = complaints.get(data.complaint_id)
+    if event.type == "complaint.received":
+        if row is not None:
+            return
+        fields = ("channel", "category", "district", "text", "code")
+        row = {name: getattr(data, name) for name in fields}
+        row |= {
+            "id": data.complaint_id,
+            "status": "received",
+            "satisfaction": None,
+            "received_at": event.occurred_at,
+            "closed_at": None,
+        }
+        complaints.put(row)
+        b.count(data.district, "complaints_open", 1)
+        return
+    if row is None:
+        return
+    was_open = row["status"] != "closed"
+    row["status"] = data.status
+    if data.satisfaction is not None:
+        row["satisfaction"] = data.satisfaction
+    row["closed_at"] = event.occurred_at if data.status == "closed" else None
+    b.count(row["district"], "complaints_open", int(data.status != "closed") - int(was_open))
+    complaints.put(row)
