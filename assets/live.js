@@ -1,4 +1,4 @@
-/* The browser end of the live channel (protocol: dashboard/live_hub.py).
+/* The browser end of the live channel (protocol: dashboard/gateway/live.py).
 
    One websocket per tab. Events are buffered and written into the dcc.Store "live-events" at most
    ten times a second (one Store write per message freezes Dash above ~150 messages/s). The tab
@@ -55,7 +55,6 @@
 
   function flush() {
     if ((!buffer.length && !resync) || !window.dash_clientside || !window.dash_clientside.set_props) return;
-    if (!document.getElementById(STORE_ID)) return;
     window.dash_clientside.set_props(STORE_ID, {
       data: { seq: lastSeq, resync: resync, events: buffer, at: Date.now() },
     });

@@ -20,6 +20,7 @@ from dashboard.i18n import current_language, t
 from data_access.queries import one_map as queries
 
 COUNTS_CACHE_S = 2  # live screens of one scope share one recount
+LIVE_KPIS = ("alarms_active", "hazards_open", "incidents_open")
 KPIS = (
     ("enterprises", "kpi.enterprises", "bi-building"),
     ("sites", "kpi.sites", "bi-geo-alt"),
@@ -117,6 +118,8 @@ def refresh_counts(_map_id: str, _tick: object, _resync: object):
     counts = res.cache.get(key)
     if counts is None:
         counts = queries.city_counts(res.engine, scope)
+        if scope.enterprise_id is None:  # no row yet means none yet, not unknown
+            counts = {**dict.fromkeys(LIVE_KPIS, 0), **counts}
         res.cache.set(key, counts, timeout=COUNTS_CACHE_S)
     now = datetime.now(UTC).astimezone(ZoneInfo(res.settings.time_zone))
     return (

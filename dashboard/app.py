@@ -89,6 +89,10 @@ def create_app(settings: Settings, *, engine: Engine | None = None) -> Dash:
 
     app.layout = shell_layout
     app.index_string = app.index_string.replace("<html>", '<html data-bs-theme="dark">')
+    # Dash finishes setting itself up on the first request, and threads serving the first
+    # requests together race: one marks set-up done, another then serves a script Dash has not
+    # registered yet (HTTP 500). One request now, before any real one, settles it.
+    app.server.test_client().get("/healthz")
     return app
 
 

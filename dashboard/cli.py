@@ -56,6 +56,7 @@ def _add_demo(commands) -> None:
     sub = _command(commands, "demo", run_demo, "seed a demo city if empty and serve the app")
     sub.add_argument("--port", type=int, help="HTTP port (default 8050)")
     sub.add_argument("--host", help="address to listen on (default 127.0.0.1)")
+    sub.add_argument("--gateway-port", type=int, help="ingest and live port (default 8765)")
     sub.add_argument("--scale", choices=("demo", "city", "wuhan"), default="demo")
     sub.add_argument("--seed", type=int, default=2026, help="random seed of the generated city")
 
@@ -133,7 +134,8 @@ def _add_gateway(commands) -> None:
 def run_gateway(args: argparse.Namespace) -> int:
     from dashboard.gateway.server import run_gateway as run
 
-    settings = Settings.from_env(data_dir=args.data_dir, require_secret=False)
+    # The secret key checks the browsers' live tokens, which the Dash app signs.
+    settings = Settings.from_env(data_dir=args.data_dir)
     if args.host:
         settings = settings.with_overrides(host=args.host)
     if args.port is not None:
@@ -233,18 +235,45 @@ def run_serve(args: argparse.Namespace) -> int:
 
 
 def run_demo(args: argparse.Namespace) -> int:
-    from dashboard.demo import ensure_demo_users, seed_if_empty
+    from dashboard.demo import ensure_demo_users, run_beside, seed_if_empty
     from dashboard.server import serve
 
     settings = _settings(args, demo=True)
+    if args.gateway_port is not None:
+        settings = settings.with_overrides(gateway_port=args.gateway_port)
     started = time.monotonic()
     engine = _migrated_engine(settings)
     seeded = seed_if_empty(engine, settings, scale=args.scale, seed=args.seed)
     logins = ensure_demo_users(engine)
     engine.dispose()
-    _print_demo_banner(settings, logins, seeded, time.monotonic() - started)
-    os.environ.setdefault("GASCC_DEMO", "1")
-    return serve(settings)
+    with run_beside(_gateway_command(settings), _child_env(settings), "gateway"):
+        _print_demo_banner(settings, logins, seeded, time.monotonic() - started)
+        return serve(settings)
+
+
+def _gateway_command(settings: Settings) -> list[str]:
+    return [
+        sys.executable,
+        "-m",
+        "dashboard",
+        "gateway",
+        "--data-dir",
+        str(settings.data_dir),
+        "--host",
+        settings.host,
+        "--port",
+        str(settings.gateway_port),
+    ]
+
+
+def _child_env(settings: Settings) -> dict[str, str]:
+    """The demo's own settings for its children (passed in the environment, never in argv)."""
+    return {
+        **os.environ,
+        "SECRET_KEY": settings.secret_key,
+        "DATABASE_URL": settings.database_url,
+        "PYTHONUNBUFFERED": "1",
+    }
 
 
 def _print_demo_banner(settings: Settings, logins: list, seeded: bool, elapsed: float) -> None:
@@ -252,6 +281,7 @@ def _print_demo_banner(settings: Settings, logins: list, seeded: bool, elapsed: 
     print(f"Gas-safety command center demo ({state}, ready in {elapsed:.1f} s)")
     print(f"  data:  {settings.data_dir}")
     print(f"  open:  http://{settings.host}:{settings.port}/")
+    print(f"  ingest: ws://{settings.host}:{settings.gateway_port}/ingest  (live: /live)")
     print("  logins (username / password, role):")
     for login in logins:
         print(f"    {login.username:<11} / {login.password:<16} {login.role.value}")

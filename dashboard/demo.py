@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import signal
+import subprocess
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 from sqlalchemy import Engine
@@ -70,3 +74,23 @@ def ensure_demo_users(engine: Engine) -> list[DemoLogin]:
         except UserError:
             continue  # e.g. a city pack without Jiang'an: that login is simply not offered
     return [login for login in DEMO_LOGINS if find_login(engine, login.username) is not None]
+
+
+@contextmanager
+def run_beside(command: list[str], env: dict[str, str], name: str) -> Iterator[None]:
+    """Run a helper process (the gateway) for as long as the block runs, then stop it cleanly.
+
+    Ctrl-C reaches the whole process group, so the child usually stops by itself; SIGTERM
+    covers the other ways out (e.g. the app's server failing to bind its port).
+    """
+    child = subprocess.Popen(command, env=env)
+    try:
+        yield
+    finally:
+        if child.poll() is None:
+            child.send_signal(signal.SIGTERM)
+        try:
+            child.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            print(f"{name} did not stop within 30 s; killing it")
+            child.kill()

@@ -25,47 +25,58 @@ def free_port() -> int:
 class DemoProcess:
     process: subprocess.Popen
     url: str
+    gateway_url: str
     data_dir: Path
+    log_path: Path
     output: list[str] = field(default_factory=list)
 
     def stop(self, sig: int = signal.SIGINT, timeout: float = 30) -> int:
         self.process.send_signal(sig)
-        out, _ = self.process.communicate(timeout=timeout)
-        self.output.append(out)
+        self.process.wait(timeout=timeout)
+        self.output.append(self.log_path.read_text())
         return self.process.returncode
 
 
 def start_demo(data_dir: Path, timeout: float = 120) -> DemoProcess:
-    port = free_port()
+    """`python -m dashboard demo` on free ports, no map tiles; returns once both servers answer.
+
+    Its output goes to a file, not a pipe, so a chatty run can never block on a full pipe.
+    """
+    port, gateway_port = free_port(), free_port()
     env = {**os.environ, "GASCC_TILE_URL": "none", "PYTHONUNBUFFERED": "1"}
     env.pop("SECRET_KEY", None)
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "dashboard",
-            "demo",
-            "--port",
-            str(port),
-            "--data-dir",
-            str(data_dir),
-        ],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
+    log_path = data_dir.parent / f"{data_dir.name}-demo.log"
+    command = [
+        sys.executable,
+        "-m",
+        "dashboard",
+        "demo",
+        "--port",
+        str(port),
+        "--gateway-port",
+        str(gateway_port),
+        "--data-dir",
+        str(data_dir),
+    ]
+    with log_path.open("w") as log:
+        process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+    demo = DemoProcess(
+        process, f"http://127.0.0.1:{port}", f"ws://127.0.0.1:{gateway_port}", data_dir, log_path
     )
-    demo = DemoProcess(process, f"http://127.0.0.1:{port}", data_dir)
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            raise RuntimeError(f"demo exited early:\n{process.stdout.read()}")
-        try:
-            with urllib.request.urlopen(f"{demo.url}/login", timeout=2) as response:
-                if response.status == 200:
-                    return demo
-        except OSError:
-            time.sleep(0.5)
+            raise RuntimeError(f"demo exited early:\n{log_path.read_text()}")
+        if answers(f"{demo.url}/login") and answers(f"http://127.0.0.1:{gateway_port}/healthz"):
+            return demo
+        time.sleep(0.3)
     process.kill()
-    raise RuntimeError(f"demo did not serve /login within {timeout} s")
+    raise RuntimeError(f"demo did not serve within {timeout} s:\n{log_path.read_text()}")
+
+
+def answers(url: str) -> bool:
+    try:
+        with urllib.request.urlopen(url, timeout=2) as response:
+            return response.status == 200
+    except OSError:
+        return False

@@ -1,4 +1,4 @@
-"""The gateway process: a websockets server with `/ingest` and `/healthz`.
+"""The gateway process: a websockets server with `/ingest`, `/live` and `/healthz`.
 
 `python -m dashboard gateway` runs `run_gateway(settings)`: it serves until SIGTERM or SIGINT, then
 stops accepting connections, commits and acks every frame already read, closes the connections
@@ -27,7 +27,9 @@ from websockets.http11 import Request, Response
 from dashboard.citypack import load_city_pack
 from dashboard.domain.events import Bounds, Event
 from dashboard.gateway.ingest import GroupCommitter, IngestConfig, IngestService
+from dashboard.gateway.live import LiveHub
 from dashboard.settings import Settings
+from data_access.notify import SeqPublisher, subscribe_seqs
 
 log = logging.getLogger(__name__)
 
@@ -140,6 +142,50 @@ def config_from_settings(settings: Settings, **changes: Any) -> IngestConfig:
     return replace(IngestConfig(bounds=city_bounds(settings.city_pack)), **changes)
 
 
+LIVE_PATH = "/live"
+POLL_WITHOUT_REDIS_S = 0.25  # other writers (the Dash app's actions) are seen this fast
+POLL_WITH_REDIS_S = 5.0  # Redis wakes the hub; the poll only covers lost messages
+
+
+def mount_live_hub(gateway: Gateway, settings: Settings) -> tuple[LiveHub, list[asyncio.Task]]:
+    """Serve /live from this gateway: woken by its own commits, by Redis, or by polling the log."""
+    from data_access.eventlog import events_since, last_seq
+
+    engine = gateway.engine
+    hub = LiveHub(
+        lambda after, limit: events_since(engine, after, limit=limit),
+        settings.secret_key,
+        newest_seq=last_seq(engine),
+    )
+    gateway.routes[LIVE_PATH] = hub.handle
+    publisher = SeqPublisher(settings.redis_url) if settings.redis_url else None
+
+    def committed(outcomes: list[Any]) -> None:
+        hub.notify()
+        seqs = [o.seq for o in outcomes if hasattr(o, "seq")]
+        if publisher is not None and seqs:  # off the event loop: Redis may be slow or down
+            asyncio.get_running_loop().run_in_executor(None, publisher.publish, max(seqs))
+
+    gateway.committer.on_commit = committed
+    poll_s = POLL_WITH_REDIS_S if settings.redis_url else POLL_WITHOUT_REDIS_S
+    tasks = [asyncio.create_task(hub.run(poll_s)), asyncio.create_task(hub.ping_forever())]
+    if settings.redis_url:
+        tasks.append(asyncio.create_task(_wake_from_redis(hub, settings.redis_url)))
+    return hub, tasks
+
+
+async def _wake_from_redis(hub: LiveHub, redis_url: str) -> None:
+    """Follow other gateways' commits; after a Redis outage, reconnect and catch up from the log."""
+    while True:
+        try:
+            async for seq in subscribe_seqs(redis_url):
+                hub.notify(seq)
+        except Exception as error:  # Redis down or restarting: the log poll covers the gap
+            log.warning("Redis subscription lost (%s); retrying in 1 s", error)
+        hub.notify()
+        await asyncio.sleep(1.0)
+
+
 async def serve_until_signalled(
     settings: Settings, *, ready: Callable[[Gateway], None] | None = None
 ) -> int:
@@ -147,6 +193,7 @@ async def serve_until_signalled(
 
     engine = make_engine(settings.database_url)
     gateway = Gateway(engine, config_from_settings(settings))
+    _hub, live_tasks = mount_live_hub(gateway, settings)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGTERM, signal.SIGINT):
@@ -161,6 +208,8 @@ async def serve_until_signalled(
         log.info("stopping: finishing queued frames")
         await gateway.stop()
     finally:
+        for task in live_tasks:
+            task.cancel()
         for signum in (signal.SIGTERM, signal.SIGINT):
             loop.remove_signal_handler(signum)
         engine.dispose()

@@ -13,7 +13,9 @@ import math
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any
 
-from sqlalchemy import Connection, Table, bindparam, select
+import shapely
+import shapely.geometry
+from sqlalchemy import Connection, Table, bindparam, func, select
 
 from dashboard.domain.events import Event
 from data_access.models import AreaCount, Base, District, Finding, HazardStatusChange
@@ -113,12 +115,7 @@ class Batch:
         self.counts: dict[tuple[str, str], int] = {}
         self.findings: list[dict[str, Any]] = []
         self.history: list[dict[str, Any]] = []
-        self.districts = {
-            code: (lat, lon)
-            for code, lat, lon in connection.execute(
-                select(District.code, District.centroid_lat, District.centroid_lon)
-            )
-        }
+        self.districts = district_locator(connection)
         # Set by the event log: appends a system event after the current one, returns its seq.
         self.emit: Callable[[Event], int] = _no_emit
 
@@ -131,16 +128,10 @@ class Batch:
             self.counts[key] = self.counts.get(key, 0) + delta
 
     def nearest_district(self, lat: float | None, lon: float | None) -> str | None:
-        """The district whose centroid is nearest: the city lookup for points without one."""
-        if lat is None or lon is None or not self.districts:
+        """The district a point lies in (the nearest one for a point outside them all)."""
+        if lat is None or lon is None:
             return None
-        scale = math.cos(math.radians(lat))
-
-        def distance(item: tuple[str, tuple[float, float]]) -> float:
-            _, (clat, clon) = item
-            return (clat - lat) ** 2 + ((clon - lon) * scale) ** 2
-
-        return min(self.districts.items(), key=distance)[0]
+        return self.districts.locate(lat, lon)
 
     def load_active_alarms(self, sensor_ids: Iterable[str]) -> None:
         missing = sorted({s for s in sensor_ids if s not in self.active_alarm})
@@ -204,3 +195,51 @@ class Batch:
 
 def _no_emit(event: Event) -> int:
     raise RuntimeError("this batch cannot append system events")
+
+
+class DistrictLocator:
+    """Point-in-polygon over the districts' outlines, with the nearest centroid as a fallback."""
+
+    def __init__(self, rows: Iterable[Any]) -> None:
+        self._shapes: list[tuple[str, Any]] = []
+        self._centroids: dict[str, tuple[float, float]] = {}
+        for code, lat, lon, geometry in rows:
+            shape = shapely.geometry.shape(geometry)
+            shapely.prepare(shape)
+            self._shapes.append((code, shape))
+            self._centroids[code] = (lat, lon)
+
+    def __bool__(self) -> bool:
+        return bool(self._shapes)
+
+    def __contains__(self, code: object) -> bool:
+        return code in self._centroids
+
+    def locate(self, lat: float, lon: float) -> str | None:
+        for code, shape in self._shapes:
+            if shapely.contains_xy(shape, lon, lat):
+                return code
+        if not self._centroids:
+            return None
+        scale = math.cos(math.radians(lat))
+        return min(
+            self._centroids,
+            key=lambda c: (
+                (self._centroids[c][0] - lat) ** 2 + ((self._centroids[c][1] - lon) * scale) ** 2
+            ),
+        )
+
+
+# District outlines change only when a city is re-seeded; build each database's locator once.
+_locators: dict[tuple[str, int], DistrictLocator] = {}
+
+
+def district_locator(connection: Connection) -> DistrictLocator:
+    count = connection.scalar(select(func.count()).select_from(District)) or 0
+    key = (connection.engine.url.render_as_string(hide_password=True), count)
+    if key not in _locators:
+        rows = connection.execute(
+            select(District.code, District.centroid_lat, District.centroid_lon, District.geometry)
+        )
+        _locators[key] = DistrictLocator(rows)
+    return _locators[key]

@@ -439,6 +439,10 @@ def test_the_gateway_command_checks_its_arguments_and_schema(tmp_path, capsys, m
     from dashboard.cli import main
 
     monkeypatch.delenv("DATABASE_URL", raising=False)
+    monkeypatch.delenv("SECRET_KEY", raising=False)
+    assert main(["gateway", "--data-dir", str(tmp_path)]) == 2
+    assert "SECRET_KEY" in capsys.readouterr().err  # it checks the browsers' live tokens
+    monkeypatch.setenv("SECRET_KEY", "gateway-test-secret-key-0001")
 
     assert main(["gateway", "--port", "70000", "--data-dir", str(tmp_path)]) == 2
     assert "--port 70000 is outside 1..65535" in capsys.readouterr().err
@@ -551,6 +555,7 @@ def test_sigterm_acks_and_commits_queued_frames_then_exits_0(
 ) -> None:
     port = free_port()
     env = {key: value for key, value in os.environ.items() if key != "DATABASE_URL"}
+    env["SECRET_KEY"] = "gateway-test-secret-key-0001"
     env.update({"GASCC_TILE_URL": "none", "PYTHONUNBUFFERED": "1"})
     command = [sys.executable, "-m", "dashboard", "gateway", "--port", str(port)]
     command += ["--data-dir", str(demo_settings.data_dir)]

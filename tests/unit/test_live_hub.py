@@ -15,7 +15,7 @@ from websockets.asyncio.client import connect
 from websockets.asyncio.server import serve
 
 from dashboard.domain.roles import Role, Scope, User
-from dashboard.live_hub import CATCH_UP_LIMIT, QUEUE_MESSAGES, LiveClient, LiveHub
+from dashboard.gateway.live import CATCH_UP_LIMIT, QUEUE_MESSAGES, LiveClient, LiveHub
 from dashboard.live_token import LiveGrant, issue_live_token
 
 KEY = "live-hub-test-secret-key-0001"

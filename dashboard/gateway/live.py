@@ -1,6 +1,6 @@
 """The live hub: pushes new events from the log to every open screen over /live.
 
-Protocol (browser side in assets/live.js):
+Served by the gateway process at /live. Protocol (browser side in assets/live.js):
   client: {"op": "hello", "token": "<from /api/live-token>", "after": <last seq seen, 0 at first>}
   server: {"op": "welcome", "seq": <newest seq>}
           {"op": "events", "events": [{seq, type, district, occurred_at, data}, ...]}

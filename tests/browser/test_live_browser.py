@@ -1,0 +1,118 @@
+"""Live: an event accepted by the gateway reaches an open One Map without a reload."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from datetime import UTC, datetime
+
+import pytest
+from websockets.sync.client import connect
+
+from tests.browser.conftest import sign_in
+from tests.support import ROOT
+
+pytestmark = pytest.mark.browser
+
+
+def ingest_token(demo_server, types: str) -> str:
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "dashboard",
+            "tokens",
+            "add",
+            "--source",
+            "fire-119",
+            "--types",
+            types,
+            "--data-dir",
+            str(demo_server.data_dir),
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={"PATH": "/usr/bin:/bin", "SECRET_KEY": "unused-for-tokens-0000"},
+    )
+    assert result.returncode == 0, result.stderr
+    return result.stdout.strip().splitlines()[-1]
+
+
+def send(demo_server, token: str, events: list[dict]) -> dict:
+    with connect(f"{demo_server.gateway_url}/ingest") as ws:
+        ws.send(json.dumps({"op": "hello", "token": token, "client": "test", "protocol": 1}))
+        assert json.loads(ws.recv())["op"] == "welcome"
+        ws.send(json.dumps({"op": "events", "ref": "r", "events": events}))
+        return json.loads(ws.recv())
+
+
+def incident(incident_id: str) -> dict:
+    return {
+        "id": incident_id,
+        "type": "incident.reported",
+        "occurred_at": datetime.now(UTC).isoformat(),
+        "data": {
+            "incident_id": incident_id,
+            "kind": "leak",
+            "channel": "fire_119",
+            "lat": 30.585,
+            "lon": 114.29,
+            "address": "江汉路 88 号",
+            "severity": 2,
+            "description": "居民报告闻到燃气味",
+        },
+    }
+
+
+def kpi(page, key: str) -> int:
+    return int(page.locator(f"[data-kpi='{key}'] .kpi-value").inner_text().replace(",", ""))
+
+
+def test_the_indicator_says_live_when_the_channel_is_up(demo_server, new_tab) -> None:
+    tab = new_tab()
+    sign_in(tab, demo_server.url, "duty")
+    tab.page.wait_for_selector("#live-status[data-state='live']", timeout=30_000)
+    assert tab.console_errors == []
+
+
+def test_a_reported_incident_appears_on_the_open_map_and_in_the_counts(demo_server, new_tab):
+    tab = new_tab()
+    sign_in(tab, demo_server.url, "duty")
+    page = tab.page
+    page.wait_for_selector("#live-status[data-state='live']", timeout=30_000)
+    page.wait_for_selector("[data-kpi='kpi.incidents_open']", timeout=30_000)
+    before = kpi(page, "kpi.incidents_open")
+
+    ack = send(demo_server, ingest_token(demo_server, "incident.reported"), [incident("INC-T1")])
+    assert ack["accepted"] == ["INC-T1"], ack
+
+    page.wait_for_selector("path.live-incident", timeout=10_000)
+    page.wait_for_function(
+        """expected => Number(document
+            .querySelector("[data-kpi='kpi.incidents_open'] .kpi-value")
+            .innerText.replace(/,/g, "")) === expected""",
+        arg=before + 1,
+        timeout=10_000,
+    )
+    assert tab.console_errors == []
+
+
+def test_a_district_officer_does_not_see_another_districts_incident(demo_server, new_tab):
+    tab = new_tab()
+    sign_in(tab, demo_server.url, "jiangan")  # 江岸区; the incident below is in 武昌区
+    page = tab.page
+    page.wait_for_selector("#live-status[data-state='live']", timeout=30_000)
+    page.wait_for_selector(".kpi-card", timeout=30_000)
+    before = page.locator("path.live-incident").count()  # open incidents in 江岸区, if any
+    wuchang = {
+        **incident("INC-T2"),
+        "data": {**incident("INC-T2")["data"], "lat": 30.55, "lon": 114.31},
+    }
+    ack = send(demo_server, ingest_token(demo_server, "incident.reported"), [wuchang])
+    assert ack["accepted"] == ["INC-T2"], ack
+    page.wait_for_timeout(2_000)
+    assert page.locator("path.live-incident").count() == before
+    assert tab.console_errors == []

@@ -1,0 +1,214 @@
+"""The live path end to end: /ingest → event log → hub → /live, alone and across gateways.
+
+Gateways run in-process on the test's event loop over a copy of the seeded demo city. The Redis
+tests start their own redis-server on a free port, so they can stop and restart it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import shutil
+import subprocess
+import time
+from collections.abc import AsyncIterator, Iterator
+from dataclasses import replace
+from datetime import UTC, datetime
+
+import pytest
+from websockets.asyncio.client import ClientConnection, connect
+
+from dashboard.domain.roles import Role, User
+from dashboard.gateway.server import Gateway, config_from_settings, mount_live_hub
+from dashboard.live_token import issue_live_token
+from dashboard.settings import Settings
+from data_access.db import make_engine
+from data_access.tokens import create_token
+from tests.support import free_port
+
+DUTY = User(1, "duty", Role.DUTY_OFFICER, "值班员")
+JIANGAN = User(4, "jiangan", Role.DISTRICT_OFFICER, "周强", district="420102")
+IN_JIANGAN = (30.585, 114.29)  # its nearest district centroid is Wuchang's: a real containment test
+IN_WUCHANG = (30.55, 114.31)
+
+
+def incident(incident_id: str, lat: float, lon: float) -> dict:
+    return {
+        "id": incident_id,
+        "type": "incident.reported",
+        "occurred_at": datetime.now(UTC).isoformat(),
+        "data": {
+            "incident_id": incident_id,
+            "kind": "odor",
+            "channel": "hotline_96511",
+            "lat": lat,
+            "lon": lon,
+            "address": "测试地址",
+            "severity": 1,
+            "description": "test",
+        },
+    }
+
+
+class RunningGateway:
+    def __init__(self, settings: Settings) -> None:
+        self.engine = make_engine(settings.database_url)
+        self.gateway = Gateway(self.engine, config_from_settings(settings))
+        self.hub, self.tasks = mount_live_hub(self.gateway, settings)
+
+    async def __aenter__(self) -> RunningGateway:
+        await self.gateway.start("127.0.0.1", 0)
+        self.url = f"ws://127.0.0.1:{self.gateway.port}"
+        return self
+
+    async def __aexit__(self, *_exc: object) -> None:
+        for task in self.tasks:
+            task.cancel()
+        await self.gateway.stop(timeout_s=5)
+        self.engine.dispose()
+
+
+async def live_screen(url: str, secret: str, user: User, after: int = 0) -> ClientConnection:
+    ws = await connect(f"{url}/live")
+    await ws.send(
+        json.dumps({"op": "hello", "token": issue_live_token(secret, user), "after": after})
+    )
+    assert json.loads(await ws.recv())["op"] == "welcome"
+    return ws
+
+
+async def ingest(url: str, token: str, events: list[dict]) -> dict:
+    async with connect(f"{url}/ingest") as ws:
+        await ws.send(json.dumps({"op": "hello", "token": token, "client": "t", "protocol": 1}))
+        await ws.recv()
+        await ws.send(json.dumps({"op": "events", "ref": "r", "events": events}))
+        return json.loads(await ws.recv())
+
+
+async def next_events(ws: ClientConnection, timeout: float = 5) -> list[dict]:
+    """The next batch of events (pings skipped)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        message = json.loads(await asyncio.wait_for(ws.recv(), deadline - time.monotonic()))
+        if message["op"] == "events":
+            return message["events"]
+
+
+@pytest.fixture
+def token(demo_settings) -> str:
+    engine = make_engine(demo_settings.database_url)
+    _, secret = create_token(engine, "hotline", ["incident.reported"])
+    engine.dispose()
+    return secret
+
+
+@pytest.fixture
+async def gateway(demo_settings) -> AsyncIterator[RunningGateway]:
+    async with RunningGateway(demo_settings) as running:
+        yield running
+
+
+async def test_an_ingested_event_reaches_an_open_screen(gateway, demo_settings, token) -> None:
+    screen = await live_screen(gateway.url, demo_settings.secret_key, DUTY)
+    ack = await ingest(gateway.url, token, [incident("I-1", *IN_WUCHANG)])
+    assert ack["accepted"] == ["I-1"]
+    (event,) = await next_events(screen)
+    assert (event["id"], event["type"], event["district"]) == ("I-1", "incident.reported", "420106")
+    await screen.close()
+
+
+async def test_an_event_belongs_to_the_district_that_contains_it(
+    gateway, demo_settings, token
+) -> None:
+    screen = await live_screen(gateway.url, demo_settings.secret_key, DUTY)
+    await ingest(gateway.url, token, [incident("I-2", *IN_JIANGAN)])
+    (event,) = await next_events(screen)
+    assert event["district"] == "420102"
+    await screen.close()
+
+
+async def test_a_district_officer_never_receives_another_districts_events(
+    gateway, demo_settings, token
+) -> None:
+    screen = await live_screen(gateway.url, demo_settings.secret_key, JIANGAN)
+    await ingest(gateway.url, token, [incident("W-1", *IN_WUCHANG), incident("J-1", *IN_JIANGAN)])
+    events = await next_events(screen)
+    assert [e["id"] for e in events] == ["J-1"]
+    await screen.close()
+
+
+async def test_a_screen_that_reconnects_gets_what_it_missed(gateway, demo_settings, token) -> None:
+    screen = await live_screen(gateway.url, demo_settings.secret_key, DUTY)
+    await ingest(gateway.url, token, [incident("R-1", *IN_WUCHANG)])
+    (first,) = await next_events(screen)
+    await screen.close()
+    await ingest(gateway.url, token, [incident("R-2", *IN_WUCHANG), incident("R-3", *IN_WUCHANG)])
+    again = await live_screen(gateway.url, demo_settings.secret_key, DUTY, after=first["seq"])
+    assert [e["id"] for e in await next_events(again)] == ["R-2", "R-3"]
+    await again.close()
+
+
+# --- several gateways and Redis ---------------------------------------------------------------
+
+
+@pytest.fixture
+def redis_server() -> Iterator[dict]:
+    if shutil.which("redis-server") is None:
+        pytest.skip("redis-server is not installed (apt-get install redis-server)")
+    server = {"port": free_port(), "process": None}
+
+    def start() -> None:
+        server["process"] = subprocess.Popen(
+            [
+                "redis-server",
+                "--bind",
+                "127.0.0.1",
+                "--port",
+                str(server["port"]),
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+            ],
+            stdout=subprocess.DEVNULL,
+        )
+        time.sleep(0.3)
+
+    def stop() -> None:
+        server["process"].kill()
+        server["process"].wait(10)
+
+    server.update(start=start, stop=stop, url=f"redis://127.0.0.1:{server['port']}/0")
+    start()
+    yield server
+    stop()
+
+
+async def test_a_second_gateway_wakes_its_screens_through_redis(
+    demo_settings, token, redis_server
+) -> None:
+    settings = replace(demo_settings, redis_url=redis_server["url"])
+    async with RunningGateway(settings) as ingesting, RunningGateway(settings) as serving:
+        await asyncio.sleep(0.3)  # both subscribed
+        screen = await live_screen(serving.url, settings.secret_key, DUTY)
+        started = time.monotonic()
+        await ingest(ingesting.url, token, [incident("X-1", *IN_WUCHANG)])
+        (event,) = await next_events(screen)
+        # Without the Redis wake-up, the serving gateway would only see it at its 5 s poll.
+        assert event["id"] == "X-1" and time.monotonic() - started < 2.5
+        await screen.close()
+
+
+async def test_screens_catch_up_after_a_redis_restart(demo_settings, token, redis_server) -> None:
+    settings = replace(demo_settings, redis_url=redis_server["url"])
+    async with RunningGateway(settings) as ingesting, RunningGateway(settings) as serving:
+        screen = await live_screen(serving.url, settings.secret_key, DUTY)
+        redis_server["stop"]()
+        await ingest(ingesting.url, token, [incident("D-1", *IN_WUCHANG)])
+        redis_server["start"]()
+        await ingest(ingesting.url, token, [incident("D-2", *IN_WUCHANG)])
+        seen: list[str] = []
+        while len(seen) < 2:
+            seen += [e["id"] for e in await next_events(screen, timeout=15)]
+        assert seen == ["D-1", "D-2"]  # nothing lost, nothing twice, in order
+        await screen.close()
