@@ -8,15 +8,28 @@ from zoneinfo import ZoneInfo
 
 import dash_bootstrap_components as dbc
 import dash_leaflet as dl
-from dash import ClientsideFunction, Input, Output, State, callback, clientside_callback, no_update
+from dash import (
+    ALL,
+    ClientsideFunction,
+    Input,
+    Output,
+    State,
+    callback,
+    clientside_callback,
+    ctx,
+    html,
+    no_update,
+)
 
 from dashboard import ids
 from dashboard.app import resources
 from dashboard.auth import current_user
 from dashboard.choropleth import DEFAULT_METRIC, METRICS, district_features
 from dashboard.components import kpi_card, legend
+from dashboard.domain.events import Rejection
 from dashboard.domain.roles import Scope
-from dashboard.i18n import current_language, t
+from dashboard.i18n import current_language, t, t_or
+from data_access import commands
 from data_access.queries import one_map as queries
 
 COUNTS_CACHE_S = 2  # live screens of one scope share one recount
@@ -198,3 +211,82 @@ def kpi_strip(counts: dict[str, int], lang: str) -> dbc.Row:
         shown["pipeline_m"] = round(shown["pipeline_m"] / 1000)
     cards = [kpi_card(label, shown[key], icon, lang) for key, label, icon in KPIS if key in shown]
     return dbc.Row(cards, className="g-2 flex-nowrap")
+
+
+@callback(
+    Output(ids.MAP_ALARMS, "children"),
+    Input(ids.MAP, "id"),
+    Input(ids.MAP_COUNTS_TICK, "data"),
+    Input(ids.ALARM_FEEDBACK, "children"),
+)
+def list_alarms(_map_id: str, _tick: object, _feedback: object):
+    """The newest active alarms in scope; refreshed with the counts and after an action."""
+    res, user, lang = resources(), current_user(), current_language()
+    assert user is not None
+    alarms = queries.active_alarms(res.engine, user.scope)
+    rows = [alarm_row(alarm, lang, user.may_handle_alarms) for alarm in alarms]
+    return [
+        html.Div(t("alarms.title", lang), className="legend-title"),
+        *(rows or [html.Div(t("alarms.none", lang), className="text-secondary")]),
+    ]
+
+
+@callback(
+    Output(ids.ALARM_FEEDBACK, "children"),
+    Input({"type": ids.ALARM_ACK, "alarm": ALL}, "n_clicks"),
+    prevent_initial_call=True,
+)
+def acknowledge(clicks: list[int | None]):
+    """A duty-officer action: one system event in the log, with the user as its actor."""
+    if not ctx.triggered_id or not any(clicks):
+        return no_update
+    user, lang = current_user(), current_language()
+    assert user is not None
+    if not user.may_handle_alarms:
+        return t("alarms.refused", lang)
+    alarm_id = ctx.triggered_id["alarm"]
+    alarms = {a["id"] for a in queries.active_alarms(resources().engine, user.scope, limit=1000)}
+    if alarm_id not in alarms:  # another district's, or gone meanwhile
+        return t("alarms.refused", lang)
+    outcome = commands.acknowledge_alarm(resources().engine, alarm_id, user.username)
+    if isinstance(outcome, Rejection):
+        return outcome.message
+    return f"{t('alarms.done', lang)} {alarm_id}"
+
+
+def alarm_row(alarm: dict, lang: str, may_act: bool) -> html.Div:
+    place = alarm["name_zh"] if lang == "zh" else alarm["name_en"]
+    time_shown = alarm["raised_at"].astimezone(ZoneInfo(resources().settings.time_zone))
+    kind = t_or(f"alarm_kind.{alarm['kind']}", alarm["kind"], lang)
+    text = f"{time_shown:%H:%M} {place or ''} {kind}"
+    if alarm["value"] is not None:
+        text += f" {alarm['value']:g}"
+    action: list = []
+    if alarm["status"] == "acknowledged":
+        action = [
+            html.Span(
+                f"{t('alarms.acked_by', lang)} {alarm['acknowledged_by']}",
+                className="text-secondary small",
+            )
+        ]
+    elif may_act:
+        action = [
+            dbc.Button(
+                t("alarms.ack", lang),
+                id={"type": ids.ALARM_ACK, "alarm": alarm["id"]},
+                size="sm",
+                color="warning",
+                outline=True,
+                className="py-0",
+            )
+        ]
+    return html.Div(
+        [
+            html.Span(
+                t(f"alarm.{alarm['level']}", lang), className=f"alarm-level {alarm['level']}"
+            ),
+            html.Span(text, className="alarm-text", title=text),
+            *action,
+        ],
+        className="alarm-row",
+    )

@@ -41,6 +41,20 @@ TEXT: dict[str, tuple[str, str]] = {
     "kpi.alarms_active": ("实时报警", "Active alarms"),
     "kpi.hazards_open": ("未销号隐患", "Open hazards"),
     "kpi.incidents_open": ("处置中事件", "Open incidents"),
+    "alarms.title": ("实时报警", "Active alarms"),
+    "alarms.none": ("当前无报警", "No active alarms"),
+    "alarms.ack": ("确认", "Acknowledge"),
+    "alarms.acked_by": ("已确认", "Acknowledged by"),
+    "alarms.refused": ("您的角色不能确认报警。", "Your role may not acknowledge alarms."),
+    "alarms.done": ("已确认报警", "Alarm acknowledged"),
+    "alarm_kind.pressure_high": ("压力超高", "Pressure high"),
+    "alarm_kind.pressure_low": ("压力过低", "Pressure low"),
+    "alarm_kind.flow_high": ("流量超高", "Flow high"),
+    "alarm_kind.flow_low": ("流量过低", "Flow low"),
+    "alarm_kind.methane_high": ("可燃气体浓度超限", "Methane high"),
+    "alarm_kind.methane_low": ("浓度读数异常", "Methane reading low"),
+    "alarm.warning": ("预警", "Warning"),
+    "alarm.critical": ("严重", "Critical"),
     "page.one_map": ("一张图", "One Map"),
     "map.metric": ("专题", "Theme"),
     "map.legend.none": ("无数据", "no data"),
@@ -85,6 +99,11 @@ def t(key: str, lang: str | None = None) -> str:
     if pair is None:
         return key
     return pair[0] if (lang or current_language()) == "zh" else pair[1]
+
+
+def t_or(key: str, fallback: str, lang: str | None = None) -> str:
+    """The label for `key`, or `fallback` (e.g. a raw code from an outside system)."""
+    return t(key, lang) if key in TEXT else fallback
 
 
 def name_of(record: object, lang: str | None = None) -> str:

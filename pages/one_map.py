@@ -39,7 +39,10 @@ def layout(**_query: str) -> html.Div:
         [
             html.Div(id=ids.MAP_COUNTS, className="kpi-strip"),
             dcc.Store(id=ids.MAP_COUNTS_TICK),
-            html.Div([city_map(lang), metric_picker(lang), legend_box()], className="map-frame"),
+            html.Div(
+                [city_map(lang), metric_picker(lang), legend_box(), alarm_panel()],
+                className="map-frame",
+            ),
         ],
         className="one-map",
     )
@@ -96,6 +99,13 @@ def metric_picker(lang: str) -> html.Div:
             ),
         ],
         className="map-panel map-panel-top",
+    )
+
+
+def alarm_panel() -> html.Div:
+    return html.Div(
+        [html.Div(id=ids.MAP_ALARMS), html.Div(id=ids.ALARM_FEEDBACK, className="small mt-1")],
+        className="map-panel map-panel-left",
     )
 
 

@@ -69,6 +69,11 @@ class User:
     def read_only(self) -> bool:
         return self.role in (Role.SCREEN, Role.LEADER)
 
+    @property
+    def may_handle_alarms(self) -> bool:
+        """Duty desk work: acknowledging alarms (and, later, dispatching)."""
+        return self.role in (Role.ADMIN, Role.DUTY_OFFICER, Role.SUPERVISOR, Role.DISTRICT_OFFICER)
+
 
 def check_binding(role: Role, district: str | None, enterprise_id: str | None) -> str | None:
     """Say what is wrong with a role's binding, or None when it is right."""

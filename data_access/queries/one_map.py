@@ -141,3 +141,31 @@ def _point(kind: str, id_: str, state: Any, label: str, lat: float, lon: float, 
         "lon": lon,
         "district": district,
     }
+
+
+def active_alarms(engine: Engine, scope: Scope, limit: int = 8) -> list[dict[str, Any]]:
+    """The newest alarms not yet cleared, for the duty desk's list."""
+    if scope.enterprise_id is not None:
+        return []
+    query = (
+        select(
+            Alarm.id,
+            Alarm.kind,
+            Alarm.level,
+            Alarm.status,
+            Alarm.value,
+            Alarm.district,
+            Alarm.raised_at,
+            Alarm.acknowledged_by,
+            District.name_zh,
+            District.name_en,
+        )
+        .join(District, District.code == Alarm.district, isouter=True)
+        .where(Alarm.status != "cleared")
+        .order_by(Alarm.raised_at.desc())
+        .limit(limit)
+    )
+    if scope.district is not None:
+        query = query.where(Alarm.district == scope.district)
+    with engine.connect() as connection:
+        return [dict(row._mapping) for row in connection.execute(query)]
