@@ -10,6 +10,7 @@ import asyncio
 import json
 import shutil
 import subprocess
+import sys
 import time
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import replace
@@ -24,7 +25,7 @@ from dashboard.live_token import issue_live_token
 from dashboard.settings import Settings
 from data_access.db import make_engine
 from data_access.tokens import create_token
-from tests.support import free_port
+from tests.support import ROOT, free_port
 
 DUTY = User(1, "duty", Role.DUTY_OFFICER, "值班员")
 JIANGAN = User(4, "jiangan", Role.DISTRICT_OFFICER, "周强", district="420102")
@@ -212,3 +213,28 @@ async def test_screens_catch_up_after_a_redis_restart(demo_settings, token, redi
             seen += [e["id"] for e in await next_events(screen, timeout=15)]
         assert seen == ["D-1", "D-2"]  # nothing lost, nothing twice, in order
         await screen.close()
+
+
+async def test_the_client_in_the_protocol_document_works_as_written(gateway, demo_settings):
+    """An outside developer's first try: the guide's example, changed only in its address."""
+    guide = (ROOT / "docs" / "ingest-protocol.md").read_text()
+    example = guide.split("```python\n", 1)[1].split("```", 1)[0]
+    example = example.replace("ws://127.0.0.1:8765", gateway.url)
+    engine = make_engine(demo_settings.database_url)
+    _, secret = create_token(engine, "example", ["sensor.reading"])
+    engine.dispose()
+    outputs = []
+    for _ in range(2):  # the guide says: the second run lists the event as a duplicate
+        child = await asyncio.create_subprocess_exec(
+            sys.executable,
+            "-c",
+            example,
+            stdin=asyncio.subprocess.PIPE,
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.STDOUT,
+        )
+        out, _ = await asyncio.wait_for(child.communicate(f"{secret}\n".encode()), 30)
+        assert child.returncode == 0, out.decode()
+        outputs.append(out.decode())
+    assert "'accepted': ['example-1']" in outputs[0]
+    assert "'duplicate': ['example-1']" in outputs[1]
