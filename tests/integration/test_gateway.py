@@ -523,7 +523,7 @@ frames = st.one_of(
 
 
 @settings(
-    max_examples=150,
+    max_examples=1000,
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
