@@ -1,5 +1,9 @@
 /* Map styling functions referenced from Python with dash_extensions.javascript.Namespace
-   ("gascc", "map"). Colours are decided on the server (feature.properties.fill); these only draw. */
+   ("gascc", "map"). Colours are decided on the server (feature.properties.fill); these only draw.
+   Leaflet sizes markers in pixels, so they grow on a 4K wall like the rem-based text does. */
+const gasccMarkerScale = function () {
+  return window.innerWidth >= 2560 ? 1.8 : 1;
+};
 window.gascc = Object.assign({}, window.gascc, {
   map: {
     districtStyle: function (feature) {
@@ -22,13 +26,13 @@ window.gascc = Object.assign({}, window.gascc, {
         regulator_station: "#4cc9f0", storage: "#c77dff", vehicle_station: "#f15bb5",
       };
       return L.circleMarker(latlng, {
-        radius: 6, weight: 1.5, color: "#0b1622",
+        radius: 6 * gasccMarkerScale(), weight: 1.5, color: "#0b1622",
         fillColor: colours[feature.properties.kind] || "#e0e0e0", fillOpacity: 0.95,
       });
     },
     siteCluster: function (feature, latlng, index) {
       const count = feature.properties.point_count;
-      const size = count < 10 ? 30 : count < 100 ? 38 : 48;
+      const size = (count < 10 ? 30 : count < 100 ? 38 : 48) * gasccMarkerScale();
       const icon = L.divIcon({
         html: "<span>" + feature.properties.point_count_abbreviated + "</span>",
         className: "site-cluster",
@@ -102,5 +106,6 @@ window.gascc.map.livePoint = function (feature, latlng) {
     incident: { radius: 11, fillColor: "#ff3b30" },
     team: { radius: 7, fillColor: p.state === "available" ? "#34c759" : "#0a84ff" },
   }[p.kind] || { radius: 6, fillColor: "#ffffff" };
+  style.radius *= gasccMarkerScale();
   return L.circleMarker(latlng, Object.assign({ color: "#ffffff", weight: 2, fillOpacity: 0.95, className: "live-" + p.kind }, style));
 };
