@@ -16,6 +16,7 @@ from datetime import UTC, datetime
 
 import pytest
 from sqlalchemy import func, select
+from websockets.exceptions import ConnectionClosed
 from websockets.sync.client import connect
 
 from data_access.db import make_engine
@@ -25,7 +26,7 @@ from tests.support import ROOT, answers, free_port
 
 pytestmark = pytest.mark.slow
 
-FRAMES = 40
+FRAMES = 200  # about a second of work for the gateway: the kill lands well inside it
 PER_FRAME = 50
 
 
@@ -69,20 +70,24 @@ def start_gateway(settings, port: int) -> subprocess.Popen:
 
 
 def send_all(port: int, token: str, frames: dict[int, dict], acked: set[int], kill=None) -> None:
-    """Pipeline every frame not acked yet; `kill` runs once some acks have come back."""
+    """Pipeline every frame not acked yet; `kill` runs at the first ack. Returns when every
+    frame is acked or the connection dies."""
     with connect(f"ws://127.0.0.1:{port}/ingest", max_size=None) as ws:
         ws.send(json.dumps({"op": "hello", "token": token, "client": "crash", "protocol": 1}))
         assert json.loads(ws.recv(timeout=10))["op"] == "welcome"
         pending = [n for n in sorted(frames) if n not in acked]
-        for n in pending:
-            ws.send(json.dumps(frames[n]))
-        for _ in pending:
-            ack = json.loads(ws.recv(timeout=30))
-            assert ack["op"] == "ack" and not ack["rejected"], ack
-            acked.add(int(ack["ref"][1:]))
-            if kill is not None and len(acked) >= 5:
-                kill()
-                kill = None
+        try:
+            for n in pending:
+                ws.send(json.dumps(frames[n]))
+            for _ in pending:
+                ack = json.loads(ws.recv(timeout=30))
+                assert ack["op"] == "ack" and not ack["rejected"], ack
+                acked.add(int(ack["ref"][1:]))
+                if kill is not None:
+                    kill()
+                    kill = None
+        except ConnectionClosed:
+            assert kill is None, "the connection died before the kill"
 
 
 def test_kill_9_mid_stream_then_resending_gives_exact_counts(demo_settings) -> None:
@@ -93,10 +98,9 @@ def test_kill_9_mid_stream_then_resending_gives_exact_counts(demo_settings) -> N
     port = free_port()
 
     gateway = start_gateway(demo_settings, port)
-    with pytest.raises(Exception):  # noqa: B017 - the connection dies with the process
-        send_all(port, token, frames, acked, kill=lambda: gateway.send_signal(signal.SIGKILL))
+    send_all(port, token, frames, acked, kill=lambda: gateway.send_signal(signal.SIGKILL))
     gateway.wait(10)
-    assert 5 <= len(acked) < FRAMES, "the kill should land mid-stream"
+    assert 1 <= len(acked) < FRAMES, "the kill should land mid-stream"
     with engine.connect() as connection:  # what was acked survived the kill
         logged = connection.scalar(select(func.count()).where(EventRecord.source == "crash-test"))
     assert logged >= len(acked) * PER_FRAME
