@@ -33,14 +33,21 @@ class SeqPublisher:
         self._client.close()
 
 
+RESUBSCRIBED = -1  # yielded after every (re)subscription: messages may have been missed
+
+
 async def subscribe_seqs(redis_url: str) -> AsyncIterator[int]:
-    """Sequence numbers as writers publish them, until the connection fails (then it raises)."""
+    """Sequence numbers as writers publish them, and RESUBSCRIBED whenever the subscription is
+    (re)established, since redis-py reconnects silently and what was published meanwhile is lost.
+    Raises when the connection fails for good."""
     client = aioredis.Redis.from_url(redis_url)
     pubsub = client.pubsub()
     try:
         await pubsub.subscribe(CHANNEL)
         async for message in pubsub.listen():
-            if message.get("type") == "message":
+            if message.get("type") == "subscribe":
+                yield RESUBSCRIBED
+            elif message.get("type") == "message":
                 try:
                     yield int(message["data"])
                 except (TypeError, ValueError):
