@@ -429,10 +429,8 @@ def test_healthz_reports_the_database(gateway: ThreadGateway) -> None:
 def test_stopping_closes_connections_that_never_said_hello(start_gateway) -> None:
     gateway = start_gateway()
     ws = connect(gateway.url, legacy=True)
-    started = time.monotonic()
     gateway.close()
-    assert closed_code(ws) == 1001
-    assert time.monotonic() - started < 5
+    assert closed_code(ws) == 1001  # going away, not a hello time-out
 
 
 def test_the_gateway_command_checks_its_arguments_and_schema(tmp_path, capsys, monkeypatch) -> None:
