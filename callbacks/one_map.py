@@ -245,8 +245,8 @@ def acknowledge(clicks: list[int | None]):
     if not user.may_handle_alarms:
         return t("alarms.refused", lang)
     alarm_id = ctx.triggered_id["alarm"]
-    alarms = {a["id"] for a in queries.active_alarms(resources().engine, user.scope, limit=1000)}
-    if alarm_id not in alarms:  # another district's, or gone meanwhile
+    if not queries.alarm_in_scope(resources().engine, user.scope, alarm_id):
+        # another district's, or cleared meanwhile
         return t("alarms.refused", lang)
     outcome = commands.acknowledge_alarm(resources().engine, alarm_id, user.username)
     if isinstance(outcome, Rejection):

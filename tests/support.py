@@ -10,9 +10,31 @@ import sys
 import time
 import urllib.request
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+IN_JIANGAN = (30.585, 114.29)  # its nearest district centroid is Wuchang's: a containment test
+IN_WUCHANG = (30.55, 114.31)
+
+
+def incident(incident_id: str, lat: float, lon: float) -> dict:
+    """An `incident.reported` event as a source sends it, happening now at (lat, lon)."""
+    return {
+        "id": incident_id,
+        "type": "incident.reported",
+        "occurred_at": datetime.now(UTC).isoformat(),
+        "data": {
+            "incident_id": incident_id,
+            "kind": "leak",
+            "channel": "hotline_96511",
+            "lat": lat,
+            "lon": lon,
+            "address": "江汉路 88 号",
+            "severity": 2,
+            "description": "居民报告闻到燃气味",
+        },
+    }
 
 
 def free_port() -> int:

@@ -149,7 +149,7 @@ POLL_WITH_REDIS_S = 5.0  # Redis wakes the hub; the poll only covers lost messag
 
 def mount_live_hub(gateway: Gateway, settings: Settings) -> tuple[LiveHub, list[asyncio.Task]]:
     """Serve /live from this gateway: woken by its own commits, by Redis, or by polling the log."""
-    from data_access.eventlog import events_since, last_seq
+    from data_access.eventlog import Accepted, events_since, last_seq
 
     engine = gateway.engine
     hub = LiveHub(
@@ -162,7 +162,7 @@ def mount_live_hub(gateway: Gateway, settings: Settings) -> tuple[LiveHub, list[
 
     def committed(outcomes: list[Any]) -> None:
         hub.notify()
-        seqs = [o.seq for o in outcomes if hasattr(o, "seq")]
+        seqs = [o.seq for o in outcomes if isinstance(o, Accepted)]
         if publisher is not None and seqs:  # off the event loop: Redis may be slow or down
             asyncio.get_running_loop().run_in_executor(None, publisher.publish, max(seqs))
 

@@ -5,13 +5,12 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
-from datetime import UTC, datetime
 
 import pytest
 from websockets.sync.client import connect
 
 from tests.browser.conftest import sign_in
-from tests.support import ROOT
+from tests.support import IN_JIANGAN, IN_WUCHANG, ROOT, incident
 
 pytestmark = pytest.mark.browser
 
@@ -49,24 +48,6 @@ def send(demo_server, token: str, events: list[dict]) -> dict:
         return json.loads(ws.recv())
 
 
-def incident(incident_id: str) -> dict:
-    return {
-        "id": incident_id,
-        "type": "incident.reported",
-        "occurred_at": datetime.now(UTC).isoformat(),
-        "data": {
-            "incident_id": incident_id,
-            "kind": "leak",
-            "channel": "fire_119",
-            "lat": 30.585,
-            "lon": 114.29,
-            "address": "江汉路 88 号",
-            "severity": 2,
-            "description": "居民报告闻到燃气味",
-        },
-    }
-
-
 def kpi(page, key: str) -> int:
     return int(page.locator(f"[data-kpi='{key}'] .kpi-value").inner_text().replace(",", ""))
 
@@ -86,7 +67,11 @@ def test_a_reported_incident_appears_on_the_open_map_and_in_the_counts(demo_serv
     page.wait_for_selector("[data-kpi='kpi.incidents_open']", timeout=30_000)
     before = kpi(page, "kpi.incidents_open")
 
-    ack = send(demo_server, ingest_token(demo_server, "incident.reported"), [incident("INC-T1")])
+    ack = send(
+        demo_server,
+        ingest_token(demo_server, "incident.reported"),
+        [incident("INC-T1", *IN_JIANGAN)],
+    )
     assert ack["accepted"] == ["INC-T1"], ack
 
     page.wait_for_selector("path.live-incident", timeout=10_000)
@@ -107,10 +92,7 @@ def test_a_district_officer_does_not_see_another_districts_incident(demo_server,
     page.wait_for_selector("#live-status[data-state='live']", timeout=30_000)
     page.wait_for_selector(".kpi-card", timeout=30_000)
     before = page.locator("path.live-incident").count()  # open incidents in 江岸区, if any
-    wuchang = {
-        **incident("INC-T2"),
-        "data": {**incident("INC-T2")["data"], "lat": 30.55, "lon": 114.31},
-    }
+    wuchang = incident("INC-T2", *IN_WUCHANG)
     ack = send(demo_server, ingest_token(demo_server, "incident.reported"), [wuchang])
     assert ack["accepted"] == ["INC-T2"], ack
     page.wait_for_timeout(2_000)

@@ -14,7 +14,6 @@ import sys
 import time
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import replace
-from datetime import UTC, datetime
 
 import pytest
 from websockets.asyncio.client import ClientConnection, connect
@@ -25,30 +24,10 @@ from dashboard.live_token import issue_live_token
 from dashboard.settings import Settings
 from data_access.db import make_engine
 from data_access.tokens import create_token
-from tests.support import ROOT, free_port
+from tests.support import IN_JIANGAN, IN_WUCHANG, ROOT, free_port, incident
 
 DUTY = User(1, "duty", Role.DUTY_OFFICER, "值班员")
 JIANGAN = User(4, "jiangan", Role.DISTRICT_OFFICER, "周强", district="420102")
-IN_JIANGAN = (30.585, 114.29)  # its nearest district centroid is Wuchang's: a real containment test
-IN_WUCHANG = (30.55, 114.31)
-
-
-def incident(incident_id: str, lat: float, lon: float) -> dict:
-    return {
-        "id": incident_id,
-        "type": "incident.reported",
-        "occurred_at": datetime.now(UTC).isoformat(),
-        "data": {
-            "incident_id": incident_id,
-            "kind": "odor",
-            "channel": "hotline_96511",
-            "lat": lat,
-            "lon": lon,
-            "address": "测试地址",
-            "severity": 1,
-            "description": "test",
-        },
-    }
 
 
 class RunningGateway:
