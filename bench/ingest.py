@@ -67,7 +67,7 @@ class Result:
     raw_rows_per_s: float
     ratio: float
     zero_loss: bool
-    gateway_cpu_pct: float  # of one core, first send to last ack (+ connect)
+    gateway_cpu_pct: float  # of one core, gateway + writer process, first send to last ack
     client_cpu_pct: float
 
 
@@ -203,9 +203,16 @@ async def send_mode(url: str, token: str, events: list[dict], per_frame: int, wi
 
 
 def cpu_seconds(pid: int) -> float:
-    """User + system CPU seconds of a process so far (Linux /proc)."""
+    """User + system CPU seconds so far of a process and its live children (Linux /proc): the
+    gateway and its writer process."""
     fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    own = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    children = [
+        int(child)
+        for task in Path(f"/proc/{pid}/task").iterdir()
+        for child in (task / "children").read_text().split()
+    ]
+    return own + sum(cpu_seconds(child) for child in children)
 
 
 def count_logged(database: Path, source: str) -> int:

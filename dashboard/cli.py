@@ -105,6 +105,10 @@ def _add_tokens(commands) -> None:
         help="comma-separated event types it may send, e.g. cylinder.scanned,team.position",
     )
     add.add_argument("--label", help="a note for operators, e.g. who holds the token")
+    add.add_argument(
+        "--enterprise",
+        help="bind to one registered enterprise id: the source may then act only on its objects",
+    )
     _command(actions, "list", run_tokens, "list tokens (never the tokens themselves)")
     revoke = _command(actions, "revoke", run_tokens, "revoke a token by its id")
     revoke.add_argument("id", type=int)

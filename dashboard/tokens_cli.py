@@ -31,12 +31,17 @@ def parse_types(raw: str) -> list[str]:
 
 def add(engine: Engine, args: argparse.Namespace) -> int:
     kinds = parse_types(args.types)
+    enterprise = args.enterprise
+    if enterprise is not None and not enterprise.strip():
+        raise CommandError("--enterprise needs an enterprise id, e.g. ENT-0012")
     try:
-        token_id, token = create_token(engine, args.source, kinds, args.label)
+        token_id, token = create_token(engine, args.source, kinds, args.label, enterprise)
     except TokenError as error:
         raise CommandError(str(error)) from None
     system = [kind for kind in kinds if kind in SYSTEM_EVENT_TYPES]
     print(f"added token {token_id} for source {args.source.strip()}: {', '.join(kinds)}")
+    if enterprise is not None:
+        print(f"bound to enterprise {enterprise.strip()}: it may act only on its objects")
     if system:
         print(f"note: this token may send system event types: {', '.join(system)}")
     print("the token is shown only now; store it safely:")
@@ -45,13 +50,14 @@ def add(engine: Engine, args: argparse.Namespace) -> int:
 
 
 def list_all(engine: Engine) -> int:
-    print(f"{'id':>4}  {'source':<20} {'created':<20} {'revoked':<20} types")
+    print(f"{'id':>4}  {'source':<20} {'created':<20} {'revoked':<20} {'enterprise':<16} types")
     for info in list_tokens(engine):
         created = info.created_at.strftime("%Y-%m-%d %H:%M:%SZ")
         revoked = info.revoked_at.strftime("%Y-%m-%d %H:%M:%SZ") if info.revoked_at else "-"
+        enterprise = info.enterprise or "-"  # "-": not bound, may act on any enterprise's objects
         label = f"  ({info.label})" if info.label else ""
         print(
-            f"{info.id:>4}  {info.source:<20} {created:<20} {revoked:<20} "
+            f"{info.id:>4}  {info.source:<20} {created:<20} {revoked:<20} {enterprise:<16} "
             f"{','.join(info.types)}{label}"
         )
     return 0

@@ -16,6 +16,8 @@ SQLITE_PRAGMAS = (
     "PRAGMA synchronous=NORMAL",  # durable across a process kill; WAL keeps it consistent
     "PRAGMA foreign_keys=ON",
     "PRAGMA busy_timeout=10000",
+    "PRAGMA cache_size=-65536",
+    "PRAGMA mmap_size=268435456",
 )
 
 

@@ -22,6 +22,7 @@ from typing import Any
 from sqlalchemy import Connection, Engine, func, select, text
 
 from dashboard.domain.events import Event, Rejection
+from data_access.bulk import JsonText, insert_rows
 from data_access.models import EventRecord
 from data_access.projections import Projector
 
@@ -48,6 +49,8 @@ class Incoming:
     source: str  # the ingest token's source, or "system" / "user:<name>" for actions
     event: Event
     actor: str | None = None
+    # The enterprise the source's token is bound to: it may act only on that enterprise's objects.
+    enterprise: str | None = None
 
 
 @dataclass(frozen=True)
@@ -64,6 +67,7 @@ class Duplicate:
 Outcome = Accepted | Duplicate | Rejection
 
 _LOG = EventRecord.__table__
+_LOG_COLUMNS = tuple(column.name for column in _LOG.columns)
 
 
 def append_events(
@@ -102,14 +106,14 @@ class _Append:
             if key in seen:
                 outcomes.append(Duplicate(event.id))
                 continue
-            rejection = projector.check(event)
+            rejection = projector.check(event, item.enterprise)
             if rejection is not None:
                 outcomes.append(rejection)
                 continue
             seen.add(key)
             outcomes.append(Accepted(event.id, self._append(item.source, event, item.actor)))
         if self.rows:
-            connection.execute(_LOG.insert(), self.rows)
+            insert_rows(connection, _LOG, self.rows, _LOG_COLUMNS)
             projector.flush()
             if connection.dialect.name == "postgresql":
                 # Keep the column's sequence in step with the explicit numbers.
@@ -133,7 +137,7 @@ class _Append:
                 "received_at": self.received_at,
                 "actor": actor,
                 "district": self.projector.district_of(event),
-                "data": event.data.model_dump(mode="json", exclude_none=True),
+                "data": JsonText(event.data.model_dump_json(exclude_none=True)),
             }
         )
         self.projector.apply(event, seq, source)

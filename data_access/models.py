@@ -59,6 +59,37 @@ class UTCDateTime(TypeDecorator[datetime]):
             return None
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
+    # SQLite keeps DATETIME as text ("YYYY-MM-DD HH:MM:SS.ffffff"). The ingest path converts tens
+    # of thousands of these a second, so on SQLite the two conversion steps (ours, then the
+    # dialect's text formatting or parsing) are fused into one C-level call each way.
+    def bind_processor(self, dialect: Any) -> Any:
+        if dialect.name != "sqlite":
+            return super().bind_processor(dialect)
+
+        last: list[Any] = [None, None]  # a batch shares one received_at: convert it once
+
+        def to_text(value: datetime | None) -> str | None:
+            if value is None:
+                return None
+            if value is last[0]:
+                return last[1]
+            if value.tzinfo is None:
+                raise ValueError("naive datetime given; store aware datetimes only")
+            text = value.astimezone(UTC).replace(tzinfo=None).isoformat(" ", "microseconds")
+            last[:] = value, text
+            return text
+
+        return to_text
+
+    def result_processor(self, dialect: Any, coltype: Any) -> Any:
+        if dialect.name != "sqlite":
+            return super().result_processor(dialect, coltype)
+
+        def from_text(value: str | None) -> datetime | None:
+            return None if value is None else datetime.fromisoformat(value).replace(tzinfo=UTC)
+
+        return from_text
+
 
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING)
@@ -165,6 +196,12 @@ class PipelineSegment(Base):
     district: Mapped[str] = _district()
     length_m: Mapped[float] = mapped_column(Float)
     coords: Mapped[list[list[float]]] = mapped_column(JSON)  # [[lat, lon], ...]
+    # The bounding box of `coords`, so that "pipelines near this point" is a range query instead
+    # of reading every polyline (excavation rule). Filled on every write of a segment.
+    min_lat: Mapped[float | None] = mapped_column(Float)
+    min_lon: Mapped[float | None] = mapped_column(Float)
+    max_lat: Mapped[float | None] = mapped_column(Float)
+    max_lon: Mapped[float | None] = mapped_column(Float)
 
 
 class Sensor(Base):
@@ -258,6 +295,14 @@ class Finding(Base):
     occurred_at: Mapped[datetime] = mapped_column(UTCDateTime)
     seq: Mapped[int] = mapped_column(SequenceNumber, index=True)
     resolved: Mapped[bool] = mapped_column(Boolean, default=False)
+    # The event that resolved it (data_access/projections/findings.py says which events do).
+    resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    resolved_seq: Mapped[int | None] = mapped_column(SequenceNumber)
+    resolution: Mapped[str | None] = mapped_column(String(200))
+
+
+# Open findings are looked up by subject (a cylinder code, a permit) when events resolve them.
+Index("ix_findings_subject_id_kind", Finding.subject_id, Finding.kind)
 
 
 class InspectionRecord(Base):
@@ -322,6 +367,10 @@ class Incident(Base):
     on_scene_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # Level (city | district | street | enterprise) -> when it was first notified (RFC 3339, UTC).
+    notified: Mapped[dict[str, str] | None] = mapped_column(JSON)
+    # When the last of the four levels was first notified; None until all four are.
+    all_notified_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 class TeamState(Base):
@@ -364,6 +413,72 @@ class Complaint(Base):
     satisfaction: Mapped[int | None] = mapped_column(Integer)
     received_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class SafetyCheck(Base):
+    """One delivery safety check (随瓶安检), one row per `delivery.safety_checked` event."""
+
+    __tablename__ = "safety_checks"
+    seq: Mapped[int] = mapped_column(SequenceNumber, primary_key=True, autoincrement=False)
+    code: Mapped[str] = mapped_column(String(64), index=True)
+    customer_id: Mapped[str] = mapped_column(String(64), index=True)
+    worker_id: Mapped[str] = mapped_column(String(64))
+    passed: Mapped[bool] = mapped_column(Boolean)
+    photos_complete: Mapped[bool] = mapped_column(Boolean)  # all four photos present
+    district: Mapped[str | None] = mapped_column(String(12), index=True)  # the customer's
+    enterprise_id: Mapped[str | None] = mapped_column(String(64), index=True)  # the cylinder's
+    occurred_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+
+
+class Excavation(Base):
+    """A registered dig (excavation permit), as of its newest registration."""
+
+    __tablename__ = "excavations"
+    id: Mapped[str] = _id(128)  # permit_id
+    contractor: Mapped[str] = mapped_column(String(200))
+    district: Mapped[str] = mapped_column(String(12), index=True)
+    lat: Mapped[float] = mapped_column(Float)
+    lon: Mapped[float] = mapped_column(Float)
+    radius_m: Mapped[float] = mapped_column(Float)
+    starts_on: Mapped[date] = mapped_column(Date)
+    ends_on: Mapped[date] = mapped_column(Date, index=True)
+    agreement_signed: Mapped[bool] = mapped_column(Boolean)
+    occurred_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    seq: Mapped[int] = mapped_column(SequenceNumber)
+
+
+class Violation(Base):
+    """A recorded violation of the 12-point system (Linhai)."""
+
+    __tablename__ = "violations"
+    id: Mapped[str] = _id(128)  # violation_id
+    subject_type: Mapped[str] = mapped_column(String(16))  # enterprise | site | worker
+    subject_id: Mapped[str] = mapped_column(String(64), index=True)
+    rule: Mapped[str] = mapped_column(String(200))
+    points: Mapped[int] = mapped_column(Integer)
+    evidence: Mapped[str | None] = mapped_column(Text)
+    year: Mapped[int] = mapped_column(Integer)  # calendar year of occurred_at, Asia/Shanghai
+    district: Mapped[str | None] = mapped_column(String(12), index=True)
+    enterprise_id: Mapped[str | None] = mapped_column(String(64), index=True)
+    occurred_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    seq: Mapped[int] = mapped_column(SequenceNumber)
+
+
+class ViolationPoints(Base):
+    """Points per subject and calendar year; at SUSPENSION_POINTS the subject is suspended."""
+
+    __tablename__ = "violation_points"
+    id: Mapped[str] = _id(160)  # "<subject_type>/<subject_id>/<year>"
+    subject_type: Mapped[str] = mapped_column(String(16))
+    subject_id: Mapped[str] = mapped_column(String(64), index=True)
+    year: Mapped[int] = mapped_column(Integer, index=True)
+    points: Mapped[int] = mapped_column(Integer)
+    violations: Mapped[int] = mapped_column(Integer)
+    suspended: Mapped[bool] = mapped_column(Boolean)
+    # occurred_at of the violation whose arrival brought the total to the suspension threshold
+    suspended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    district: Mapped[str | None] = mapped_column(String(12), index=True)
+    enterprise_id: Mapped[str | None] = mapped_column(String(64), index=True)
 
 
 class AreaCount(Base):
@@ -409,3 +524,5 @@ class IngestToken(Base):
     label: Mapped[str | None] = mapped_column(String(200))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Bound to one enterprise: the source may then act only on that enterprise's objects.
+    enterprise_id: Mapped[str | None] = mapped_column(String(64))

@@ -33,6 +33,7 @@ __all__ = [
     "clear_registry",
     "insert_columns",
     "insert_rows",
+    "pipeline_box",
     "recount_area_counts",
     "registry_counts",
     "registry_is_empty",
@@ -132,11 +133,26 @@ def insert_rows(engine: Engine, table_name: str, rows: Sequence[Mapping[str, Any
     if not rows:
         return
     table = _table(table_name)
+    if table_name == "pipeline_segments":
+        rows = [_with_box(row) for row in rows]
     with engine.begin() as connection:
         for columns, group in _by_null_json(table, rows):
             if columns is not None:
                 group = [{k: v for k, v in row.items() if k in columns} for row in group]
             connection.execute(table.insert(), group)
+
+
+def pipeline_box(coords: Sequence[Sequence[float]]) -> dict[str, float]:
+    """The bounding box columns of a pipeline segment from its [[lat, lon], ...] polyline."""
+    lats = [point[0] for point in coords]
+    lons = [point[1] for point in coords]
+    return {"min_lat": min(lats), "min_lon": min(lons), "max_lat": max(lats), "max_lon": max(lons)}
+
+
+def _with_box(row: Mapping[str, Any]) -> Mapping[str, Any]:
+    if row.get("min_lat") is not None or not row.get("coords"):
+        return row
+    return {**row, **pipeline_box(row["coords"])}
 
 
 def _by_null_json(

@@ -3,6 +3,10 @@
 A token is `secrets.token_urlsafe(32)` (256 random bits), shown once when created and stored only
 as its SHA-256: for a secret of that entropy a fast hash is as safe as a slow one, and it lets the
 gateway find a token with one indexed lookup. Tokens are never logged.
+
+A token may be bound to one registered enterprise: its source may then act only on that
+enterprise's objects (data_access/projections/permits.py). All active tokens of a source share one
+binding, so that the event log's source says whom an event was accepted for.
 """
 
 from __future__ import annotations
@@ -14,9 +18,10 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from sqlalchemy import Engine, select
+from sqlalchemy.orm import Session
 
 from data_access.db import transaction
-from data_access.models import IngestToken
+from data_access.models import Enterprise, IngestToken
 
 __all__ = [
     "TokenError",
@@ -44,6 +49,7 @@ class TokenGrant:
     token_id: int
     source: str
     types: frozenset[str]
+    enterprise: str | None = None  # the only enterprise whose objects it may act on
 
 
 @dataclass(frozen=True)
@@ -56,6 +62,7 @@ class TokenInfo:
     label: str | None
     created_at: datetime
     revoked_at: datetime | None
+    enterprise: str | None = None
 
 
 def hash_token(token: str) -> str:
@@ -63,9 +70,14 @@ def hash_token(token: str) -> str:
 
 
 def create_token(
-    engine: Engine, source: str, types: Collection[str], label: str | None = None
+    engine: Engine,
+    source: str,
+    types: Collection[str],
+    label: str | None = None,
+    enterprise: str | None = None,
 ) -> tuple[int, str]:
-    """Store a new token for `source`; returns (id, token). The token is not kept anywhere."""
+    """Store a new token for `source`, optionally bound to a registered `enterprise`; returns
+    (id, token). The token is not kept anywhere."""
     source = source.strip()
     if not source or len(source) > MAX_SOURCE:
         raise TokenError(f"the source must be 1..{MAX_SOURCE} characters")
@@ -74,8 +86,10 @@ def create_token(
         raise TokenError("a token needs at least one event type")
     if label is not None and len(label) > MAX_LABEL:
         raise TokenError(f"the label must be at most {MAX_LABEL} characters")
+    enterprise = enterprise.strip() if enterprise is not None else None
     token = secrets.token_urlsafe(32)
     with transaction(engine) as session:
+        _check_binding(session, source, enterprise)
         row = IngestToken(
             source=source,
             types=kinds,
@@ -83,10 +97,26 @@ def create_token(
             label=label,
             created_at=datetime.now(UTC),
             revoked_at=None,
+            enterprise_id=enterprise,
         )
         session.add(row)
         session.flush()
         return row.id, token
+
+
+def _check_binding(session: Session, source: str, enterprise: str | None) -> None:
+    if enterprise is not None and session.get(Enterprise, enterprise) is None:
+        raise TokenError(f"unknown enterprise {enterprise!r}")
+    active = select(IngestToken.enterprise_id).where(
+        IngestToken.source == source, IngestToken.revoked_at.is_(None)
+    )
+    for (bound,) in session.execute(active).all():
+        if bound != enterprise:
+            now = f"enterprise {bound}" if bound else "no enterprise"
+            raise TokenError(
+                f"source {source} already has active tokens bound to {now}; a source has one "
+                "binding: give the same --enterprise, or revoke those tokens first"
+            )
 
 
 def find_token(engine: Engine, token: str) -> TokenGrant | None:
@@ -97,7 +127,12 @@ def find_token(engine: Engine, token: str) -> TokenGrant | None:
         row = session.scalar(select(IngestToken).where(IngestToken.token_hash == hash_token(token)))
         if row is None or row.revoked_at is not None:
             return None
-        return TokenGrant(token_id=row.id, source=row.source, types=frozenset(row.types))
+        return TokenGrant(
+            token_id=row.id,
+            source=row.source,
+            types=frozenset(row.types),
+            enterprise=row.enterprise_id,
+        )
 
 
 def list_tokens(engine: Engine) -> list[TokenInfo]:
@@ -111,6 +146,7 @@ def list_tokens(engine: Engine) -> list[TokenInfo]:
                 label=row.label,
                 created_at=row.created_at,
                 revoked_at=row.revoked_at,
+                enterprise=row.enterprise_id,
             )
             for row in rows
         ]

@@ -44,6 +44,7 @@ DEFAULT_RATE = 50_000.0  # events per second and connection
 Json = dict[str, Any]
 # (engine-free) append: the items of a batch in, one outcome per item out, one transaction.
 AppendFn = Callable[[list[Any]], list[Any]]
+CommitFn = Callable[[list[Any]], Awaitable[list[Any]]]  # starts at once; awaited for outcomes
 FindTokenFn = Callable[[str], Any]
 
 
@@ -94,10 +95,28 @@ class _Pending:
 
 
 class GroupCommitter:
-    """The one writer: batches frames from every connection into single transactions."""
+    """The one writer: batches frames from every connection into single transactions.
 
-    def __init__(self, append: AppendFn, *, batch_events: int = 5_000, wait_s: float = 0.0):
-        self._append = append
+    `append` runs a batch in a worker thread, one batch at a time. A `commit` function instead
+    starts a batch at once and returns an awaitable of its outcomes (the process writer); then
+    up to `in_flight` batches may be under way, started in order.
+    """
+
+    def __init__(
+        self,
+        append: AppendFn | None = None,
+        *,
+        commit: CommitFn | None = None,
+        in_flight: int = 1,
+        batch_events: int = 5_000,
+        wait_s: float = 0.0,
+    ):
+        if (append is None) == (commit is None):
+            raise ValueError("give either append or commit")
+        if commit is None:
+            in_flight = 1  # a thread per batch would not keep them in order
+        self._start_commit: CommitFn = commit or (lambda items: asyncio.to_thread(append, items))
+        self._in_flight = in_flight
         self._batch_events = batch_events
         self._wait_s = wait_s
         self._queue: asyncio.Queue[_Pending | None] = asyncio.Queue()
@@ -125,11 +144,14 @@ class GroupCommitter:
         self._task = None
 
     async def _run(self) -> None:
+        slots = asyncio.Semaphore(self._in_flight)
+        under_way: set[asyncio.Task[None]] = set()
         stopping = False
         while not stopping:
             first = await self._queue.get()
             if first is None:
                 break
+            await slots.acquire()
             batch, size = [first], len(first.items)
             await asyncio.sleep(self._wait_s)  # at least a yield: ready readers queue frames
             while size < self._batch_events and not self._queue.empty():
@@ -139,13 +161,21 @@ class GroupCommitter:
                     break
                 batch.append(pending)
                 size += len(pending.items)
-            await self._commit(batch)
+            task = asyncio.create_task(self._commit(batch, self._begin(batch)))
+            under_way.add(task)
+            task.add_done_callback(under_way.discard)
+            task.add_done_callback(lambda _task: slots.release())
+        if under_way:
+            await asyncio.wait(under_way)
 
-    async def _commit(self, batch: list[_Pending]) -> None:
+    def _begin(self, batch: list[_Pending]) -> Awaitable[list[Any]]:
+        return self._start_commit([item for pending in batch for item in pending.items])
+
+    async def _commit(self, batch: list[_Pending], started: Awaitable[list[Any]]) -> None:
         items = [item for pending in batch for item in pending.items]
         try:
-            outcomes = await asyncio.to_thread(self._append, items)
-        except (OperationalError, InterfaceError) as error:  # the database itself is down
+            outcomes = await started
+        except (OperationalError, InterfaceError, Unavailable) as error:  # the database is down
             log.warning("ingest batch of %d events failed: %s", len(items), _first_line(error))
             for pending in batch:
                 _settle(pending.future, exception=Unavailable(str(error)))
@@ -153,7 +183,7 @@ class GroupCommitter:
         except Exception as error:
             if len(batch) > 1:  # keep one frame's trouble from failing its neighbours
                 for pending in batch:
-                    await self._commit([pending])
+                    await self._commit([pending], self._begin([pending]))
                 return
             log.warning("ingest batch of %d events failed: %s", len(items), _first_line(error))
             _settle(batch[0].future, exception=Unavailable(str(error)))
@@ -219,7 +249,7 @@ class IngestService:
         self,
         *,
         find_token: Callable[[str], Any],
-        make_incoming: Callable[[str, Event], Any],
+        make_incoming: Callable[[Any, Event], Any],  # (token grant, event) -> log item
         committer: GroupCommitter,
         config: IngestConfig | None = None,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
@@ -420,7 +450,7 @@ class IngestService:
             for raw in events
         ]
         valid = [index for index, result in enumerate(parsed) if isinstance(result, Event)]
-        items = [self._make_incoming(grant.source, parsed[index]) for index in valid]
+        items = [self._make_incoming(grant, parsed[index]) for index in valid]
         return _ack_when_committed(self._committer.submit(items), parsed, valid, ref)
 
 

@@ -40,6 +40,7 @@ PING_S = 10.0
 HELLO_TIMEOUT_S = 10.0
 
 ReadEvents = Callable[[int, int], Sequence[dict[str, Any]]]  # (after_seq, limit) -> events
+ReadNewest = Callable[[], int]  # the newest seq in the log
 
 
 def in_scope(scope: Scope, event: dict[str, Any]) -> bool:
@@ -78,8 +79,15 @@ class LiveClient:
 
 
 class LiveHub:
-    def __init__(self, read_events: ReadEvents, secret_key: str, newest_seq: int) -> None:
+    def __init__(
+        self,
+        read_events: ReadEvents,
+        secret_key: str,
+        newest_seq: int,
+        read_newest: ReadNewest | None = None,
+    ) -> None:
         self._read = read_events
+        self._read_newest = read_newest
         self._secret_key = secret_key
         self.newest = newest_seq  # the last seq handed to the fan-out
         self.clients: set[LiveClient] = set()
@@ -98,6 +106,13 @@ class LiveHub:
             await self.fan_out()
 
     async def fan_out(self) -> None:
+        if not self.clients and self._read_newest is not None:
+            # Nobody to send to: only move the mark (a client joining later catches up from
+            # its own cursor), instead of reading and decoding every event at full ingest rate.
+            newest = await asyncio.to_thread(self._read_newest)
+            if not self.clients:  # still nobody: a client that came meanwhile needs the events
+                self.newest = max(self.newest, newest)
+                return
         while True:
             events = await asyncio.to_thread(self._read, self.newest, READ_LIMIT)
             if not events:

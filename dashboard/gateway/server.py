@@ -15,6 +15,7 @@ import logging
 import signal
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import replace
+from functools import partial
 from http import HTTPStatus
 from typing import Any
 
@@ -26,8 +27,9 @@ from websockets.http11 import Request, Response
 
 from dashboard.citypack import load_city_pack
 from dashboard.domain.events import Bounds, Event
-from dashboard.gateway.ingest import GroupCommitter, IngestConfig, IngestService
+from dashboard.gateway.ingest import AppendFn, GroupCommitter, IngestConfig, IngestService
 from dashboard.gateway.live import LiveHub
+from dashboard.gateway.writer import ProcessWriter
 from dashboard.settings import Settings
 from data_access.notify import SeqPublisher, subscribe_seqs
 
@@ -52,25 +54,28 @@ class Gateway:
         engine: Engine,
         config: IngestConfig | None = None,
         *,
-        append: Callable[[list[Any]], list[Any]] | None = None,
-        make_incoming: Callable[[str, Event], Any] | None = None,
+        append: AppendFn | None = None,
+        writer: ProcessWriter | None = None,
+        make_incoming: Callable[[Any, Event], Any] | None = None,
         routes: Mapping[str, Handler] | None = None,
     ) -> None:
+        """Batches go to `writer` (a child process), else to `append` in a thread (by default
+        `append_events` on `engine`)."""
+        from data_access.eventlog import append_events
         from data_access.tokens import find_token
 
         self.engine = engine
         self.config = config or IngestConfig()
-        if append is None or make_incoming is None:
-            from data_access.eventlog import Incoming, append_events
-
-            append = append or (lambda items: append_events(engine, items))
-            make_incoming = make_incoming or (lambda source, event: Incoming(source, event))
-        self.committer = GroupCommitter(
-            append, batch_events=self.config.batch_events, wait_s=self.config.batch_wait_s
-        )
+        sizes = {"batch_events": self.config.batch_events, "wait_s": self.config.batch_wait_s}
+        if writer is not None:
+            self.committer = GroupCommitter(
+                commit=writer.commit, in_flight=writer.in_flight, **sizes
+            )
+        else:
+            self.committer = GroupCommitter(append or partial(append_events, engine), **sizes)
         self.ingest = IngestService(
-            find_token=lambda token: find_token(engine, token),
-            make_incoming=make_incoming,
+            find_token=partial(find_token, engine),
+            make_incoming=make_incoming or incoming_of,
             committer=self.committer,
             config=self.config,
         )
@@ -125,6 +130,13 @@ class Gateway:
         return None
 
 
+def incoming_of(grant: Any, event: Event) -> Any:
+    """An event for the log, from the token's source and with its enterprise binding (if any)."""
+    from data_access.eventlog import Incoming
+
+    return Incoming(grant.source, event, enterprise=grant.enterprise)
+
+
 def _json_response(status: HTTPStatus, body: dict[str, Any]) -> Response:
     payload = json.dumps(body).encode()
     headers = Headers(
@@ -156,6 +168,7 @@ def mount_live_hub(gateway: Gateway, settings: Settings) -> tuple[LiveHub, list[
         lambda after, limit: events_since(engine, after, limit=limit),
         settings.secret_key,
         newest_seq=last_seq(engine),
+        read_newest=lambda: last_seq(engine),
     )
     gateway.routes[LIVE_PATH] = hub.handle
     publisher = SeqPublisher(settings.redis_url) if settings.redis_url else None
@@ -192,7 +205,9 @@ async def serve_until_signalled(
     from data_access.db import make_engine
 
     engine = make_engine(settings.database_url)
-    gateway = Gateway(engine, config_from_settings(settings))
+    writer = ProcessWriter(settings.database_url)
+    await asyncio.to_thread(writer.start)
+    gateway = Gateway(engine, config_from_settings(settings), writer=writer)
     _hub, live_tasks = mount_live_hub(gateway, settings)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
@@ -212,6 +227,7 @@ async def serve_until_signalled(
             task.cancel()
         for signum in (signal.SIGTERM, signal.SIGINT):
             loop.remove_signal_handler(signum)
+        await asyncio.to_thread(writer.stop)
         engine.dispose()
     return 0
 

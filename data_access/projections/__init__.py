@@ -6,9 +6,14 @@ event's district, applies the events in order in memory and writes the changed r
 executemany. One module per area:
 
 - `registry`: `*.registered` events upsert registry rows;
-- `cylinders`: cylinder states, detention and the supervisors' findings;
-- `operations`: inspections, hazards and their history, incidents, team states, complaints;
+- `cylinders`: cylinder states, detention, delivery safety checks and the cylinder findings;
+- `operations`: inspections (and the hazards their failed items create), hazards and their
+  history, incidents (with the levels notified), team states, complaints;
 - `alarms`: sensor thresholds, system alarm events, alarm states;
+- `excavations`: excavation permits and the dig-near-a-pipeline-without-agreement finding;
+- `violations`: the 12-point system, points per subject and year;
+- `findings`: raising the supervisors' findings and resolving them automatically;
+- `permits`: what a source bound to one enterprise may act on (not_permitted);
 - `batch`: the per-batch working set and the area counts (area_type "district").
 """
 
@@ -16,12 +21,21 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import Connection
 
 from dashboard.domain.events import EVENT_TYPES, Event, Rejection
-from data_access.projections import alarms, cylinders, operations, registry
+from data_access.projections import (
+    alarms,
+    cylinders,
+    excavations,
+    operations,
+    permits,
+    registry,
+    violations,
+)
 from data_access.projections.batch import CACHED_TABLES, Batch
 
 __all__ = ["AREA_METRICS", "Projector"]
@@ -46,6 +60,7 @@ def _ignore_source(handler: Callable[[Batch, Event, int], None]) -> Apply:
 _APPLY: dict[str, Apply] = {
     **{kind: _ignore_source(registry.apply) for kind in registry.REGISTRY},
     "cylinder.scanned": _ignore_source(cylinders.apply_scan),
+    "delivery.safety_checked": _ignore_source(cylinders.apply_safety_check),
     "cylinder.detained": _ignore_source(cylinders.apply_detention),
     "cylinder.released": _ignore_source(cylinders.apply_detention),
     "inspection.completed": _ignore_source(operations.apply_inspection),
@@ -70,9 +85,10 @@ _APPLY: dict[str, Apply] = {
     "alarm.raised": _ignore_source(alarms.apply_alarm),
     "alarm.acknowledged": _ignore_source(alarms.apply_alarm),
     "alarm.cleared": _ignore_source(alarms.apply_alarm),
+    "excavation.registered": _ignore_source(excavations.apply),
+    "violation.recorded": _ignore_source(violations.apply),
 }
-# Logged only, no projection yet: delivery.safety_checked, excavation.registered,
-# violation.recorded.
+# Every type of the catalogue has a projection (tests/unit/test_projection_rules.py checks it).
 
 # Data fields stored in columns narrower than the wire allows: longer values are rejected, so that
 # one event can never fail the whole batch's transaction on PostgreSQL.
@@ -87,6 +103,7 @@ FIELD_LIMITS = {
     "segment_id": 64,
     "resource_id": 64,
     "owner_id": 64,
+    "subject_id": 64,
     "inspector_id": 64,
     "actor": 64,
     "by": 64,
@@ -107,44 +124,89 @@ def _limits(event_type: str) -> tuple[tuple[str, int], ...]:
     return tuple((name, limit) for name, limit in FIELD_LIMITS.items() if name in fields)
 
 
-_CYLINDER_TYPES = frozenset({"cylinder.scanned", "cylinder.detained", "cylinder.released"})
+_CYLINDER_TYPES = frozenset(
+    {"cylinder.scanned", "cylinder.detained", "cylinder.released", "delivery.safety_checked"}
+)
+
+
+@dataclass
+class _Wanted:
+    """What a batch's events need read before the first of them is applied."""
+
+    keys: dict[str, set[Any]] = field(
+        default_factory=lambda: {name: set() for name, _ in CACHED_TABLES}
+    )
+    sensors: set[str] = field(default_factory=set)  # their active alarms
+    delivered: set[str] = field(default_factory=set)  # codes delivered: who holds them now
+    digs: list[Any] = field(default_factory=list)  # pipeline segments near them
+    violated: list[Event] = field(default_factory=list)  # their subjects' enterprises
+    subjects: set[str] = field(default_factory=set)  # whose open findings may be resolved
+
+    def add(self, event: Event) -> None:
+        data: Any = event.data
+        if event.type in registry.REGISTRY:
+            registry.preload_keys(event, self.keys)
+            if event.type == "cylinder.registered":
+                self.subjects.add(data.code)
+        elif event.type in _CYLINDER_TYPES:
+            cylinders.preload_keys(event, self.keys)
+            if getattr(data, "stage", None) == "delivery":
+                self.delivered.add(data.code)
+            if (code := cylinders.finding_subject(event)) is not None:
+                self.subjects.add(code)
+        elif event.type == "excavation.registered":
+            excavations.preload_keys(event, self.keys)
+            self.digs.append(data)
+            self.subjects.add(data.permit_id)
+        elif event.type == "violation.recorded":
+            violations.preload_keys(event, self.keys)
+            self.violated.append(event)
+        else:
+            operations.preload_keys(event, self.keys)
+        if event.type in ("sensor.reading", "alarm.raised") and data.sensor_id is not None:
+            self.sensors.add(data.sensor_id)
+            self.keys["sensors"].add(data.sensor_id)
 
 
 class Projector:
     """The projections of one batch, bound to the batch's connection and transaction."""
 
     def __init__(self, connection: Connection, events: Sequence[Event]) -> None:
-        self.batch = Batch(connection)
-        keys: dict[str, set[Any]] = {name: set() for name, _ in CACHED_TABLES}
-        sensors: set[str] = set()
-        delivered: set[str] = set()
+        self.batch = b = Batch(connection)
+        self.events = events
+        self._owners_loaded = False  # permits.preload, once a bound source's event is checked
+        wanted = _Wanted()
         for event in events:
-            if event.type in registry.REGISTRY:
-                registry.preload_keys(event, keys)
-            elif event.type in _CYLINDER_TYPES:
-                cylinders.preload_keys(event, keys)
-                if getattr(event.data, "stage", None) == "delivery":
-                    delivered.add(event.data.code)  # type: ignore[attr-defined]
-            else:
-                operations.preload_keys(event, keys)
-            if event.type in ("sensor.reading", "alarm.raised"):
-                sensor_id = event.data.sensor_id  # type: ignore[attr-defined]
-                if sensor_id is not None:
-                    sensors.add(sensor_id)
-                    keys["sensors"].add(sensor_id)
+            wanted.add(event)
         for name, _ in CACHED_TABLES:  # sites before sensors, teams before team states, ...
-            self.batch[name].load(connection, keys[name])
-        if keys["cylinder_states"]:
-            cylinders.preload_more(self.batch, delivered)
-        if sensors:
-            alarms.preload_sensors(self.batch, sensors)
+            b[name].load(connection, wanted.keys[name])
+        if wanted.keys["cylinder_states"]:
+            cylinders.preload_more(b, wanted.delivered)
+        if wanted.sensors:
+            alarms.preload_sensors(b, wanted.sensors)
+        if wanted.digs:
+            excavations.preload_segments(b, wanted.digs)
+        if wanted.violated:
+            violations.preload_more(b, wanted.violated)
+        if wanted.subjects:
+            b.open_findings.load(connection, wanted.subjects)
 
     def set_emitter(self, emit: Callable[[Event], int]) -> None:
         """How projections append system events (alarm.raised, ...) to the log."""
         self.batch.emit = emit
 
-    def check(self, event: Event) -> Rejection | None:
-        """An unknown_reference rejection when the event names an object nobody knows."""
+    def check(self, event: Event, enterprise: str | None = None) -> Rejection | None:
+        """A rejection when the event names an object nobody knows (unknown_reference), or,
+        from a source bound to `enterprise`, acts on another's object (not_permitted)."""
+        rejection = self._check_references(event)
+        if rejection is not None or enterprise is None:
+            return rejection
+        if not self._owners_loaded:
+            permits.preload(self.batch, self.events)
+            self._owners_loaded = True
+        return permits.check(self.batch, event, enterprise)
+
+    def _check_references(self, event: Event) -> Rejection | None:
         fields = event.data.__dict__
         for name, limit in _limits(event.type):
             value = fields.get(name)
@@ -155,6 +217,10 @@ class Projector:
             return registry.check(self.batch, event)
         if event.type in _CYLINDER_TYPES:
             return cylinders.check(self.batch, event)
+        if event.type == "excavation.registered":
+            return excavations.check(self.batch, event)
+        if event.type == "violation.recorded":
+            return violations.check(self.batch, event)
         return operations.check(self.batch, event)
 
     def district_of(self, event: Event) -> str | None:
@@ -168,11 +234,10 @@ class Projector:
             return alarms.sensor_district(b, event)
         if event.type.startswith("alarm."):
             return alarms.alarm_district(b, event)
-        if event.type == "delivery.safety_checked":
-            customer = b["customers"].get(event.data.customer_id)  # type: ignore[attr-defined]
-            return customer["district"] if customer else None
+        if event.type == "excavation.registered":
+            return excavations.district(b, event)
         if event.type == "violation.recorded":
-            return None
+            return violations.district(b, event)
         return operations.district(b, event)
 
     def apply(self, event: Event, seq: int, source: str) -> None:

@@ -18,7 +18,9 @@ import shapely.geometry
 from sqlalchemy import Connection, Table, bindparam, func, select
 
 from dashboard.domain.events import Event
+from data_access.bulk import insert_rows, select_rows, update_rows
 from data_access.models import AreaCount, Base, District, Finding, HazardStatusChange
+from data_access.projections.findings import OpenFindings
 
 CHUNK = 1000  # keys per IN query: far below SQLite's and PostgreSQL's parameter limits
 
@@ -40,6 +42,10 @@ CACHED_TABLES: tuple[tuple[str, str], ...] = (
     ("team_states", "team_id"),
     ("alarms", "id"),
     ("complaints", "id"),
+    ("safety_checks", "seq"),  # insert-only: one row per check, never loaded
+    ("excavations", "id"),
+    ("violations", "id"),
+    ("violation_points", "id"),
 )
 
 ACTIVE_ALARM = ("raised", "acknowledged")
@@ -63,12 +69,9 @@ class TableCache:
     def load(self, connection: Connection, keys: Iterable[Any]) -> None:
         rows = self.rows
         missing = list({k for k in keys if k is not None and k not in rows})
-        column = self.table.c[self.key]
         for chunk in chunks(missing):
-            result = connection.execute(select(self.table).where(column.in_(chunk)))
-            names = list(result.keys())
-            for values in result.all():
-                self.add_loaded(dict(zip(names, values, strict=True)))
+            for row in select_rows(connection, self.table, self.key, chunk):
+                self.add_loaded(row)
         for key in missing:
             self.rows.setdefault(key, None)
 
@@ -91,12 +94,13 @@ class TableCache:
             self._new[key] = None
 
     def flush(self, connection: Connection) -> None:
-        if self._new:
-            connection.execute(self.table.insert(), [self.rows[k] for k in self._new])
-        if self._dirty:
-            update = self.table.update().where(self.table.c[self.key] == bindparam("b_key"))
-            params = [{**self.rows[k], "b_key": k} for k in self._dirty]  # type: ignore[dict-item]
-            connection.execute(update, params)
+        # Rows hold every column (loaded with select(table) or built whole by the projections).
+        table, rows = self.table, self.rows
+        columns = [column.name for column in table.columns]
+        insert_rows(connection, table, [rows[k] for k in self._new], columns)  # type: ignore[misc]
+        changed = [name for name in columns if name != self.key]
+        dirty = [rows[k] for k in self._dirty]
+        update_rows(connection, table, dirty, changed, self.key)  # type: ignore[arg-type]
         self._stored.update(self._new)
         self._new.clear()
         self._dirty.clear()
@@ -114,6 +118,7 @@ class Batch:
         self.active_alarm: dict[str, str | None] = {}
         self.counts: dict[tuple[str, str], int] = {}
         self.findings: list[dict[str, Any]] = []
+        self.open_findings = OpenFindings()  # what this batch's events may resolve
         self.history: list[dict[str, Any]] = []
         self.districts = district_locator(connection)
         # Set by the event log: appends a system event after the current one, returns its seq.
@@ -151,10 +156,13 @@ class Batch:
         connection = self.connection
         for cache in self.tables.values():
             cache.flush(connection)
-        if self.findings:
-            connection.execute(Finding.__table__.insert(), self.findings)
-        if self.history:
-            connection.execute(HazardStatusChange.__table__.insert(), self.history)
+        for table, rows in (
+            (Finding.__table__, self.findings),
+            (HazardStatusChange.__table__, self.history),
+        ):
+            if rows:
+                insert_rows(connection, table, rows, list(rows[0]))
+        self.open_findings.flush(connection)
         self._flush_counts()
 
     def _flush_counts(self) -> None:

@@ -1,10 +1,19 @@
-"""The LPG cylinder chain: current state per cylinder, detention, and the supervisors' findings.
+"""The LPG cylinder chain: current state per cylinder, detention, the delivery safety checks and
+the supervisors' findings.
 
-Findings (system rules of shared/spec/events.md):
+Findings (system rules of shared/spec/events.md; findings.py says which later events resolve them):
 - black_cylinder: a scan of a code that is not in the cylinders registry (counted once per code);
 - overdue_filling: a filling of a cylinder past next_inspection_due or scrap_due;
 - stage_out_of_order: a stage that may not follow the cylinder's previous stage (ALLOWED_NEXT);
 - delivery_without_sale: a delivery not preceded by a sale to a real-name-verified customer.
+
+Safety checks (随瓶安检): one `safety_checks` row per `delivery.safety_checked`, with the customer's
+district and the cylinder's enterprise (the worker's enterprise for an unregistered, black code),
+for the district index's "deliveries with a passed or recorded safety check carrying all 4 photos".
+The customer and the worker must be registered (unknown_reference otherwise): the check is evidence
+of who checked what at whose home, and both are master data the enterprise registers beforehand.
+The cylinder code need not be: a black cylinder can be delivered and checked like any other, and the
+check is exactly what should be on record then (its scans raise the black_cylinder finding).
 """
 
 from __future__ import annotations
@@ -14,7 +23,9 @@ from datetime import datetime
 from typing import Any
 
 from dashboard.domain.events import Event, Rejection
+from data_access.projections import findings
 from data_access.projections.batch import Batch
+from data_access.projections.findings import NO_SALE, OUT_OF_ORDER, OVERDUE
 
 STAGES = ("inspection", "filling", "transport", "storage", "sale", "delivery", "use", "recovery")
 # The "8+1" chain: each stage to the next, recovery back to inspection or filling. Scanning the
@@ -24,15 +35,35 @@ ALLOWED_NEXT: dict[str, frozenset[str]] = {
 }
 ALLOWED_NEXT["recovery"] = frozenset({"recovery", "inspection", "filling", "scrap"})
 ALLOWED_NEXT["scrap"] = frozenset()
+# A filling after these stages starts a regular new cycle (a filling rescan does not).
+NEW_CYCLE_AFTER = frozenset({"inspection", "recovery"})
+
+
+PHOTOS = ("storefront", "cylinder_hose", "stove_hose", "surroundings")
 
 
 def preload_keys(event: Event, keys: dict[str, set[Any]]) -> None:
     data: Any = event.data
+    if event.type == "delivery.safety_checked":
+        keys["customers"].add(data.customer_id)
+        keys["workers"].add(data.worker_id)
+        keys["cylinders"].add(data.code)
+        return
     keys["cylinder_states"].add(data.code)
     if event.type == "cylinder.scanned":
         keys["cylinders"].add(data.code)
         keys["sites"].add(data.site_id)
         keys["customers"].add(data.customer_id)
+
+
+def finding_subject(event: Event) -> str | None:
+    """The code whose open findings this event may resolve (findings.py), if any."""
+    data: Any = event.data
+    if event.type == "cylinder.released":
+        return data.code
+    if event.type == "cylinder.scanned" and data.stage in ("filling", "scrap"):
+        return data.code
+    return None
 
 
 def preload_more(b: Batch, delivered: set[str]) -> None:
@@ -51,11 +82,23 @@ def preload_more(b: Batch, delivered: set[str]) -> None:
 
 
 def check(b: Batch, event: Event) -> Rejection | None:
-    return None  # a scan of an unknown code is accepted: it is a black cylinder
+    if event.type != "delivery.safety_checked":
+        return None  # a scan of an unknown code is accepted: it is a black cylinder
+    data: Any = event.data
+    for field, table in (("customer_id", "customers"), ("worker_id", "workers")):
+        key = getattr(data, field)
+        if b[table].get(key) is None:
+            noun = field.removesuffix("_id")
+            message = f"{noun} {key!r} is not registered"
+            return Rejection("unknown_reference", f"data.{field}", message, event.id)
+    return None
 
 
 def district(b: Batch, event: Event) -> str | None:
     data: Any = event.data
+    if event.type == "delivery.safety_checked":
+        customer = b["customers"].get(data.customer_id)
+        return customer["district"] if customer else None
     if event.type != "cylinder.scanned":
         state = b["cylinder_states"].get(data.code)
         return state["district"] if state else None
@@ -70,8 +113,31 @@ def apply_detention(b: Batch, event: Event, seq: int) -> None:
     data: Any = event.data
     state = b["cylinder_states"].get(data.code)
     if state is not None:
+        if event.type == "cylinder.released" and state["detained"]:
+            note = f"released after detention by {data.by}: {data.note}"
+            findings.resolve(b, event, seq, [OVERDUE], data.code, note)
         state["detained"] = event.type == "cylinder.detained"
         b["cylinder_states"].put(state)
+
+
+def apply_safety_check(b: Batch, event: Event, seq: int) -> None:
+    data: Any = event.data
+    cylinder = b["cylinders"].get(data.code)
+    worker = b["workers"].get(data.worker_id)
+    owner = cylinder or worker  # a black code has no registered owner: the worker's enterprise
+    b["safety_checks"].put(
+        {
+            "seq": seq,
+            "code": data.code,
+            "customer_id": data.customer_id,
+            "worker_id": data.worker_id,
+            "passed": data.passed,
+            "photos_complete": all(getattr(data.photos, name, None) for name in PHOTOS),
+            "district": district(b, event),
+            "enterprise_id": owner["enterprise_id"] if owner else None,
+            "occurred_at": event.occurred_at,
+        }
+    )
 
 
 def apply_scan(b: Batch, event: Event, seq: int) -> None:
@@ -85,6 +151,7 @@ def apply_scan(b: Batch, event: Event, seq: int) -> None:
     where = district(b, event)
     enterprise_id = _enterprise(b, registered, data.site_id)
     finding = _Findings(b, event, seq, where, enterprise_id)
+    _resolve_findings(b, event, seq, state)  # before this scan raises findings of its own
 
     if registered is None and (state is None or not state["is_black"]):
         finding("black_cylinder", f"cylinder {data.code} is not registered")
@@ -127,6 +194,15 @@ def apply_scan(b: Batch, event: Event, seq: int) -> None:
     states.put(row)
 
 
+def _resolve_findings(b: Batch, event: Event, seq: int, state: dict[str, Any] | None) -> None:
+    data: Any = event.data
+    if data.stage == "scrap":
+        findings.resolve(b, event, seq, (OVERDUE, OUT_OF_ORDER, NO_SALE), data.code, "scrapped")
+    elif data.stage == "filling" and state is not None and state["stage"] in NEW_CYCLE_AFTER:
+        note = f"a regular new cycle began: filling after {state['stage']}"
+        findings.resolve(b, event, seq, (OUT_OF_ORDER, NO_SALE), data.code, note)
+
+
 class _Findings:
     def __init__(
         self, b: Batch, event: Event, seq: int, where: str | None, enterprise: str | None
@@ -135,19 +211,17 @@ class _Findings:
         self.where, self.enterprise = where, enterprise
 
     def __call__(self, kind: str, detail: str) -> None:
-        self.b.findings.append(
-            {
-                "kind": kind,
-                "subject_id": self.event.data.code,  # type: ignore[attr-defined]
-                "district": self.where,
-                "enterprise_id": self.enterprise,
-                "detail": detail,
-                "occurred_at": self.event.occurred_at,
-                "seq": self.seq,
-                "resolved": False,
-            }
+        code = self.event.data.code  # type: ignore[attr-defined]
+        findings.raise_finding(
+            self.b,
+            self.event,
+            self.seq,
+            kind,
+            code,
+            district=self.where,
+            enterprise_id=self.enterprise,
+            detail=detail,
         )
-        self.b.count(self.where, "findings_open", 1)
 
 
 def _enterprise(b: Batch, registered: dict[str, Any] | None, site_id: str | None) -> str | None:

@@ -3,15 +3,35 @@
 A change whose occurred_at is older than the row's last change (`updated_at`) is in the log, and
 in the hazard history, but does not overwrite the newer state. First-time stamps such as
 `dispatched_at` keep the earliest time whatever the order of arrival.
+
+Hazards by rule: every failed item of an applied `inspection.completed` appends a system
+`hazard.reported` right after the inspection, in the same transaction: id `rule_hazard_id`
+(from the inspection id and the item's index, so it is the same however often the inspection
+arrives), level general, category the item, target, district and position the inspection's, and
+due RECTIFICATION_PERIOD after the inspection. This happens always, also when the inspector
+reported a hazard of their own for the item: a hazard id that exists already is not reported
+again, but an inspector's own report under another id is not recognised as the same hazard.
+
+`incident.notified` records on the incident when each of the four levels (city, district, street,
+enterprise) was first notified (`notified`), and when the last of them was (`all_notified_at`).
 """
 
 from __future__ import annotations
 
-from datetime import datetime
+import hashlib
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from dashboard.domain.events import Event, Rejection
+from dashboard.domain.events import Event, HazardReported, Rejection
 from data_access.projections.batch import Batch
+
+# The default time to rectify a general hazard an inspection found: Shangrao's rules let the
+# inspector set the deadline, and a week is the usual one for general hazards (major ones are
+# reported by hand, with their own due_at).
+RECTIFICATION_PERIOD = timedelta(days=7)
+NOTIFY_LEVELS = ("city", "district", "street", "enterprise")
+_MAX_ID = 128  # hazard and event ids
+_MAX_CATEGORY = 64  # hazards.category
 
 _REFERENCES: dict[str, tuple[tuple[str, str], ...]] = {
     # event type -> ((data field, cached table), ...) that must name a known row
@@ -47,8 +67,12 @@ def preload_keys(event: Event, keys: dict[str, set[Any]]) -> None:
         keys["teams"].update(data.team_ids)
     if event.type.startswith("team."):
         keys["team_states"].add(data.team_id)
-    if event.type == "delivery.safety_checked":
-        keys["customers"].add(data.customer_id)
+    if event.type == "inspection.completed":
+        keys["hazards"].update(
+            rule_hazard_id(data.inspection_id, index)
+            for index, item in enumerate(data.items)
+            if not item.passed
+        )
 
 
 def check(b: Batch, event: Event) -> Rejection | None:
@@ -100,6 +124,38 @@ def apply_inspection(b: Batch, event: Event, seq: int) -> None:
         "occurred_at": event.occurred_at,
     }
     b["inspections"].put({**old, **row} if old else row)
+    _report_failed_items(b, event)
+
+
+def rule_hazard_id(inspection_id: str, index: int) -> str:
+    """The id of the hazard a failed item creates: stable for the same inspection and item."""
+    hazard_id = f"hazard-{inspection_id}-{index}"
+    if len(hazard_id) <= _MAX_ID:
+        return hazard_id
+    digest = hashlib.sha256(inspection_id.encode("utf-8", "surrogatepass")).hexdigest()[:40]
+    return f"hazard-{digest}-{index}"
+
+
+def _report_failed_items(b: Batch, event: Event) -> None:
+    data: Any = event.data
+    for index, item in enumerate(data.items):
+        hazard_id = rule_hazard_id(data.inspection_id, index)
+        if item.passed or b["hazards"].get(hazard_id) is not None:
+            continue
+        reported = HazardReported(
+            hazard_id=hazard_id,
+            inspection_id=data.inspection_id,
+            target_type=data.target_type,
+            target_id=data.target_id,
+            district=data.district,
+            category=item.item[:_MAX_CATEGORY],
+            level="general",
+            description=item.note or f"failed inspection item: {item.item}",
+            lat=data.lat,
+            lon=data.lon,
+            due_at=event.occurred_at + RECTIFICATION_PERIOD,
+        )
+        b.emit(Event.of(reported, id=hazard_id, occurred_at=event.occurred_at))
 
 
 # --- hazards --------------------------------------------------------------------------------
@@ -202,11 +258,17 @@ def apply_incident(b: Batch, event: Event, seq: int) -> None:
             "on_scene_at": None,
             "closed_at": None,
             "updated_at": when,
+            "notified": None,
+            "all_notified_at": None,
         }
         incidents.put(row)
         b.count(district, "incidents_open", 1)
         return
-    if row is None or event.type == "incident.notified":
+    if row is None:
+        return
+    if event.type == "incident.notified":
+        _notified(row, data.levels, when)
+        incidents.put(row)
         return
     newer = when >= row["updated_at"]
     status = row["status"]
@@ -221,6 +283,18 @@ def apply_incident(b: Batch, event: Event, seq: int) -> None:
         row["closed_at"] = _earliest(row["closed_at"], when)
         status = "closed"
     _set_incident_status(b, row, status if (newer or status == "closed") else row["status"], when)
+
+
+def _notified(row: dict[str, Any], levels: list[str], when: datetime) -> None:
+    """Keep each level's first notification time, whatever the order of arrival."""
+    notified = dict(row["notified"] or {})
+    for level in levels:
+        first = notified.get(level)
+        if first is None or when < datetime.fromisoformat(first):
+            notified[level] = when.astimezone(UTC).isoformat()
+    row["notified"] = notified
+    if all(level in notified for level in NOTIFY_LEVELS):
+        row["all_notified_at"] = max(datetime.fromisoformat(notified[k]) for k in NOTIFY_LEVELS)
 
 
 def _set_incident_status(b: Batch, row: dict[str, Any], status: str, when: datetime) -> None:

@@ -7,7 +7,10 @@ import math
 from typing import Any
 
 from dashboard.domain.events import Event, Rejection
+from data_access.projections import findings
 from data_access.projections.batch import Batch
+from data_access.projections.findings import BLACK, OVERDUE
+from data_access.registry import pipeline_box
 
 # event type -> (cached table, id field of the event's data, its column)
 REGISTRY: dict[str, tuple[str, str]] = {
@@ -98,6 +101,7 @@ def apply(b: Batch, event: Event, seq: int) -> None:
     cache.put(row)
     if event.type == "cylinder.registered":
         _unblacken(b, key)
+        _resolve_cylinder_findings(b, event, seq)
 
 
 def _unblacken(b: Batch, code: str) -> None:
@@ -107,6 +111,19 @@ def _unblacken(b: Batch, code: str) -> None:
         state["is_black"] = False
         b["cylinder_states"].put(state)
         b.count(state["district"], "black_cylinders", -1)
+
+
+def _resolve_cylinder_findings(b: Batch, event: Event, seq: int) -> None:
+    """Registered now: not black any more; with dates in force, no longer overdue (findings.py)."""
+    data: Any = event.data
+    findings.resolve(b, event, seq, [BLACK], data.code, "registered")
+    today = event.occurred_at.date()
+    if data.next_inspection_due >= today and data.scrap_due >= today:
+        note = (
+            f"registered again: next inspection due {data.next_inspection_due}, "
+            f"scrap due {data.scrap_due}"
+        )
+        findings.resolve(b, event, seq, [OVERDUE], data.code, note)
 
 
 def _row(b: Batch, event: Event, data: Any) -> dict[str, Any]:
@@ -145,6 +162,7 @@ def _row(b: Batch, event: Event, data: Any) -> dict[str, Any]:
             "coords": coords,
             "length_m": _length_m(coords),
             "district": district(b, event),
+            **pipeline_box(coords),
         }
     if kind == "sensor.registered":
         row = _fields(data, "kind", "site_id", "segment_id", "lat", "lon", "low", "high")

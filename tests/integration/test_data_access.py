@@ -38,6 +38,15 @@ def test_migrations_create_every_model_table(engine) -> None:
     assert head_revision() is not None
 
 
+def test_the_migrations_build_exactly_the_models(engine) -> None:
+    from alembic.autogenerate import compare_metadata
+    from alembic.runtime.migration import MigrationContext
+
+    with engine.connect() as connection:
+        context = MigrationContext.configure(connection, opts={"compare_type": True})
+        assert compare_metadata(context, Base.metadata) == []
+
+
 def test_event_log_numbers_events_in_order(engine) -> None:
     with transaction(engine) as session:
         session.add_all([_event("a"), _event("b"), _event("c")])

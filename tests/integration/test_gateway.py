@@ -368,7 +368,9 @@ def test_a_database_failure_is_unavailable_with_the_ref(start_gateway, token: st
     def failing(items: list[Any]) -> list[Any]:
         raise OperationalError("INSERT", {}, Exception("database is locked"))
 
-    gateway = start_gateway(append=failing, make_incoming=lambda source, event: (source, event))
+    gateway = start_gateway(
+        append=failing, make_incoming=lambda grant, event: (grant.source, event)
+    )
     ws, _ = hello(gateway.url, token)
     answer = send_events(ws, "u1", [scan("u-1")])
     assert (answer["op"], answer["code"], answer["ref"]) == ("error", "unavailable", "u1")
@@ -399,7 +401,7 @@ def test_frames_of_many_connections_share_group_commits(
         time.sleep(0.01)  # a slow disk: frames pile up behind the writer
         return append_events(db, items)
 
-    gateway = start_gateway(append=counting, make_incoming=lambda s, e: Incoming(s, e))
+    gateway = start_gateway(append=counting, make_incoming=lambda g, e: Incoming(g.source, e))
     clients = [hello(gateway.url, token)[0] for _ in range(4)]
     for c, ws in enumerate(clients):
         for n in range(10):

@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import hashlib
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 from sqlalchemy import Engine, select
 
 from dashboard.cli import main
+from dashboard.domain.events import Event, TeamPosition
+from dashboard.gateway.server import incoming_of
+from data_access import registry
 from data_access.db import make_engine, transaction
 from data_access.models import IngestToken
 from data_access.tokens import (
@@ -19,6 +23,8 @@ from data_access.tokens import (
     list_tokens,
     revoke_token,
 )
+
+NOW = datetime(2026, 11, 23, 8, 0, tzinfo=UTC)
 
 
 @pytest.fixture
@@ -73,6 +79,54 @@ def test_tokens_are_unique_and_refuse_bad_input(engine: Engine) -> None:
         create_token(engine, "fleet", [])
     with pytest.raises(TokenError):
         revoke_token(engine, 999)
+
+
+def register_enterprises(engine: Engine, *ids: str) -> None:
+    district = {"code": "420102", "name_zh": "江岸区", "name_en": "Jiang'an", "population": 1,
+                "area_km2": 1.0, "centroid_lat": 30.6, "centroid_lon": 114.3,
+                "geometry": {"type": "Point", "coordinates": [114.3, 30.6]}}  # fmt: skip
+    registry.insert_rows(engine, "districts", [district])
+    rows = [{"id": i, "name": i, "kind": "bottled", "district": "420102"} for i in ids]
+    registry.insert_rows(engine, "enterprises", rows)
+
+
+def test_a_token_may_be_bound_to_one_registered_enterprise(engine: Engine) -> None:
+    register_enterprises(engine, "ENT-0012")
+    token_id, token = create_token(engine, "ent-0012", ["cylinder.scanned"], enterprise="ENT-0012")
+    grant = find_token(engine, token)
+    assert grant is not None and grant.enterprise == "ENT-0012"
+    (info,) = list_tokens(engine)
+    assert (info.id, info.enterprise) == (token_id, "ENT-0012")
+    unbound = find_token(engine, create_token(engine, "fleet", ["team.position"])[1])
+    assert unbound is not None and unbound.enterprise is None
+
+
+def test_a_source_has_one_binding_and_only_to_a_known_enterprise(engine: Engine) -> None:
+    register_enterprises(engine, "ENT-0012", "ENT-0013")
+    with pytest.raises(TokenError, match="unknown enterprise 'ENT-9999'"):
+        create_token(engine, "ent-9999", ["cylinder.scanned"], enterprise="ENT-9999")
+    create_token(engine, "ent-0012", ["cylinder.scanned"], enterprise="ENT-0012")
+    create_token(engine, "ent-0012", ["team.position"], enterprise="ENT-0012")  # a second token
+    for other in ("ENT-0013", None):
+        with pytest.raises(TokenError, match="already has active tokens bound to enterprise"):
+            create_token(engine, "ent-0012", ["cylinder.scanned"], enterprise=other)
+    create_token(engine, "fleet", ["team.position"])
+    with pytest.raises(TokenError, match="bound to no enterprise"):
+        create_token(engine, "fleet", ["team.position"], enterprise="ENT-0013")
+    for info in list_tokens(engine):  # rebinding: revoke first
+        if info.source == "ent-0012":
+            revoke_token(engine, info.id)
+    create_token(engine, "ent-0012", ["cylinder.scanned"], enterprise="ENT-0013")
+
+
+def test_the_gateway_gets_the_binding_with_the_source(engine: Engine) -> None:
+    register_enterprises(engine, "ENT-0012")
+    token = create_token(engine, "ent-0012", ["cylinder.scanned"], enterprise="ENT-0012")[1]
+    grant = find_token(engine, token)
+    assert grant is not None and (grant.source, grant.enterprise) == ("ent-0012", "ENT-0012")
+    event = Event.of(TeamPosition(team_id="t1", lat=30.6, lon=114.3), id="p-1", occurred_at=NOW)
+    incoming = incoming_of(grant, event)
+    assert (incoming.source, incoming.enterprise, incoming.event) == ("ent-0012", "ENT-0012", event)
 
 
 # --- the command line ---------------------------------------------------------------------------
@@ -148,3 +202,35 @@ def test_system_types_only_when_listed(data_dir: Path, capsys) -> None:
 def test_tokens_revoke_of_an_unknown_id_is_one_line(data_dir: Path, capsys) -> None:
     assert run(data_dir, "tokens", "revoke", "42") == 2
     assert capsys.readouterr().err.strip() == "error: no token with id 42"
+
+
+def test_tokens_add_binds_to_an_enterprise_and_list_shows_it(data_dir: Path, capsys) -> None:
+    assert run(data_dir, "db", "upgrade") == 0
+    register_enterprises(db(data_dir), "ENT-0012")
+    args = ["tokens", "add", "--source", "ent-0012", "--types", "cylinder.scanned"]
+    assert run(data_dir, *args, "--enterprise", "ENT-0012") == 0
+    out = capsys.readouterr().out
+    assert "bound to enterprise ENT-0012" in out
+    grant = find_token(db(data_dir), out.strip().splitlines()[-1])
+    assert grant is not None and grant.enterprise == "ENT-0012"
+    run(data_dir, "tokens", "add", "--source", "fire-119", "--types", "incident.reported")
+    capsys.readouterr()
+    assert run(data_dir, "tokens", "list") == 0
+    lines = capsys.readouterr().out.strip().splitlines()
+    assert lines[0].split()[:5] == ["id", "source", "created", "revoked", "enterprise"]
+    assert lines[1].split()[5:7] == ["ENT-0012", "cylinder.scanned"]
+    assert lines[2].split()[5:7] == ["-", "incident.reported"]
+
+
+@pytest.mark.parametrize(
+    ("enterprise", "expected"),
+    [("ENT-9999", "unknown enterprise 'ENT-9999'"), (" ", "--enterprise needs an enterprise id")],
+)
+def test_tokens_add_refuses_an_unknown_enterprise(
+    data_dir: Path, capsys, enterprise: str, expected: str
+) -> None:
+    args = ["--source", "ent-0012", "--types", "cylinder.scanned", "--enterprise", enterprise]
+    assert run(data_dir, "tokens", "add", *args) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error: ") and expected in err and len(err.strip().splitlines()) == 1
+    assert list_tokens(db(data_dir)) == []

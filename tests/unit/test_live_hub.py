@@ -136,3 +136,34 @@ def test_a_slow_client_gets_one_resync_instead_of_an_unbounded_queue() -> None:
     assert [m["events"][0]["seq"] for m in messages[1:]] == list(
         range(QUEUE_MESSAGES + 2, QUEUE_MESSAGES + 10)
     )
+
+
+async def test_with_no_screens_the_hub_skips_reading_yet_a_later_screen_misses_nothing() -> None:
+    log = FakeLog()
+    reads: list[int] = []
+
+    def read(after: int, limit: int) -> list[dict]:
+        reads.append(after)
+        return log.read(after, limit)
+
+    hub = LiveHub(read, KEY, newest_seq=0, read_newest=lambda: len(log.events))
+    runner = asyncio.create_task(hub.run(poll_s=0.05))
+    try:
+        log.add(50)
+        hub.notify()
+        for _ in range(100):
+            await asyncio.sleep(0.01)
+            if hub.newest == 50:
+                break
+        assert hub.newest == 50 and reads == []  # moved the mark without reading the events
+        async with serve(hub.handle, "127.0.0.1", 0) as server:
+            port = server.sockets[0].getsockname()[1]
+            async with connect(f"ws://127.0.0.1:{port}/live") as ws:
+                token = issue_live_token(KEY, DUTY)
+                await ws.send(json.dumps({"op": "hello", "token": token, "after": 40}))
+                await ws.recv()  # welcome
+                log.add(5)
+                hub.notify()
+                assert await receive_until(ws, 55) == list(range(41, 56))
+    finally:
+        runner.cancel()

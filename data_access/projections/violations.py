@@ -1,0 +1,122 @@
+"""The 12-point system (Linhai): recorded violations and the points per subject and year.
+
+`violation.recorded` must name a registered subject (an enterprise, a site or a worker;
+unknown_reference otherwise). The violation takes the subject's district and enterprise: an
+enterprise's own, a site's, and for a worker the worker's enterprise's district.
+
+A violation id is recorded once: the same violation_id again (under another event id, however
+late) changes nothing, so points are never counted twice and a late event never overwrites.
+
+Points add up per subject and calendar year in `violation_points`. The year is that of occurred_at
+in Asia/Shanghai (POINTS_TIME_ZONE): the 12-point year is a local calendar year, and China keeps one
+time zone. At SUSPENSION_POINTS or more the subject is suspended for the rest of that year
+(`suspended`, with `suspended_at` the occurred_at of the violation whose arrival took the total
+there), which every view can show as such.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from dashboard.domain.events import Event, Rejection
+from data_access.projections.batch import Batch
+
+SUSPENSION_POINTS = 12
+POINTS_TIME_ZONE = ZoneInfo("Asia/Shanghai")
+
+# subject_type -> the registry table of its subjects
+SUBJECT_TABLES = {"enterprise": "enterprises", "site": "sites", "worker": "workers"}
+
+
+def points_id(subject_type: str, subject_id: str, year: int) -> str:
+    return f"{subject_type}/{subject_id}/{year}"
+
+
+def year_of(event: Event) -> int:
+    return event.occurred_at.astimezone(POINTS_TIME_ZONE).year
+
+
+def preload_keys(event: Event, keys: dict[str, set[Any]]) -> None:
+    data: Any = event.data
+    keys["violations"].add(data.violation_id)
+    keys[SUBJECT_TABLES[data.subject_type]].add(data.subject_id)
+    keys["violation_points"].add(points_id(data.subject_type, data.subject_id, year_of(event)))
+
+
+def preload_more(b: Batch, events: list[Event]) -> None:
+    """Second round: the enterprises of workers with violations (their district)."""
+    workers = b["workers"]
+    enterprises = []
+    for event in events:
+        data: Any = event.data
+        if data.subject_type == "worker" and (worker := workers.get(data.subject_id)):
+            enterprises.append(worker["enterprise_id"])
+    b["enterprises"].load(b.connection, enterprises)
+
+
+def check(b: Batch, event: Event) -> Rejection | None:
+    data: Any = event.data
+    if b[SUBJECT_TABLES[data.subject_type]].get(data.subject_id) is None:
+        message = f"{data.subject_type} {data.subject_id!r} is not registered"
+        return Rejection("unknown_reference", "data.subject_id", message, event.id)
+    return None
+
+
+def subject_enterprise(b: Batch, subject_type: str, subject_id: str) -> str | None:
+    if subject_type == "enterprise":
+        return subject_id
+    row = b[SUBJECT_TABLES[subject_type]].get(subject_id)
+    return row["enterprise_id"] if row else None
+
+
+def district(b: Batch, event: Event) -> str | None:
+    data: Any = event.data
+    if data.subject_type == "site":
+        site = b["sites"].get(data.subject_id)
+        return site["district"] if site else None
+    enterprise = b["enterprises"].get(subject_enterprise(b, data.subject_type, data.subject_id))
+    return enterprise["district"] if enterprise else None
+
+
+def apply(b: Batch, event: Event, seq: int) -> None:
+    data: Any = event.data
+    violations = b["violations"]
+    if violations.get(data.violation_id) is not None:
+        return  # recorded already: the first record stands
+    year = year_of(event)
+    where = district(b, event)
+    enterprise_id = subject_enterprise(b, data.subject_type, data.subject_id)
+    violations.put(
+        {
+            "id": data.violation_id,
+            "subject_type": data.subject_type,
+            "subject_id": data.subject_id,
+            "rule": data.rule,
+            "points": data.points,
+            "evidence": data.evidence,
+            "year": year,
+            "district": where,
+            "enterprise_id": enterprise_id,
+            "occurred_at": event.occurred_at,
+            "seq": seq,
+        }
+    )
+    key = points_id(data.subject_type, data.subject_id, year)
+    total = b["violation_points"].get(key) or {
+        "id": key,
+        "subject_type": data.subject_type,
+        "subject_id": data.subject_id,
+        "year": year,
+        "points": 0,
+        "violations": 0,
+        "suspended": False,
+        "suspended_at": None,
+    }
+    total["points"] += data.points
+    total["violations"] += 1
+    total["district"], total["enterprise_id"] = where, enterprise_id  # as of the newest record
+    if not total["suspended"] and total["points"] >= SUSPENSION_POINTS:
+        total["suspended"] = True
+        total["suspended_at"] = event.occurred_at
+    b["violation_points"].put(total)
