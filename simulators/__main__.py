@@ -1,18 +1,22 @@
-"""Command line of the simulators: ``python -m simulators seed --scale demo|city|wuhan``.
+"""Command line of the simulators: ``python -m simulators seed --scale demo|city|wuhan`` and
+``python -m simulators run --url ws://HOST:PORT/ingest`` (docs/simulators.md).
 
 Each subcommand is a `_add_<name>` function that registers its parser and a handler taking the
-parsed arguments and returning the exit code; add the next one (``run``) the same way.
-Exit codes: 0 done, 2 a usage or configuration problem (one line on stderr).
+parsed arguments and returning the exit code.
+Exit codes: 0 done, 1 (run) some event did not get the answer it expected, 2 a usage or
+configuration problem (one line on stderr).
 """
 
 from __future__ import annotations
 
 import argparse
+import math
 import os
 import sys
 import time
 from collections.abc import Callable
 from datetime import date
+from typing import Any
 
 from dashboard.citypack import CityPackError, load_city_pack
 from dashboard.settings import Settings, SettingsError
@@ -47,6 +51,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     _add_seed(commands)
+    _add_run(commands)
     return parser
 
 
@@ -121,6 +126,385 @@ def _seed(args: argparse.Namespace) -> int:
     summary = ", ".join(f"{n:,} {table}" for table, n in counts.items())
     print(f"seeded {scale.name} (seed {args.seed}) in {elapsed:.1f} s: {summary}")
     return 0
+
+
+# --- run ------------------------------------------------------------------------------------
+
+
+def _add_run(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    from simulators.anomalies import ANOMALY_KINDS
+    from simulators.core import STREAMS
+    from simulators.scenarios import SCENARIOS
+
+    run = commands.add_parser(
+        "run",
+        help="stream a living city to an ingest gateway",
+        description=(
+            "Send the live streams of the seeded city (every bottled-gas enterprise, the 119 "
+            "fire feed, the 96511 hotline, the field-app fleet, the sensor network) to an "
+            "ingest gateway, each source on its own connection with its own token. "
+            "Ctrl-C (or SIGTERM) stops it: queued events are sent and acked, then a summary "
+            "per source is printed. Exit code 0 when every event got the answer it expected."
+        ),
+    )
+    run.add_argument("--url", required=True, help="the gateway, e.g. ws://127.0.0.1:8765/ingest")
+    run.add_argument("--data-dir", help="data directory (default: $GASCC_DATA_DIR or ./data)")
+    run.add_argument("--database-url", help="overrides DATABASE_URL")
+    run.add_argument(
+        "--tokens",
+        help="JSON file {source: token}; default: create a token per source in the database "
+        "(revoked when the run ends)",
+    )
+    run.add_argument(
+        "--registry-scale",
+        choices=sorted(SCALES),
+        help="generate the registry in memory (as `seed --scale` did) instead of reading the "
+        "database; needs --tokens",
+    )
+    run.add_argument("--registry-seed", type=_non_negative, default=0)
+    run.add_argument(
+        "--demo",
+        action="store_true",
+        help="the demo preset: speed 20, about 6 events/s, a scenario every 3 minutes",
+    )
+    run.add_argument("--seed", type=_non_negative, default=0, help="random seed (default 0)")
+    run.add_argument(
+        "--speed",
+        type=_speed,
+        help="simulated seconds per real second (default 1; 'max': as fast as the gateway "
+        "takes them, --clock sim only)",
+    )
+    run.add_argument("--rate", type=_positive, help="target events per real second")
+    run.add_argument("--flat", action="store_true", help="no daily rhythm (benchmarks)")
+    run.add_argument(
+        "--clock",
+        choices=("live", "sim"),
+        default="live",
+        help="live: occurred_at is real time (default); sim: occurred_at is the simulated "
+        "time, which then lies in the past (a backfill)",
+    )
+    run.add_argument(
+        "--sim-start",
+        type=_moment,
+        help="where the simulated clock starts, e.g. 2026-11-23T17:50+08:00 (default: now; "
+        "with --clock sim, early enough to end now)",
+    )
+    run.add_argument("--duration", type=_span, help="stop after this long, e.g. 90s, 10m, 2h")
+    run.add_argument("--sim-duration", type=_span, help="stop after this much simulated time")
+    run.add_argument(
+        "--scenario",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help=f"run a scenario once ({', '.join(SCENARIOS)}); repeat or comma-separate",
+    )
+    run.add_argument(
+        "--scenario-after",
+        type=_span,
+        help="real time before the first scenario (default 5s)",
+    )
+    run.add_argument(
+        "--scenario-every", type=_span, help="cycle through the scenarios this often (real time)"
+    )
+    run.add_argument(
+        "--anomaly-rate",
+        type=_rate,
+        help="set every anomaly rate to this (0 turns them off); default: small rates",
+    )
+    run.add_argument(
+        "--anomaly",
+        action="append",
+        default=[],
+        metavar="KIND=RATE",
+        help=f"one anomaly's rate; kinds: {', '.join(ANOMALY_KINDS)}",
+    )
+    run.add_argument(
+        "--streams", help=f"comma-separated streams to run (default all: {', '.join(STREAMS)})"
+    )
+    run.add_argument(
+        "--volume",
+        action="append",
+        default=[],
+        metavar="STREAM=FACTOR",
+        help="scale a stream's volume (e.g. sensors=0.1); --rate sets cylinders and sensors",
+    )
+    run.add_argument("--window", type=_positive_int, default=8, help="frames in flight per source")
+    run.add_argument("--max-frame-events", type=_positive_int, default=1000)
+    run.add_argument("--max-customers", type=_positive_int, default=200_000)
+    run.add_argument("--max-cylinders", type=_positive_int, default=300_000)
+    run.add_argument("--photos-dir", help="also write the generated photos here (<sha256>.svg)")
+    run.add_argument("--run-tag", help="the id prefix of this run (default: from seed and start)")
+    run.add_argument("--drain-timeout", type=_positive, default=30.0)
+    run.add_argument(
+        "--report-every", type=float, default=None, help="progress line interval, s (0: none)"
+    )
+    run.add_argument("--keep-tokens", action="store_true", help="do not revoke created tokens")
+    run.set_defaults(handler=_run)
+
+
+def _speed(text: str) -> float | str:
+    if text.strip().lower() in ("max", "unpaced"):
+        return "max"
+    return _positive(text)
+
+
+def _positive(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+    if not value > 0 or value == float("inf"):
+        raise argparse.ArgumentTypeError("must be a positive number")
+    return value
+
+
+def _positive_int(text: str) -> int:
+    value = _non_negative(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError("must be at least 1")
+    return value
+
+
+def _rate(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+    if not 0.0 <= value <= 1.0:
+        raise argparse.ArgumentTypeError("a rate is within 0..1")
+    return value
+
+
+def _span(text: str) -> float:
+    from simulators.clock import parse_span
+
+    try:
+        return parse_span(text)
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
+
+
+def _moment(text: str) -> float:
+    from datetime import datetime
+
+    try:
+        value = datetime.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not an ISO date and time") from None
+    if value.tzinfo is None:
+        from zoneinfo import ZoneInfo
+
+        value = value.replace(tzinfo=ZoneInfo("Asia/Shanghai"))
+    return value.timestamp()
+
+
+def _pairs(items: list[str], what: str) -> dict[str, float]:
+    """["a=1,b=2", "c=3"] -> {"a": 1.0, "b": 2.0, "c": 3.0}."""
+    out: dict[str, float] = {}
+    for part in (p.strip() for item in items for p in item.split(",")):
+        if not part:
+            continue
+        name, sep, value = part.partition("=")
+        try:
+            if not sep:
+                raise ValueError
+            out[name.strip()] = float(value)
+        except ValueError:
+            raise ValueError(f"{what} {part!r}: expected NAME=NUMBER") from None
+    return out
+
+
+class _UsageError(ValueError):
+    pass
+
+
+def _run_options(args: argparse.Namespace) -> tuple[Any, Any, list[str]]:
+    from dataclasses import replace
+
+    from simulators.anomalies import anomaly_rates
+    from simulators.core import STREAMS, CityOptions
+    from simulators.run import RunOptions, demo_options
+    from simulators.scenarios import SCENARIOS
+
+    names = [n.strip() for item in args.scenario for n in item.split(",") if n.strip()]
+    unknown = [n for n in names if n not in SCENARIOS]
+    if unknown:
+        raise _UsageError(f"unknown scenario {unknown[0]!r}; known: {', '.join(SCENARIOS)}")
+    if args.demo:
+        city, run = demo_options(args.url)
+    else:
+        city, run = CityOptions(), RunOptions(url=args.url)
+    speed: float | None = run.speed  # the preset's (1 by default)
+    if args.speed == "max":
+        speed = None
+    elif args.speed is not None:
+        speed = args.speed
+    if speed is None and args.clock != "sim":
+        raise _UsageError("--speed max needs --clock sim (occurred_at = simulated time)")
+    try:
+        rates = anomaly_rates(args.anomaly_rate, _pairs(args.anomaly, "--anomaly"))
+        volume = _pairs(args.volume, "--volume")
+    except ValueError as error:
+        raise _UsageError(str(error)) from None
+    streams = frozenset(STREAMS)
+    if args.streams:
+        streams = frozenset(s.strip() for s in args.streams.split(",") if s.strip())
+    scale = speed or 1.0
+    after = args.scenario_after if args.scenario_after is not None else 5.0
+    every = args.scenario_every or (180.0 if args.demo else None)  # real seconds
+    try:
+        city = replace(
+            city,
+            seed=args.seed,
+            streams=streams,
+            rate=args.rate if args.rate is not None else city.rate,
+            volume=volume,
+            flat=args.flat,
+            anomalies=rates,
+            scenarios=tuple((name, after * scale) for name in names),
+            scenario_every=every * scale if every else None,
+            first_scenario_after=after * scale if every or args.demo else 0.0,
+            run_tag=args.run_tag,
+            photos_dir=args.photos_dir,
+        )
+    except ValueError as error:
+        raise _UsageError(str(error)) from None
+    occurred_span = args.duration or 0.0  # real time, which is occurred_at time when live
+    if args.clock == "sim" and args.sim_duration:
+        occurred_span = args.sim_duration
+    city = replace(city, valid_margin_days=max(60, math.ceil(occurred_span / 86_400) + 30))
+    report_every = args.report_every if args.report_every is not None else run.report_every
+    run = replace(
+        run,
+        speed=speed,
+        clock=args.clock,
+        sim_start=args.sim_start,
+        duration=args.duration,
+        sim_duration=args.sim_duration,
+        window=args.window,
+        max_frame_events=args.max_frame_events,
+        drain_timeout=args.drain_timeout,
+        report_every=report_every or None,
+    )
+    return city, run, names
+
+
+def _run(args: argparse.Namespace) -> int:
+    import asyncio
+    import json
+    import signal
+
+    from simulators.run import create_tokens, revoke_tokens, run_city
+    from simulators.world import load_world, offline_world
+
+    try:
+        city_options, run_options, names = _run_options(args)
+    except _UsageError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    settings = _settings(args)
+    pack = load_city_pack(settings.city_pack)
+    engine = None
+    limits = {"max_customers": args.max_customers, "max_cylinders": args.max_cylinders}
+    supplied: dict[str, str] | None = None
+    if args.tokens:
+        try:
+            with open(args.tokens, encoding="utf-8") as handle:
+                supplied = json.load(handle)
+        except (OSError, ValueError) as error:
+            print(f"error: --tokens {args.tokens}: {error}", file=sys.stderr)
+            return 2
+        if not isinstance(supplied, dict) or not all(
+            isinstance(k, str) and isinstance(v, str) for k, v in supplied.items()
+        ):
+            print("error: --tokens must hold a JSON object {source: token}", file=sys.stderr)
+            return 2
+    if args.registry_scale:
+        if supplied is None:
+            print("error: --registry-scale needs --tokens", file=sys.stderr)
+            return 2
+        world = offline_world(args.registry_scale, pack, seed=args.registry_seed, **limits)
+    else:
+        from sqlalchemy.exc import SQLAlchemyError
+
+        engine = make_engine(settings.database_url)
+        try:
+            world = load_world(engine, pack, **limits)
+        except SQLAlchemyError as error:  # no schema yet, or the database is not there
+            world = None
+            problem = str(error).splitlines()[0]
+        if world is None or not world.enterprises:
+            engine.dispose()
+            why = f" ({problem})" if world is None else ""
+            print(
+                f"error: no registry in {settings.database_url}{why}; run `python -m simulators "
+                "seed` first",
+                file=sys.stderr,
+            )
+            return 2
+    created: list[int] = []
+
+    def tokens_for(sources: list[str]) -> dict[str, str]:
+        if supplied is not None:
+            return supplied
+        tokens, ids, notes = create_tokens(engine, sources, world)
+        created.extend(ids)
+        for note in notes:
+            print(f"note: {note}", file=sys.stderr)
+        return tokens
+
+    def progress(line: str) -> None:
+        print(line, file=sys.stderr, flush=True)
+
+    async def main() -> Any:
+        stop, abort = asyncio.Event(), asyncio.Event()
+        loop = asyncio.get_running_loop()
+
+        def signalled() -> None:  # the first signal drains, a second one stops waiting
+            if stop.is_set():
+                abort.set()
+            else:
+                print("stopping: sending what is queued (again to stop at once)", file=sys.stderr)
+                stop.set()
+
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(signum, signalled)
+
+        def started(city: Any) -> None:
+            when = city.local(city.clock.sim_start).isoformat(timespec="seconds")
+            print(
+                f"simulating from {when} ({run_options.clock} clock, run tag {city.run_tag}; "
+                f"--sim-start {when} --run-tag {city.run_tag} --seed {args.seed} repeats it) to "
+                f"{args.url}",
+                file=sys.stderr,
+                flush=True,
+            )
+
+        return await run_city(
+            world,
+            city_options,
+            run_options,
+            tokens_for,
+            stop=stop,
+            abort=abort,
+            progress=progress,
+            scenario_start=names[0] if len(names) == 1 and not args.demo else None,
+            on_start=started,
+        )
+
+    try:
+        try:
+            report = asyncio.run(main())
+        except ValueError as error:
+            print(f"error: {error}", file=sys.stderr)
+            return 2
+    finally:
+        if engine is not None:
+            if not args.keep_tokens:
+                revoke_tokens(engine, created)
+            engine.dispose()
+    print(report.summary(), flush=True)
+    return 0 if report.ok else 1
 
 
 if __name__ == "__main__":

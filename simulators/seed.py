@@ -68,6 +68,7 @@ __all__ = [
     "polyline_length_m",
     "registry_event",
     "seed_registry",
+    "streets_of",
 ]
 
 REFERENCE_DATE = date(2026, 11, 1)  # "today" for every generated date; fixed for determinism
@@ -581,6 +582,11 @@ def person_names(rng: np.random.Generator, n: int) -> list[str]:
 def _streets(district: District) -> tuple[str, ...]:
     generic = district.name_zh.removesuffix("区")
     return _STREETS.get(district.code, tuple(f"{generic}第{i}街" for i in range(1, 5)))
+
+
+def streets_of(district: District) -> tuple[str, ...]:
+    """A few sub-district (街道) names of a district (the live simulators' addresses use them)."""
+    return _streets(district)
 
 
 def _place(street: str) -> str:
