@@ -4,7 +4,7 @@
    ten times a second (one Store write per message freezes Dash above ~150 messages/s). The tab
    resumes from the last sequence number it saw after any reconnect, with exponential backoff, and
    the indicator "#live-status" says live, stale (connected but silent) or offline.
-   Inert on pages without the indicator. */
+   Inert on pages without the indicator, and when the indicator says "off" (GASCC_LIVE=off). */
 (function () {
   "use strict";
   const FLUSH_MS = 100;
@@ -63,7 +63,9 @@
   }
 
   async function connect() {
-    if (!indicator()) return setTimeout(connect, 1000); // the shell is not drawn yet
+    const el = indicator();
+    if (!el) return setTimeout(connect, 1000); // the shell is not drawn yet
+    if (el.dataset.state === "off") return; // live updates are switched off for this app
     try {
       const response = await fetch("/api/live-token", { credentials: "same-origin" });
       if (response.status === 401) return show("offline"); // signed out: nothing to resume

@@ -1,8 +1,11 @@
-"""Small JSON endpoints for the browser. All sit behind the login guard (prefix /api/)."""
+"""Small endpoints for the browser, all behind the login guard: JSON under /api/, and the
+field photos (safety checks, rectifications) under /photos/."""
 
 from __future__ import annotations
 
-from flask import Flask, Response, jsonify, request
+import re
+
+from flask import Flask, Response, abort, jsonify, request, send_from_directory
 
 from dashboard.auth import current_user
 from dashboard.live_token import LIFETIME_S, issue_live_token
@@ -10,6 +13,11 @@ from dashboard.live_token import LIFETIME_S, issue_live_token
 
 def init_api(server: Flask) -> None:
     server.add_url_rule("/api/live-token", "live_token", live_token)
+    server.add_url_rule("/photos/<name>", "photo", photo)
+
+
+# Photos are stored under their content hash, as events name them ("sha256:<hex>").
+PHOTO_NAME = re.compile(r"[0-9a-f]{64}\.svg")
 
 
 def live_token() -> Response:
@@ -31,3 +39,18 @@ def live_token() -> Response:
 def _default_live_url(gateway_port: int) -> str:
     scheme = "wss" if request.scheme == "https" else "ws"
     return f"{scheme}://{request.host.rsplit(':', 1)[0]}:{gateway_port}/live"
+
+
+def photo(name: str) -> Response:
+    """A field photo by its content hash, from <data dir>/photos (the simulators write them)."""
+    from dashboard.app import resources
+
+    if not PHOTO_NAME.fullmatch(name):
+        abort(404)
+    response = send_from_directory(resources().settings.data_dir / "photos", name)
+    response.mimetype = "image/svg+xml"
+    # An SVG can carry script: never let it run or be sniffed as something else.
+    response.headers["Content-Security-Policy"] = "default-src 'none'; style-src 'unsafe-inline'"
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Cache-Control"] = "private, max-age=86400, immutable"
+    return response

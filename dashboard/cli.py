@@ -7,6 +7,7 @@ environment. Bad settings or arguments end with one line on stderr and exit code
 from __future__ import annotations
 
 import argparse
+import contextlib
 import getpass
 import os
 import sys
@@ -59,6 +60,11 @@ def _add_demo(commands) -> None:
     sub.add_argument("--gateway-port", type=int, help="ingest and live port (default 8765)")
     sub.add_argument("--scale", choices=("demo", "city", "wuhan"), default="demo")
     sub.add_argument("--seed", type=int, default=2026, help="random seed of the generated city")
+    sub.add_argument(
+        "--no-simulators",
+        action="store_true",
+        help="do not run the living-city simulators (python -m simulators run --demo)",
+    )
 
 
 def _add_serve(commands) -> None:
@@ -250,7 +256,11 @@ def run_demo(args: argparse.Namespace) -> int:
     seeded = seed_if_empty(engine, settings, scale=args.scale, seed=args.seed)
     logins = ensure_demo_users(engine)
     engine.dispose()
-    with run_beside(_gateway_command(settings), _child_env(settings), "gateway"):
+    env = _child_env(settings)
+    with contextlib.ExitStack() as children:
+        children.enter_context(run_beside(_gateway_command(settings), env, "gateway"))
+        if not args.no_simulators:  # they wait for the gateway by themselves
+            children.enter_context(run_beside(_simulators_command(settings), env, "simulators"))
         _print_demo_banner(settings, logins, seeded, time.monotonic() - started)
         return serve(settings)
 
@@ -267,6 +277,24 @@ def _gateway_command(settings: Settings) -> list[str]:
         settings.host,
         "--port",
         str(settings.gateway_port),
+    ]
+
+
+def _simulators_command(settings: Settings) -> list[str]:
+    """The living city at a pace a person can follow (docs/simulators.md, "--demo")."""
+    host = "127.0.0.1" if settings.host in ("0.0.0.0", "::", "") else settings.host
+    return [
+        sys.executable,
+        "-m",
+        "simulators",
+        "run",
+        "--demo",
+        "--url",
+        f"ws://{host}:{settings.gateway_port}/ingest",
+        "--data-dir",
+        str(settings.data_dir),
+        "--photos-dir",
+        str(settings.data_dir / "photos"),
     ]
 
 

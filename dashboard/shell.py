@@ -90,7 +90,12 @@ def _user_menu(user: User, lang: str) -> html.Div:
     role = ROLE_LABELS[user.role][0 if lang == "zh" else 1]
     other = "en" if lang == "zh" else "zh"
     here = request.headers.get("Referer", "/") if request else "/"
-    live = [live_indicator(lang)] if resources().settings.live_enabled else []
+    # With live off the indicator is an empty "off" marker: assets/live.js then stays idle.
+    live = [
+        live_indicator(lang)
+        if resources().settings.live_enabled
+        else html.Span(id=ids.LIVE_STATUS, hidden=True, **{"data-state": "off"})
+    ]
     return html.Div(
         [
             *live,

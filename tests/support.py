@@ -59,8 +59,10 @@ class DemoProcess:
         return self.process.returncode
 
 
-def start_demo(data_dir: Path, timeout: float = 120) -> DemoProcess:
+def start_demo(data_dir: Path, timeout: float = 120, *, simulators: bool = False) -> DemoProcess:
     """`python -m dashboard demo` on free ports, no map tiles; returns once both servers answer.
+
+    Without the simulators unless asked: most tests want a city that changes only when they say.
 
     Its output goes to a file, not a pipe, so a chatty run can never block on a full pipe.
     """
@@ -79,6 +81,7 @@ def start_demo(data_dir: Path, timeout: float = 120) -> DemoProcess:
         str(gateway_port),
         "--data-dir",
         str(data_dir),
+        *([] if simulators else ["--no-simulators"]),
     ]
     with log_path.open("w") as log:
         process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)

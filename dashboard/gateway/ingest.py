@@ -369,6 +369,7 @@ class IngestService:
         finally:
             for task in (stop, reader, sender):
                 task.cancel()
+            _discard_unsent(answers)
         if self._stopping.is_set():
             await websocket.close(CloseCode.GOING_AWAY, "gateway shutting down")
 
@@ -485,6 +486,15 @@ def build_ack(ref: str | None, results: Sequence[Any]) -> Json:
         "duplicate": duplicate,
         "rejected": rejected,
     }
+
+
+def _discard_unsent(answers: asyncio.Queue[Any]) -> None:
+    """The client went away: answers it will never get are dropped (their events are logged or
+    not, as committed; a reconnecting client resends and learns which were duplicates)."""
+    while not answers.empty():
+        answer = answers.get_nowait()
+        if asyncio.iscoroutine(answer):
+            answer.close()
 
 
 async def _ready(value: Json) -> Json:

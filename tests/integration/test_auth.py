@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 
 import pytest
@@ -164,3 +165,26 @@ def test_live_token_carries_the_district_officers_scope(client, demo_settings) -
     grant = check_live_token(demo_settings.secret_key, body["token"])
     assert grant.scope.district == "420102" and grant.username == "jiangan"
     assert body["url"].startswith("ws://") and body["url"].endswith(":8765/live")
+
+
+def test_field_photos_are_served_to_signed_in_users_only_and_never_as_script(
+    client, demo_settings
+) -> None:
+    from simulators.photos import photo_bytes
+
+    svg = photo_bytes("storefront", "C-0001", "后湖街", "2026-11-23 18:00")
+    name = f"{hashlib.sha256(svg).hexdigest()}.svg"
+    (demo_settings.data_dir / "photos").mkdir()
+    (demo_settings.data_dir / "photos" / name).write_bytes(svg)
+    assert client.get(f"/photos/{name}").status_code in (302, 401)  # not without a session
+    sign_in(client, "duty")
+    response = client.get(f"/photos/{name}")
+    assert response.status_code == 200 and response.data == svg
+    assert response.mimetype == "image/svg+xml"
+    assert "default-src 'none'" in response.headers["Content-Security-Policy"]
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+    for bad in ("ABC.svg", name.replace(".svg", ".html"), "0" * 64 + ".svg"):
+        assert client.get(f"/photos/{bad}").status_code == 404
+    # A path that climbs out is never routed here (Dash's page shell answers instead).
+    for climbing in ("../gascc.sqlite3", "..%2Fgascc.sqlite3"):
+        assert not client.get(f"/photos/{climbing}").data.startswith(b"SQLite format")

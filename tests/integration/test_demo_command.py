@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import signal
+import sqlite3
+import time
 import urllib.request
 from pathlib import Path
 
@@ -13,12 +15,39 @@ from tests.support import answers, start_demo
 pytestmark = pytest.mark.slow
 
 
+def wait_for_events_from_simulators(database: Path, timeout_s: float = 120) -> int:
+    """Events in the log (a freshly seeded city has none: the seeder writes the registry rows)."""
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        with sqlite3.connect(database) as connection:
+            count = connection.execute("SELECT COUNT(*) FROM event_log").fetchone()[0]
+        if count:
+            return count
+        time.sleep(0.5)
+    return 0
+
+
+def processes_using(data_dir: Path) -> list[str]:
+    """Command lines of live processes started for this data directory (gateway, simulators)."""
+    found = []
+    for cmdline in Path("/proc").glob("[0-9]*/cmdline"):
+        try:
+            args = cmdline.read_bytes().split(b"\0")
+        except OSError:
+            continue
+        if str(data_dir).encode() in args:
+            found.append(b" ".join(args).decode(errors="replace"))
+    return found
+
+
 def test_demo_seeds_serves_stops_cleanly_and_reuses_its_data(tmp_path: Path) -> None:
-    first = start_demo(tmp_path)
+    first = start_demo(tmp_path, simulators=True)
     gateway_health = first.gateway_url.replace("ws://", "http://") + "/healthz"
     assert answers(gateway_health)  # the demo runs the ingest gateway too
+    assert wait_for_events_from_simulators(tmp_path / "gascc.sqlite3") > 0  # and the city moves
     assert first.stop(signal.SIGINT) == 0
-    assert not answers(gateway_health)  # and stops it with the app
+    assert not answers(gateway_health)  # and stops them with the app
+    assert not processes_using(tmp_path)
     banner = "".join(first.output)
     assert "seeded a new demo city" in banner
     assert "duty" in banner and "duty-demo" in banner
