@@ -51,23 +51,35 @@ def in_scope(scope: Scope, event: dict[str, Any]) -> bool:
     return True
 
 
+# One wake-up's events as each scope sees them, encoded once: twenty wall screens of the same
+# scope cost one json.dumps, not twenty.
+SharedMessages = dict[Scope, str | None]  # scope -> the message (None: nothing visible)
+
+
 @dataclass(eq=False)
 class LiveClient:
     grant: LiveGrant
     cursor: int
-    queue: asyncio.Queue[dict[str, Any]] = field(
-        default_factory=lambda: asyncio.Queue(QUEUE_MESSAGES)
-    )
+    queue: asyncio.Queue[str] = field(default_factory=lambda: asyncio.Queue(QUEUE_MESSAGES))
     catching_up: bool = True
 
-    def offer(self, events: list[dict[str, Any]], newest: int) -> None:
+    def offer(
+        self, events: Sequence[dict[str, Any]], newest: int, shared: SharedMessages | None = None
+    ) -> None:
         """Queue what this client may see of `events`; a full queue turns into one resync."""
-        visible = [e for e in events if e["seq"] > self.cursor and in_scope(self.grant.scope, e)]
+        scope = self.grant.scope
+        if shared is not None and events and events[0]["seq"] > self.cursor:
+            if scope not in shared:  # every event is new to this client: share the encoding
+                shared[scope] = _events_message([e for e in events if in_scope(scope, e)])
+            message = shared[scope]
+        else:
+            visible = [e for e in events if e["seq"] > self.cursor and in_scope(scope, e)]
+            message = _events_message(visible)
         self.cursor = max(self.cursor, newest)
-        if not visible:
+        if message is None:
             return
         try:
-            self.queue.put_nowait({"op": "events", "events": visible})
+            self.queue.put_nowait(message)
         except asyncio.QueueFull:
             self.resync(newest)
 
@@ -75,7 +87,15 @@ class LiveClient:
         while not self.queue.empty():
             self.queue.get_nowait()
         self.cursor = newest
-        self.queue.put_nowait({"op": "resync", "seq": newest})
+        self.queue.put_nowait(_encode({"op": "resync", "seq": newest}))
+
+
+def _events_message(visible: list[dict[str, Any]]) -> str | None:
+    return _encode({"op": "events", "events": visible}) if visible else None
+
+
+def _encode(message: dict[str, Any]) -> str:
+    return json.dumps(message, ensure_ascii=False)
 
 
 class LiveHub:
@@ -118,9 +138,10 @@ class LiveHub:
             if not events:
                 return
             self.newest = events[-1]["seq"]
+            shared: SharedMessages = {}
             for client in self.clients:
                 if not client.catching_up:
-                    client.offer(list(events), self.newest)
+                    client.offer(events, self.newest, shared)
             if len(events) < READ_LIMIT:
                 return
 
@@ -129,7 +150,7 @@ class LiveHub:
             await asyncio.sleep(PING_S)
             for client in self.clients:
                 if client.queue.empty():
-                    client.queue.put_nowait({"op": "ping", "seq": client.cursor})
+                    client.queue.put_nowait(_encode({"op": "ping", "seq": client.cursor}))
 
     async def handle(self, websocket: ServerConnection) -> None:
         """One browser tab, from hello to close."""
@@ -167,14 +188,13 @@ class LiveHub:
             events = await asyncio.to_thread(self._read, client.cursor, READ_LIMIT)
             if not events:
                 break
-            client.offer(list(events), events[-1]["seq"])
+            client.offer(events, events[-1]["seq"])
         client.catching_up = False
 
     async def _send_queued(self, websocket: ServerConnection, client: LiveClient) -> None:
         with contextlib.suppress(ConnectionClosed):
             while True:
-                message = await client.queue.get()
-                await websocket.send(json.dumps(message, ensure_ascii=False))
+                await websocket.send(await client.queue.get())
 
 
 async def _refuse(websocket: ServerConnection, message: str) -> None:

@@ -131,7 +131,7 @@ def test_a_slow_client_gets_one_resync_instead_of_an_unbounded_queue() -> None:
 
     client = asyncio.run(scenario())
     assert client.queue.qsize() <= QUEUE_MESSAGES
-    messages = [client.queue.get_nowait() for _ in range(client.queue.qsize())]
+    messages = [json.loads(client.queue.get_nowait()) for _ in range(client.queue.qsize())]
     assert messages[0] == {"op": "resync", "seq": QUEUE_MESSAGES + 1}  # the one that overflowed
     assert [m["events"][0]["seq"] for m in messages[1:]] == list(
         range(QUEUE_MESSAGES + 2, QUEUE_MESSAGES + 10)
@@ -167,3 +167,25 @@ async def test_with_no_screens_the_hub_skips_reading_yet_a_later_screen_misses_n
                 assert await receive_until(ws, 55) == list(range(41, 56))
     finally:
         runner.cancel()
+
+
+def test_screens_of_one_scope_share_one_encoded_message_and_scopes_stay_apart() -> None:
+    async def scenario() -> list[LiveClient]:
+        citywide = LiveGrant(1, "duty", Role.DUTY_OFFICER, Scope())
+        jiangan = LiveGrant(2, "jiangan", Role.DISTRICT_OFFICER, Scope(district="420102"))
+        clients = [
+            LiveClient(g, cursor=0, catching_up=False) for g in (citywide, citywide, jiangan)
+        ]
+        events = [
+            {"seq": 1, "district": "420102", "data": {}},
+            {"seq": 2, "district": "420106", "data": {}},
+        ]
+        shared: dict = {}
+        for client in clients:
+            client.offer(events, 2, shared)
+        return clients
+
+    first, second, district = [c.queue.get_nowait() for c in asyncio.run(scenario())]
+    assert first is second  # encoded once for the whole scope
+    assert [e["seq"] for e in json.loads(first)["events"]] == [1, 2]
+    assert [e["seq"] for e in json.loads(district)["events"]] == [1]
