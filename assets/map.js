@@ -46,10 +46,20 @@ window.gascc = Object.assign({}, window.gascc, {
 /* Clientside callbacks of the One Map (callbacks/one_map.py). */
 window.dash_clientside = Object.assign({}, window.dash_clientside, {
   gascc: {
-    /* Fold a batch of live events into the moving-points layer: alarms, incidents, teams. */
+    /* Fold the live events after this map's cursor into the moving-points layer: alarms,
+       incidents, teams (assets/live.js keeps them; the Store only says that there are more). */
     applyLiveEvents: function (live, current) {
       const noUpdate = window.dash_clientside.no_update;
-      if (!live || !live.events || !live.events.length) return noUpdate;
+      const reader = window.gasccLive;
+      if (!live || !reader) return noUpdate;
+      const cursor = window.gasccMapCursor || 0; // 0: the layer was just loaded from the server
+      const batch = reader.since(cursor);
+      window.gasccMapCursor = batch.newest;
+      if (cursor && !batch.complete) {
+        reader.resync(); // fell behind what the tab keeps: reload the layer from the server
+        return noUpdate;
+      }
+      if (!batch.events.length) return noUpdate;
       const byId = new Map(((current && current.features) || []).map((f) => [f.id, f]));
       let changed = false;
       const put = function (id, kind, state, lat, lon, label) {
@@ -64,7 +74,7 @@ window.dash_clientside = Object.assign({}, window.dash_clientside, {
         changed = true;
       };
       const drop = function (id) { changed = byId.delete(id) || changed; };
-      for (const e of live.events) {
+      for (const e of batch.events) {
         const d = e.data || {};
         switch (e.type) {
           case "alarm.raised": put("alarm:" + d.alarm_id, "alarm", d.level, d.lat, d.lon); break;

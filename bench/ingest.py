@@ -79,7 +79,7 @@ def free_port() -> int:
 
 def child_env() -> dict[str, str]:
     env = {**os.environ, "PYTHONPATH": str(ROOT), "SECRET_KEY": "bench-ingest-secret-key-0123"}
-    for name in ("DATABASE_URL", "REDIS_URL", "GASCC_DATA_DIR"):
+    for name in ("DATABASE_URL", "REDIS_URL", "GASCC_DATA_DIR", "GASCC_INGEST_WRITER"):
         env.pop(name, None)  # always the data directory's SQLite file, no Redis
     return env
 
@@ -257,13 +257,14 @@ def raw_executemany(path: Path, events: list[dict]) -> float:
     return len(events) / timed
 
 
-def start_gateway(directory: Path) -> tuple[subprocess.Popen, str]:
+def start_gateway(directory: Path, writer: str) -> tuple[subprocess.Popen, str]:
     port = free_port()
     out = directory / "gateway.out"
     command = [sys.executable, "-m", "dashboard", "gateway", "--data-dir", str(directory)]
     command += ["--port", str(port)]
     with out.open("w") as stdout, (directory / "gateway.err").open("w") as stderr:
-        process = subprocess.Popen(command, cwd=ROOT, env=child_env(), stdout=stdout, stderr=stderr)
+        env = {**child_env(), "GASCC_INGEST_WRITER": writer}
+        process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=stdout, stderr=stderr)
     deadline = time.monotonic() + 60
     while "gateway on ws://" not in out.read_text():
         if process.poll() is not None or time.monotonic() > deadline:
@@ -273,13 +274,13 @@ def start_gateway(directory: Path) -> tuple[subprocess.Popen, str]:
     return process, f"ws://127.0.0.1:{port}/ingest"
 
 
-def bench(total: int) -> tuple[list[Result], int]:
+def bench(total: int, writer: str) -> tuple[list[Result], int]:
     with tempfile.TemporaryDirectory(prefix="ingest-") as tmp:
         directory = Path(tmp)
         tokens = prepare(directory)
         database = directory / "gascc.sqlite3"
         events = make_events(database, total * len(MODES))  # the chain goes on across modes
-        gateway, url = start_gateway(directory)
+        gateway, url = start_gateway(directory, writer)
         timings = {}
         try:
             for k, (mode, per_frame, window) in enumerate(MODES):
@@ -332,8 +333,15 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--events", type=int, default=50_000, help="events per mode")
     parser.add_argument("--json", type=Path, help="also write the results as JSON here")
+    parser.add_argument(
+        "--writer",
+        choices=("process", "thread"),
+        default="thread",
+        help="the gateway's writer (GASCC_INGEST_WRITER): a thread (default) or a child process",
+    )
     args = parser.parse_args()
-    results, exit_code = bench(args.events)
+    print(f"gateway writer: {args.writer}")
+    results, exit_code = bench(args.events, args.writer)
     print(
         f"{'mode':<8} {'frame':>5} {'flight':>6} {'sent':>7} {'accepted':>8} {'logged':>7} "
         f"{'wall s':>6} {'events/s':>9} {'goal':>7} {'met':>3} {'raw rows/s':>10} {'ratio':>6} "

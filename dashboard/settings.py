@@ -44,6 +44,7 @@ class Settings:
     gateway_port: int = 8765
     live_url: str | None = None  # where browsers reach /live; default: this host, gateway port
     live_enabled: bool = True  # browsers open the live channel (a gateway serves /live)
+    ingest_writer: str = "thread"  # the gateway's writer: a "thread", or a child "process"
     workers: int = 2
     demo: bool = False
 
@@ -79,6 +80,7 @@ class Settings:
             gateway_port=_port(env, "GASCC_GATEWAY_PORT", 8765),
             live_url=_live_url(env),
             live_enabled=_choice(env, "GASCC_LIVE", "on", ("on", "off")) == "on",
+            ingest_writer=_choice(env, "GASCC_INGEST_WRITER", "thread", ("thread", "process")),
             workers=_int(env, "GASCC_WORKERS", 2, low=1, high=64),
             demo=demo,
         )

@@ -205,8 +205,9 @@ async def serve_until_signalled(
     from data_access.db import make_engine
 
     engine = make_engine(settings.database_url)
-    writer = ProcessWriter(settings.database_url)
-    await asyncio.to_thread(writer.start)
+    writer = ProcessWriter(settings.database_url) if settings.ingest_writer == "process" else None
+    if writer is not None:
+        await asyncio.to_thread(writer.start)
     gateway = Gateway(engine, config_from_settings(settings), writer=writer)
     _hub, live_tasks = mount_live_hub(gateway, settings)
     stop = asyncio.Event()
@@ -227,7 +228,8 @@ async def serve_until_signalled(
             task.cancel()
         for signum in (signal.SIGTERM, signal.SIGINT):
             loop.remove_signal_handler(signum)
-        await asyncio.to_thread(writer.stop)
+        if writer is not None:
+            await asyncio.to_thread(writer.stop)
         engine.dispose()
     return 0
 

@@ -53,8 +53,9 @@ def frame(number: int) -> dict:
     return {"op": "events", "ref": f"f{number}", "events": events}
 
 
-def start_gateway(settings, port: int) -> subprocess.Popen:
+def start_gateway(settings, port: int, writer: str) -> subprocess.Popen:
     env = {**os.environ, "SECRET_KEY": settings.secret_key, "DATABASE_URL": settings.database_url}
+    env["GASCC_INGEST_WRITER"] = writer
     process = subprocess.Popen(
         [sys.executable, "-m", "dashboard", "gateway", "--port", str(port)],
         cwd=ROOT,
@@ -90,14 +91,15 @@ def send_all(port: int, token: str, frames: dict[int, dict], acked: set[int], ki
             assert kill is None, "the connection died before the kill"
 
 
-def test_kill_9_mid_stream_then_resending_gives_exact_counts(demo_settings) -> None:
+@pytest.mark.parametrize("writer", ["thread", "process"])
+def test_kill_9_mid_stream_then_resending_gives_exact_counts(demo_settings, writer: str) -> None:
     engine = make_engine(demo_settings.database_url)
     _, token = create_token(engine, "crash-test", ["incident.reported"])
     frames = {n: frame(n) for n in range(FRAMES)}
     acked: set[int] = set()
     port = free_port()
 
-    gateway = start_gateway(demo_settings, port)
+    gateway = start_gateway(demo_settings, port, writer)
     send_all(port, token, frames, acked, kill=lambda: gateway.send_signal(signal.SIGKILL))
     gateway.wait(10)
     assert 1 <= len(acked) < FRAMES, "the kill should land mid-stream"
@@ -105,7 +107,7 @@ def test_kill_9_mid_stream_then_resending_gives_exact_counts(demo_settings) -> N
         logged = connection.scalar(select(func.count()).where(EventRecord.source == "crash-test"))
     assert logged >= len(acked) * PER_FRAME
 
-    gateway = start_gateway(demo_settings, port)
+    gateway = start_gateway(demo_settings, port, writer)
     try:
         send_all(port, token, frames, acked)  # resend everything without an ack
     finally:
