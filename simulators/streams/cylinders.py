@@ -454,70 +454,45 @@ class CylinderStream(Stream):
 
     def _fill(self, t: float, firm: Firm, count: int) -> float:
         """Fill up to `count` cylinders from `t`; returns when the last is done."""
-        rng, rolls, vp = firm.rng, self.city.anomalies, self.vp
+        rng, vp = firm.rng, self.vp
         station = firm.station
         per = 40.0 / len(firm.fillers) / vp
         when = t
         for _ in range(count):
             filler = rng.choice(firm.fillers)
-            if rolls.roll("black_cylinder"):
-                code = self._black_code()
+            at_station = (station.lat, station.lon)
+            anomaly, code = self._filling_anomaly(firm)
+            if anomaly is not None:
                 firm.withdrawn.add(code)
                 self._scan(
-                    when,
-                    firm,
-                    code,
-                    "filling",
-                    station.lat,
-                    station.lon,
-                    site=station.id,
-                    worker=filler,
-                    anomaly="black_cylinder",
-                )
-                self._follow_up(when, "black_cylinder", firm)
-            elif firm.overdue and rolls.roll("overdue_filling"):
-                code = firm.overdue[firm.next_overdue % len(firm.overdue)].code
-                firm.next_overdue += 1
-                firm.withdrawn.add(code)
-                self._scan(
-                    when,
-                    firm,
-                    code,
-                    "filling",
-                    station.lat,
-                    station.lon,
-                    site=station.id,
-                    worker=filler,
-                    anomaly="overdue_filling",
-                )
-                self._follow_up(when, "overdue_filling", firm)
+                    when, firm, code, "filling", *at_station, site=station.id, worker=filler,
+                    anomaly=anomaly,
+                )  # fmt: skip
+                self._follow_up(when, anomaly, firm)
             elif firm.station_empty:
                 code = firm.station_empty.popleft()
-                self._scan(
-                    when,
-                    firm,
-                    code,
-                    "inspection",
-                    station.lat,
-                    station.lon,
-                    site=station.id,
-                    worker=filler,
-                )
-                self._scan(
-                    when + 90.0 / vp,
-                    firm,
-                    code,
-                    "filling",
-                    station.lat,
-                    station.lon,
-                    site=station.id,
-                    worker=filler,
-                )
+                for stage, delay in (("inspection", 0.0), ("filling", 90.0 / vp)):
+                    self._scan(
+                        when + delay, firm, code, stage, *at_station, site=station.id,
+                        worker=filler,
+                    )  # fmt: skip
             else:
                 break
             firm.station_full.append(code)
             when += per
         return when + 2 * MINUTE / vp
+
+    def _filling_anomaly(self, firm: Firm) -> tuple[str | None, str]:
+        """A black cylinder or an overdue one to fill, if the anomaly rolls say so (in this
+        order, so that a seed keeps giving the same stream)."""
+        rolls = self.city.anomalies
+        if rolls.roll("black_cylinder"):
+            return "black_cylinder", self._black_code()
+        if firm.overdue and rolls.roll("overdue_filling"):
+            code = firm.overdue[firm.next_overdue % len(firm.overdue)].code
+            firm.next_overdue += 1
+            return "overdue_filling", code
+        return None, ""
 
     def _follow_up(self, t: float, anomaly: str, firm: Firm) -> None:
         self.city.streams["violations"].follow_up(t, anomaly, firm.enterprise.id)  # type: ignore[attr-defined]
