@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import json
 import logging
 import math
@@ -82,6 +83,20 @@ class TokenBucket:
         if count > self.burst:  # can never fit; say when a full bucket is back
             return max(self.burst - self.level, 0.0) / self.rate + 1.0
         return (count - self.level) / self.rate
+
+
+def tune_gc_for_batches() -> None:
+    """Garbage-collect less often in a process that appends batches of thousands of events.
+
+    Each batch allocates tens of thousands of short-lived containers (events, rows, dicts),
+    which reference counting frees; with CPython's defaults they still trigger a collection every
+    700 allocations, and the older generations' collections walk every object the process has
+    (SQLAlchemy's and pydantic's own included). Measured on the ingest path: 70 µs an event with
+    the defaults, 46 with this (docs/benchmarks.md). Objects alive at start-up are frozen out of
+    the collector's sight; cycles are still collected, just in larger steps.
+    """
+    gc.freeze()
+    gc.set_threshold(50_000, 20, 20)
 
 
 class Unavailable(Exception):

@@ -27,7 +27,13 @@ from websockets.http11 import Request, Response
 
 from dashboard.citypack import load_city_pack
 from dashboard.domain.events import Bounds, Event
-from dashboard.gateway.ingest import AppendFn, GroupCommitter, IngestConfig, IngestService
+from dashboard.gateway.ingest import (
+    AppendFn,
+    GroupCommitter,
+    IngestConfig,
+    IngestService,
+    tune_gc_for_batches,
+)
 from dashboard.gateway.live import LiveHub
 from dashboard.gateway.writer import ProcessWriter
 from dashboard.settings import Settings
@@ -237,4 +243,5 @@ async def serve_until_signalled(
 def run_gateway(settings: Settings) -> int:
     """Serve the gateway until SIGTERM/SIGINT; returns the exit code (0 after a clean stop)."""
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    tune_gc_for_batches()
     return asyncio.run(serve_until_signalled(settings))

@@ -40,7 +40,7 @@ from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
 
-from dashboard.gateway.ingest import Unavailable
+from dashboard.gateway.ingest import Unavailable, tune_gc_for_batches
 
 log = logging.getLogger(__name__)
 
@@ -243,6 +243,7 @@ def serve(pipe: Connection) -> None:
     from data_access.eventlog import Incoming, append_events
 
     engine = make_engine(database_url)
+    tune_gc_for_batches()
     pipe.send("ready")
     try:
         while True:
