@@ -3,9 +3,9 @@
 Appending a batch (the log, the projections, the commit) takes most of a gateway's CPU time, and
 Python runs one thread at a time. With the writer in a child process, the gateway's event loop
 (websockets, frame decoding, validation, acks, /live) keeps one core and the writer gets the
-other. Measured on two shared cores (docs/benchmarks.md) it gains about 20 % on one-event
-frames and nothing on batched ones, for a third more CPU: the child spends more per event than
-the same append in one process, for reasons not yet found. Hence a worker thread is the default.
+other. Measured on two shared cores (docs/benchmarks.md) it comes out a few per cent ahead of
+a worker thread, for about 30 % more CPU (the child validates each event again, and pickles
+cross the pipe), so the thread is the default; a gateway with cores to spare may prefer this.
 
 The gateway's `GroupCommitter` still decides the batches and their order; `ProcessWriter.commit`
 queues a batch and returns a future of its outcomes. A sender thread pickles the batches in that
