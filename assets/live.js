@@ -1,8 +1,8 @@
 /* The browser end of the live channel (protocol: dashboard/gateway/live.py).
 
    One websocket per tab. Events are kept in a bounded list of recent events, and the dcc.Store
-   "live-events" gets a small note ({seq, at}) at most ten times a second: one Store write per
-   message would freeze Dash above ~150 messages/s. Dash may coalesce Store writes that come
+   "live-events" gets a small note ({seq, at}) at most ten times a second, and not for sensor
+   readings alone: one Store write per message would freeze Dash above ~150 messages/s. Dash may coalesce Store writes that come
    quickly, so the events themselves are not in the Store: each consumer (a page's clientside
    callback) reads what came after its own cursor with window.gasccLive.since(seq), and nothing
    is skipped. A "resync" from the hub, or a consumer that fell behind the kept events, writes
@@ -20,12 +20,16 @@
   const STORE_ID = "live-events";
   const RESYNC_ID = "live-resync";
   const SEQ_KEY = "gascc.live.seq";
+  // Kept for whoever reads them, but never a reason to wake the page: readings change nothing
+  // on screen by themselves (a reading out of range arrives as its own alarm.raised).
+  const QUIET_TYPES = new Set(["sensor.reading"]);
 
   let socket = null;
   let recent = []; // oldest first
   let forgottenThrough = 0; // the newest seq no longer kept (trimmed, or skipped by a resync)
   let reloadedThrough = 0; // a resync made the page reload from the server as of this seq
   let fresh = []; // arrived since the last Store write
+  let wake = false; // something in `fresh` may change what the page shows
   let resync = false;
   let lastFlush = 0;
   let flushTimer = null;
@@ -69,6 +73,7 @@
     for (const event of events) {
       recent.push(event);
       fresh.push(event);
+      wake = wake || !QUIET_TYPES.has(event.type);
     }
     if (recent.length > RECENT_MAX) {
       const gone = recent.splice(0, recent.length - RECENT_MAX);
@@ -86,6 +91,7 @@
     } else if (message.op === "resync") {
       recent = [];
       fresh = [];
+      wake = false;
       forgottenThrough = reloadedThrough = message.seq;
       resync = true;
       remember(message.seq);
@@ -109,11 +115,10 @@
     if (!clientside || !clientside.set_props) return setTimeout(schedule, FLUSH_MS);
     lastFlush = Date.now();
     if (resync) clientside.set_props(RESYNC_ID, { data: { seq: lastSeq, at: lastFlush } });
-    if (fresh.length) {
-      window.dispatchEvent(new CustomEvent("gascc:live-batch", { detail: fresh }));
-      clientside.set_props(STORE_ID, { data: { seq: lastSeq, at: lastFlush } });
-    }
+    if (fresh.length) window.dispatchEvent(new CustomEvent("gascc:live-batch", { detail: fresh }));
+    if (wake) clientside.set_props(STORE_ID, { data: { seq: lastSeq, at: lastFlush } });
     fresh = [];
+    wake = false;
     resync = false;
   }
 
