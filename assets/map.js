@@ -8,13 +8,14 @@ window.gascc = Object.assign({}, window.gascc, {
   map: {
     districtStyle: function (feature) {
       const fill = feature.properties.fill;
+      const grid = feature.properties.grid;
       return {
         className: "district-shape",
         fillColor: fill || "#2b3a4a",
         fillOpacity: fill ? 0.62 : 0.2,
         color: "#9fd3ec",
-        weight: 1.2,
-        opacity: 0.85,
+        weight: grid ? 0.4 : 1.2,
+        opacity: grid ? 0.35 : 0.85,
       };
     },
     districtHover: function () {
@@ -62,17 +63,22 @@ window.dash_clientside = Object.assign({}, window.dash_clientside, {
       if (!batch.events.length) return noUpdate;
       const byId = new Map(((current && current.features) || []).map((f) => [f.id, f]));
       let changed = false;
-      const put = function (id, kind, state, lat, lon, label) {
+      const put = function (id, kind, state, lat, lon, label, extra) {
         const old = byId.get(id);
         const coords = lat == null ? old && old.geometry.coordinates : [lon, lat];
         if (!coords) return;
+        const before = (old && old.properties) || {};
+        const properties = Object.assign({}, before, extra || {}, {
+          kind: kind, state: state != null ? state : before.state,
+        });
+        if (kind !== "incident") properties.tooltip = label || before.tooltip || id;
         byId.set(id, {
           type: "Feature", id: id, geometry: { type: "Point", coordinates: coords },
-          properties: { kind: kind, state: state != null ? state : old && old.properties.state,
-                        tooltip: label || (old && old.properties.tooltip) || id },
+          properties: properties,
         });
         changed = true;
       };
+      const at = function (e) { return Date.parse(e.occurred_at) || Date.now(); };
       const drop = function (id) { changed = byId.delete(id) || changed; };
       for (const e of batch.events) {
         const d = e.data || {};
@@ -80,7 +86,15 @@ window.dash_clientside = Object.assign({}, window.dash_clientside, {
           case "alarm.raised": put("alarm:" + d.alarm_id, "alarm", d.level, d.lat, d.lon); break;
           case "alarm.acknowledged": put("alarm:" + d.alarm_id, "alarm", "acknowledged"); break;
           case "alarm.cleared": drop("alarm:" + d.alarm_id); break;
-          case "incident.reported": put("incident:" + d.incident_id, "incident", d.severity, d.lat, d.lon); break;
+          case "incident.reported":
+            put("incident:" + d.incident_id, "incident", d.severity, d.lat, d.lon, null,
+                { reported_ms: at(e), label: d.address || d.incident_id });
+            break;
+          case "incident.update":
+            if (d.status === "on_scene" && byId.has("incident:" + d.incident_id)) {
+              put("incident:" + d.incident_id, "incident", null, null, null, null, { on_scene_ms: at(e) });
+            }
+            break;
           case "incident.closed": drop("incident:" + d.incident_id); break;
           case "team.position": put("team:" + d.team_id, "team", null, d.lat, d.lon); break;
           case "team.status": put("team:" + d.team_id, "team", d.status); break;
@@ -109,6 +123,8 @@ window.dash_clientside = Object.assign({}, window.dash_clientside, {
   },
 });
 
+/* Assigned once (bench/live_latency_probe.js traps this assignment). Incidents get a permanent
+   response clock beside their circle (gasccClockText, further down: called only when drawing). */
 window.gascc.map.livePoint = function (feature, latlng) {
   const p = feature.properties;
   const style = {
@@ -117,5 +133,170 @@ window.gascc.map.livePoint = function (feature, latlng) {
     team: { radius: 7, fillColor: p.state === "available" ? "#34c759" : "#0a84ff" },
   }[p.kind] || { radius: 6, fillColor: "#ffffff" };
   style.radius *= gasccMarkerScale();
-  return L.circleMarker(latlng, Object.assign({ color: "#ffffff", weight: 2, fillOpacity: 0.95, className: "live-" + p.kind }, style));
+  const marker = L.circleMarker(latlng, Object.assign({ color: "#ffffff", weight: 2, fillOpacity: 0.95, className: "live-" + p.kind }, style));
+  if (p.kind === "incident" && p.reported_ms) {
+    const clock = gasccClockText(p.reported_ms, p.on_scene_ms);
+    marker.bindTooltip(
+      "<span class='incident-clock' data-reported='" + p.reported_ms + "' data-onscene='" +
+        (p.on_scene_ms || "") + "'>" + clock.text + "</span>",
+      { permanent: true, direction: "right", className: "clock-tip" + (clock.breach ? " breach" : "") },
+    );
+  }
+  return marker;
+};
+
+/* --- One Map layers (issue 5) ------------------------------------------------------------- */
+
+/* Incidents carry a response clock: minutes since reported, until a team is on scene. Past the
+   20-minute target the clock turns red and blinks. The clocks are redrawn every 15 s here, in the
+   browser, so no server round trip is needed for time passing. */
+const GASCC_RESPONSE_TARGET_MIN = 20;
+const gasccClockText = function (reported, onScene) {
+  if (!reported) return { text: "", breach: false };
+  const end = onScene || Date.now();
+  const minutes = Math.max(0, Math.floor((end - reported) / 60000));
+  return { text: (onScene ? "✓ " : "") + minutes + "′", breach: !onScene && minutes >= GASCC_RESPONSE_TARGET_MIN };
+};
+const gasccRefreshClocks = function () {
+  document.querySelectorAll(".incident-clock[data-reported]").forEach(function (el) {
+    const clock = gasccClockText(Number(el.dataset.reported), Number(el.dataset.onscene) || 0);
+    el.textContent = clock.text;
+    el.closest(".leaflet-tooltip") && el.closest(".leaflet-tooltip").classList.toggle("breach", clock.breach);
+  });
+};
+setInterval(gasccRefreshClocks, 15000);
+
+/* The map container says its zoom level (data-zoom), so CSS can hide crowded labels. */
+const gasccWatchZoom = function (layer) {
+  layer.on("add", function () {
+    const map = layer._map;
+    if (!map || map._gasccZoomWatched) return;
+    map._gasccZoomWatched = true;
+    const mark = function () { map.getContainer().dataset.zoom = Math.floor(map.getZoom()); };
+    map.on("zoomend", mark);
+    mark();
+  });
+  return layer;
+};
+
+const gasccFlaggedCluster = function (feature, latlng, index, className, flagged) {
+  const count = feature.properties.point_count;
+  let flag = false;
+  try {
+    flag = index.getLeaves(feature.properties.cluster_id, Infinity)
+      .some(function (leaf) { return leaf.properties.state === flagged; });
+  } catch (e) { flag = false; }
+  const size = (count < 10 ? 24 : count < 100 ? 32 : 40) * gasccMarkerScale();
+  const icon = L.divIcon({
+    html: "<span>" + feature.properties.point_count_abbreviated + "</span>",
+    className: className + (flag ? " flagged" : ""),
+    iconSize: L.point(size, size),
+  });
+  return L.marker(latlng, { icon: icon });
+};
+
+Object.assign(window.gascc.map, {
+  /* A district's value (and its name where there is room: small districts show the value only
+     at city zoom, see app.css). */
+  areaLabel: function (feature, latlng) {
+    const p = feature.properties;
+    const html = "<span class='area-name'>" + p.name + "</span>" + (p.shown ? "<b>" + p.shown + "</b>" : "");
+    const icon = L.divIcon({
+      html: html, className: "district-label" + (p.small ? " small-district" : ""),
+      iconSize: [110, 36], iconAnchor: [55, 18],
+    });
+    return gasccWatchZoom(L.marker(latlng, { icon: icon, interactive: false, keyboard: false }));
+  },
+  flowStyle: function (feature) {
+    const w = feature.properties.weight || 1;
+    return { color: "#35c2e8", weight: Math.min(10, 1.5 + Math.log2(1 + w) * 1.6) * gasccMarkerScale(),
+             opacity: 0.75, className: "flow-line" };
+  },
+  anomalyPoint: function (feature, latlng) {
+    return L.circleMarker(latlng, {
+      radius: 6 * gasccMarkerScale(), color: "#ff1744", weight: 2.5, fillColor: "#111111",
+      fillOpacity: 1, className: "anomaly-" + feature.properties.kind,
+    });
+  },
+  pulsePoint: function (feature, latlng) {
+    return L.circleMarker(latlng, {
+      radius: 7 * gasccMarkerScale(), color: "#7cfc00", weight: 2, fillColor: "#7cfc00",
+      fillOpacity: 0.5, className: "scan-pulse", interactive: false,
+    });
+  },
+  resourcePoint: function (feature, latlng) {
+    const size = 10 * gasccMarkerScale();
+    const icon = L.divIcon({
+      html: "", className: "resource-mark resource-" + feature.properties.kind,
+      iconSize: [size, size],
+    });
+    return L.marker(latlng, { icon: icon });
+  },
+  hazardPoint: function (feature, latlng) {
+    const colours = { open: "#ffb020", overdue: "#ff1744", closed_today: "#00c853" };
+    const p = feature.properties;
+    return L.circleMarker(latlng, {
+      radius: (p.state === "overdue" ? 7 : 5) * gasccMarkerScale(),
+      color: p.state === "overdue" ? "#ffffff" : "#0b1622", weight: p.state === "overdue" ? 2 : 1,
+      fillColor: colours[p.state] || "#ffb020", fillOpacity: 0.95,
+      className: "hazard-" + p.state + (p.level === "major" ? " hazard-major" : ""),
+    });
+  },
+  /* Clusters of hazards (sensors) turn red when they hold any overdue hazard (sensor in alarm),
+     so a problem never hides inside a cluster. */
+  hazardCluster: function (feature, latlng, index) {
+    return gasccFlaggedCluster(feature, latlng, index, "hazard-cluster", "overdue");
+  },
+  sensorCluster: function (feature, latlng, index) {
+    return gasccFlaggedCluster(feature, latlng, index, "sensor-cluster", "alarm");
+  },
+  pipelineStyle: function (feature) {
+    const colours = { low: "#4fc3f7", medium: "#ffca28", high: "#ff5252" };
+    const p = feature.properties.pressure;
+    return { color: colours[p] || "#9e9e9e", weight: (p === "high" ? 3.5 : p === "medium" ? 2.5 : 1.6) * gasccMarkerScale(),
+             opacity: 0.9, className: "pipe-" + p };
+  },
+  excavationBuffer: function (feature, latlng) {
+    const p = feature.properties;
+    return L.circle(latlng, {
+      radius: p.radius || 50, color: p.signed ? "#00e5ff" : "#ff6d00", weight: 2,
+      dashArray: "6 4", fillOpacity: 0.15, className: "excavation-buffer",
+    });
+  },
+  sensorPoint: function (feature, latlng) {
+    const alarm = feature.properties.state === "alarm";
+    return L.circleMarker(latlng, {
+      radius: (alarm ? 7 : 4) * gasccMarkerScale(), color: alarm ? "#ffffff" : "#0b1622",
+      weight: alarm ? 2 : 1, fillColor: alarm ? "#ff1744" : "#64dd17", fillOpacity: 0.95,
+      className: "sensor-" + feature.properties.state,
+    });
+  },
+});
+
+/* Live pulses: each cylinder scan from the live channel flashes where it happened for 20 s. */
+window.dash_clientside.gascc.applyScanPulses = function (live, current) {
+  const noUpdate = window.dash_clientside.no_update;
+  const reader = window.gasccLive;
+  if (!live || !reader) return noUpdate;
+  const cursor = window.gasccPulseCursor || 0;
+  const batch = reader.since(cursor);
+  window.gasccPulseCursor = batch.newest || cursor;
+  const now = Date.now();
+  const kept = ((current && current.features) || []).filter(function (f) {
+    return now - f.properties.t < 20000;
+  });
+  let added = 0;
+  for (const e of batch.events) {
+    const d = e.data || {};
+    if (e.type !== "cylinder.scanned" || d.lat == null) continue;
+    if (now - (Date.parse(e.occurred_at) || now) > 20000) continue; // older than a pulse lasts
+    kept.push({
+      type: "Feature", geometry: { type: "Point", coordinates: [d.lon, d.lat] },
+      properties: { t: now, stage: d.stage },
+    });
+    added += 1;
+  }
+  const before = (current && current.features) || [];
+  if (!added && kept.length === before.length) return noUpdate;
+  return { type: "FeatureCollection", features: kept.slice(-300) };
 };

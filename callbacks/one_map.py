@@ -1,13 +1,16 @@
-"""The One Map's behaviour: theme changes recolour districts; sites and counts load per scope."""
+"""The One Map's behaviour: themed areas (districts or grid cells), the live KPI strip, alarms.
+
+The overlays' loading lives in callbacks/one_map_layers.py, the detail panel in
+callbacks/one_map_detail.py; both register with this module.
+"""
 
 from __future__ import annotations
 
-import html as html_text
 from datetime import UTC, datetime
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import dash_bootstrap_components as dbc
-import dash_leaflet as dl
 from dash import (
     ALL,
     ClientsideFunction,
@@ -24,28 +27,38 @@ from dash import (
 from dashboard import ids
 from dashboard.app import resources
 from dashboard.auth import current_user
-from dashboard.choropleth import DEFAULT_METRIC, METRICS, district_features
+from dashboard.choropleth import (
+    DEFAULT_THEME,
+    GRID_METRICS,
+    METRICS,
+    RISK_LEGEND,
+    Legend,
+    Metric,
+    district_features,
+    value_text,
+)
 from dashboard.components import kpi_card, legend
 from dashboard.domain.events import Rejection
+from dashboard.domain.periods import city_periods
+from dashboard.domain.risk import BANDS
 from dashboard.domain.roles import Scope
 from dashboard.i18n import current_language, t, t_or
 from data_access import commands
+from data_access.queries import map_layers
 from data_access.queries import one_map as queries
 
 COUNTS_CACHE_S = 2  # live screens of one scope share one recount
-LIVE_KPIS = ("alarms_active", "hazards_open", "incidents_open")
+AREA_CACHE_S = 60  # coverage and hazard counts per area: heavier, and slow to change
+# The live strip: what happens today and what needs someone now (key, label, icon).
 KPIS = (
-    ("enterprises", "kpi.enterprises", "bi-building"),
-    ("sites", "kpi.sites", "bi-geo-alt"),
-    ("customers", "kpi.customers", "bi-people"),
-    ("cylinders", "kpi.cylinders", "bi-fuel-pump"),
-    ("cylinders_overdue_inspection", "kpi.cylinders_overdue", "bi-exclamation-triangle"),
-    ("pipeline_m", "kpi.pipeline_km", "bi-bezier2"),
-    ("teams", "kpi.teams", "bi-truck"),
-    ("alarms_active", "kpi.alarms_active", "bi-bell"),
+    ("fillings_today", "map.kpi.fillings_today", "bi-fuel-pump"),
+    ("deliveries_today", "map.kpi.deliveries_today", "bi-truck"),
+    ("safety_check_rate", "map.kpi.safety_check_rate", "bi-clipboard-check"),
     ("hazards_open", "kpi.hazards_open", "bi-cone-striped"),
+    ("hazards_overdue", "map.kpi.hazards_overdue", "bi-exclamation-octagon"),
     ("incidents_open", "kpi.incidents_open", "bi-fire"),
-    ("workers", "kpi.workers", "bi-person-badge"),
+    ("teams_available", "map.kpi.teams_available", "bi-people"),
+    ("alarms_active", "kpi.alarms_active", "bi-bell"),
 )
 
 
@@ -58,63 +71,107 @@ def _scope() -> Scope:
 @callback(
     Output(ids.MAP_DISTRICTS, "data"),
     Output(ids.MAP_LEGEND, "children"),
-    Output(ids.MAP_LABELS, "children"),
+    Output(ids.MAP_LABELS, "data"),
     Input(ids.MAP_METRIC, "value"),
+    Input(ids.MAP_AREA_LEVEL, "value"),
 )
-def recolour_districts(metric_key: str | None):
-    metric = METRICS.get(metric_key or DEFAULT_METRIC)
+def recolour_areas(metric_key: str | None, level: str | None):
+    metric = METRICS.get(metric_key or DEFAULT_THEME)
     if metric is None:
         return no_update, no_update, no_update
-    res, scope, lang = resources(), _scope(), current_language()
-    shapes = res.cache.get("one_map:shapes")
-    if shapes is None:
-        shapes = queries.district_shapes(res.engine)
-        res.cache.set("one_map:shapes", shapes, timeout=3600)
-    counts = queries.district_counts(res.engine, scope)
-    by_district = {row.pop("code"): row for row in counts.to_dict("records")}
-    features, scale = district_features(shapes, by_district, metric, lang)
-    title = t(f"metric.{metric.key}", lang)
+    level = "grid" if level == "grid" and metric.key in GRID_METRICS else "district"
+    scope, lang = _scope(), current_language()
+    shapes = _shapes(level, scope)
+    features, scale = district_features(
+        shapes, _area_counts(level, scope), metric, lang, describe=_describer(metric, lang)
+    )
+    if level == "grid":  # a thousand cells: thin outlines, or the city drowns in lines
+        for feature in features["features"]:
+            feature["properties"]["grid"] = True
     return (
         features,
-        legend(title, list(scale.colors), scale.labels(), t("map.legend.none", lang)),
-        district_labels(shapes, features, scale.decimals),
+        theme_legend(metric, scale, level, lang),
+        area_labels(shapes, features) if level == "district" else None,
     )
 
 
-def district_labels(shapes: list[dict], features: dict, decimals: int) -> list[dl.DivMarker]:
-    """Each district's name and value at its centre, readable from across the room."""
+def _shapes(level: str, scope: Scope) -> list[dict]:
+    res = resources()
+    key = "one_map:shapes" if level == "district" else f"one_map:grid:{scope.district}"
+    shapes = res.cache.get(key)
+    if shapes is None:
+        shapes = (
+            queries.district_shapes(res.engine)
+            if level == "district"
+            else map_layers.grid_shapes(res.engine, scope)
+        )
+        res.cache.set(key, shapes, timeout=3600)
+    return shapes
+
+
+def _area_counts(level: str, scope: Scope) -> dict[str, dict]:
+    """area_counts (districts) merged with the themes' metrics, cached per scope and level."""
+    res = resources()
+    key = f"one_map:areas:{level}:{scope.district}:{scope.enterprise_id}"
+    merged = res.cache.get(key)
+    if merged is None:
+        periods = city_periods(datetime.now(UTC), res.settings.time_zone)
+        merged = map_layers.area_metrics(
+            res.engine, scope, level, periods.now, periods.quarter_start
+        )
+        if level == "district":
+            counts = queries.district_counts(res.engine, scope)
+            for row in counts.to_dict("records"):
+                merged.setdefault(row.pop("code"), {}).update(row)
+        res.cache.set(key, merged, timeout=AREA_CACHE_S)
+    return merged
+
+
+def _describer(metric: Metric, lang: str):
+    if metric.key == "risk_band":
+        return lambda value: "—" if value is None else t(f"risk.{BANDS[int(value)]}", lang)
+    return lambda value: value_text(value, metric.decimals, metric.suffix)
+
+
+def theme_legend(metric: Metric, scale: Legend, level: str, lang: str) -> html.Div:
+    title = t(f"metric.{metric.key}", lang)
+    if metric.key == "risk_band":
+        labels = [t(f"risk.{band}", lang) for band in BANDS]
+        box = legend(title, list(RISK_LEGEND.colors), labels, t("map.legend.none", lang))
+        note = t("risk.provisional", lang)
+    else:
+        labels = [label + metric.suffix for label in scale.labels()]
+        box = legend(title, list(scale.colors), labels, t("map.legend.none", lang))
+        note = t("coverage.note", lang) if metric.key == "coverage" else ""
+    if metric.key not in GRID_METRICS and level == "district":
+        note = f"{note} {t('metric.district_only', lang)}".strip()
+    return html.Div([box, html.Div(note, className="legend-note")], **{"data-theme": metric.key})
+
+
+def area_labels(shapes: list[dict], features: dict) -> dict:
+    """Each district's value (and name, for districts large enough to hold it) at its centre;
+    assets/map.js hides the names of small central districts at city zoom, where they crowd."""
     labels = []
     for shape, feature in zip(shapes, features["features"], strict=True):
-        value = feature["properties"]["value"]
-        shown = "" if value is None else f"<b>{value:,.{decimals}f}</b>"
+        properties = feature["properties"]
         labels.append(
-            dl.DivMarker(
-                position=[shape["centroid_lat"], shape["centroid_lon"]],
-                iconOptions={
-                    "className": "district-label",
-                    "html": f"<span>{feature['properties']['name']}</span>{shown}",
-                    "iconSize": [120, 40],
-                    "iconAnchor": [60, 20],
+            {
+                "type": "Feature",
+                "geometry": {
+                    "type": "Point",
+                    "coordinates": [shape["centroid_lon"], shape["centroid_lat"]],
                 },
-                interactive=False,
-            )
+                "properties": {
+                    "name": properties["name"],
+                    "shown": "" if properties["value"] is None else properties["shown"],
+                    "small": (shape.get("area_km2") or 0) < SMALL_DISTRICT_KM2,
+                },
+            }
         )
-    return labels
+    return {"type": "FeatureCollection", "features": labels}
 
 
-@callback(
-    Output(ids.MAP_SITES, "data"),
-    Output(ids.MAP_LIVE, "data"),
-    Input(ids.MAP, "id"),
-    Input(ids.LIVE_RESYNC, "data"),
-)
-def load_points(_map_id: str, _resync: object):
-    """Sites, and what moves: alarms, incidents, teams (kept current by live events after)."""
-    res, scope, lang = resources(), _scope(), current_language()
-    sites = queries.site_points(res.engine, scope)
-    return site_features(sites.to_dict("records"), lang), live_features(
-        queries.live_points(res.engine, scope)
-    )
+SMALL_DISTRICT_KM2 = 150  # Wuhan's seven central districts are all under this
 
 
 @callback(
@@ -125,14 +182,13 @@ def load_points(_map_id: str, _resync: object):
     Input(ids.LIVE_RESYNC, "data"),
 )
 def refresh_counts(_map_id: str, _tick: object, _resync: object):
-    """The headline counts; live events ask again at most every 2 s (assets/map.js)."""
+    """The live KPI strip; live events ask again at most every 2 s (assets/map.js)."""
     res, scope, lang = resources(), _scope(), current_language()
-    key = f"one_map:counts:{scope.district}:{scope.enterprise_id}"
+    key = f"one_map:kpis:{scope.district}:{scope.enterprise_id}"
     counts = res.cache.get(key)
     if counts is None:
-        counts = queries.city_counts(res.engine, scope)
-        if scope.enterprise_id is None:  # no row yet means none yet, not unknown
-            counts = {**dict.fromkeys(LIVE_KPIS, 0), **counts}
+        periods = city_periods(datetime.now(UTC), res.settings.time_zone)
+        counts = map_layers.live_kpis(res.engine, scope, periods.now, periods.day_start)
         res.cache.set(key, counts, timeout=COUNTS_CACHE_S)
     now = datetime.now(UTC).astimezone(ZoneInfo(res.settings.time_zone))
     return (
@@ -157,25 +213,6 @@ clientside_callback(
 )
 
 
-def live_features(points: list[dict]) -> dict:
-    return {
-        "type": "FeatureCollection",
-        "features": [
-            {
-                "type": "Feature",
-                "id": f"{p['kind']}:{p['id']}",
-                "geometry": {"type": "Point", "coordinates": [p["lon"], p["lat"]]},
-                "properties": {
-                    "kind": p["kind"],
-                    "state": p["state"],
-                    "tooltip": html_text.escape(f"{p['label']} ({p['state']})"),
-                },
-            }
-            for p in points
-        ],
-    }
-
-
 def scope_label(scope: Scope, lang: str) -> str:
     """Says so when the user sees a slice of the city, so no one mistakes it for the whole."""
     if scope.district is not None:
@@ -185,31 +222,9 @@ def scope_label(scope: Scope, lang: str) -> str:
     return ""
 
 
-def site_features(sites: list[dict], lang: str) -> dict:
-    return {
-        "type": "FeatureCollection",
-        "features": [
-            {
-                "type": "Feature",
-                "geometry": {"type": "Point", "coordinates": [s["lon"], s["lat"]]},
-                "properties": {
-                    "kind": s["kind"],
-                    "tooltip": (
-                        f"<b>{html_text.escape(s['name'])}</b><br>"
-                        f"{t('site.' + s['kind'], lang)} · {html_text.escape(s['enterprise'])}"
-                    ),
-                },
-            }
-            for s in sites
-        ],
-    }
-
-
-def kpi_strip(counts: dict[str, int], lang: str) -> dbc.Row:
-    shown = dict(counts)
-    if "pipeline_m" in shown:
-        shown["pipeline_m"] = round(shown["pipeline_m"] / 1000)
-    cards = [kpi_card(label, shown[key], icon, lang) for key, label, icon in KPIS if key in shown]
+def kpi_strip(counts: dict[str, Any], lang: str) -> dbc.Row:
+    """An enterprise sees its own fillings, deliveries and hazards; no emergency cards."""
+    cards = [kpi_card(label, counts[key], icon, lang) for key, label, icon in KPIS if key in counts]
     return dbc.Row(cards, className="g-2 flex-nowrap")
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import importlib
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -22,8 +23,14 @@ from data_access.db import make_engine
 from data_access.migrate import is_up_to_date
 
 ROOT = Path(__file__).resolve().parent.parent
-PAGES = ("pages.one_map",)
-CALLBACKS = ("callbacks.shell", "callbacks.one_map")
+PAGES = ("pages.one_map", "pages.screen")
+CALLBACKS = (
+    "callbacks.shell",
+    "callbacks.one_map_layers",
+    "callbacks.one_map_detail",
+    "callbacks.one_map",
+    "callbacks.screen",
+)
 STYLESHEETS = (
     "/assets/vendor/bootstrap.min.css",
     "/assets/vendor/bootstrap-icons/bootstrap-icons.min.css",
@@ -114,8 +121,16 @@ def _register_pages_and_callbacks() -> None:
         module = importlib.import_module(name)
         dash.page_registry[name]["layout"] = module.layout
     if _registered_callbacks is None:
+        # Register from a clean slate: a module imported earlier (a test importing a helper
+        # from it) put its callbacks in Dash's global list, and another Dash app may have taken
+        # them from there since. Running each module afresh registers every callback once.
+        dash._callback.GLOBAL_CALLBACK_LIST.clear()
+        dash._callback.GLOBAL_CALLBACK_MAP.clear()
         for module in CALLBACKS:
-            importlib.import_module(module)
+            if module in sys.modules:
+                importlib.reload(sys.modules[module])
+            else:
+                importlib.import_module(module)
         _registered_callbacks = (
             list(dash._callback.GLOBAL_CALLBACK_LIST),
             dict(dash._callback.GLOBAL_CALLBACK_MAP),

@@ -25,7 +25,7 @@ from flask import (
 from sqlalchemy import Engine
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from dashboard.domain.roles import User
+from dashboard.domain.roles import Role, User
 from dashboard.i18n import LANGUAGES, current_language, t
 from data_access.users import find_login, get_user
 
@@ -129,7 +129,12 @@ def _login(throttle: LoginThrottle) -> Response | str:
     session["uid"] = found[0].id
     if language:
         session["lang"] = language
-    return redirect(_safe_next(request.args.get("next")))
+    return redirect(_landing(found[0], _safe_next(request.args.get("next"))))
+
+
+def _landing(user: User, target: str) -> str:
+    """Where a sign-in lands: a wall screen account goes to the big screen unless sent elsewhere."""
+    return "/screen" if user.role is Role.SCREEN and target == "/" else target
 
 
 def _logout() -> Response:

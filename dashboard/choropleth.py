@@ -8,6 +8,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from dashboard.domain.risk import BAND_COLOURS, BANDS, RiskInputs, band_rank, risk_band
+
 # Sequential yellow-to-red: reads on a dark background and for colour-weak eyes.
 PALETTE = ("#ffffb2", "#fecc5c", "#fd8d3c", "#f03b20", "#bd0026")
 NO_DATA = "#2b3a4a"
@@ -27,25 +29,6 @@ def _ratio(numerator: str, denominator: str, scale: float) -> Callable[[Counts],
 
 def _count(name: str) -> Callable[[Counts], float | None]:
     return lambda counts: None if counts.get(name) is None else float(counts[name])
-
-
-@dataclass(frozen=True)
-class Metric:
-    key: str  # also its label key, "metric.<key>"
-    compute: Callable[[Counts], float | None]
-    decimals: int = 0
-
-
-METRICS: dict[str, Metric] = {
-    m.key: m
-    for m in (
-        Metric("users_per_1000", _ratio("customers", "population", 1000), 1),
-        Metric("cylinders_overdue", _count("cylinders_overdue_inspection")),
-        Metric("real_name_share", _ratio("customers_real_name", "customers", 100), 1),
-        Metric("sites", _count("sites")),
-    )
-}
-DEFAULT_METRIC = "users_per_1000"
 
 
 @dataclass(frozen=True)
@@ -75,6 +58,66 @@ class Legend:
         return (lows + middles + last)[: len(self.colors)]
 
 
+@dataclass(frozen=True)
+class Metric:
+    key: str  # also its label key, "metric.<key>"
+    compute: Callable[[Counts], float | None]
+    decimals: int = 0
+    fixed: Legend | None = None  # classes that mean the same on every map (else quantiles)
+    suffix: str = ""  # after the value in tooltips and labels, e.g. "%"
+
+
+def _coverage(counts: Counts) -> float | None:
+    """Objects inspected at least once this quarter / objects due, in per cent."""
+    due = counts.get("due")
+    if not due:
+        return None
+    return min(100.0, float(counts.get("inspected") or 0) / float(due) * 100)
+
+
+def _count_or_zero(name: str) -> Callable[[Counts], float]:
+    """For counts kept only where there is something: no row means none."""
+    return lambda counts: float(counts.get(name) or 0)
+
+
+def _risk_rank(counts: Counts) -> float:
+    inputs = RiskInputs(
+        major_open=int(counts.get("major_open") or 0),
+        overdue=int(counts.get("hazards_overdue") or 0),
+        major_overdue=int(counts.get("major_overdue") or 0),
+        incidents_90d=int(counts.get("incidents_90d") or 0),
+        violation_points=int(counts.get("violation_points") or 0),
+        supervised_objects=int(counts.get("due") or 0),
+    )
+    return float(band_rank(risk_band(inputs)))
+
+
+# Coverage: low is bad, so the palette runs the other way, with the same classes on every map.
+COVERAGE_LEGEND = Legend((20.0, 40.0, 60.0, 80.0), tuple(reversed(PALETTE)), 0)
+# Risk: the band's rank 0..3 (blue..red), drawn in the band's own colour.
+RISK_LEGEND = Legend((0.0, 1.0, 2.0), tuple(BAND_COLOURS[b] for b in BANDS), 0)
+
+# The One Map's themes (area level: districts and grid cells), then the older district metrics.
+THEMES = ("coverage", "hazards_open", "hazards_overdue", "risk_band", "safety_index")
+DISABLED_THEMES = frozenset({"safety_index"})  # available once rankings exist
+METRICS: dict[str, Metric] = {
+    m.key: m
+    for m in (
+        Metric("coverage", _coverage, 0, COVERAGE_LEGEND, "%"),
+        Metric("hazards_open", _count_or_zero("hazards_open")),
+        Metric("hazards_overdue", _count_or_zero("hazards_overdue")),
+        Metric("risk_band", _risk_rank, 0, RISK_LEGEND),
+        Metric("users_per_1000", _ratio("customers", "population", 1000), 1),
+        Metric("cylinders_overdue", _count("cylinders_overdue_inspection")),
+        Metric("real_name_share", _ratio("customers_real_name", "customers", 100), 1),
+        Metric("sites", _count("sites")),
+    )
+}
+DEFAULT_METRIC = "users_per_1000"
+DEFAULT_THEME = "coverage"  # the One Map opens on inspection coverage
+GRID_METRICS = frozenset({"coverage", "hazards_open", "hazards_overdue", "risk_band"})
+
+
 def quantile_legend(values: list[float], decimals: int = 0) -> Legend:
     """Up to five classes with about as many districts in each."""
     finite = sorted(v for v in values if v is not None and not math.isnan(v))
@@ -101,24 +144,39 @@ def district_features(
     counts_by_district: Mapping[str, Counts],
     metric: Metric,
     lang: str,
+    describe: Callable[[float | None], str] | None = None,
 ) -> tuple[dict[str, Any], Legend]:
-    """A GeoJSON FeatureCollection with each district's value, colour and tooltip."""
+    """A GeoJSON FeatureCollection with each area's value, colour and tooltip (districts or
+    grid cells: any shapes with code, names and geometry). `describe` words a value for the
+    tooltip (e.g. a risk band's name); by default the number."""
     values = {
         shape["code"]: metric.compute(
-            {**counts_by_district.get(shape["code"], {}), "population": shape["population"]}
+            {**counts_by_district.get(shape["code"], {}), "population": shape.get("population")}
         )
         if shape["code"] in counts_by_district
         else None
         for shape in shapes
     }
-    legend = quantile_legend([v for v in values.values() if v is not None], metric.decimals)
-    features = [_feature(shape, values[shape["code"]], legend, lang) for shape in shapes]
+    legend = metric.fixed or quantile_legend(
+        [v for v in values.values() if v is not None], metric.decimals
+    )
+    features = [_feature(shape, values[shape["code"]], legend, lang, describe) for shape in shapes]
     return {"type": "FeatureCollection", "features": features}, legend
 
 
-def _feature(shape: dict[str, Any], value: float | None, legend: Legend, lang: str) -> dict:
+def value_text(value: float | None, decimals: int, suffix: str = "") -> str:
+    return "—" if value is None else f"{value:,.{decimals}f}{suffix}"
+
+
+def _feature(
+    shape: dict[str, Any],
+    value: float | None,
+    legend: Legend,
+    lang: str,
+    describe: Callable[[float | None], str] | None = None,
+) -> dict:
     name = html.escape(shape["name_zh"] if lang == "zh" else shape["name_en"])
-    shown = "—" if value is None else f"{value:,.{legend.decimals}f}"
+    shown = describe(value) if describe else value_text(value, legend.decimals)
     return {
         "type": "Feature",
         "id": shape["code"],
@@ -127,6 +185,7 @@ def _feature(shape: dict[str, Any], value: float | None, legend: Legend, lang: s
             "code": shape["code"],
             "name": name,
             "value": value,
+            "shown": shown,
             "fill": legend.color_of(value),
             "tooltip": f"<b>{name}</b><br>{shown}",
         },

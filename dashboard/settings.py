@@ -18,6 +18,20 @@ LANGUAGES = ("zh", "en")
 OSM_TILES = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
 OSM_ATTRIBUTION = "© OpenStreetMap contributors"
 NO_TILES = ("", "none", "off")
+# Tile providers (docs/tiles.md). GASCC_TILES picks a preset; GASCC_TILE_URL is a custom provider.
+TILE_PRESETS = ("none", "osm", "tianditu", "amap")
+TILE_CRS = ("wgs84", "gcj02")  # the datum a provider draws its tiles in
+TIANDITU_TILES = (
+    "https://t{s}.tianditu.gov.cn/{layer}_w/wmts?SERVICE=WMTS&REQUEST=GetTile&VERSION=1.0.0"
+    "&LAYER={layer}&STYLE=default&TILEMATRIXSET=w&FORMAT=tiles"
+    "&TILEMATRIX={z}&TILEROW={y}&TILECOL={x}&tk={key}"
+)
+TIANDITU_ATTRIBUTION = "© 天地图 Tianditu"
+AMAP_TILES = (
+    "https://webrd0{s}.is.autonavi.com/appmaptile?lang=zh_cn&size=1&scale=1&style=8"
+    "&x={x}&y={y}&z={z}"
+)
+AMAP_ATTRIBUTION = "© 高德地图 AutoNavi"
 
 
 class SettingsError(ValueError):
@@ -37,8 +51,11 @@ class Settings:
     city_pack: str = "wuhan"
     time_zone: str = "Asia/Shanghai"
     language: str = "zh"
-    tile_url: str | None = OSM_TILES
+    tiles: str = "osm"  # a preset of TILE_PRESETS, or "custom" (GASCC_TILE_URL)
+    tile_url: str | None = OSM_TILES  # the base layer's XYZ template; None for no tiles
     tile_attribution: str = OSM_ATTRIBUTION
+    tile_crs: str = "wgs84"  # gcj02: the browser shifts the tiles onto the WGS84 data
+    tianditu_key: str | None = None
     host: str = "127.0.0.1"
     port: int = 8050
     gateway_port: int = 8765
@@ -46,6 +63,7 @@ class Settings:
     live_enabled: bool = True  # browsers open the live channel (a gateway serves /live)
     ingest_writer: str = "thread"  # the gateway's writer: a "thread", or a child "process"
     workers: int = 2
+    screen_rotate_s: int = 30  # seconds each /screen panel shows before the next (?rotate= wins)
     demo: bool = False
 
     @classmethod
@@ -73,8 +91,7 @@ class Settings:
             city_pack=env.get("GASCC_CITY_PACK", "wuhan").strip() or "wuhan",
             time_zone=_time_zone(env),
             language=_choice(env, "GASCC_LANGUAGE", "zh", LANGUAGES),
-            tile_url=_tile_url(env),
-            tile_attribution=env.get("GASCC_TILE_ATTRIBUTION", OSM_ATTRIBUTION),
+            **_tile_settings(env),
             host=env.get("GASCC_HOST", "127.0.0.1").strip() or "127.0.0.1",
             port=_port(env, "GASCC_PORT", 8050),
             gateway_port=_port(env, "GASCC_GATEWAY_PORT", 8765),
@@ -82,6 +99,7 @@ class Settings:
             live_enabled=_choice(env, "GASCC_LIVE", "on", ("on", "off")) == "on",
             ingest_writer=_choice(env, "GASCC_INGEST_WRITER", "thread", ("thread", "process")),
             workers=_int(env, "GASCC_WORKERS", 2, low=1, high=64),
+            screen_rotate_s=_int(env, "GASCC_SCREEN_ROTATE_S", 30, low=2, high=3600),
             demo=demo,
         )
 
@@ -161,6 +179,37 @@ def _time_zone(env: Mapping[str, str]) -> str:
     return name
 
 
+def _tile_settings(env: Mapping[str, str]) -> dict[str, str | None]:
+    """The tile provider: a GASCC_TILES preset, or a custom GASCC_TILE_URL (OSM by default)."""
+    preset = env.get("GASCC_TILES", "").strip().lower()
+    custom = env.get("GASCC_TILE_URL", "").strip()
+    if preset and preset not in TILE_PRESETS:
+        raise SettingsError("GASCC_TILES", f"{preset!r} is not one of {', '.join(TILE_PRESETS)}")
+    if preset and custom and not (preset == "none" and custom.lower() in NO_TILES):
+        # Two answers to one question: refuse rather than silently pick one.
+        raise SettingsError(
+            "GASCC_TILES", f"{preset!r} conflicts with GASCC_TILE_URL: set only one of them"
+        )
+    url = _tile_url(env) if not preset else None
+    provider = preset or ("custom" if custom and url else "osm" if url else "none")
+    if provider == "custom" and url == OSM_TILES:
+        provider = "osm"
+    crs = _tile_crs(env, provider)
+    key = _tianditu_key(env) if provider == "tianditu" else None
+    if provider != "custom":
+        url = _preset_url(provider, key)
+    defaults = {"osm": OSM_ATTRIBUTION, "custom": OSM_ATTRIBUTION}
+    defaults |= {"tianditu": TIANDITU_ATTRIBUTION, "amap": AMAP_ATTRIBUTION, "none": ""}
+    attribution = env.get("GASCC_TILE_ATTRIBUTION", defaults[provider])
+    return {
+        "tiles": provider,
+        "tile_url": url,
+        "tile_attribution": attribution,
+        "tile_crs": crs,
+        "tianditu_key": key,
+    }
+
+
 def _tile_url(env: Mapping[str, str]) -> str | None:
     url = env.get("GASCC_TILE_URL", OSM_TILES).strip()
     if url.lower() in NO_TILES:
@@ -169,7 +218,48 @@ def _tile_url(env: Mapping[str, str]) -> str | None:
         raise SettingsError(
             "GASCC_TILE_URL", f"{url!r} needs {{z}}, {{x}} and {{y}} (or 'none' for no tiles)"
         )
+    if not url.startswith(("http://", "https://", "/")):
+        raise SettingsError(
+            "GASCC_TILE_URL", f"{url!r} is not an http(s):// address or a path on this server"
+        )
     return url
+
+
+def _preset_url(provider: str, tianditu_key: str | None) -> str | None:
+    if provider == "tianditu":
+        return tianditu_url("vec", tianditu_key or "")
+    return {"osm": OSM_TILES, "amap": AMAP_TILES}.get(provider)
+
+
+def tianditu_url(layer: str, key: str) -> str:
+    """A Tianditu Web-Mercator WMTS layer (vec, cva, eva, ...) as a Leaflet XYZ template."""
+    return TIANDITU_TILES.replace("{layer}", layer).replace("{key}", key)
+
+
+def _tile_crs(env: Mapping[str, str], provider: str) -> str:
+    """Presets know their datum; only a custom URL may say it (AMap-like servers: gcj02)."""
+    crs = env.get("GASCC_TILE_CRS", "").strip().lower()
+    if not crs:
+        return "gcj02" if provider == "amap" else "wgs84"
+    if crs not in TILE_CRS:
+        raise SettingsError("GASCC_TILE_CRS", f"{crs!r} is not one of {', '.join(TILE_CRS)}")
+    if provider != "custom":
+        raise SettingsError(
+            "GASCC_TILE_CRS", f"applies only to a custom GASCC_TILE_URL, not to tiles {provider!r}"
+        )
+    return crs
+
+
+def _tianditu_key(env: Mapping[str, str]) -> str:
+    key = env.get("GASCC_TIANDITU_KEY", "").strip()
+    if not key:
+        raise SettingsError(
+            "GASCC_TIANDITU_KEY",
+            "is required with GASCC_TILES=tianditu (a browser key from console.tianditu.gov.cn)",
+        )
+    if not key.isascii() or not key.isalnum():
+        raise SettingsError("GASCC_TIANDITU_KEY", "must be letters and digits only")
+    return key
 
 
 def _choice(env: Mapping[str, str], name: str, default: str, allowed: tuple[str, ...]) -> str:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 import dash
 import dash_bootstrap_components as dbc
 from dash import dcc, html
@@ -21,6 +23,8 @@ def shell_layout() -> html.Div:
     if user is None:  # Dash may build the layout while validating, outside a signed-in request
         return html.Div(dash.page_container)
     lang = current_language()
+    if _on_the_wall():
+        return screen_frame(lang)
     return html.Div(
         [
             navbar(user, lang),
@@ -29,6 +33,36 @@ def shell_layout() -> html.Div:
             dcc.Store(id=ids.LIVE_RESYNC),
         ],
         className=f"app-shell lang-{lang}",
+        lang="zh-CN" if lang == "zh" else "en",
+    )
+
+
+SCREEN_PATH = "/screen"
+
+
+def _on_the_wall() -> bool:
+    """Whether this layout is for the big screen. Dash asks for the layout from the page it
+    loaded (/_dash-layout), so the Referer names that page; the screen page is always loaded
+    afresh (its menu link reloads), never reached by in-app navigation."""
+    referer = request.headers.get("Referer", "") if request else ""
+    return urlsplit(referer).path.rstrip("/") == SCREEN_PATH
+
+
+def screen_frame(lang: str) -> html.Div:
+    """The wall's frame: no navigation, no menu; the live channel and its indicator stay."""
+    live = (
+        live_indicator(lang)
+        if resources().settings.live_enabled
+        else html.Span(id=ids.LIVE_STATUS, hidden=True, **{"data-state": "off"})
+    )
+    return html.Div(
+        [
+            html.Main(dash.page_container, className="screen-main"),
+            live,
+            dcc.Store(id=ids.LIVE_EVENTS),
+            dcc.Store(id=ids.LIVE_RESYNC),
+        ],
+        className=f"app-shell screen-shell lang-{lang}",
         lang="zh-CN" if lang == "zh" else "en",
     )
 
@@ -48,6 +82,7 @@ def navbar(user: User, lang: str) -> dbc.Navbar:
             [html.I(className=f"bi {page.get('icon', 'bi-square')} me-1"), t(page["label"], lang)],
             href=page["relative_path"],
             active="exact",
+            external_link=page.get("full_reload", False),
         )
         for page in visible_pages(user)
     ]

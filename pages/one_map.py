@@ -1,4 +1,9 @@
-"""一张图 The One Map: districts coloured by a theme, sites, and the headline counts."""
+"""一张图 The One Map: themed areas, sites, cylinder flow, hazards, emergency resources and
+networks, each an overlay of one layer control with its own legend; a live KPI strip above and
+a detail panel for whatever is clicked.
+
+Default-visible layers are small (13 districts, sites clustered, a few hundred flow lines,
+emergency points); hazards, pipelines, excavations and sensors load when switched on."""
 
 from __future__ import annotations
 
@@ -11,10 +16,11 @@ from dash_extensions.javascript import Namespace
 from dashboard import ids
 from dashboard.app import resources
 from dashboard.auth import current_user
-from dashboard.choropleth import DEFAULT_METRIC, METRICS
+from dashboard.choropleth import DEFAULT_THEME, DISABLED_THEMES, METRICS, THEMES
 from dashboard.components import notice
 from dashboard.domain.roles import Role
 from dashboard.i18n import current_language, t
+from dashboard.tiles import tile_layers
 
 dash.register_page(
     __name__,
@@ -28,6 +34,10 @@ dash.register_page(
 )
 
 map_js = Namespace("gascc", "map")
+FLOW_REFRESH_MS = 30_000  # the last hour's flows; live pulses show the seconds in between
+# Overlay keys, in the layer control's order; those in ON_AT_START are small enough to load first.
+OVERLAYS = ("areas", "sites", "flow", "emergency", "hazards", "pipelines", "excavations", "sensors")
+ON_AT_START = ("areas", "sites", "flow", "emergency")
 
 
 def layout(**_query: str) -> html.Div:
@@ -39,10 +49,12 @@ def layout(**_query: str) -> html.Div:
         [
             html.Div(id=ids.MAP_COUNTS, className="kpi-strip"),
             dcc.Store(id=ids.MAP_COUNTS_TICK),
+            dcc.Interval(id=ids.MAP_FLOW_TICK, interval=FLOW_REFRESH_MS),
             html.Div(
                 [city_map(lang), metric_picker(lang), legend_box(), alarm_panel()],
                 className="map-frame",
             ),
+            detail_panel(lang),
         ],
         className="one-map",
     )
@@ -52,28 +64,32 @@ def city_map(lang: str) -> dl.Map:
     res = resources()
     city = res.city
     (south, west), (north, east) = city.bounds
-    layers: list = []
-    if res.settings.tile_url:
-        layers.append(
-            dl.TileLayer(url=res.settings.tile_url, attribution=res.settings.tile_attribution)
-        )
+    layers: list = tile_layers(res.settings, lang)
+    overlays = {
+        "areas": area_layers(),
+        "sites": [site_layer()],
+        "flow": flow_layers(),
+        "emergency": emergency_layers(),
+        "hazards": [hazard_layer()],
+        "pipelines": [pipeline_layer()],
+        "excavations": [excavation_layer()],
+        "sensors": [sensor_layer()],
+    }
     layers += [
-        dl.GeoJSON(
-            id=ids.MAP_DISTRICTS,
-            style=map_js("districtStyle"),
-            hoverStyle=map_js("districtHover"),
-            zoomToBounds=False,
+        dl.LayersControl(
+            [
+                dl.Overlay(
+                    dl.LayerGroup(children),
+                    name=t(f"map.layer.{key}", lang),
+                    checked=key in ON_AT_START,
+                )
+                for key, children in overlays.items()
+            ],
+            id=ids.MAP_LAYERS,
+            position="topleft",
+            collapsed=False,
+            overlays=[t(f"map.layer.{key}", lang) for key in ON_AT_START],
         ),
-        dl.LayerGroup(id=ids.MAP_LABELS),
-        dl.GeoJSON(
-            id=ids.MAP_SITES,
-            cluster=True,
-            zoomToBoundsOnClick=True,
-            superClusterOptions={"radius": 56, "maxZoom": 15},
-            pointToLayer=map_js("sitePoint"),
-            clusterToLayer=map_js("siteCluster"),
-        ),
-        dl.GeoJSON(id=ids.MAP_LIVE, pointToLayer=map_js("livePoint")),
         dl.ScaleControl(position="bottomleft", imperial=False),
     ]
     return dl.Map(
@@ -87,18 +103,124 @@ def city_map(lang: str) -> dl.Map:
     )
 
 
+def area_layers() -> list:
+    return [
+        dl.Pane(
+            [
+                dl.GeoJSON(
+                    id=ids.MAP_DISTRICTS,
+                    style=map_js("districtStyle"),
+                    hoverStyle=map_js("districtHover"),
+                    zoomToBounds=False,
+                )
+            ],
+            name="areas",
+            style={"zIndex": 350},  # under every other overlay, whatever order they load in
+        ),
+        dl.GeoJSON(id=ids.MAP_LABELS, pointToLayer=map_js("areaLabel"), interactive=False),
+    ]
+
+
+def site_layer() -> dl.GeoJSON:
+    return dl.GeoJSON(
+        id=ids.MAP_SITES,
+        cluster=True,
+        zoomToBoundsOnClick=True,
+        superClusterOptions={"radius": 56, "maxZoom": 15},
+        pointToLayer=map_js("sitePoint"),
+        clusterToLayer=map_js("siteCluster"),
+    )
+
+
+def flow_layers() -> list:
+    return [
+        dl.GeoJSON(id=ids.MAP_FLOWS, style=map_js("flowStyle")),
+        dl.GeoJSON(id=ids.MAP_ANOMALIES, pointToLayer=map_js("anomalyPoint")),
+        dl.GeoJSON(id=ids.MAP_PULSES, pointToLayer=map_js("pulsePoint"), interactive=False),
+    ]
+
+
+def emergency_layers() -> list:
+    return [
+        dl.GeoJSON(id=ids.MAP_RESOURCES, pointToLayer=map_js("resourcePoint")),
+        dl.GeoJSON(id=ids.MAP_LIVE, pointToLayer=map_js("livePoint")),
+    ]
+
+
+def hazard_layer() -> dl.GeoJSON:
+    """Clustered: a district can have thousands; overdue ones stay red inside a cluster too."""
+    return dl.GeoJSON(
+        id=ids.MAP_HAZARDS,
+        cluster=True,
+        zoomToBoundsOnClick=True,
+        superClusterOptions={"radius": 64, "maxZoom": 16},
+        pointToLayer=map_js("hazardPoint"),
+        clusterToLayer=map_js("hazardCluster"),
+    )
+
+
+def pipeline_layer() -> dl.GeoJSON:
+    return dl.GeoJSON(id=ids.MAP_PIPELINES, style=map_js("pipelineStyle"))
+
+
+def excavation_layer() -> dl.GeoJSON:
+    return dl.GeoJSON(id=ids.MAP_EXCAVATIONS, pointToLayer=map_js("excavationBuffer"))
+
+
+def sensor_layer() -> dl.GeoJSON:
+    return dl.GeoJSON(
+        id=ids.MAP_SENSORS,
+        cluster=True,
+        superClusterOptions={"radius": 72, "maxZoom": 14},  # thousands at Wuhan scale
+        pointToLayer=map_js("sensorPoint"),
+        clusterToLayer=map_js("sensorCluster"),
+    )
+
+
 def metric_picker(lang: str) -> html.Div:
     return html.Div(
         [
+            html.Label(t("map.area", lang), className="form-label mb-1"),
+            dbc.RadioItems(
+                id=ids.MAP_AREA_LEVEL,
+                options=[
+                    {"label": t(f"map.area.{level}", lang), "value": level}
+                    for level in ("district", "grid")
+                ],
+                value="district",
+                inline=True,
+                className="mb-1",
+            ),
             html.Label(t("map.metric", lang), htmlFor=ids.MAP_METRIC, className="form-label mb-1"),
             dbc.Select(
-                id=ids.MAP_METRIC,
-                options=[{"label": t(f"metric.{key}", lang), "value": key} for key in METRICS],
-                value=DEFAULT_METRIC,
-                size="sm",
+                id=ids.MAP_METRIC, options=theme_options(lang), value=DEFAULT_THEME, size="sm"
             ),
         ],
         className="map-panel map-panel-top",
+    )
+
+
+def theme_options(lang: str) -> list[dict]:
+    """The themes, then the older district metrics; the safety index waits for rankings."""
+    options = []
+    for key in (*THEMES, *(key for key in METRICS if key not in THEMES)):
+        label = t(f"metric.{key}", lang)
+        if key in DISABLED_THEMES:
+            label = f"{label} ({t('metric.safety_index.disabled', lang)})"
+        options.append({"label": label, "value": key, "disabled": key in DISABLED_THEMES})
+    return options
+
+
+def detail_panel(lang: str) -> dbc.Offcanvas:
+    return dbc.Offcanvas(
+        html.Div(id=ids.MAP_DETAIL_BODY),
+        id=ids.MAP_DETAIL,
+        title=t("detail.title", lang),
+        placement="end",
+        is_open=False,
+        scrollable=True,
+        backdrop=False,
+        className="map-detail",
     )
 
 
@@ -111,6 +233,11 @@ def alarm_panel() -> html.Div:
 
 def legend_box() -> html.Div:
     return html.Div(
-        [html.Div(id=ids.MAP_LEGEND), html.Div(id=ids.MAP_UPDATED, className="map-updated")],
+        [
+            html.Div(id=ids.MAP_LEGEND),
+            html.Div(id=ids.MAP_LAYER_LEGENDS),
+            html.Div(id=ids.MAP_HAZARD_COUNT, className="legend-note"),
+            html.Div(id=ids.MAP_UPDATED, className="map-updated"),
+        ],
         className="map-panel map-panel-bottom",
     )

@@ -29,6 +29,7 @@ def district_shapes(engine: Engine) -> list[dict[str, Any]]:
         District.name_zh,
         District.name_en,
         District.population,
+        District.area_km2,
         District.centroid_lat,
         District.centroid_lon,
         District.geometry,

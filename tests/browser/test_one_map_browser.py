@@ -3,19 +3,180 @@
 from __future__ import annotations
 
 import re
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
 from tests.browser.conftest import sign_in
+from tests.browser.test_live_browser import ingest_token, send
+from tests.support import IN_WUCHANG, incident
 
 pytestmark = pytest.mark.browser
 
 WUHAN_DISTRICTS = 13
+KPI_KEYS = 8  # fillings, deliveries, check rate, open and overdue hazards, incidents, teams, alarms
 
 
 def wait_for_map(tab) -> None:
     tab.page.wait_for_selector("path.district-shape", timeout=30_000)
     tab.page.wait_for_selector(".kpi-card", timeout=30_000)
+
+
+LAYER_TYPES = "cylinder.scanned,hazard.reported,excavation.registered,incident.reported"
+STATION = ("SITE-0001", 30.631988, 114.292871)  # a filling station of the demo city (seed 7)
+CYLINDER = "WH0000000001"  # registered, in date: its scans raise no finding
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat()
+
+
+def city_events() -> list[dict]:
+    """A filling and a delivery of one cylinder, an overdue hazard, a dig, an incident."""
+    site, lat, lon = STATION
+    scan = {"code": CYLINDER, "lat": lat, "lon": lon}
+    return [
+        {
+            "id": "L-SCAN-1",
+            "type": "cylinder.scanned",
+            "occurred_at": _now(),
+            "data": {**scan, "stage": "filling", "site_id": site},
+        },
+        {
+            "id": "L-SCAN-2",
+            "type": "cylinder.scanned",
+            "occurred_at": _now(),
+            "data": {**scan, "stage": "delivery", "lat": IN_WUCHANG[0], "lon": IN_WUCHANG[1]},
+        },
+        {
+            "id": "L-HZ-1",
+            "type": "hazard.reported",
+            "occurred_at": _now(),
+            "data": {
+                "hazard_id": "L-HZ-1",
+                "target_type": "site",
+                "target_id": site,
+                "district": "420102",
+                "category": "valve_leak",
+                "level": "major",
+                "description": "阀门漏气",
+                "lat": lat + 0.01,
+                "lon": lon + 0.01,
+                "due_at": (datetime.now(UTC) - timedelta(hours=1)).isoformat(),
+            },
+        },
+        {
+            "id": "L-DIG-1",
+            "type": "excavation.registered",
+            "occurred_at": _now(),
+            "data": {
+                "permit_id": "L-DIG-1",
+                "contractor": "测试施工队",
+                "district": "420106",
+                "lat": IN_WUCHANG[0],
+                "lon": IN_WUCHANG[1],
+                "radius_m": 300,
+                "starts_on": date.today().isoformat(),
+                "ends_on": (date.today() + timedelta(days=3)).isoformat(),
+                "agreement_signed": False,
+            },
+        },
+        incident("L-INC-1", *IN_WUCHANG),
+    ]
+
+
+def kpi_value(page, key: str) -> int:
+    return int(page.locator(f"[data-kpi='{key}'] .kpi-value").inner_text().replace(",", ""))
+
+
+def wait_for_kpi(page, key: str, expected: int) -> None:
+    page.wait_for_function(
+        """([key, expected]) => Number(document.querySelector(`[data-kpi='${key}'] .kpi-value`)
+            .innerText.replace(/,/g, "")) === expected""",
+        arg=[key, expected],
+        timeout=15_000,
+    )
+
+
+def switch_on(page, layer: str) -> None:
+    page.locator(".leaflet-control-layers label", has_text=layer).click()
+    page.wait_for_selector(f".layer-legend[data-layer]:has-text('{layer}')", timeout=15_000)
+
+
+def open_detail(page, selector: str, kind: str) -> None:
+    page.locator(selector).first.dispatch_event("click")
+    page.wait_for_selector(f"#one-map-detail [data-detail='{kind}']", timeout=15_000)
+    page.locator("#one-map-detail .btn-close").click()
+    page.wait_for_selector("#one-map-detail", state="hidden", timeout=15_000)
+
+
+def test_every_layer_shows_and_an_ingested_event_reaches_map_and_kpis(demo_server, new_tab):
+    """First in this module: the English flow cache of the demo is still cold here."""
+    tab = new_tab()
+    sign_in(tab, demo_server.url, "duty")
+    page = tab.page
+    wait_for_map(tab)
+    page.goto(demo_server.url + "/lang/en")
+    page.goto(demo_server.url + "/")
+    wait_for_map(tab)
+    page.wait_for_selector(".leaflet-control-layers label:has-text('Hazards')", timeout=30_000)
+    page.wait_for_selector("#live-status[data-state='live']", timeout=30_000)
+    fillings = kpi_value(page, "map.kpi.fillings_today")
+    incidents = kpi_value(page, "kpi.incidents_open")
+    overdue = kpi_value(page, "map.kpi.hazards_overdue")
+
+    ack = send(demo_server, ingest_token(demo_server, LAYER_TYPES), city_events())
+    assert len(ack["accepted"]) == 5, ack
+
+    page.wait_for_selector("path.scan-pulse", timeout=15_000)  # live, from the channel
+    page.wait_for_selector("path.live-incident", timeout=15_000)
+    page.wait_for_selector(".clock-tip .incident-clock", timeout=15_000)
+    wait_for_kpi(page, "map.kpi.fillings_today", fillings + 1)
+    wait_for_kpi(page, "kpi.incidents_open", incidents + 1)
+    wait_for_kpi(page, "map.kpi.hazards_overdue", overdue + 1)
+
+    # default-on layers: theme map with its legend, sites, flow, emergency resources
+    assert page.locator("#one-map-legend [data-theme='coverage']").count() == 1
+    for layer in ("flow", "emergency"):
+        assert page.locator(f".layer-legend[data-layer='{layer}']").count() == 1
+    assert page.locator(".resource-mark").count() > 0
+    page.wait_for_selector("path.flow-line", timeout=75_000)  # refreshed every 30 s
+
+    # lazy layers: nothing until switched on
+    assert page.locator("path[class*='pipe-']").count() == 0
+    switch_on(page, "Hazards")
+    page.wait_for_selector("path.hazard-overdue, .hazard-cluster.flagged", timeout=15_000)
+    switch_on(page, "Pipelines")
+    page.wait_for_selector("path.pipe-low, path.pipe-medium, path.pipe-high", timeout=15_000)
+    switch_on(page, "Excavations")
+    page.wait_for_selector("path.excavation-buffer", timeout=15_000)
+    switch_on(page, "Sensors")
+    page.wait_for_selector("path.sensor-normal, .sensor-cluster", timeout=15_000)
+
+    # switching a layer off takes its legend away
+    page.locator(".leaflet-control-layers label", has_text="Pipelines").click()
+    page.wait_for_selector(".layer-legend[data-layer='pipelines']", state="detached")
+
+    open_detail(page, "path.live-incident", "incident")
+    open_detail(page, "path.hazard-overdue", "hazard")
+    assert tab.console_errors == []
+
+
+def test_themes_switch_between_districts_and_grid_cells(demo_server, new_tab) -> None:
+    tab = new_tab()
+    sign_in(tab, demo_server.url, "duty")
+    wait_for_map(tab)
+    page = tab.page
+    assert page.locator("#one-map-metric option[value='safety_index']").is_disabled()
+    page.select_option("#one-map-metric", "risk_band")
+    page.wait_for_selector("#one-map-legend [data-theme='risk_band']", timeout=15_000)
+    assert "暂行" in page.locator("#one-map-legend").inner_text()  # provisional, and says so
+    page.locator("label", has_text="网格").click()
+    page.wait_for_function(
+        "document.querySelectorAll('path.district-shape').length > 13", timeout=30_000
+    )
+    assert page.locator(".district-label").count() == 0  # cell labels would be noise
+    assert tab.console_errors == []
 
 
 def test_login_page_shows_without_errors(demo_server, new_tab) -> None:
@@ -36,8 +197,9 @@ def test_duty_officer_sees_the_one_map_with_the_13_districts(demo_server, new_ta
         "path.district-shape", "els => els.filter(e => e.getAttribute('fill') !== '#2b3a4a').length"
     )
     assert coloured == WUHAN_DISTRICTS  # every district has a value for the default theme
-    customers = page.locator("[data-kpi='kpi.customers'] .kpi-value").inner_text()
-    assert re.fullmatch(r"[\d,]+", customers) and int(customers.replace(",", "")) > 0
+    fillings = page.locator("[data-kpi='map.kpi.fillings_today'] .kpi-value").inner_text()
+    assert re.fullmatch(r"[\d,]+", fillings)
+    assert page.locator(".kpi-card").count() == KPI_KEYS
     assert page.locator(".site-cluster, path.leaflet-interactive:not(.district-shape)").count() > 0
     assert tab.console_errors == []
 
@@ -59,7 +221,7 @@ def test_english_switch_relabels_the_page(demo_server, new_tab) -> None:
     sign_in(tab, demo_server.url, "duty")
     wait_for_map(tab)
     tab.page.click("#lang-switch")
-    tab.page.wait_for_selector("text=Gas users", timeout=30_000)
+    tab.page.wait_for_selector("text=Fillings today", timeout=30_000)
     assert (
         tab.page.locator(".navbar-brand").inner_text().strip() == "City Gas Safety Command Center"
     )
@@ -80,6 +242,8 @@ def test_district_officer_sees_only_their_district_coloured(demo_server, new_tab
 def test_sign_out_returns_to_the_login_page(demo_server, new_tab) -> None:
     tab = new_tab()
     sign_in(tab, demo_server.url, "screen")
+    tab.page.wait_for_load_state("networkidle")
+    tab.page.goto(demo_server.url + "/")  # a screen account lands on /screen; the map has it too
     wait_for_map(tab)
     tab.page.click("#logout")
     tab.page.wait_for_selector("#username")

@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 from dashboard.choropleth import (
+    COVERAGE_LEGEND,
+    DISABLED_THEMES,
     METRICS,
     NO_DATA,
     PALETTE,
+    THEMES,
     district_features,
     quantile_legend,
 )
+from dashboard.domain.risk import BAND_COLOURS
 
 SQUARE = {"type": "Polygon", "coordinates": [[[114, 30], [114.1, 30], [114.1, 30.1], [114, 30]]]}
 
@@ -67,3 +71,29 @@ def test_names_in_tooltips_are_escaped() -> None:
     shape = {**_shape("1"), "name_en": "<script>alert(1)</script>"}
     features, _ = district_features([shape], {"1": {"sites": 1}}, METRICS["sites"], "en")
     assert "<script>" not in features["features"][0]["properties"]["tooltip"]
+
+
+def test_coverage_is_inspected_over_due_with_fixed_classes() -> None:
+    shapes = [_shape("1"), _shape("2"), _shape("3")]
+    counts = {"1": {"due": 200, "inspected": 50}, "2": {"due": 10}, "3": {}}
+    features, legend = district_features(shapes, counts, METRICS["coverage"], "en")
+    values = [f["properties"]["value"] for f in features["features"]]
+    assert values == [25.0, 0.0, None]  # nothing due: no data, not 0 %
+    assert legend is COVERAGE_LEGEND
+    assert legend.color_of(0.0) == PALETTE[-1] and legend.color_of(95.0) == PALETTE[0]
+
+
+def test_the_risk_theme_colours_areas_by_band() -> None:
+    shapes = [_shape("1"), _shape("2")]
+    counts = {"1": {"due": 1000}, "2": {"due": 100, "major_open": 1, "major_overdue": 1}}
+    features, _ = district_features(
+        shapes, counts, METRICS["risk_band"], "en", describe=lambda v: f"band {v}"
+    )
+    fills = [f["properties"]["fill"] for f in features["features"]]
+    assert fills == [BAND_COLOURS["blue"], BAND_COLOURS["red"]]
+    assert "band 3.0" in features["features"][1]["properties"]["tooltip"]
+
+
+def test_the_safety_index_is_offered_but_not_yet_computed() -> None:
+    assert "safety_index" in THEMES and "safety_index" in DISABLED_THEMES
+    assert "safety_index" not in METRICS

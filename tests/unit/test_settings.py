@@ -46,6 +46,12 @@ def test_no_tiles_is_a_valid_choice(tmp_path: Path) -> None:
     assert Settings.from_env(env, data_dir=tmp_path).tile_url is None
 
 
+def test_the_big_screen_rotates_every_30_s_unless_told(tmp_path: Path) -> None:
+    assert Settings.from_env({"SECRET_KEY": GOOD_KEY}, data_dir=tmp_path).screen_rotate_s == 30
+    env = {"SECRET_KEY": GOOD_KEY, "GASCC_SCREEN_ROTATE_S": "45"}
+    assert Settings.from_env(env, data_dir=tmp_path).screen_rotate_s == 45
+
+
 @pytest.mark.parametrize(
     ("variable", "value"),
     [
@@ -54,9 +60,14 @@ def test_no_tiles_is_a_valid_choice(tmp_path: Path) -> None:
         ("GASCC_TIME_ZONE", "Mars/Olympus"),
         ("GASCC_LANGUAGE", "fr"),
         ("GASCC_TILE_URL", "https://tiles.example/{z}.png"),
+        ("GASCC_TILE_URL", "ftp://tiles.example/{z}/{x}/{y}.png"),
+        ("GASCC_TILES", "google"),
+        ("GASCC_TILE_CRS", "gcj02"),  # OSM's tiles are WGS84: only custom URLs say their datum
         ("GASCC_PORT", "eighty"),
         ("GASCC_PORT", "70000"),
         ("GASCC_WORKERS", "0"),
+        ("GASCC_SCREEN_ROTATE_S", "1"),
+        ("GASCC_SCREEN_ROTATE_S", "half a minute"),
         ("SECRET_KEY", "short"),
     ],
 )
@@ -86,3 +97,46 @@ def test_commands_that_sign_nothing_need_no_secret_key(tmp_path: Path) -> None:
     settings = Settings.from_env({}, data_dir=tmp_path, require_secret=False)
     assert settings.secret_key == ""
     assert not (tmp_path / "secret_key").exists()
+
+
+# --- tiles (issue 5) ---
+CUSTOM_TILES = "http://tiles.intranet/{z}/{x}/{y}.png"
+
+
+def test_tile_presets_name_their_provider_and_datum(tmp_path: Path) -> None:
+    def tiles(**env: str) -> tuple[str, str, str | None]:
+        settings = Settings.from_env({"SECRET_KEY": GOOD_KEY, **env}, data_dir=tmp_path)
+        return settings.tiles, settings.tile_crs, settings.tile_url
+
+    assert tiles() == ("osm", "wgs84", "https://tile.openstreetmap.org/{z}/{x}/{y}.png")
+    assert tiles(GASCC_TILES="none") == ("none", "wgs84", None)
+    assert tiles(GASCC_TILES="amap")[:2] == ("amap", "gcj02")
+    key = "0123456789abcdef0123456789abcdef"
+    provider, crs, url = tiles(GASCC_TILES="tianditu", GASCC_TIANDITU_KEY=key)
+    assert (provider, crs) == ("tianditu", "wgs84") and url and url.endswith(f"tk={key}")
+    custom = "/tiles/{z}/{x}/{y}.png"
+    assert tiles(GASCC_TILE_URL=custom, GASCC_TILE_CRS="gcj02") == ("custom", "gcj02", custom)
+
+
+@pytest.mark.parametrize(
+    ("env", "variable"),
+    [
+        ({"GASCC_TILES": "amap", "GASCC_TILE_URL": CUSTOM_TILES}, "GASCC_TILES"),
+        ({"GASCC_TILES": "osm", "GASCC_TILE_URL": "none"}, "GASCC_TILES"),
+        ({"GASCC_TILE_URL": CUSTOM_TILES, "GASCC_TILE_CRS": "bd09"}, "GASCC_TILE_CRS"),
+        ({"GASCC_TILES": "amap", "GASCC_TILE_CRS": "wgs84"}, "GASCC_TILE_CRS"),
+        ({"GASCC_TILES": "tianditu"}, "GASCC_TIANDITU_KEY"),
+        ({"GASCC_TILES": "tianditu", "GASCC_TIANDITU_KEY": "abc&x=1"}, "GASCC_TIANDITU_KEY"),
+    ],
+)
+def test_conflicting_or_wrong_tile_settings_name_the_variable(
+    tmp_path: Path, env: dict[str, str], variable: str
+) -> None:
+    with pytest.raises(SettingsError) as caught:
+        Settings.from_env({"SECRET_KEY": GOOD_KEY, **env}, data_dir=tmp_path)
+    assert caught.value.variable == variable
+
+
+def test_no_tiles_said_twice_is_not_a_conflict(tmp_path: Path) -> None:
+    env = {"SECRET_KEY": GOOD_KEY, "GASCC_TILES": "none", "GASCC_TILE_URL": "none"}
+    assert Settings.from_env(env, data_dir=tmp_path).tile_url is None

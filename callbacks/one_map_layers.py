@@ -1,0 +1,410 @@
+"""The One Map's overlays: what each loads, when, and its legend (pages/one_map.py lays them out).
+
+Small layers load with the page; heavy ones (hazards, pipelines, excavations, sensors) load the
+first time they are switched on, so the first paint stays light at Wuhan scale. Flows, hazards,
+sensors and excavations are refreshed every 30 s while on; emergency points move with live events
+(assets/map.js) and are reloaded only on a resync.
+"""
+
+from __future__ import annotations
+
+import html as html_text
+from datetime import UTC, datetime
+from typing import Any
+
+from dash import (
+    ClientsideFunction,
+    Input,
+    Output,
+    State,
+    callback,
+    clientside_callback,
+    html,
+    no_update,
+)
+
+from dashboard import ids
+from dashboard.app import resources
+from dashboard.auth import current_user
+from dashboard.domain.flows import flow_counts, flow_lines
+from dashboard.domain.periods import Periods, city_periods
+from dashboard.domain.roles import Scope
+from dashboard.i18n import current_language, t, t_or
+from data_access.queries import map_layers
+from data_access.queries import one_map as queries
+
+FLOW_CACHE_S = 30
+FLOW_WINDOW_S = 3600
+LAZY = ("hazards", "pipelines", "excavations", "sensors")
+HAZARD_COLOURS = {"open": "#ffb020", "overdue": "#ff1744", "closed_today": "#00c853"}
+PIPE_COLOURS = {"low": "#4fc3f7", "medium": "#ffca28", "high": "#ff5252"}
+RESOURCE_COLOURS = {"vehicle": "#40c4ff", "supply_depot": "#b388ff", "expert": "#f8bbd0"}
+COORD_DECIMALS = 5  # about a metre: enough for a city map, and a third fewer bytes
+
+
+def _scope() -> Scope:
+    user = current_user()
+    assert user is not None  # the login guard runs before any callback
+    return user.scope
+
+
+def _periods() -> Periods:
+    return city_periods(datetime.now(UTC), resources().settings.time_zone)
+
+
+def overlay_keys(names: list[str] | None, lang: str) -> set[str]:
+    """The keys of the overlays switched on, from the layer control's (translated) names."""
+    from pages.one_map import OVERLAYS
+
+    shown = set(names or [])
+    return {key for key in OVERLAYS if t(f"map.layer.{key}", lang) in shown}
+
+
+def _point(lat: float, lon: float, properties: dict[str, Any], fid: str | None = None) -> dict:
+    feature = {
+        "type": "Feature",
+        "geometry": {"type": "Point", "coordinates": [round(lon, 6), round(lat, 6)]},
+        "properties": properties,
+    }
+    if fid is not None:
+        feature["id"] = fid
+    return feature
+
+
+def _collection(features: list[dict]) -> dict:
+    return {"type": "FeatureCollection", "features": features}
+
+
+# --- sites and emergency points (with the page) --------------------------------------------
+
+
+@callback(
+    Output(ids.MAP_SITES, "data"),
+    Output(ids.MAP_LIVE, "data"),
+    Input(ids.MAP, "id"),
+    Input(ids.LIVE_RESYNC, "data"),
+)
+def load_points(_map_id: str, _resync: object):
+    """Sites, and what moves: alarms, incidents, teams (kept current by live events after)."""
+    res, scope, lang = resources(), _scope(), current_language()
+    sites = queries.site_points(res.engine, scope)
+    clocks = map_layers.incident_clocks(res.engine, scope)
+    return (
+        site_features(sites.to_dict("records"), lang),
+        live_features(queries.live_points(res.engine, scope), clocks, lang),
+    )
+
+
+@callback(
+    Output(ids.MAP_RESOURCES, "data"),
+    Input(ids.MAP, "id"),
+    Input(ids.LIVE_RESYNC, "data"),
+)
+def load_resources(_map_id: str, _resync: object):
+    """Vehicles, supply depots and experts: registry data, loaded with the page."""
+    res, lang = resources(), current_language()
+    return resource_features(map_layers.resource_points(res.engine, _scope()), lang)
+
+
+def site_features(sites: list[dict], lang: str) -> dict:
+    return _collection(
+        [
+            _point(
+                s["lat"],
+                s["lon"],
+                {
+                    "kind": s["kind"],
+                    "tooltip": (
+                        f"<b>{html_text.escape(s['name'])}</b><br>"
+                        f"{t('site.' + s['kind'], lang)} · {html_text.escape(s['enterprise'])}"
+                    ),
+                },
+            )
+            for s in sites
+        ]
+    )
+
+
+def live_features(points: list[dict], clocks: list[dict], lang: str) -> dict:
+    """Alarms, incidents (with their response clock's start) and teams; ids are "kind:id"."""
+    started = {c["id"]: c for c in clocks}
+    features = []
+    for p in points:
+        properties: dict[str, Any] = {"kind": p["kind"], "state": p["state"]}
+        label = html_text.escape(f"{p['label']} ({p['state']})")
+        if p["kind"] == "incident" and p["id"] in started:
+            clock = started[p["id"]]
+            properties["reported_ms"] = _epoch_ms(clock["reported_at"])
+            properties["on_scene_ms"] = _epoch_ms(clock["on_scene_at"])
+            properties["label"] = html_text.escape(clock["address"] or p["label"])
+        else:
+            properties["tooltip"] = label
+        features.append(_point(p["lat"], p["lon"], properties, f"{p['kind']}:{p['id']}"))
+    return _collection(features)
+
+
+def _epoch_ms(when: datetime | None) -> int | None:
+    return None if when is None else int(when.timestamp() * 1000)
+
+
+def resource_features(rows: list[dict], lang: str) -> dict:
+    return _collection(
+        [
+            _point(
+                r["lat"],
+                r["lon"],
+                {
+                    "kind": r["kind"],
+                    "colour": RESOURCE_COLOURS.get(r["kind"], "#ffffff"),
+                    "tooltip": f"<b>{html_text.escape(r['name'])}</b><br>"
+                    f"{t('legend.' + r['kind'], lang)}",
+                },
+            )
+            for r in rows
+        ]
+    )
+
+
+# --- cylinder flow (with the page, every 30 s) ----------------------------------------------
+
+
+@callback(
+    Output(ids.MAP_FLOWS, "data"),
+    Output(ids.MAP_ANOMALIES, "data"),
+    Input(ids.MAP_FLOW_TICK, "n_intervals"),
+    Input(ids.MAP_LAYERS, "overlays"),
+    Input(ids.LIVE_RESYNC, "data"),
+)
+def load_flows(_tick: object, overlays: list[str] | None, _resync: object):
+    lang = current_language()
+    if "flow" not in overlay_keys(overlays, lang):
+        return no_update, no_update
+    res, scope = resources(), _scope()
+    key = f"one_map:flows:{scope.district}:{scope.enterprise_id}:{lang}"
+    cached = res.cache.get(key)
+    if cached is None:
+        cached = flows_and_anomalies(scope, lang)
+        res.cache.set(key, cached, timeout=FLOW_CACHE_S)
+    return cached
+
+
+def flows_and_anomalies(scope: Scope, lang: str) -> tuple[dict, dict]:
+    res = resources()
+    since = datetime.fromtimestamp(datetime.now(UTC).timestamp() - FLOW_WINDOW_S, UTC)
+    scans = map_layers.recent_scans(res.engine, scope, since)
+    positions = _place_positions(scope)
+    lines = flow_lines(flow_counts(scans), positions)
+    flows = _collection([_flow_feature(line, lang) for line in lines])
+    anomalies = map_layers.cylinder_anomalies(res.engine, scope)
+    return flows, _collection([_anomaly_feature(a, lang) for a in anomalies])
+
+
+def _place_positions(scope: Scope) -> dict[tuple[str, str], tuple[float, float]]:
+    res = resources()
+    sites = queries.site_points(res.engine, scope)
+    positions = {("site", s.id): (s.lat, s.lon) for s in sites.itertuples()}
+    for shape in _district_shapes():
+        positions[("district", shape["code"])] = (shape["centroid_lat"], shape["centroid_lon"])
+    return positions
+
+
+def _district_shapes() -> list[dict]:
+    res = resources()
+    shapes = res.cache.get("one_map:shapes")
+    if shapes is None:
+        shapes = queries.district_shapes(res.engine)
+        res.cache.set("one_map:shapes", shapes, timeout=3600)
+    return shapes
+
+
+def _flow_feature(line: dict, lang: str) -> dict:
+    (lat1, lon1), (lat2, lon2) = line["from"], line["to"]
+    return {
+        "type": "Feature",
+        "geometry": {
+            "type": "LineString",
+            "coordinates": [[round(lon1, 5), round(lat1, 5)], [round(lon2, 5), round(lat2, 5)]],
+        },
+        "properties": {
+            "weight": line["weight"],
+            "tooltip": f"{html_text.escape(line['origin'][1])} → "
+            f"{html_text.escape(line['destination'][1])}: {line['weight']}",
+        },
+    }
+
+
+def _anomaly_feature(row: dict, lang: str) -> dict:
+    kind = t_or(f"finding.{row['kind']}", row["kind"], lang)
+    return _point(
+        row["lat"],
+        row["lon"],
+        {
+            "kind": row["kind"],
+            "ref": f"cylinder:{row['subject_id']}",
+            "tooltip": f"<b>{html_text.escape(row['subject_id'])}</b><br>{html_text.escape(kind)}"
+            f"<br>{html_text.escape(row['detail'])}",
+        },
+    )
+
+
+# --- lazy layers ----------------------------------------------------------------------------
+
+
+@callback(
+    Output(ids.MAP_HAZARDS, "data"),
+    Output(ids.MAP_EXCAVATIONS, "data"),
+    Output(ids.MAP_SENSORS, "data"),
+    Output(ids.MAP_PIPELINES, "data"),
+    Output(ids.MAP_HAZARD_COUNT, "children"),
+    Input(ids.MAP_LAYERS, "overlays"),
+    Input(ids.MAP_FLOW_TICK, "n_intervals"),
+    State(ids.MAP_PIPELINES, "data"),
+)
+def load_lazy_layers(overlays: list[str] | None, _tick: object, pipelines: dict | None):
+    """Each heavy layer only while it is on; pipelines once (they do not change by the minute)."""
+    lang = current_language()
+    on = overlay_keys(overlays, lang)
+    res, scope, periods = resources(), _scope(), _periods()
+    out: list[Any] = [no_update] * 4 + [""]
+    if "hazards" in on:
+        points, total = map_layers.hazard_points(res.engine, scope, periods.now, periods.day_start)
+        out[0] = _collection([_hazard_feature(p, lang) for p in points])
+        shown = t("legend.hazards.shown", lang).format(shown=f"{len(points):,}", total=f"{total:,}")
+        out[4] = shown if total > len(points) else ""
+    if "excavations" in on:
+        rows = map_layers.excavation_sites(res.engine, scope, periods.today)
+        out[1] = _collection([_excavation_feature(r, lang) for r in rows])
+    if "sensors" in on:
+        rows = map_layers.sensor_points(res.engine, scope)
+        out[2] = _collection([_sensor_feature(r, lang) for r in rows])
+    if "pipelines" in on and not pipelines:
+        rows = map_layers.pipeline_lines(res.engine, scope)
+        out[3] = _collection([_pipeline_feature(r, lang) for r in rows])
+    return tuple(out)
+
+
+def _hazard_feature(p: dict, lang: str) -> dict:
+    state = t(f"legend.hazards.{p['state']}", lang)
+    return _point(
+        p["lat"],
+        p["lon"],
+        {
+            "state": p["state"],
+            "level": p["level"],
+            "ref": f"hazard:{p['id']}",
+            "tooltip": f"<b>{html_text.escape(p['category'])}</b><br>{state}"
+            f" · {html_text.escape(p['level'])}",
+        },
+    )
+
+
+def _excavation_feature(r: dict, lang: str) -> dict:
+    signed = "signed" if r["agreement_signed"] else "unsigned"
+    return _point(
+        r["lat"],
+        r["lon"],
+        {
+            "radius": r["radius_m"],
+            "signed": bool(r["agreement_signed"]),
+            "tooltip": f"<b>{html_text.escape(r['contractor'])}</b><br>"
+            f"{r['starts_on']} – {r['ends_on']} · {r['radius_m']:.0f} m<br>"
+            f"{t('legend.excavation.' + signed, lang)}",
+        },
+    )
+
+
+def _sensor_feature(r: dict, lang: str) -> dict:
+    return _point(
+        r["lat"],
+        r["lon"],
+        {
+            "state": r["state"],
+            "tooltip": f"<b>{html_text.escape(r['id'])}</b> {html_text.escape(r['kind'])}<br>"
+            f"{t('legend.sensor.' + r['state'], lang)}",
+        },
+    )
+
+
+def _pipeline_feature(r: dict, lang: str) -> dict:
+    coords: list[list[float]] = []
+    for lat, lon in r["coords"]:
+        point = [round(lon, COORD_DECIMALS), round(lat, COORD_DECIMALS)]
+        if not coords or coords[-1] != point:
+            coords.append(point)
+    pressure = t_or(f"legend.pipe.{r['pressure_class']}", r["pressure_class"], lang)
+    return {
+        "type": "Feature",
+        "geometry": {"type": "LineString", "coordinates": coords},
+        "properties": {
+            "pressure": r["pressure_class"],
+            "tooltip": f"<b>{html_text.escape(r['id'])}</b><br>{pressure} · "
+            f"{html_text.escape(r['material'])} · {r['laid_year']}",
+        },
+    }
+
+
+# --- legends --------------------------------------------------------------------------------
+
+
+@callback(Output(ids.MAP_LAYER_LEGENDS, "children"), Input(ids.MAP_LAYERS, "overlays"))
+def layer_legends(overlays: list[str] | None):
+    lang = current_language()
+    on = overlay_keys(overlays, lang)
+    return [legend_of(key, lang) for key in LEGEND_ORDER if key in on]
+
+
+LEGEND_ORDER = ("flow", "emergency", "hazards", "pipelines", "excavations", "sensors")
+
+
+def legend_of(key: str, lang: str) -> html.Div:
+    rows = {
+        "flow": [
+            ("line", "#35c2e8", "legend.flow.line"),
+            ("pulse", "#7cfc00", "legend.flow.pulse"),
+            ("dot", "#111111", "legend.flow.anomaly"),
+        ],
+        "emergency": [
+            ("dot", "#34c759", "legend.team.available"),
+            ("dot", "#0a84ff", "legend.team.busy"),
+            ("dot", "#ff3b30", "legend.incident"),
+            ("blink", "#ff1744", "legend.incident.breach"),
+            ("dot", "#ffd60a", "legend.alarm"),
+            *(("square", c, f"legend.{k}") for k, c in RESOURCE_COLOURS.items()),
+        ],
+        "hazards": [("dot", c, f"legend.hazards.{k}") for k, c in HAZARD_COLOURS.items()],
+        "pipelines": [("line", c, f"legend.pipe.{k}") for k, c in PIPE_COLOURS.items()],
+        "excavations": [
+            ("ring", "#00e5ff", "legend.excavation.signed"),
+            ("ring", "#ff6d00", "legend.excavation.unsigned"),
+        ],
+        "sensors": [
+            ("dot", "#64dd17", "legend.sensor.normal"),
+            ("blink", "#ff1744", "legend.sensor.alarm"),
+        ],
+    }[key]
+    return html.Div(
+        [
+            html.Div(t(f"map.layer.{key}", lang), className="legend-title"),
+            *(
+                html.Div(
+                    [
+                        html.Span(className=f"legend-mark {shape}", style={"--c": colour}),
+                        t(label, lang),
+                    ],
+                    className="legend-row",
+                )
+                for shape, colour, label in rows
+            ),
+        ],
+        className="layer-legend",
+        **{"data-layer": key},
+    )
+
+
+clientside_callback(
+    ClientsideFunction(namespace="gascc", function_name="applyScanPulses"),
+    Output(ids.MAP_PULSES, "data"),
+    Input(ids.LIVE_EVENTS, "data"),
+    State(ids.MAP_PULSES, "data"),
+    prevent_initial_call=True,
+)

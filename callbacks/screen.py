@@ -1,0 +1,417 @@
+"""The big screen's behaviour: what changes with live events (KPIs, map, incidents), and what
+the fallback interval refreshes (rankings, cylinders). Rotation, the clock and the watchdog run
+in the browser (assets/screen.js), so they keep going when the server does not answer."""
+
+from __future__ import annotations
+
+import html as html_text
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import dash_leaflet as dl
+from dash import ClientsideFunction, Input, Output, callback, clientside_callback, html
+
+from dashboard import ids
+from dashboard.app import resources
+from dashboard.auth import current_user
+from dashboard.choropleth import Metric, district_features
+from dashboard.components import legend
+from dashboard.domain.roles import Scope
+from dashboard.i18n import current_language, t, t_or
+from data_access.queries import one_map as map_queries
+from data_access.queries import screen as queries
+
+CACHE_S = 3  # every wall of one scope shares one recount per live tick
+SLOW_CACHE_S = 25
+NO_HAZARD = "#1f5f86"  # rankings and the cylinder chain: heavier, and they move slowly
+HAZARDS = Metric("hazards_open", lambda c: float(c.get("hazards_open") or 0))
+KPIS = (
+    ("alarms_active", "kpi.alarms_active", "bi-bell-fill", "alarm"),
+    ("hazards_open", "kpi.hazards_open", "bi-cone-striped", ""),
+    ("hazards_overdue", "kpi.hazards_overdue", "bi-exclamation-octagon-fill", "alarm"),
+    ("incidents_open", "kpi.incidents_open", "bi-fire", "alarm"),
+    ("teams_available", "kpi.teams_available", "bi-truck", "good"),
+    ("fillings_today", "kpi.fillings_today", "bi-fuel-pump", ""),
+    ("deliveries_today", "kpi.deliveries_today", "bi-box-seam", ""),
+)
+
+
+def _viewer() -> tuple[Scope, str, ZoneInfo]:
+    user = current_user()
+    assert user is not None  # the login guard runs before any callback
+    return user.scope, current_language(), ZoneInfo(resources().settings.time_zone)
+
+
+def _cached(key: str, seconds: int, compute):
+    cache = resources().cache
+    value = cache.get(key)
+    if value is None:
+        value = compute()
+        cache.set(key, value, timeout=seconds)
+    return value
+
+
+def day_start(now: datetime, zone: ZoneInfo) -> datetime:
+    """The city's midnight today, in UTC."""
+    local = now.astimezone(zone)
+    return local.replace(hour=0, minute=0, second=0, microsecond=0).astimezone(UTC)
+
+
+def quarter_start(now: datetime, zone: ZoneInfo) -> datetime:
+    local = now.astimezone(zone)
+    month = 3 * ((local.month - 1) // 3) + 1
+    first = local.replace(month=month, day=1, hour=0, minute=0, second=0, microsecond=0)
+    return first.astimezone(UTC)
+
+
+@callback(
+    Output(ids.SCREEN_KPIS, "children"),
+    Output(ids.SCREEN_INCIDENTS, "children"),
+    Output(ids.SCREEN_POINTS, "data"),
+    Output(ids.SCREEN_UPDATED, "children"),
+    Output(ids.SCREEN_UPDATED, "data-at"),
+    Input(ids.SCREEN_REFRESH, "n_intervals"),
+    Input(ids.SCREEN_TICK, "data"),
+    Input(ids.LIVE_RESYNC, "data"),
+)
+def refresh_live(_n: int | None, _tick: object, _resync: object):
+    """What live events change: the KPI band, the incident clocks, the moving points."""
+    scope, lang, zone = _viewer()
+    engine, now = resources().engine, datetime.now(UTC)
+    key = f"screen:live:{scope.district}:{scope.enterprise_id}"
+    counts, incidents, points = _cached(
+        key,
+        CACHE_S,
+        lambda: (
+            queries.kpis(engine, scope, now, day_start(now, zone)),
+            queries.active_incidents(engine, scope),
+            map_queries.live_points(engine, scope),
+        ),
+    )
+    return (
+        kpi_band(counts, lang),
+        incident_board(incidents, now, zone, lang),
+        point_features(points, lang),
+        f"{t('screen.updated', lang)} {now.astimezone(zone):%H:%M:%S}",
+        int(now.timestamp() * 1000),
+    )
+
+
+@callback(
+    Output(ids.SCREEN_DISTRICTS, "data"),
+    Output(ids.SCREEN_LABELS, "children"),
+    Output(ids.SCREEN_LEGEND, "children"),
+    Output(ids.SCREEN_RANKINGS, "children"),
+    Output(ids.SCREEN_CYLINDERS, "children"),
+    Input(ids.SCREEN_REFRESH, "n_intervals"),
+    Input(ids.LIVE_RESYNC, "data"),
+)
+def refresh_slow(_n: int | None, _resync: object):
+    """The district views: the hazard map, the league table, the cylinder chain."""
+    scope, lang, zone = _viewer()
+    res, now = resources(), datetime.now(UTC)
+    shapes = _cached("one_map:shapes", 3600, lambda: map_queries.district_shapes(res.engine))
+    if scope.district is not None:
+        shapes = [shape for shape in shapes if shape["code"] == scope.district]
+    key = f"screen:slow:{scope.district}:{scope.enterprise_id}"
+    counts, league, chain = _cached(
+        key,
+        SLOW_CACHE_S,
+        lambda: (
+            map_queries.district_counts(res.engine, scope).to_dict("records"),
+            queries.district_league(res.engine, scope, now, quarter_start(now, zone)),
+            queries.cylinder_chain(res.engine, scope, day_start(now, zone)),
+        ),
+    )
+    by_district = {row["code"]: row for row in counts}
+    features, scale = district_features(shapes, by_district, HAZARDS, lang)
+    colors, labels = calm_zero(features, list(scale.colors), scale.labels())
+    return (
+        features,
+        district_labels(shapes, features),
+        legend(t("kpi.hazards_open", lang), colors, labels, t("map.legend.none", lang)),
+        league_table(league, lang),
+        cylinder_table(chain, lang),
+    )
+
+
+clientside_callback(
+    ClientsideFunction(namespace="gascc_screen", function_name="throttle"),
+    Output(ids.SCREEN_TICK, "data"),
+    Input(ids.LIVE_EVENTS, "data"),
+    prevent_initial_call=True,
+)
+
+
+# --- pieces ---------------------------------------------------------------------------------
+
+
+def kpi_band(counts: dict[str, int], lang: str) -> list[html.Div]:
+    return [
+        html.Div(
+            [
+                html.I(className=f"bi {icon} screen-kpi-icon"),
+                html.Div(f"{counts[key]:,}", className="screen-kpi-value"),
+                html.Div(t(label, lang), className="screen-kpi-label"),
+            ],
+            # "alarm" numbers turn red when not zero: the wall's eye goes there first
+            className=f"screen-kpi {tone if counts[key] else ''}".strip(),
+            **{"data-kpi": key},
+        )
+        for key, label, icon, tone in KPIS
+        if key in counts
+    ]
+
+
+def clock_text(delta: timedelta) -> str:
+    """Minutes and seconds, as assets/screen.js counts them on."""
+    seconds = max(0, int(delta.total_seconds()))
+    return f"{seconds // 60}:{seconds % 60:02d}"
+
+
+def incident_board(rows: list[dict], now: datetime, zone: ZoneInfo, lang: str) -> html.Div:
+    if not rows:
+        return html.Div(t("inc.none", lang), className="screen-empty")
+    head = html.Tr(
+        [
+            html.Th(t("inc.kind", lang)),
+            html.Th(t("inc.place", lang)),
+            html.Th(t("inc.reported", lang)),
+            html.Th(t("inc.dispatched", lang)),
+            html.Th(t("inc.on_scene", lang)),
+            html.Th(t("inc.elapsed", lang), className="num"),
+        ]
+    )
+    return html.Div(
+        [
+            html.Table(
+                [html.Thead(head), html.Tbody([incident_row(r, now, zone, lang) for r in rows])],
+                className="screen-table screen-incidents",
+            ),
+            html.Div(t("inc.target", lang), className="screen-note"),
+        ]
+    )
+
+
+def incident_row(row: dict, now: datetime, zone: ZoneInfo, lang: str) -> html.Tr:
+    """One incident and its response clock; late without a team on scene is red (a breach)."""
+    reported = row["reported_at"]
+    on_scene = row["on_scene_at"]
+    breach = (on_scene or now) - reported > queries.ON_SCENE_TARGET
+    place = row["name_zh"] if lang == "zh" else row["name_en"]
+    kind = t_or(f"incident_kind.{row['kind']}", row["kind"], lang)
+
+    def at(moment: datetime | None, missing: str) -> html.Td:
+        shown = f"{moment.astimezone(zone):%H:%M}" if moment else t(missing, lang)
+        return html.Td(shown, className="" if moment else "muted")
+
+    clock = (
+        html.Td(
+            clock_text(on_scene - reported),
+            className="num clock " + ("late" if breach else "ok"),
+        )
+        if on_scene
+        else html.Td(
+            clock_text(now - reported),
+            className="num clock running " + ("late" if breach else ""),
+            # assets/screen.js counts this on every second, from the report time
+            **{"data-since": str(int(reported.timestamp() * 1000))},
+        )
+    )
+    return html.Tr(
+        [
+            html.Td([html.Span(f"{row['severity']}", className="sev"), kind]),
+            html.Td(
+                [html.Span(place or "", className="place"), row["address"]],
+                className="addr",
+                title=row["address"],
+            ),
+            at(reported, "inc.waiting"),
+            at(row["dispatched_at"], "inc.not_dispatched"),
+            at(on_scene, "inc.waiting"),
+            clock,
+        ],
+        className="breach" if breach else "",
+        **{"data-incident": row["id"]},
+    )
+
+
+def percent(share: float | None) -> str:
+    return "—" if share is None else f"{share * 100:.0f}%"
+
+
+def league_table(rows: list[queries.DistrictRow], lang: str) -> html.Div:
+    head = html.Tr(
+        [
+            html.Th(t("rank.rank", lang), className="num"),
+            html.Th(t("rank.district", lang)),
+            html.Th(t("rank.coverage", lang)),
+            html.Th(t("rank.hazards_open", lang), className="num"),
+            html.Th(t("rank.hazards_overdue", lang), className="num"),
+            html.Th(t("rank.incidents", lang), className="num"),
+            html.Th(t("rank.on_time", lang), className="num"),
+        ]
+    )
+    body = [
+        html.Tr(
+            [
+                html.Td(str(place), className="num rank"),
+                html.Td(row.name_zh if lang == "zh" else row.name_en),
+                html.Td(coverage_bar(row)),
+                html.Td(f"{row.hazards_open:,}", className="num"),
+                html.Td(
+                    f"{row.hazards_overdue:,}",
+                    className="num " + ("late" if row.hazards_overdue else ""),
+                ),
+                html.Td(f"{row.incidents_30d:,}", className="num"),
+                html.Td(
+                    percent(row.on_time_share),
+                    className="num " + ("late" if row.judged > row.on_time else ""),
+                ),
+            ],
+            **{"data-district": row.code},
+        )
+        for place, row in enumerate(rows, start=1)
+    ]
+    return html.Div(
+        [
+            html.Table([html.Thead(head), html.Tbody(body)], className="screen-table"),
+            html.Div(t("rank.note", lang), className="screen-note"),
+        ]
+    )
+
+
+def coverage_bar(row: queries.DistrictRow) -> html.Div:
+    share = row.coverage or 0.0
+    return html.Div(
+        [
+            html.Div(
+                html.Div(className="fill", style={"width": f"{share * 100:.1f}%"}), className="bar"
+            ),
+            html.Span(f"{percent(row.coverage)} · {row.inspected:,}/{row.objects_due:,}"),
+        ],
+        className="coverage",
+    )
+
+
+CYLINDER_COLUMNS = (
+    ("fillings", "cyl.fillings"),
+    ("deliveries", "cyl.deliveries"),
+    ("checks", "cyl.checks"),
+    ("pass_rate", "cyl.pass_rate"),
+    ("photos", "cyl.photos"),
+    ("black_cylinders", "cyl.black"),
+    ("overdue_fillings", "cyl.overdue"),
+)
+
+
+def cylinder_cells(row: dict) -> list[html.Td]:
+    checks = row["checks"]
+    shown = {
+        **{key: f"{row[key]:,}" for key in ("fillings", "deliveries", "checks")},
+        "pass_rate": percent(row["checks_passed"] / checks if checks else None),
+        "photos": percent(row["checks_photos"] / checks if checks else None),
+        "black_cylinders": f"{row['black_cylinders']:,}",
+        "overdue_fillings": f"{row['overdue_fillings']:,}",
+    }
+    alarming = {"black_cylinders", "overdue_fillings"}
+    return [
+        html.Td(
+            shown[key],
+            className="num " + ("late" if key in alarming and row[key] else ""),
+        )
+        for key, _ in CYLINDER_COLUMNS
+    ]
+
+
+def cylinder_table(rows: list[dict], lang: str) -> html.Div:
+    head = html.Tr(
+        [html.Th(t("rank.district", lang))]
+        + [html.Th(t(label, lang), className="num") for _, label in CYLINDER_COLUMNS]
+    )
+    total = {
+        key: sum(row[key] for row in rows)
+        for key in (
+            "fillings",
+            "deliveries",
+            "checks",
+            "checks_passed",
+            "checks_photos",
+            "black_cylinders",
+            "overdue_fillings",
+        )
+    }
+    body = [
+        html.Tr(
+            [html.Td(row["name_zh"] if lang == "zh" else row["name_en"]), *cylinder_cells(row)],
+            **{"data-district": row["code"]},
+        )
+        for row in rows
+    ]
+    if len(rows) > 1:
+        body.append(
+            html.Tr([html.Td(t("cyl.total", lang)), *cylinder_cells(total)], className="total")
+        )
+    return html.Div(
+        [
+            html.Table([html.Thead(head), html.Tbody(body)], className="screen-table"),
+            html.Div(t("cyl.note", lang), className="screen-note"),
+        ]
+    )
+
+
+def calm_zero(features: dict, colors: list[str], labels: list[str]) -> tuple[list, list]:
+    """A district with no open hazard is calm blue, not the warmest class of an all-zero scale."""
+    zero = False
+    for feature in features["features"]:
+        if feature["properties"]["value"] == 0:
+            feature["properties"]["fill"] = NO_HAZARD
+            zero = True
+    if not zero:
+        return colors, labels
+    rest = [
+        (color, label)
+        for color, label in zip(colors, labels, strict=False)
+        if any(f["properties"]["fill"] == color for f in features["features"])
+    ]
+    return [NO_HAZARD, *(c for c, _ in rest)], ["0", *(label for _, label in rest)]
+
+
+def district_labels(shapes: list[dict], features: dict) -> list[dl.DivMarker]:
+    """Each district's name and open hazards at its centre, large enough for the room."""
+    labels = []
+    for shape, feature in zip(shapes, features["features"], strict=True):
+        value = feature["properties"]["value"]
+        shown = "" if value is None else f"<b>{value:,.0f}</b>"
+        labels.append(
+            dl.DivMarker(
+                position=[shape["centroid_lat"], shape["centroid_lon"]],
+                iconOptions={
+                    "className": "screen-district-label",
+                    "html": f"<span>{feature['properties']['name']}</span>{shown}",
+                    "iconSize": [160, 56],
+                    "iconAnchor": [80, 28],
+                },
+                interactive=False,
+            )
+        )
+    return labels
+
+
+def point_features(points: list[dict], lang: str) -> dict:
+    return {
+        "type": "FeatureCollection",
+        "features": [
+            {
+                "type": "Feature",
+                "id": f"{p['kind']}:{p['id']}",
+                "geometry": {"type": "Point", "coordinates": [p["lon"], p["lat"]]},
+                "properties": {
+                    "kind": p["kind"],
+                    "state": p["state"],
+                    "tooltip": html_text.escape(f"{t('screen.map.' + p['kind'], lang)} {p['id']}"),
+                },
+            }
+            for p in points
+        ],
+    }

@@ -1,0 +1,346 @@
+"""Queries behind the big screen (/screen): KPIs, the district league table, active incidents
+and today's cylinder chain, each within the viewer's scope.
+
+Enterprise users see no authority data here (as on the One Map's live layer): those queries return
+nothing for them. Times are compared in UTC; "today" and "this quarter" start at the city's
+midnight, which the caller passes in.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import Engine, Integer, Select, cast, func, select
+
+from dashboard.domain.roles import Scope
+from data_access.models import (
+    Customer,
+    District,
+    Enterprise,
+    EventRecord,
+    Finding,
+    Hazard,
+    Incident,
+    InspectionRecord,
+    SafetyCheck,
+    Site,
+    Team,
+    TeamState,
+)
+from data_access.queries.one_map import city_counts
+
+ON_SCENE_TARGET = timedelta(minutes=20)  # the emergency response target (DESIGN.md, "Scale")
+INSPECTED_CUSTOMER_KINDS = ("commercial", "industrial")  # households are not on the quarter plan
+
+
+def _within(query: Select, column: Any, scope: Scope) -> Select:
+    """Restrict a query to the scope's district (enterprise scopes are handled by the caller)."""
+    return query if scope.district is None else query.where(column == scope.district)
+
+
+def _scalar(engine: Engine, query: Select) -> int:
+    with engine.connect() as connection:
+        return int(connection.scalar(query) or 0)
+
+
+def _per_district(engine: Engine, query: Select) -> dict[str, int]:
+    """Run a (district, count) query into a dict; rows without a district are dropped."""
+    with engine.connect() as connection:
+        return {code: int(n) for code, n in connection.execute(query) if code is not None}
+
+
+# --- KPIs -----------------------------------------------------------------------------------
+
+
+def kpis(engine: Engine, scope: Scope, now: datetime, day_start: datetime) -> dict[str, int]:
+    """The big numbers of the screen's KPI band."""
+    if scope.enterprise_id is not None:
+        return {}
+    counts = city_counts(engine, scope)
+    overdue = select(func.count()).where(Hazard.status != "closed", Hazard.due_at < now)
+    # A team with no reported state yet is on standby at its base: available.
+    busy = select(TeamState.team_id).where(TeamState.status != "available")
+    available = select(func.count()).select_from(Team).where(Team.id.not_in(busy))
+    chain = cylinder_stage_counts(engine, scope, day_start)
+    return {
+        "alarms_active": counts.get("alarms_active", 0),
+        "hazards_open": counts.get("hazards_open", 0),
+        "hazards_overdue": _scalar(engine, _within(overdue, Hazard.district, scope)),
+        "incidents_open": counts.get("incidents_open", 0),
+        "teams_available": _scalar(engine, _within(available, Team.district, scope)),
+        "fillings_today": sum(chain["filling"].values()),
+        "deliveries_today": sum(chain["delivery"].values()),
+    }
+
+
+# --- the district league table --------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DistrictRow:
+    code: str
+    name_zh: str
+    name_en: str
+    objects_due: int  # enterprises + sites + commercial/industrial customers
+    inspected: int  # of those, inspected at least once this quarter
+    hazards_open: int
+    hazards_overdue: int
+    incidents_30d: int
+    on_time: int  # on scene within 20 minutes
+    judged: int  # incidents on scene, or past 20 minutes without being so
+
+    @property
+    def coverage(self) -> float | None:
+        return None if not self.objects_due else min(self.inspected / self.objects_due, 1.0)
+
+    @property
+    def on_time_share(self) -> float | None:
+        return None if not self.judged else self.on_time / self.judged
+
+
+def district_league(
+    engine: Engine, scope: Scope, now: datetime, quarter_start: datetime
+) -> list[DistrictRow]:
+    """Per district: inspection coverage this quarter, hazards, 30-day emergency response.
+
+    An interim table built from what the log holds today; the official safety index (scoring
+    spec) replaces it later. Sorted by coverage, then by fewest overdue hazards.
+    """
+    if scope.enterprise_id is not None:
+        return []
+    districts = _within(
+        select(District.code, District.name_zh, District.name_en), District.code, scope
+    )
+    with engine.connect() as connection:
+        names = connection.execute(districts.order_by(District.code)).all()
+    due = _objects_due(engine, scope)
+    inspected = _inspected_this_quarter(engine, scope, quarter_start)
+    open_hazards = _per_district(
+        engine,
+        _within(
+            select(Hazard.district, func.count())
+            .where(Hazard.status != "closed")
+            .group_by(Hazard.district),
+            Hazard.district,
+            scope,
+        ),
+    )
+    overdue = _per_district(
+        engine,
+        _within(
+            select(Hazard.district, func.count())
+            .where(Hazard.status != "closed", Hazard.due_at < now)
+            .group_by(Hazard.district),
+            Hazard.district,
+            scope,
+        ),
+    )
+    response = _response_30d(engine, scope, now)
+    rows = [
+        DistrictRow(
+            code,
+            zh,
+            en,
+            due.get(code, 0),
+            inspected.get(code, 0),
+            open_hazards.get(code, 0),
+            overdue.get(code, 0),
+            *response.get(code, (0, 0, 0)),
+        )
+        for code, zh, en in names
+    ]
+    return sorted(rows, key=lambda r: (-(r.coverage or 0.0), r.hazards_overdue, r.code))
+
+
+def _objects_due(engine: Engine, scope: Scope) -> dict[str, int]:
+    totals: dict[str, int] = defaultdict(int)
+    queries = (
+        select(Enterprise.district, func.count()).group_by(Enterprise.district),
+        select(Site.district, func.count()).group_by(Site.district),
+        select(Customer.district, func.count())
+        .where(Customer.kind.in_(INSPECTED_CUSTOMER_KINDS))
+        .group_by(Customer.district),
+    )
+    columns = (Enterprise.district, Site.district, Customer.district)
+    for query, column in zip(queries, columns, strict=True):
+        for code, n in _per_district(engine, _within(query, column, scope)).items():
+            totals[code] += n
+    return dict(totals)
+
+
+def _inspected_this_quarter(engine: Engine, scope: Scope, since: datetime) -> dict[str, int]:
+    """Distinct planned objects inspected at least once since the quarter began."""
+    recent = InspectionRecord.occurred_at >= since
+    registry = (
+        select(InspectionRecord.district, func.count(func.distinct(InspectionRecord.target_id)))
+        .where(recent, InspectionRecord.target_type.in_(("enterprise", "site")))
+        .group_by(InspectionRecord.district, InspectionRecord.target_type)
+    )
+    customers = (
+        select(InspectionRecord.district, func.count(func.distinct(InspectionRecord.target_id)))
+        .join(Customer, Customer.id == InspectionRecord.target_id)
+        .where(
+            recent,
+            InspectionRecord.target_type == "customer",
+            Customer.kind.in_(INSPECTED_CUSTOMER_KINDS),
+        )
+        .group_by(InspectionRecord.district)
+    )
+    totals: dict[str, int] = defaultdict(int)
+    with engine.connect() as connection:
+        for query in (registry, customers):
+            scoped = _within(query, InspectionRecord.district, scope)
+            for code, n in connection.execute(scoped):
+                totals[code] += int(n)
+    return dict(totals)
+
+
+def _response_30d(engine: Engine, scope: Scope, now: datetime) -> dict[str, tuple[int, int, int]]:
+    """(incidents, on scene within 20 min, judged) per district over the last 30 days.
+
+    Few rows (hundreds a month even for Wuhan), so the minutes are compared here rather than in
+    two SQL dialects.
+    """
+    query = _within(
+        select(Incident.district, Incident.reported_at, Incident.on_scene_at).where(
+            Incident.reported_at >= now - timedelta(days=30)
+        ),
+        Incident.district,
+        scope,
+    )
+    result: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0])
+    with engine.connect() as connection:
+        for code, reported, on_scene in connection.execute(query):
+            if code is None:
+                continue
+            counts = result[code]
+            counts[0] += 1
+            if on_scene is not None:
+                counts[1] += on_scene - reported <= ON_SCENE_TARGET
+                counts[2] += 1
+            elif now - reported > ON_SCENE_TARGET:
+                counts[2] += 1
+    return {code: (a, b, c) for code, (a, b, c) in result.items()}
+
+
+# --- active incidents -----------------------------------------------------------------------
+
+
+def active_incidents(engine: Engine, scope: Scope, limit: int = 10) -> list[dict[str, Any]]:
+    """Open incidents, the longest waiting for a team on scene first, then the newest."""
+    if scope.enterprise_id is not None:
+        return []
+    query = _within(
+        select(
+            Incident.id,
+            Incident.kind,
+            Incident.severity,
+            Incident.status,
+            Incident.address,
+            Incident.reported_at,
+            Incident.dispatched_at,
+            Incident.on_scene_at,
+            District.name_zh,
+            District.name_en,
+        )
+        .join(District, District.code == Incident.district, isouter=True)
+        .where(Incident.status != "closed"),
+        Incident.district,
+        scope,
+    )
+    # No team on scene first (they are what the wall must see), then the oldest.
+    waiting_first = Incident.on_scene_at.is_not(None)
+    with engine.connect() as connection:
+        rows = connection.execute(
+            query.order_by(waiting_first, Incident.reported_at).limit(limit)
+        ).all()
+    return [dict(row._mapping) for row in rows]
+
+
+# --- the cylinder chain today ---------------------------------------------------------------
+
+CHAIN_STAGES = ("filling", "delivery")
+
+
+def cylinder_stage_counts(
+    engine: Engine, scope: Scope, day_start: datetime
+) -> dict[str, dict[str, int]]:
+    """Scans of each stage in CHAIN_STAGES since `day_start`, per district."""
+    stage = EventRecord.data["stage"].as_string()
+    query = _within(
+        select(stage, EventRecord.district, func.count())
+        .where(
+            EventRecord.type == "cylinder.scanned",
+            EventRecord.occurred_at >= day_start,
+            stage.in_(CHAIN_STAGES),
+        )
+        .group_by(stage, EventRecord.district),
+        EventRecord.district,
+        scope,
+    )
+    counts: dict[str, dict[str, int]] = {name: {} for name in CHAIN_STAGES}
+    with engine.connect() as connection:
+        for name, code, n in connection.execute(query):
+            if code is not None:
+                counts[name][code] = int(n)
+    return counts
+
+
+def cylinder_chain(engine: Engine, scope: Scope, day_start: datetime) -> list[dict[str, Any]]:
+    """Per district today: fillings, deliveries, safety checks (passed, all four photos) and
+    the open findings about black cylinders and overdue fillings."""
+    if scope.enterprise_id is not None:
+        return []
+    stages = cylinder_stage_counts(engine, scope, day_start)
+    checks = _within(
+        select(
+            SafetyCheck.district,
+            func.count(),
+            func.sum(cast(SafetyCheck.passed, Integer)),
+            func.sum(cast(SafetyCheck.photos_complete, Integer)),
+        )
+        .where(SafetyCheck.occurred_at >= day_start)
+        .group_by(SafetyCheck.district),
+        SafetyCheck.district,
+        scope,
+    )
+    findings = _within(
+        select(Finding.district, Finding.kind, func.count())
+        .where(
+            Finding.resolved.is_(False),
+            Finding.kind.in_(("black_cylinder", "overdue_filling")),
+        )
+        .group_by(Finding.district, Finding.kind),
+        Finding.district,
+        scope,
+    )
+    districts = _within(
+        select(District.code, District.name_zh, District.name_en), District.code, scope
+    )
+    with engine.connect() as connection:
+        names = connection.execute(districts.order_by(District.code)).all()
+        checked = {row[0]: row[1:] for row in connection.execute(checks) if row[0] is not None}
+        found: dict[tuple[str, str], int] = {
+            (code, kind): int(n) for code, kind, n in connection.execute(findings)
+        }
+    rows = []
+    for code, zh, en in names:
+        total, passed, photos = checked.get(code, (0, 0, 0))
+        rows.append(
+            {
+                "code": code,
+                "name_zh": zh,
+                "name_en": en,
+                "fillings": stages["filling"].get(code, 0),
+                "deliveries": stages["delivery"].get(code, 0),
+                "checks": int(total or 0),
+                "checks_passed": int(passed or 0),
+                "checks_photos": int(photos or 0),
+                "black_cylinders": found.get((code, "black_cylinder"), 0),
+                "overdue_fillings": found.get((code, "overdue_filling"), 0),
+            }
+        )
+    return rows

@@ -1,0 +1,223 @@
+"""The One Map's layer, KPI and detail queries on a seeded city, on SQLite and PostgreSQL.
+
+Events go through the real event log (append_events), so the projections the queries read are
+the ones the gateway would write.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine, select
+
+from dashboard.domain.events import (
+    CylinderScanned,
+    Event,
+    ExcavationRegistered,
+    HazardReported,
+    HazardUpdated,
+    IncidentReported,
+    InspectionCompleted,
+)
+from dashboard.domain.periods import city_periods
+from dashboard.domain.roles import Scope
+from dashboard.settings import Settings
+from data_access.eventlog import Accepted, Incoming, append_events
+from data_access.models import Customer, Cylinder, Site, Team
+from data_access.queries import map_details, map_layers
+
+JIANGAN, WUCHANG = "420102", "420106"
+CITYWIDE = Scope()
+
+
+@pytest.fixture
+def city(engine: Engine, tmp_path: Path) -> Engine:
+    """The demo city (seed 7) on either database."""
+    from dashboard.demo import seed_if_empty
+
+    settings = Settings.from_env({"GASCC_TILE_URL": "none"}, demo=True, data_dir=tmp_path)
+    seed_if_empty(engine, settings, scale="demo", seed=7)
+    return engine
+
+
+def _append(engine: Engine, *data, minutes_ago: float = 1) -> None:
+    when = datetime.now(UTC) - timedelta(minutes=minutes_ago)
+    items = [
+        Incoming("test", Event.of(d, id=f"e-{i}-{when.timestamp()}", occurred_at=when))
+        for i, d in enumerate(data)
+    ]
+    outcomes = append_events(engine, items)
+    assert all(isinstance(o, Accepted) for o in outcomes), outcomes
+
+
+def _first(engine: Engine, query):
+    with engine.connect() as connection:
+        return connection.execute(query).first()
+
+
+def _site(engine: Engine, district: str, kind: str = "filling_station"):
+    return _first(engine, select(Site).where(Site.district == district, Site.kind == kind))
+
+
+def test_flows_kpis_and_a_cylinders_scan_chain(city: Engine) -> None:
+    station = _site(city, JIANGAN)
+    cylinder = _first(
+        city, select(Cylinder.code).where(Cylinder.enterprise_id == station.enterprise_id)
+    )
+    customer = _first(city, select(Customer.id).where(Customer.district == WUCHANG))
+    periods = city_periods(datetime.now(UTC), "Asia/Shanghai")
+    before = map_layers.live_kpis(city, CITYWIDE, periods.now, periods.day_start)
+    _append(
+        city,
+        CylinderScanned(
+            code=cylinder.code,
+            stage="filling",
+            site_id=station.id,
+            lat=station.lat,
+            lon=station.lon,
+        ),
+        minutes_ago=3,
+    )
+    _append(
+        city,
+        CylinderScanned(
+            code=cylinder.code, stage="delivery", customer_id=customer.id, lat=30.55, lon=114.31
+        ),
+    )
+    periods = city_periods(datetime.now(UTC), "Asia/Shanghai")
+    after = map_layers.live_kpis(city, CITYWIDE, periods.now, periods.day_start)
+    assert after["fillings_today"] == before["fillings_today"] + 1
+    assert after["deliveries_today"] == before["deliveries_today"] + 1
+
+    scans = map_layers.recent_scans(city, CITYWIDE, datetime.now(UTC) - timedelta(hours=1))
+    mine = [s for s in scans if s["code"] == cylinder.code]
+    assert [s["stage"] for s in mine] == ["filling", "delivery"]
+    assert mine[0]["site_id"] == station.id and mine[1]["district"] == WUCHANG
+
+    chain = map_details.cylinder_chain(city, CITYWIDE, cylinder.code)
+    assert chain is not None
+    assert [s["stage"] for s in chain["scans"]][:2] == ["delivery", "filling"]  # newest first
+    assert (
+        map_details.cylinder_chain(city, Scope(enterprise_id="ENT-NOT-MINE"), cylinder.code) is None
+    )
+
+
+def test_hazards_coverage_and_the_risk_inputs_per_district(city: Engine) -> None:
+    site = _site(city, JIANGAN)
+    now = datetime.now(UTC)
+    _append(
+        city,
+        HazardReported(
+            hazard_id="HZ-T1",
+            target_type="site",
+            target_id=site.id,
+            district=JIANGAN,
+            category="leak",
+            level="major",
+            description="阀门漏气",
+            lat=site.lat,
+            lon=site.lon,
+            due_at=now - timedelta(hours=2),  # already overdue
+        ),
+        InspectionCompleted(
+            inspection_id="INSP-T1",
+            kind="daily",
+            target_type="site",
+            target_id=site.id,
+            district=JIANGAN,
+            inspector_id="inspector-1",
+            items=[{"item": "valves", "passed": True}],
+            lat=site.lat,
+            lon=site.lon,
+        ),
+    )
+    periods = city_periods(datetime.now(UTC), "Asia/Shanghai")
+    metrics = map_layers.area_metrics(
+        city, CITYWIDE, "district", periods.now, periods.quarter_start
+    )
+    jiangan = metrics[JIANGAN]
+    assert jiangan["hazards_open"] >= 1 and jiangan["hazards_overdue"] >= 1
+    assert jiangan["major_overdue"] >= 1
+    assert jiangan["inspected"] >= 1 and jiangan["due"] > jiangan["inspected"]
+
+    grid = map_layers.area_metrics(city, CITYWIDE, "grid", periods.now, periods.quarter_start)
+    assert grid[site.grid_cell]["hazards_overdue"] >= 1 and grid[site.grid_cell]["inspected"] >= 1
+
+    points, total = map_layers.hazard_points(city, CITYWIDE, periods.now, periods.day_start)
+    mine = next(p for p in points if p["id"] == "HZ-T1")
+    assert mine["state"] == "overdue" and total >= 1
+    wuchang_points, _ = map_layers.hazard_points(
+        city, Scope(district=WUCHANG), periods.now, periods.day_start
+    )
+    assert all(p["id"] != "HZ-T1" for p in wuchang_points)
+
+    _append(city, HazardUpdated(hazard_id="HZ-T1", status="closed", actor="inspector-1"))
+    points, _ = map_layers.hazard_points(city, CITYWIDE, datetime.now(UTC), periods.day_start)
+    assert next(p for p in points if p["id"] == "HZ-T1")["state"] == "closed_today"
+    history = map_details.hazard_history(city, CITYWIDE, "HZ-T1")
+    assert history is not None and history["history"][-1]["status"] == "closed"
+    assert map_details.hazard_history(city, Scope(district=WUCHANG), "HZ-T1") is None
+
+
+def test_emergency_and_network_layers_respect_the_scope(city: Engine) -> None:
+    _append(
+        city,
+        IncidentReported(
+            incident_id="INC-M1",
+            kind="leak",
+            channel="hotline_96511",
+            lat=30.55,
+            lon=114.31,
+            address="武昌某路 1 号",
+            severity=2,
+            description="燃气味",
+        ),
+        ExcavationRegistered(
+            permit_id="DIG-M1",
+            contractor="某施工队",
+            district=WUCHANG,
+            lat=30.55,
+            lon=114.31,
+            radius_m=80,
+            starts_on=datetime.now(UTC).date() - timedelta(days=1),
+            ends_on=datetime.now(UTC).date() + timedelta(days=5),
+            agreement_signed=False,
+        ),
+    )
+    today = city_periods(datetime.now(UTC), "Asia/Shanghai").today
+    assert any(i["id"] == "INC-M1" for i in map_layers.incident_clocks(city, CITYWIDE))
+    assert not map_layers.incident_clocks(city, Scope(district=JIANGAN)) or all(
+        i["id"] != "INC-M1" for i in map_layers.incident_clocks(city, Scope(district=JIANGAN))
+    )
+    digs = map_layers.excavation_sites(city, CITYWIDE, today)
+    assert [d["radius_m"] for d in digs if d["id"] == "DIG-M1"] == [80]
+    assert map_layers.excavation_sites(city, Scope(enterprise_id="ENT-0007"), today) == []
+
+    timeline = map_details.incident_timeline(city, CITYWIDE, "INC-M1")
+    assert timeline is not None and timeline["timeline"][0]["type"] == "incident.reported"
+    assert map_details.incident_timeline(city, Scope(enterprise_id="ENT-0007"), "INC-M1") is None
+
+    pipes = map_layers.pipeline_lines(city, CITYWIDE)
+    assert pipes and {p["pressure_class"] for p in pipes} <= {"low", "medium", "high"}
+    jiangan_pipes = map_layers.pipeline_lines(city, Scope(district=JIANGAN))
+    assert 0 < len(jiangan_pipes) < len(pipes)
+    sensors = map_layers.sensor_points(city, CITYWIDE)
+    assert sensors and {s["state"] for s in sensors} <= {"normal", "alarm"}
+    assert map_layers.resource_points(city, CITYWIDE)
+    assert map_layers.resource_points(city, Scope(enterprise_id="ENT-0007")) == []
+
+    team = _first(city, select(Team.id, Team.district))
+    assert map_details.team_detail(city, CITYWIDE, team.id)["members"] > 0
+    other = WUCHANG if team.district != WUCHANG else JIANGAN
+    assert map_details.team_detail(city, Scope(district=other), team.id) is None
+
+
+def test_an_enterprise_sees_only_its_own_kpis(city: Engine) -> None:
+    periods = city_periods(datetime.now(UTC), "Asia/Shanghai")
+    kpis = map_layers.live_kpis(
+        city, Scope(enterprise_id="ENT-0007"), periods.now, periods.day_start
+    )
+    assert "incidents_open" not in kpis and "alarms_active" not in kpis
+    assert {"fillings_today", "deliveries_today", "hazards_open"} <= set(kpis)

@@ -1,0 +1,114 @@
+"""The time slider's replay: the city at a past moment, from the projections and the log."""
+
+from __future__ import annotations
+
+from sqlalchemy import Engine
+
+from dashboard.domain.roles import Scope
+from data_access.queries.replay import city_at
+from tests.integration.test_eventlog import accepted, append, at, ev, scan, seed_city
+
+WEST, EAST = "420102", "420106"
+CITY = Scope()
+ZONE = "Asia/Shanghai"
+
+
+def incident(event_id: str, minutes: float, incident_id: str, lat: float, lon: float):
+    return ev("incident.reported", event_id, minutes, incident_id=incident_id, kind="leak",
+              channel="hotline_96511", lat=lat, lon=lon, address="somewhere", severity=2,
+              description="smell of gas")  # fmt: skip
+
+
+def story(engine: Engine) -> None:
+    """Minute 10 an incident in the west, the team drives there at 20-30, closed at minute 60."""
+    seed_city(engine)
+    accepted(
+        append(
+            engine,
+            scan("s-fill", "Y1", "filling", 5, site_id="s1", worker_id="w1"),
+            incident("i-rep", 10, "I1", 30.61, 114.31),
+            ev("team.status", "t-go", 20, team_id="t1", status="en_route", incident_id="I1"),
+            ev("team.position", "t-p1", 25, team_id="t1", lat=30.605, lon=114.305),
+            ev("team.position", "t-p2", 30, team_id="t1", lat=30.61, lon=114.31),
+            ev("team.status", "t-on", 30, team_id="t1", status="on_scene", incident_id="I1"),
+            ev("incident.closed", "i-close", 60, incident_id="I1", by="duty", summary="fixed"),
+            ev("team.status", "t-back", 61, team_id="t1", status="available"),
+        )
+    )
+
+
+def points(moment, kind: str) -> dict[str, dict]:
+    return {p["id"]: p for p in moment.points if p["kind"] == kind}
+
+
+def test_before_the_incident_the_city_is_quiet(engine: Engine) -> None:
+    story(engine)
+    moment = city_at(engine, CITY, at(9), ZONE)
+    assert points(moment, "incident") == {}
+    assert points(moment, "team")["t1"]["state"] == "available"
+    assert moment.counts["incidents_open"] == 0
+    assert moment.counts["teams_available"] == 1
+
+
+def test_mid_response_the_team_is_where_its_last_report_put_it(engine: Engine) -> None:
+    story(engine)
+    moment = city_at(engine, CITY, at(27), ZONE)
+    team = points(moment, "team")["t1"]
+    assert (team["state"], team["lat"], team["lon"]) == ("en_route", 30.605, 114.305)
+    assert set(points(moment, "incident")) == {"I1"}
+    assert moment.counts["incidents_open"] == 1
+    assert moment.counts["teams_available"] == 0
+
+
+def test_after_the_close_the_incident_is_gone_and_the_team_free(engine: Engine) -> None:
+    story(engine)
+    moment = city_at(engine, CITY, at(90), ZONE)
+    assert points(moment, "incident") == {}
+    assert points(moment, "team")["t1"]["state"] == "available"
+
+
+def test_scans_count_from_local_midnight_up_to_the_moment(engine: Engine) -> None:
+    story(engine)
+    assert city_at(engine, CITY, at(4), ZONE).counts["fillings_today"] == 0
+    assert city_at(engine, CITY, at(6), ZONE).counts["fillings_today"] == 1
+    # 08:05 UTC is 16:05 in Shanghai: the next local day starts at 16:00 UTC
+    next_day = at(0).replace(hour=16, minute=30)
+    assert city_at(engine, CITY, next_day, ZONE).counts["fillings_today"] == 0
+
+
+def test_hazards_open_and_overdue_at_the_moment(engine: Engine) -> None:
+    seed_city(engine)
+    due = at(30).isoformat()
+    accepted(
+        append(
+            engine,
+            ev("hazard.reported", "h-rep", 0, hazard_id="H1", target_type="site", target_id="s1",
+               district=WEST, category="hose", level="general", description="old hose",
+               lat=30.6, lon=114.3, due_at=due),
+            ev("hazard.updated", "h-close", 50, hazard_id="H1", status="closed", actor="x"),
+        )
+    )  # fmt: skip
+    counts = [city_at(engine, CITY, at(m), ZONE).counts for m in (-1, 10, 40, 55)]
+    assert [(c["hazards_open"], c["hazards_overdue"]) for c in counts] == [
+        (0, 0),
+        (1, 0),
+        (1, 1),
+        (0, 0),
+    ]
+
+
+def test_a_district_officer_replays_only_their_district(engine: Engine) -> None:
+    story(engine)
+    east = city_at(engine, Scope(district=EAST), at(27), ZONE)
+    assert east.points == []  # the incident and the team are in the west
+    assert east.counts["incidents_open"] == 0
+    west = city_at(engine, Scope(district=WEST), at(27), ZONE)
+    assert {p["id"] for p in west.points} == {"I1", "t1"}
+
+
+def test_an_enterprise_sees_its_own_scans_and_no_emergencies(engine: Engine) -> None:
+    story(engine)
+    mine = city_at(engine, Scope(enterprise_id="e1"), at(27), ZONE)
+    assert (mine.points, mine.counts["fillings_today"]) == ([], 1)
+    other = city_at(engine, Scope(enterprise_id="e2"), at(27), ZONE)
+    assert other.counts["fillings_today"] == 0

@@ -1,0 +1,189 @@
+"""The big screen (/screen): its queries on a seeded demo city, scoped, and its page and callbacks
+through the Flask test client (real SQLite; the queries also on PostgreSQL)."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+from sqlalchemy import Engine, select
+
+from callbacks.screen import day_start, quarter_start
+from dashboard.demo import DEMO_DISTRICT
+from dashboard.domain.events import CylinderScanned, Event, IncidentReported
+from dashboard.domain.roles import CITYWIDE, Scope
+from data_access.eventlog import Incoming, append_events
+from data_access.models import Cylinder, Site
+from data_access.queries import screen as queries
+from tests.conftest import sign_in
+from tests.support import IN_JIANGAN, IN_WUCHANG
+
+ZONE = ZoneInfo("Asia/Shanghai")
+JIANGAN = Scope(district=DEMO_DISTRICT)
+ENTERPRISE = Scope(enterprise_id="ENT-0001")
+
+
+def report(engine: Engine, incident_id: str, where: tuple[float, float], minutes_ago: int) -> None:
+    when = datetime.now(UTC) - timedelta(minutes=minutes_ago)
+    data = IncidentReported(
+        incident_id=incident_id,
+        kind="leak",
+        channel="hotline_96511",
+        lat=where[0],
+        lon=where[1],
+        address="江汉路 88 号",
+        severity=2,
+        description="居民报告闻到燃气味",
+    )
+    append_events(engine, [Incoming("fire-119", Event.of(data, id=incident_id, occurred_at=when))])
+
+
+def fill_one(engine: Engine) -> None:
+    """A registered cylinder filled now at a Jiang'an filling station."""
+    with engine.connect() as connection:
+        code = connection.scalar(select(Cylinder.code).limit(1))
+        site = connection.execute(
+            select(Site.id, Site.lat, Site.lon).where(Site.district == DEMO_DISTRICT).limit(1)
+        ).one()
+    scan = CylinderScanned(code=code, stage="filling", site_id=site.id, lat=site.lat, lon=site.lon)
+    event = Event.of(scan, id="fill-1", occurred_at=datetime.now(UTC))
+    append_events(engine, [Incoming("ENT-test", event)])
+
+
+@pytest.fixture
+def demo_engine(demo_app) -> Engine:
+    return demo_app.server.config["GASCC_ENGINE"]
+
+
+def today() -> datetime:
+    return day_start(datetime.now(UTC), ZONE)
+
+
+def test_day_and_quarter_start_at_the_citys_midnight() -> None:
+    now = datetime(2026, 5, 20, 17, 30, tzinfo=UTC)  # 01:30 on 21 May in Shanghai
+    assert day_start(now, ZONE) == datetime(2026, 5, 20, 16, 0, tzinfo=UTC)
+    assert quarter_start(now, ZONE) == datetime(2026, 3, 31, 16, 0, tzinfo=UTC)
+
+
+def test_kpis_count_what_is_open_in_scope(demo_engine) -> None:
+    before = queries.kpis(demo_engine, CITYWIDE, datetime.now(UTC), today())
+    report(demo_engine, "S-W", IN_WUCHANG, minutes_ago=5)
+    report(demo_engine, "S-J", IN_JIANGAN, minutes_ago=5)
+    fill_one(demo_engine)
+    city = queries.kpis(demo_engine, CITYWIDE, datetime.now(UTC), today())
+    jiangan = queries.kpis(demo_engine, JIANGAN, datetime.now(UTC), today())
+    assert city["incidents_open"] == before["incidents_open"] + 2
+    assert city["fillings_today"] == before["fillings_today"] + 1
+    assert jiangan["incidents_open"] == 1
+    assert jiangan["fillings_today"] == 1
+    assert 0 < jiangan["teams_available"] < city["teams_available"]
+    assert queries.kpis(demo_engine, ENTERPRISE, datetime.now(UTC), today()) == {}
+
+
+def test_active_incidents_put_the_late_ones_first_and_respect_the_district(demo_engine) -> None:
+    report(demo_engine, "S-NEW", IN_WUCHANG, minutes_ago=2)
+    report(demo_engine, "S-LATE", IN_WUCHANG, minutes_ago=35)
+    report(demo_engine, "S-JA", IN_JIANGAN, minutes_ago=1)
+    city = [row["id"] for row in queries.active_incidents(demo_engine, CITYWIDE)]
+    assert city[:3] == ["S-LATE", "S-NEW", "S-JA"]
+    assert [row["id"] for row in queries.active_incidents(demo_engine, JIANGAN)] == ["S-JA"]
+    assert queries.active_incidents(demo_engine, ENTERPRISE) == []
+
+
+def test_the_league_has_every_district_and_counts_late_responses(demo_engine) -> None:
+    now = datetime.now(UTC)
+    report(demo_engine, "S-LATE", IN_WUCHANG, minutes_ago=35)
+    league = queries.district_league(demo_engine, CITYWIDE, now, quarter_start(now, ZONE))
+    assert len(league) == 13
+    assert all(row.objects_due > 0 for row in league)
+    wuchang = next(row for row in league if row.name_zh == "武昌区")
+    assert (wuchang.incidents_30d, wuchang.on_time, wuchang.judged) == (1, 0, 1)
+    assert wuchang.on_time_share == 0
+    ranks = [row.coverage or 0 for row in league]
+    assert ranks == sorted(ranks, reverse=True)
+    scoped = queries.district_league(demo_engine, JIANGAN, now, quarter_start(now, ZONE))
+    assert [row.code for row in scoped] == [DEMO_DISTRICT]
+
+
+def test_the_cylinder_chain_counts_todays_fillings_by_district(demo_engine) -> None:
+    fill_one(demo_engine)
+    rows = {row["code"]: row for row in queries.cylinder_chain(demo_engine, CITYWIDE, today())}
+    assert len(rows) == 13
+    assert rows[DEMO_DISTRICT]["fillings"] == 1
+    scoped = queries.cylinder_chain(demo_engine, JIANGAN, today())
+    assert [row["code"] for row in scoped] == [DEMO_DISTRICT]
+
+
+def test_every_query_runs_on_an_empty_database(engine) -> None:
+    """SQLite and PostgreSQL: the JSON stage lookup and the casts compile on both."""
+    now = datetime.now(UTC)
+    assert queries.kpis(engine, CITYWIDE, now, now)["fillings_today"] == 0
+    assert queries.district_league(engine, CITYWIDE, now, now) == []
+    assert queries.active_incidents(engine, JIANGAN) == []
+    assert queries.cylinder_chain(engine, CITYWIDE, now) == []
+    assert queries.cylinder_stage_counts(engine, JIANGAN, now) == {"filling": {}, "delivery": {}}
+
+
+# --- the page, through the Flask test client ------------------------------------------------
+
+
+def test_a_screen_account_lands_on_the_big_screen(client) -> None:
+    response = sign_in(client, "screen")
+    assert response.status_code == 302 and response.headers["Location"] == "/screen"
+    assert sign_in(client, "duty").headers["Location"] == "/"
+
+
+def test_the_screen_frame_has_no_navigation_but_keeps_the_live_channel(client) -> None:
+    sign_in(client, "screen")
+    layout = client.get("/_dash-layout", headers={"Referer": "http://x/screen?rotate=5"}).json
+    text = json.dumps(layout)
+    assert "shell-navbar" not in text and "logout" not in text
+    assert all(key in text for key in ('"live-status"', '"live-events"', '"live-resync"'))
+    assert "shell-navbar" in json.dumps(client.get("/_dash-layout").json)  # other pages keep it
+
+
+def refresh_live(client) -> dict:
+    outputs = [
+        ("screen-kpis", "children"),
+        ("screen-incidents", "children"),
+        ("screen-points", "data"),
+        ("screen-updated", "children"),
+        ("screen-updated", "data-at"),
+    ]
+    body = {
+        "output": ".." + "...".join(f"{i}.{p}" for i, p in outputs) + "..",
+        "outputs": [{"id": i, "property": p} for i, p in outputs],
+        "inputs": [
+            {"id": "screen-refresh", "property": "n_intervals", "value": 1},
+            {"id": "screen-tick", "property": "data", "value": None},
+            {"id": "live-resync", "property": "data", "value": None},
+        ],
+        "changedPropIds": ["screen-refresh.n_intervals"],
+        "state": [],
+    }
+    response = client.post("/_dash-update-component", json=body)
+    assert response.status_code == 200, response.data[:300]
+    return response.json["response"]
+
+
+def test_the_live_refresh_shows_a_late_incident_as_a_breach_in_scope(client, demo_engine) -> None:
+    report(demo_engine, "S-LATE", IN_WUCHANG, minutes_ago=35)
+    sign_in(client, "screen")
+    city = json.dumps(refresh_live(client))
+    assert '"data-incident": "S-LATE"' in city and '"className": "breach"' in city
+    assert '"data-kpi": "incidents_open"' in city
+
+    officer = client.application.test_client()
+    sign_in(officer, "jiangan")  # 江岸区: the Wuchang incident is not theirs
+    assert "S-LATE" not in json.dumps(refresh_live(officer))
+
+
+def test_rotation_pace_comes_from_the_query_or_the_setting() -> None:
+    from pages.screen import rotation_seconds
+
+    assert rotation_seconds(None, 30) == 30
+    assert rotation_seconds("2", 30) == 2
+    assert rotation_seconds("0", 30) == 2  # never faster than the eye
+    assert rotation_seconds("soon", 30) == 30
