@@ -53,6 +53,10 @@ window.dash_clientside = Object.assign({}, window.dash_clientside, {
       const noUpdate = window.dash_clientside.no_update;
       const reader = window.gasccLive;
       if (!live || !reader) return noUpdate;
+      if (window.gasccReplaying) { // the layer shows the past; back at live it reloads
+        window.gasccMapCursor = 0;
+        return noUpdate;
+      }
       const cursor = window.gasccMapCursor || 0; // 0: the layer was just loaded from the server
       const batch = reader.since(cursor);
       window.gasccMapCursor = batch.newest;
@@ -105,6 +109,7 @@ window.dash_clientside = Object.assign({}, window.dash_clientside, {
     /* Ask the server for fresh counts at most every 2 s, and once more after the last event. */
     throttleCounts: function (live) {
       const noUpdate = window.dash_clientside.no_update;
+      if (window.gasccReplaying) return noUpdate;
       const now = Date.now();
       const state = (window.gasccCountsThrottle = window.gasccCountsThrottle || { last: 0, timer: null });
       if (now - state.last >= 2000) {
@@ -281,6 +286,7 @@ window.dash_clientside.gascc.applyScanPulses = function (live, current) {
   const cursor = window.gasccPulseCursor || 0;
   const batch = reader.since(cursor);
   window.gasccPulseCursor = batch.newest || cursor;
+  if (window.gasccReplaying) return noUpdate; // no pulses of the present over the past
   const now = Date.now();
   const kept = ((current && current.features) || []).filter(function (f) {
     return now - f.properties.t < 20000;
@@ -299,4 +305,28 @@ window.dash_clientside.gascc.applyScanPulses = function (live, current) {
   const before = (current && current.features) || [];
   if (!added && kept.length === before.length) return noUpdate;
   return { type: "FeatureCollection", features: kept.slice(-300) };
+};
+
+/* The time slider (callbacks/one_map_replay.py). `replayMode` marks the map as showing the past
+   (live events wait); `replayControl` plays the last 24 hours: the play button starts from the
+   oldest moment (or where the slider stands), the timer steps forward, and live stops it. */
+window.dash_clientside.gascc.replayMode = function (minutes, className) {
+  window.gasccReplaying = Boolean(minutes && minutes < 0);
+  const classes = (className || "").split(" ").filter(function (c) { return c && c !== "replaying"; });
+  if (window.gasccReplaying) classes.push("replaying");
+  return classes.join(" ");
+};
+window.dash_clientside.gascc.replayControl = function (_clicks, _ticks, minutes, step, oldest, stopped) {
+  const noUpdate = window.dash_clientside.no_update;
+  const playIcon = { props: { className: "bi bi-play-fill" }, type: "I", namespace: "dash_html_components" };
+  const pauseIcon = { props: { className: "bi bi-pause-fill" }, type: "I", namespace: "dash_html_components" };
+  const trigger = (window.dash_clientside.callback_context.triggered[0] || {}).prop_id || "";
+  const current = minutes || 0;
+  if (trigger.indexOf("n_clicks") >= 0) {
+    if (!stopped) return [noUpdate, true, playIcon]; // pause where it stands
+    return [current < 0 ? current : oldest, false, pauseIcon];
+  }
+  if (stopped) return [noUpdate, noUpdate, noUpdate];
+  const next = Math.min(0, current + 2 * step);
+  return next >= 0 ? [0, true, playIcon] : [next, false, noUpdate];
 };

@@ -180,9 +180,12 @@ SMALL_DISTRICT_KM2 = 150  # Wuhan's seven central districts are all under this
     Input(ids.MAP, "id"),
     Input(ids.MAP_COUNTS_TICK, "data"),
     Input(ids.LIVE_RESYNC, "data"),
+    State(ids.MAP_REPLAY, "value"),
 )
-def refresh_counts(_map_id: str, _tick: object, _resync: object):
+def refresh_counts(_map_id: str, _tick: object, _resync: object, replay_minutes: int | None):
     """The live KPI strip; live events ask again at most every 2 s (assets/map.js)."""
+    if replay_minutes:  # the time slider shows the past: callbacks/one_map_replay.py
+        return no_update, no_update
     res, scope, lang = resources(), _scope(), current_language()
     key = f"one_map:kpis:{scope.district}:{scope.enterprise_id}"
     counts = res.cache.get(key)

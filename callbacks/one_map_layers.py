@@ -9,7 +9,7 @@ sensors and excavations are refreshed every 30 s while on; emergency points move
 from __future__ import annotations
 
 import html as html_text
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from dash import (
@@ -174,10 +174,11 @@ def resource_features(rows: list[dict], lang: str) -> dict:
     Input(ids.MAP_FLOW_TICK, "n_intervals"),
     Input(ids.MAP_LAYERS, "overlays"),
     Input(ids.LIVE_RESYNC, "data"),
+    State(ids.MAP_REPLAY, "value"),
 )
-def load_flows(_tick: object, overlays: list[str] | None, _resync: object):
+def load_flows(_tick: object, overlays: list[str] | None, _resync: object, replay: int | None):
     lang = current_language()
-    if "flow" not in overlay_keys(overlays, lang):
+    if replay or "flow" not in overlay_keys(overlays, lang):  # replay: one_map_replay.py
         return no_update, no_update
     res, scope = resources(), _scope()
     key = f"one_map:flows:{scope.district}:{scope.enterprise_id}:{lang}"
@@ -189,14 +190,17 @@ def load_flows(_tick: object, overlays: list[str] | None, _resync: object):
 
 
 def flows_and_anomalies(scope: Scope, lang: str) -> tuple[dict, dict]:
-    res = resources()
-    since = datetime.fromtimestamp(datetime.now(UTC).timestamp() - FLOW_WINDOW_S, UTC)
-    scans = map_layers.recent_scans(res.engine, scope, since)
-    positions = _place_positions(scope)
-    lines = flow_lines(flow_counts(scans), positions)
-    flows = _collection([_flow_feature(line, lang) for line in lines])
-    anomalies = map_layers.cylinder_anomalies(res.engine, scope)
+    anomalies = map_layers.cylinder_anomalies(resources().engine, scope)
+    flows = flows_until(datetime.now(UTC), scope, lang)
     return flows, _collection([_anomaly_feature(a, lang) for a in anomalies])
+
+
+def flows_until(until: datetime, scope: Scope, lang: str) -> dict:
+    """The hour of cylinder flow before `until` as weighted lines (now, or a replayed moment)."""
+    since = until - timedelta(seconds=FLOW_WINDOW_S)
+    scans = map_layers.recent_scans(resources().engine, scope, since, until)
+    lines = flow_lines(flow_counts(scans), _place_positions(scope))
+    return _collection([_flow_feature(line, lang) for line in lines])
 
 
 def _place_positions(scope: Scope) -> dict[tuple[str, str], tuple[float, float]]:

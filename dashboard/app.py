@@ -29,6 +29,7 @@ CALLBACKS = (
     "callbacks.one_map_layers",
     "callbacks.one_map_detail",
     "callbacks.one_map",
+    "callbacks.one_map_replay",
     "callbacks.screen",
 )
 STYLESHEETS = (

@@ -290,4 +290,16 @@ TEXT.update(
         "stage.scrap": ("报废", "Scrap"),
     }
 )
-# --- end one map layers ---
+# --- the One Map's time slider (issue 5) ---
+TEXT.update(
+    {
+        "replay.title": ("时间回放（过去24小时）", "Replay (last 24 hours)"),
+        "replay.live": ("实时", "Live"),
+        "replay.at": ("回放", "Replay"),
+        "replay.not_live": ("非实时画面", "not live"),
+        "replay.play": ("播放过去24小时", "Play the last 24 hours"),
+        "replay.pause": ("暂停回放", "Pause the replay"),
+        "replay.back": ("回到实时", "Back to live"),
+    }
+)
+# --- end time slider ---

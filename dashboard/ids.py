@@ -60,4 +60,10 @@ MAP_FLOW_TICK = "one-map-flow-tick"  # dcc.Interval: the last hour's flows, ever
 MAP_DETAIL = "one-map-detail"  # the offcanvas with a clicked feature's detail
 MAP_DETAIL_BODY = "one-map-detail-body"
 MAP_HAZARD_COUNT = "one-map-hazard-count"  # "showing N of M" under the legends
+# the time slider: minutes before now (0 = live), its play button and timer, what it shows
+MAP_FRAME = "one-map-frame"  # marked "replaying" while the slider is off live
+MAP_REPLAY = "one-map-replay"
+MAP_REPLAY_PLAY = "one-map-replay-play"
+MAP_REPLAY_TIMER = "one-map-replay-timer"
+MAP_REPLAY_LABEL = "one-map-replay-label"
 # --- end one map layers ---

@@ -51,8 +51,15 @@ def layout(**_query: str) -> html.Div:
             dcc.Store(id=ids.MAP_COUNTS_TICK),
             dcc.Interval(id=ids.MAP_FLOW_TICK, interval=FLOW_REFRESH_MS),
             html.Div(
-                [city_map(lang), metric_picker(lang), legend_box(), alarm_panel()],
+                [
+                    city_map(lang),
+                    metric_picker(lang),
+                    legend_box(),
+                    alarm_panel(),
+                    replay_bar(lang),
+                ],
                 className="map-frame",
+                id=ids.MAP_FRAME,
             ),
             detail_panel(lang),
         ],
@@ -221,6 +228,44 @@ def detail_panel(lang: str) -> dbc.Offcanvas:
         scrollable=True,
         backdrop=False,
         className="map-detail",
+    )
+
+
+REPLAY_MINUTES = 24 * 60
+REPLAY_STEP_MINUTES = 10
+REPLAY_PLAY_MS = 1500  # a step of playback (20 minutes of the city): 24 hours in under 2 minutes
+
+
+def replay_bar(lang: str) -> html.Div:
+    """The time slider: drag back up to 24 hours (the city then, from the log), or play them."""
+    hours = {-h * 60: f"-{h} h" for h in (24, 18, 12, 6)}
+    return html.Div(
+        [
+            html.Button(
+                html.I(className="bi bi-play-fill"),
+                id=ids.MAP_REPLAY_PLAY,
+                title=t("replay.play", lang),
+                className="btn btn-sm btn-outline-info replay-play",
+                **{"aria-label": t("replay.play", lang)},
+            ),
+            html.Div(
+                dcc.Slider(
+                    id=ids.MAP_REPLAY,
+                    min=-REPLAY_MINUTES,
+                    max=0,
+                    step=REPLAY_STEP_MINUTES,
+                    value=0,
+                    marks={**hours, 0: t("replay.live", lang)},
+                    included=False,
+                    allow_direct_input=False,
+                ),
+                className="replay-slider",
+                title=t("replay.title", lang),
+            ),
+            html.Span(t("replay.live", lang), id=ids.MAP_REPLAY_LABEL, className="replay-label"),
+            dcc.Interval(id=ids.MAP_REPLAY_TIMER, interval=REPLAY_PLAY_MS, disabled=True),
+        ],
+        className="map-panel map-panel-replay",
     )
 
 

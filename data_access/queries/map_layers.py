@@ -264,8 +264,11 @@ def hazard_points(
 # --- cylinder flow --------------------------------------------------------------------------
 
 
-def recent_scans(engine: Engine, scope: Scope, since: datetime) -> list[dict[str, Any]]:
-    """`cylinder.scanned` events since `since`, oldest first: code, stage, site, place."""
+def recent_scans(
+    engine: Engine, scope: Scope, since: datetime, until: datetime | None = None
+) -> list[dict[str, Any]]:
+    """`cylinder.scanned` events since `since` (up to `until`), oldest first: code, stage,
+    site, place."""
     query = (
         select(
             SCAN_CODE.label("code"),
@@ -277,6 +280,8 @@ def recent_scans(engine: Engine, scope: Scope, since: datetime) -> list[dict[str
         .where(EventRecord.type == "cylinder.scanned", EventRecord.occurred_at >= since)
         .order_by(EventRecord.seq)
     )
+    if until is not None:
+        query = query.where(EventRecord.occurred_at <= until)
     if scope.district is not None:
         query = query.where(EventRecord.district == scope.district)
     with engine.connect() as connection:
@@ -486,12 +491,9 @@ def _complete_checks_today(connection: Connection, scope: Scope, day_start: date
 def _emergency_counts(connection: Connection, scope: Scope) -> dict[str, int]:
     incidents = select(func.count()).select_from(Incident).where(Incident.status.in_(OPEN_INCIDENT))
     alarms = select(func.count()).select_from(Alarm).where(Alarm.status != "cleared")
-    teams = (
-        select(func.count())
-        .select_from(TeamState)
-        .join(Team, Team.id == TeamState.team_id)
-        .where(TeamState.status == "available")
-    )
+    # A team that has reported no state yet is on standby at its base: available.
+    busy = select(TeamState.team_id).where(TeamState.status != "available")
+    teams = select(func.count()).select_from(Team).where(Team.id.not_in(busy))
     if scope.district is not None:
         incidents = incidents.where(Incident.district == scope.district)
         alarms = alarms.where(Alarm.district == scope.district)

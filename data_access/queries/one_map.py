@@ -117,9 +117,15 @@ def live_points(engine: Engine, scope: Scope) -> list[dict[str, Any]]:
     incidents = select(
         Incident.id, Incident.severity, Incident.kind, Incident.lat, Incident.lon, Incident.district
     ).where(Incident.status != "closed")
+    # A team that has reported nothing yet stands by at its base.
     teams = select(
-        TeamState.team_id, TeamState.status, Team.name, TeamState.lat, TeamState.lon, Team.district
-    ).join(Team, Team.id == TeamState.team_id)
+        Team.id,
+        func.coalesce(TeamState.status, "available"),
+        Team.name,
+        func.coalesce(TeamState.lat, Team.lat),
+        func.coalesce(TeamState.lon, Team.lon),
+        Team.district,
+    ).join(TeamState, TeamState.team_id == Team.id, isouter=True)
     if scope.district is not None:
         alarms = alarms.where(Alarm.district == scope.district)
         incidents = incidents.where(Incident.district == scope.district)

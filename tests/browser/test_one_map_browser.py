@@ -249,3 +249,77 @@ def test_sign_out_returns_to_the_login_page(demo_server, new_tab) -> None:
     tab.page.wait_for_selector("#username")
     tab.page.goto(demo_server.url + "/")
     assert "/login" in tab.page.url
+
+
+def drag_replay_to(page, fraction: float) -> str:
+    """Click the time slider at `fraction` of its length (0: 24 h ago); the label it then shows."""
+    before = page.inner_text("#one-map-replay-label")
+    box = page.locator("#one-map-replay .dash-slider-root").bounding_box()
+    page.mouse.click(box["x"] + box["width"] * fraction, box["y"] + box["height"] / 2)
+    page.wait_for_function(
+        "before => document.querySelector('#one-map-replay-label').innerText !== before",
+        arg=before,
+        timeout=15_000,
+    )
+    return page.inner_text("#one-map-replay-label")
+
+
+def test_the_time_slider_replays_the_city_and_returns_to_live(demo_server, new_tab) -> None:
+    tab = new_tab()
+    sign_in(tab, demo_server.url, "duty")
+    page = tab.page
+    wait_for_map(tab)
+    page.goto(demo_server.url + "/lang/en")
+    page.goto(demo_server.url + "/")
+    wait_for_map(tab)
+    page.wait_for_selector("#live-status[data-state='live']", timeout=30_000)
+    three_hours_ago = incident("REPLAY-1", *IN_WUCHANG)
+    three_hours_ago["occurred_at"] = (datetime.now(UTC) - timedelta(hours=3)).isoformat()
+    ack = send(demo_server, ingest_token(demo_server, "incident.reported"), [three_hours_ago])
+    assert ack["accepted"], ack
+    wait_for_kpi(page, "kpi.incidents_open", kpi_value(page, "kpi.incidents_open") + 1)
+    live_incidents = kpi_value(page, "kpi.incidents_open")
+
+    # six hours ago: before every incident the tests sent
+    assert drag_replay_to(page, 0.75).startswith("Replay")
+    assert "replaying" in page.get_attribute("#one-map-frame", "class")
+    wait_for_kpi(page, "kpi.incidents_open", 0)
+    assert "not live" in page.inner_text("#one-map-updated")
+    page.wait_for_selector("path.live-incident", state="detached", timeout=15_000)
+
+    # about two hours ago: only the incident reported three hours ago is open
+    assert drag_replay_to(page, 0.92).startswith("Replay")
+    wait_for_kpi(page, "kpi.incidents_open", 1)
+    assert page.locator("path.live-incident").count() == 1
+
+    # live again: everything reloads from the server
+    page.focus("#one-map-replay .dash-slider-thumb")
+    page.keyboard.press("End")  # the slider's far end: live
+    page.wait_for_function(
+        "() => document.querySelector('#one-map-replay-label').innerText === 'Live'",
+        timeout=15_000,
+    )
+    wait_for_kpi(page, "kpi.incidents_open", live_incidents)
+    assert "replaying" not in page.get_attribute("#one-map-frame", "class")
+    assert tab.console_errors == []
+
+
+def test_playing_the_replay_steps_forward_and_pauses(demo_server, new_tab) -> None:
+    tab = new_tab()
+    sign_in(tab, demo_server.url, "duty")
+    page = tab.page
+    wait_for_map(tab)
+    page.click("#one-map-replay-play")
+    page.wait_for_selector("#one-map-replay-play .bi-pause-fill", timeout=15_000)
+    first = page.inner_text("#one-map-replay-label")
+    page.wait_for_function(
+        "first => document.querySelector('#one-map-replay-label').innerText !== first",
+        arg=first,
+        timeout=15_000,
+    )
+    page.click("#one-map-replay-play")
+    page.wait_for_selector("#one-map-replay-play .bi-play-fill", timeout=15_000)
+    paused = page.inner_text("#one-map-replay-label")
+    page.wait_for_timeout(3_000)  # two timer periods: a paused replay stays where it is
+    assert page.inner_text("#one-map-replay-label") == paused
+    assert tab.console_errors == []
