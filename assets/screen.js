@@ -97,10 +97,16 @@
     }
   }
 
+  /* "2026年11月24日 星期二" / "Tue, 24 Nov 2026": the way each language writes a date on a wall. */
   function cityDate(date, zone, lang) {
-    const options = { year: "numeric", month: "2-digit", day: "2-digit", weekday: "short", timeZone: zone };
+    const zh = lang === "zh";
+    const day = { year: "numeric", month: zh ? "long" : "short", day: "numeric", timeZone: zone };
+    const weekday = { weekday: zh ? "long" : "short", timeZone: zone };
     try {
-      return new Intl.DateTimeFormat(lang === "zh" ? "zh-CN" : "en-GB", options).format(date);
+      const locale = zh ? "zh-CN" : "en-GB";
+      const dayText = new Intl.DateTimeFormat(locale, day).format(date);
+      const weekdayText = new Intl.DateTimeFormat(locale, weekday).format(date);
+      return zh ? dayText + " " + weekdayText : weekdayText + ", " + dayText;
     } catch (error) {
       return "";
     }

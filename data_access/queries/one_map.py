@@ -132,13 +132,16 @@ def live_points(engine: Engine, scope: Scope) -> list[dict[str, Any]]:
         teams = teams.where(Team.district == scope.district)
     with engine.connect() as connection:
         return [
-            *(_point("alarm", *row) for row in connection.execute(alarms)),
-            *(_point("incident", *row) for row in connection.execute(incidents)),
-            *(_point("team", *row) for row in connection.execute(teams)),
+            *(moving_point("alarm", *row) for row in connection.execute(alarms)),
+            *(moving_point("incident", *row) for row in connection.execute(incidents)),
+            *(moving_point("team", *row) for row in connection.execute(teams)),
         ]
 
 
-def _point(kind: str, id_: str, state: Any, label: str, lat: float, lon: float, district: Any):
+def moving_point(
+    kind: str, id_: str, state: Any, label: str, lat: float, lon: float, district: Any
+) -> dict[str, Any]:
+    """One alarm, incident or team as the live layer and the replay describe it."""
     return {
         "kind": kind,
         "id": id_,

@@ -17,6 +17,7 @@ from sqlalchemy import Engine, and_, func, or_, select
 
 from dashboard.domain.roles import Scope
 from data_access.models import Alarm, EventRecord, Hazard, Incident, SafetyCheck, Site, Team
+from data_access.queries.one_map import moving_point
 
 REPLAY_SPAN = timedelta(hours=24)
 # A team's last report before T is looked for this far back; older ones put it at its base.
@@ -105,7 +106,7 @@ def _open_alarms(connection, scope: Scope, at: datetime) -> list[dict[str, Any]]
     )
     if scope.district is not None:
         query = query.where(Alarm.district == scope.district)
-    return [_point("alarm", *row) for row in connection.execute(query)]
+    return [moving_point("alarm", *row) for row in connection.execute(query)]
 
 
 def _open_incidents(connection, scope: Scope, at: datetime) -> list[dict[str, Any]]:
@@ -119,7 +120,7 @@ def _open_incidents(connection, scope: Scope, at: datetime) -> list[dict[str, An
     ).where(_open_at(Incident.reported_at, Incident.closed_at, at))
     if scope.district is not None:
         query = query.where(Incident.district == scope.district)
-    return [_point("incident", *row) for row in connection.execute(query)]
+    return [moving_point("incident", *row) for row in connection.execute(query)]
 
 
 def _hazards_at(connection, scope: Scope, at: datetime) -> dict[str, int]:
@@ -164,18 +165,6 @@ def _teams_at(connection, scope: Scope, at: datetime) -> list[dict[str, Any]]:
         else:
             team["lat"], team["lon"] = data["lat"], data["lon"]
     return [
-        _point("team", team_id, t["state"], t["label"], t["lat"], t["lon"], t["district"])
+        moving_point("team", team_id, t["state"], t["label"], t["lat"], t["lon"], t["district"])
         for team_id, t in teams.items()
     ]
-
-
-def _point(kind: str, id_: str, state: Any, label: str, lat: float, lon: float, district: Any):
-    return {
-        "kind": kind,
-        "id": id_,
-        "state": state,
-        "label": label,
-        "lat": lat,
-        "lon": lon,
-        "district": district,
-    }

@@ -27,10 +27,8 @@ from data_access.models import (
     InspectionRecord,
     SafetyCheck,
     Site,
-    Team,
-    TeamState,
 )
-from data_access.queries.one_map import city_counts
+from data_access.queries.map_layers import live_kpis
 
 ON_SCENE_TARGET = timedelta(minutes=20)  # the emergency response target (DESIGN.md, "Scale")
 INSPECTED_CUSTOMER_KINDS = ("commercial", "industrial")  # households are not on the quarter plan
@@ -55,25 +53,23 @@ def _per_district(engine: Engine, query: Select) -> dict[str, int]:
 # --- KPIs -----------------------------------------------------------------------------------
 
 
+KPI_KEYS = (
+    "alarms_active",
+    "hazards_open",
+    "hazards_overdue",
+    "incidents_open",
+    "teams_available",
+    "fillings_today",
+    "deliveries_today",
+)
+
+
 def kpis(engine: Engine, scope: Scope, now: datetime, day_start: datetime) -> dict[str, int]:
-    """The big numbers of the screen's KPI band."""
+    """The big numbers of the screen's KPI band: the One Map's live strip, as the wall shows it."""
     if scope.enterprise_id is not None:
         return {}
-    counts = city_counts(engine, scope)
-    overdue = select(func.count()).where(Hazard.status != "closed", Hazard.due_at < now)
-    # A team with no reported state yet is on standby at its base: available.
-    busy = select(TeamState.team_id).where(TeamState.status != "available")
-    available = select(func.count()).select_from(Team).where(Team.id.not_in(busy))
-    chain = cylinder_stage_counts(engine, scope, day_start)
-    return {
-        "alarms_active": counts.get("alarms_active", 0),
-        "hazards_open": counts.get("hazards_open", 0),
-        "hazards_overdue": _scalar(engine, _within(overdue, Hazard.district, scope)),
-        "incidents_open": counts.get("incidents_open", 0),
-        "teams_available": _scalar(engine, _within(available, Team.district, scope)),
-        "fillings_today": sum(chain["filling"].values()),
-        "deliveries_today": sum(chain["delivery"].values()),
-    }
+    found = live_kpis(engine, scope, now, day_start)
+    return {key: found.get(key) or 0 for key in KPI_KEYS}
 
 
 # --- the district league table --------------------------------------------------------------
