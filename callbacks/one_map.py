@@ -32,6 +32,7 @@ from dashboard.choropleth import (
     GRID_METRICS,
     METRICS,
     RISK_LEGEND,
+    SMALL_DISTRICT_KM2,
     Legend,
     Metric,
     district_features,
@@ -169,9 +170,6 @@ def area_labels(shapes: list[dict], features: dict) -> dict:
             }
         )
     return {"type": "FeatureCollection", "features": labels}
-
-
-SMALL_DISTRICT_KM2 = 150  # Wuhan's seven central districts are all under this
 
 
 @callback(

@@ -14,8 +14,9 @@ from dash import ClientsideFunction, Input, Output, callback, clientside_callbac
 from dashboard import ids
 from dashboard.app import resources
 from dashboard.auth import current_user
-from dashboard.choropleth import Metric, district_features
+from dashboard.choropleth import SMALL_DISTRICT_KM2, Metric, district_features
 from dashboard.components import legend
+from dashboard.domain.periods import Periods, city_periods
 from dashboard.domain.roles import Scope
 from dashboard.i18n import current_language, t, t_or
 from data_access.queries import one_map as map_queries
@@ -42,6 +43,10 @@ def _viewer() -> tuple[Scope, str, ZoneInfo]:
     return user.scope, current_language(), ZoneInfo(resources().settings.time_zone)
 
 
+def _periods(now: datetime) -> Periods:
+    return city_periods(now, resources().settings.time_zone)
+
+
 def _cached(key: str, seconds: int, compute):
     cache = resources().cache
     value = cache.get(key)
@@ -49,19 +54,6 @@ def _cached(key: str, seconds: int, compute):
         value = compute()
         cache.set(key, value, timeout=seconds)
     return value
-
-
-def day_start(now: datetime, zone: ZoneInfo) -> datetime:
-    """The city's midnight today, in UTC."""
-    local = now.astimezone(zone)
-    return local.replace(hour=0, minute=0, second=0, microsecond=0).astimezone(UTC)
-
-
-def quarter_start(now: datetime, zone: ZoneInfo) -> datetime:
-    local = now.astimezone(zone)
-    month = 3 * ((local.month - 1) // 3) + 1
-    first = local.replace(month=month, day=1, hour=0, minute=0, second=0, microsecond=0)
-    return first.astimezone(UTC)
 
 
 @callback(
@@ -83,7 +75,7 @@ def refresh_live(_n: int | None, _tick: object, _resync: object):
         key,
         CACHE_S,
         lambda: (
-            queries.kpis(engine, scope, now, day_start(now, zone)),
+            queries.kpis(engine, scope, now, _periods(now).day_start),
             queries.active_incidents(engine, scope),
             map_queries.live_points(engine, scope),
         ),
@@ -108,7 +100,7 @@ def refresh_live(_n: int | None, _tick: object, _resync: object):
 )
 def refresh_slow(_n: int | None, _resync: object):
     """The district views: the hazard map, the league table, the cylinder chain."""
-    scope, lang, zone = _viewer()
+    scope, lang, _zone = _viewer()
     res, now = resources(), datetime.now(UTC)
     shapes = _cached("one_map:shapes", 3600, lambda: map_queries.district_shapes(res.engine))
     if scope.district is not None:
@@ -119,8 +111,8 @@ def refresh_slow(_n: int | None, _resync: object):
         SLOW_CACHE_S,
         lambda: (
             map_queries.district_counts(res.engine, scope).to_dict("records"),
-            queries.district_league(res.engine, scope, now, quarter_start(now, zone)),
-            queries.cylinder_chain(res.engine, scope, day_start(now, zone)),
+            queries.district_league(res.engine, scope, now, _periods(now).quarter_start),
+            queries.cylinder_chain(res.engine, scope, _periods(now).day_start),
         ),
     )
     by_district = {row["code"]: row for row in counts}
@@ -378,17 +370,20 @@ def calm_zero(features: dict, colors: list[str], labels: list[str]) -> tuple[lis
 
 
 def district_labels(shapes: list[dict], features: dict) -> list[dl.DivMarker]:
-    """Each district's name and open hazards at its centre, large enough for the room."""
+    """Each district's name and open hazards at its centre, large enough for the room. The
+    small central districts show their number only: their names would cover each other."""
     labels = []
     for shape, feature in zip(shapes, features["features"], strict=True):
         value = feature["properties"]["value"]
         shown = "" if value is None else f"<b>{value:,.0f}</b>"
+        small = (shape.get("area_km2") or SMALL_DISTRICT_KM2) < SMALL_DISTRICT_KM2
+        name = "" if small else f"<span>{feature['properties']['name']}</span>"
         labels.append(
             dl.DivMarker(
                 position=[shape["centroid_lat"], shape["centroid_lon"]],
                 iconOptions={
-                    "className": "screen-district-label",
-                    "html": f"<span>{feature['properties']['name']}</span>{shown}",
+                    "className": "screen-district-label" + (" small" if small else ""),
+                    "html": f"{name}{shown}",
                     "iconSize": [160, 56],
                     "iconAnchor": [80, 28],
                 },

@@ -13,6 +13,9 @@ from dashboard.domain.risk import BAND_COLOURS, BANDS, RiskInputs, band_rank, ri
 # Sequential yellow-to-red: reads on a dark background and for colour-weak eyes.
 PALETTE = ("#ffffb2", "#fecc5c", "#fd8d3c", "#f03b20", "#bd0026")
 NO_DATA = "#2b3a4a"
+# Districts smaller than this show their value without a name at city zoom: the names of
+# Wuhan's seven central districts (all under it) would cover each other.
+SMALL_DISTRICT_KM2 = 150
 
 Counts = Mapping[str, float]
 

@@ -11,10 +11,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import Engine, and_, func, or_, select
 
+from dashboard.domain.periods import city_periods
 from dashboard.domain.roles import Scope
 from data_access.models import Alarm, EventRecord, Hazard, Incident, SafetyCheck, Site, Team
 from data_access.queries.one_map import moving_point
@@ -35,7 +35,7 @@ class CityMoment:
 
 def city_at(engine: Engine, scope: Scope, at: datetime, time_zone: str) -> CityMoment:
     """The moving points and the headline counts as they were at `at` (a UTC datetime)."""
-    day_start = _local_day_start(at, time_zone)
+    day_start = city_periods(at, time_zone).day_start
     with engine.connect() as connection:
         scans = _scans_by_stage(connection, scope, day_start, at)
         moment = CityMoment(at=at)
@@ -56,12 +56,6 @@ def city_at(engine: Engine, scope: Scope, at: datetime, time_zone: str) -> CityM
                 **_hazards_at(connection, scope, at),
             }
     return moment
-
-
-def _local_day_start(at: datetime, time_zone: str) -> datetime:
-    local = at.astimezone(ZoneInfo(time_zone))
-    midnight = local.replace(hour=0, minute=0, second=0, microsecond=0)
-    return midnight.astimezone(at.tzinfo)
 
 
 def _scans_by_stage(connection, scope: Scope, since: datetime, until: datetime) -> dict[str, int]:

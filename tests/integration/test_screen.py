@@ -5,14 +5,13 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, datetime, timedelta
-from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import Engine, select
 
-from callbacks.screen import day_start, quarter_start
 from dashboard.demo import DEMO_DISTRICT
 from dashboard.domain.events import CylinderScanned, Event, IncidentReported
+from dashboard.domain.periods import city_periods
 from dashboard.domain.roles import CITYWIDE, Scope
 from data_access.eventlog import Incoming, append_events
 from data_access.models import Cylinder, Site
@@ -20,7 +19,7 @@ from data_access.queries import screen as queries
 from tests.conftest import sign_in
 from tests.support import IN_JIANGAN, IN_WUCHANG
 
-ZONE = ZoneInfo("Asia/Shanghai")
+ZONE = "Asia/Shanghai"
 JIANGAN = Scope(district=DEMO_DISTRICT)
 ENTERPRISE = Scope(enterprise_id="ENT-0001")
 
@@ -58,13 +57,13 @@ def demo_engine(demo_app) -> Engine:
 
 
 def today() -> datetime:
-    return day_start(datetime.now(UTC), ZONE)
+    return city_periods(datetime.now(UTC), ZONE).day_start
 
 
 def test_day_and_quarter_start_at_the_citys_midnight() -> None:
-    now = datetime(2026, 5, 20, 17, 30, tzinfo=UTC)  # 01:30 on 21 May in Shanghai
-    assert day_start(now, ZONE) == datetime(2026, 5, 20, 16, 0, tzinfo=UTC)
-    assert quarter_start(now, ZONE) == datetime(2026, 3, 31, 16, 0, tzinfo=UTC)
+    periods = city_periods(datetime(2026, 5, 20, 17, 30, tzinfo=UTC), ZONE)  # 01:30, 21 May
+    assert periods.day_start == datetime(2026, 5, 20, 16, 0, tzinfo=UTC)
+    assert periods.quarter_start == datetime(2026, 3, 31, 16, 0, tzinfo=UTC)
 
 
 def test_kpis_count_what_is_open_in_scope(demo_engine) -> None:
@@ -95,7 +94,8 @@ def test_active_incidents_put_the_late_ones_first_and_respect_the_district(demo_
 def test_the_league_has_every_district_and_counts_late_responses(demo_engine) -> None:
     now = datetime.now(UTC)
     report(demo_engine, "S-LATE", IN_WUCHANG, minutes_ago=35)
-    league = queries.district_league(demo_engine, CITYWIDE, now, quarter_start(now, ZONE))
+    quarter = city_periods(now, ZONE).quarter_start
+    league = queries.district_league(demo_engine, CITYWIDE, now, quarter)
     assert len(league) == 13
     assert all(row.objects_due > 0 for row in league)
     wuchang = next(row for row in league if row.name_zh == "武昌区")
@@ -103,7 +103,7 @@ def test_the_league_has_every_district_and_counts_late_responses(demo_engine) ->
     assert wuchang.on_time_share == 0
     ranks = [row.coverage or 0 for row in league]
     assert ranks == sorted(ranks, reverse=True)
-    scoped = queries.district_league(demo_engine, JIANGAN, now, quarter_start(now, ZONE))
+    scoped = queries.district_league(demo_engine, JIANGAN, now, quarter)
     assert [row.code for row in scoped] == [DEMO_DISTRICT]
 
 
