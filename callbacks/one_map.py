@@ -44,6 +44,7 @@ from dashboard.domain.periods import city_periods
 from dashboard.domain.risk import BANDS
 from dashboard.domain.roles import Scope
 from dashboard.i18n import current_language, t, t_or
+from dashboard.live_counts import todays_scans
 from data_access import commands
 from data_access.queries import map_layers
 from data_access.queries import one_map as queries
@@ -189,7 +190,8 @@ def refresh_counts(_map_id: str, _tick: object, _resync: object, replay_minutes:
     counts = res.cache.get(key)
     if counts is None:
         periods = city_periods(datetime.now(UTC), res.settings.time_zone)
-        counts = map_layers.live_kpis(res.engine, scope, periods.now, periods.day_start)
+        scans = todays_scans(scope, periods.day_start)
+        counts = map_layers.live_kpis(res.engine, scope, periods.now, periods.day_start, scans)
         res.cache.set(key, counts, timeout=COUNTS_CACHE_S)
     now = datetime.now(UTC).astimezone(ZoneInfo(res.settings.time_zone))
     return (

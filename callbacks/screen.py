@@ -19,6 +19,7 @@ from dashboard.components import legend
 from dashboard.domain.periods import Periods, city_periods
 from dashboard.domain.roles import Scope
 from dashboard.i18n import current_language, t, t_or
+from dashboard.live_counts import todays_scans
 from data_access.queries import one_map as map_queries
 from data_access.queries import screen as queries
 
@@ -70,12 +71,13 @@ def refresh_live(_n: int | None, _tick: object, _resync: object):
     """What live events change: the KPI band, the incident clocks, the moving points."""
     scope, lang, zone = _viewer()
     engine, now = resources().engine, datetime.now(UTC)
+    day = _periods(now).day_start
     key = f"screen:live:{scope.district}:{scope.enterprise_id}"
     counts, incidents, points = _cached(
         key,
         CACHE_S,
         lambda: (
-            queries.kpis(engine, scope, now, _periods(now).day_start),
+            queries.kpis(engine, scope, now, day, todays_scans(scope, day)),
             queries.active_incidents(engine, scope),
             map_queries.live_points(engine, scope),
         ),

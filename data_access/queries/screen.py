@@ -9,6 +9,7 @@ midnight, which the caller passes in.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -64,11 +65,17 @@ KPI_KEYS = (
 )
 
 
-def kpis(engine: Engine, scope: Scope, now: datetime, day_start: datetime) -> dict[str, int]:
+def kpis(
+    engine: Engine,
+    scope: Scope,
+    now: datetime,
+    day_start: datetime,
+    scans: Mapping[str, int] | None = None,
+) -> dict[str, int]:
     """The big numbers of the screen's KPI band: the One Map's live strip, as the wall shows it."""
     if scope.enterprise_id is not None:
         return {}
-    found = live_kpis(engine, scope, now, day_start)
+    found = live_kpis(engine, scope, now, day_start, scans)
     return {key: found.get(key) or 0 for key in KPI_KEYS}
 
 

@@ -61,6 +61,35 @@ def _site(engine: Engine, district: str, kind: str = "filling_station"):
     return _first(engine, select(Site).where(Site.district == district, Site.kind == kind))
 
 
+def test_a_running_scan_tally_counts_on_and_agrees_with_a_full_count(city: Engine) -> None:
+    station = _site(city, JIANGAN)
+    cylinder = _first(
+        city, select(Cylinder.code).where(Cylinder.enterprise_id == station.enterprise_id)
+    )
+    day_start = city_periods(datetime.now(UTC), "Asia/Shanghai").day_start
+
+    def filling(minutes_ago: float) -> None:
+        scan = CylinderScanned(
+            code=cylinder.code, stage="filling", site_id=station.id, lat=station.lat,
+            lon=station.lon,
+        )  # fmt: skip
+        _append(city, scan, minutes_ago=minutes_ago)
+
+    first = map_layers.tally_scans(city, CITYWIDE, day_start)
+    filling(minutes_ago=0.5)
+    late_from_yesterday = (datetime.now(UTC) - day_start).total_seconds() / 60 + 30
+    filling(minutes_ago=late_from_yesterday)  # arrives now, happened before midnight
+    on = map_layers.tally_scans(city, CITYWIDE, day_start, first)
+    assert on.seq > first.seq
+    assert on.stages.get("filling", 0) == first.stages.get("filling", 0) + 1
+    assert on == map_layers.tally_scans(city, CITYWIDE, day_start)  # same as counting afresh
+    assert map_layers.tally_scans(city, CITYWIDE, day_start, on) is on  # nothing new: no query
+
+    yesterday = day_start - timedelta(days=1)
+    restarted = map_layers.tally_scans(city, CITYWIDE, yesterday, on)
+    assert restarted == map_layers.tally_scans(city, CITYWIDE, yesterday)
+
+
 def test_flows_kpis_and_a_cylinders_scan_chain(city: Engine) -> None:
     station = _site(city, JIANGAN)
     cylinder = _first(
