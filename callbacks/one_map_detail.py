@@ -1,4 +1,5 @@
-"""The One Map's detail panel: click a cylinder, hazard, incident or team, read its story.
+"""The One Map's detail panel: click anything on the map (cylinder, hazard, incident, team, site,
+emergency resource, pipeline segment, sensor, excavation), read its story.
 
 Features say what they are in `properties.ref` (or, for the live layer, their id), "kind:id".
 Each detail query checks the user's scope itself, so a crafted click shows nothing foreign.
@@ -6,8 +7,8 @@ Each detail query checks the user's scope itself, so a crafted click shows nothi
 
 from __future__ import annotations
 
-from datetime import datetime
-from typing import Any
+from datetime import UTC, datetime
+from typing import Any, get_args
 from zoneinfo import ZoneInfo
 
 from dash import Input, Output, callback, ctx, html, no_update
@@ -15,10 +16,21 @@ from dash import Input, Output, callback, ctx, html, no_update
 from dashboard import ids
 from dashboard.app import resources
 from dashboard.auth import current_user
+from dashboard.domain.events import CylinderScanned
+from dashboard.domain.periods import Periods, city_periods
 from dashboard.i18n import current_language, t, t_or
 from data_access.queries import map_details
 
-CLICKABLE = (ids.MAP_LIVE, ids.MAP_HAZARDS, ids.MAP_ANOMALIES)
+CLICKABLE = (
+    ids.MAP_LIVE,
+    ids.MAP_HAZARDS,
+    ids.MAP_ANOMALIES,
+    ids.MAP_SITES,
+    ids.MAP_RESOURCES,
+    ids.MAP_PIPELINES,
+    ids.MAP_SENSORS,
+    ids.MAP_EXCAVATIONS,
+)
 
 
 def feature_ref(feature: dict | None) -> tuple[str, str] | None:
@@ -46,9 +58,10 @@ def show_detail(*clicks: dict | None):
     assert user is not None
     kind, key = ref
     render = RENDERERS.get(kind)
-    if render is None:
+    body = None if render is None else render(user.scope, key, lang)
+    if body is None:  # unknown, or outside the scope: the panel stays as it is
         return no_update, no_update
-    return True, render(user.scope, key, lang)
+    return True, body
 
 
 def _when(moment: datetime | None) -> str:
@@ -188,9 +201,305 @@ def team_detail(scope, team_id: str, lang: str) -> html.Div:
     )
 
 
+# --- the registry's objects: sites, resources, pipelines, sensors, digs ---------------------
+
+
+def _periods() -> Periods:
+    return city_periods(datetime.now(UTC), resources().settings.time_zone)
+
+
+def _district(row: dict, lang: str) -> str:
+    """The district's name in `lang`, or its code when the registry has no name for it."""
+    return row.get(f"district_{lang}") or row.get("district") or "—"
+
+
+def _section(title_key: str, content: Any, empty_key: str, lang: str) -> list:
+    """A titled list in a detail; a quiet line instead when it has no rows."""
+    body = content if content else html.Div(t(empty_key, lang), className="text-secondary small")
+    return [html.H6(t(title_key, lang), className="mt-3 mb-1"), body]
+
+
+def _label(prefix: str, code: str | None, lang: str) -> str | None:
+    return None if code is None else t_or(f"{prefix}.{code}", code, lang)
+
+
+# A cylinder's stages in the order of its chain, so a site's counts read like the chain does.
+STAGES = get_args(CylinderScanned.model_fields["stage"].annotation)
+
+
+def _chain_position(item: tuple[str, int]) -> int:
+    return STAGES.index(item[0]) if item[0] in STAGES else len(STAGES)
+
+
+def site_detail(scope, site_id: str, lang: str) -> html.Div | None:
+    site = map_details.site_detail(resources().engine, scope, site_id, _periods().day_start)
+    if site is None:
+        return None
+    scans = [
+        [_label("stage", stage, lang), f"{count:,}"]
+        for stage, count in sorted(site["scans_today"].items(), key=_chain_position)
+    ]
+    hazards = [
+        [
+            h["id"],
+            h["category"],
+            _label("hazard_level", h["level"], lang),
+            h["status"],
+            _when(h["due_at"]),
+        ]
+        for h in site["open_hazards"]
+    ]
+    hazard_headers = ["detail.id", "detail.category", "detail.level", "detail.status", "detail.due"]
+    last = site["last_inspection"]
+    inspection = (
+        _facts(
+            [
+                ("detail.time", _when(last["occurred_at"])),
+                ("detail.kind", _label("inspection_kind", last["kind"], lang)),
+                ("detail.status", t("detail.passed" if last["passed"] else "detail.failed", lang)),
+                ("detail.inspector", last["inspector_id"]),
+            ],
+            lang,
+        )
+        if last
+        else None
+    )
+    return html.Div(
+        [
+            html.H5(f"{t('detail.site_title', lang)} · {site['name']}"),
+            _facts(
+                [
+                    ("detail.kind", _label("site", site["kind"], lang)),
+                    ("detail.enterprise", site["enterprise"]),
+                    ("detail.licence", site["licence_no"]),
+                    ("detail.district", _district(site, lang)),
+                ],
+                lang,
+            ),
+            *_section(
+                "detail.scans_today",
+                _table([t("detail.stage", lang), t("detail.count", lang)], scans)
+                if scans
+                else None,
+                "detail.no_scans_today",
+                lang,
+            ),
+            *_section(
+                "detail.open_hazards",
+                _table([t(h, lang) for h in hazard_headers], hazards) if hazards else None,
+                "detail.no_open_hazards",
+                lang,
+            ),
+            *_section("detail.last_inspection", inspection, "detail.never_inspected", lang),
+        ],
+        **{"data-detail": "site"},
+    )
+
+
+def resource_detail(scope, resource_id: str, lang: str) -> html.Div | None:
+    resource = map_details.resource_detail(resources().engine, scope, resource_id)
+    if resource is None:
+        return None
+    status = resource["team_status"] or ("available" if resource["team_id"] else None)
+    return html.Div(
+        [
+            html.H5(f"{t('detail.resource', lang)} · {resource['name']}"),
+            _facts(
+                [
+                    ("detail.kind", _label("legend", resource["kind"], lang)),
+                    ("detail.name", resource["name"]),
+                    ("detail.team_name", resource["team"]),
+                    ("detail.team_status", _label("team_status", status, lang)),
+                    ("detail.skills", ", ".join(resource["skills"] or [])),
+                    ("detail.district", _district(resource, lang)),
+                ],
+                lang,
+            ),
+        ],
+        **{"data-detail": "resource"},
+    )
+
+
+def pipeline_detail(scope, segment_id: str, lang: str) -> html.Div | None:
+    segment = map_details.pipeline_detail(resources().engine, scope, segment_id, _periods().today)
+    if segment is None:
+        return None
+    sensors = [
+        [s["id"], _label("sensor_kind", s["kind"], lang), t(f"legend.sensor.{s['state']}", lang)]
+        for s in segment["sensors"]
+    ]
+    digs = [
+        [d["id"], d["contractor"], f"{d['radius_m']:.0f} m", _agreement(d, lang)]
+        for d in segment["excavations"]
+    ]
+    return html.Div(
+        [
+            html.H5(f"{t('detail.pipeline', lang)} · {segment_id}"),
+            _facts(
+                [
+                    ("detail.pressure", _label("legend.pipe", segment["pressure_class"], lang)),
+                    ("detail.material", segment["material"]),
+                    ("detail.laid_year", segment["laid_year"]),
+                    ("detail.length", f"{segment['length_m']:,.0f} m"),
+                    ("detail.owner", segment["enterprise"]),
+                    ("detail.district", _district(segment, lang)),
+                ],
+                lang,
+            ),
+            *_section(
+                "detail.sensors_on",
+                _table([t(h, lang) for h in ("detail.id", "detail.kind", "detail.status")], sensors)
+                if sensors
+                else None,
+                "detail.no_sensors",
+                lang,
+            ),
+            *_section(
+                "detail.near_excavations",
+                _table(
+                    [
+                        t(h, lang)
+                        for h in (
+                            "detail.permit",
+                            "detail.contractor",
+                            "detail.radius",
+                            "detail.agreement",
+                        )
+                    ],
+                    digs,
+                )
+                if digs
+                else None,
+                "detail.no_excavations",
+                lang,
+            ),
+        ],
+        **{"data-detail": "pipeline"},
+    )
+
+
+def _agreement(dig: dict, lang: str) -> str:
+    return t(
+        "legend.excavation.signed" if dig["agreement_signed"] else "legend.excavation.unsigned",
+        lang,
+    )
+
+
+def sensor_detail(scope, sensor_id: str, lang: str) -> html.Div | None:
+    sensor = map_details.sensor_detail(resources().engine, scope, sensor_id)
+    if sensor is None:
+        return None
+    place = (
+        f"{t('detail.site', lang)} · {sensor['site'] or sensor['site_id']}"
+        if sensor["site_id"]
+        else f"{t('detail.segment', lang)} · {sensor['segment_id']}"
+        if sensor["segment_id"]
+        else None
+    )
+    readings = [[_when(r["occurred_at"]), r["value"]] for r in sensor["readings"]]
+    alarms = [
+        [
+            _when(a["raised_at"]),
+            _label("alarm_kind", a["kind"], lang),
+            _label("alarm", a["level"], lang),
+            a["value"],
+            _label("alarm_status", a["status"], lang),
+        ]
+        for a in sensor["alarms"]
+    ]
+    alarm_headers = ["detail.time", "detail.kind", "detail.level", "detail.value", "detail.status"]
+    return html.Div(
+        [
+            html.H5(f"{t('detail.sensor', lang)} · {sensor_id}"),
+            _facts(
+                [
+                    ("detail.kind", _label("sensor_kind", sensor["kind"], lang)),
+                    ("detail.status", t(f"legend.sensor.{sensor['state']}", lang)),
+                    ("detail.low", sensor["low"]),
+                    ("detail.high", sensor["high"]),
+                    ("detail.installed_at", place),
+                    ("detail.district", _district(sensor, lang)),
+                ],
+                lang,
+            ),
+            *_section(
+                "detail.readings",
+                _table([t("detail.time", lang), t("detail.value", lang)], readings)
+                if readings
+                else None,
+                "detail.no_readings",
+                lang,
+            ),
+            *_section(
+                "detail.alarms",
+                _table([t(h, lang) for h in alarm_headers], alarms) if alarms else None,
+                "detail.no_alarms",
+                lang,
+            ),
+        ],
+        **{"data-detail": "sensor"},
+    )
+
+
+def excavation_detail(scope, permit_id: str, lang: str) -> html.Div | None:
+    dig = map_details.excavation_detail(resources().engine, scope, permit_id)
+    if dig is None:
+        return None
+    finding = dig["finding"]
+    state = t(
+        "detail.finding_resolved" if finding and finding["resolved"] else "detail.finding_open",
+        lang,
+    )
+    segments = [
+        [
+            s["id"],
+            _label("legend.pipe", s["pressure_class"], lang),
+            s["enterprise_id"],
+            f"{s['distance_m']:.0f} m",
+        ]
+        for s in dig["segments"]
+    ]
+    segment_headers = ["detail.segment", "detail.pressure", "detail.owner", "detail.distance"]
+    return html.Div(
+        [
+            html.H5(f"{t('detail.excavation', lang)} · {permit_id}"),
+            _facts(
+                [
+                    ("detail.permit", permit_id),
+                    ("detail.contractor", dig["contractor"]),
+                    ("detail.starts", dig["starts_on"]),
+                    ("detail.ends", dig["ends_on"]),
+                    ("detail.radius", f"{dig['radius_m']:.0f} m"),
+                    ("detail.district", _district(dig, lang)),
+                    ("detail.agreement", _agreement(dig, lang)),
+                    (
+                        "detail.finding",
+                        f"{state} · {finding['detail']}"
+                        if finding
+                        else t("detail.no_finding", lang),
+                    ),
+                ],
+                lang,
+            ),
+            *_section(
+                "detail.near_segments",
+                _table([t(h, lang) for h in segment_headers], segments) if segments else None,
+                "detail.no_segments",
+                lang,
+            ),
+        ],
+        **{"data-detail": "excavation"},
+    )
+
+
 RENDERERS = {
     "cylinder": cylinder_detail,
     "hazard": hazard_detail,
     "incident": incident_detail,
     "team": team_detail,
+    "site": site_detail,
+    "resource": resource_detail,
+    "pipeline": pipeline_detail,
+    "sensor": sensor_detail,
+    "excavation": excavation_detail,
 }

@@ -114,6 +114,7 @@ def site_features(sites: list[dict], lang: str) -> dict:
                 s["lon"],
                 {
                     "kind": s["kind"],
+                    "ref": f"site:{s['id']}",
                     "tooltip": (
                         f"<b>{html_text.escape(s['name'])}</b><br>"
                         f"{t('site.' + s['kind'], lang)} · {html_text.escape(s['enterprise'])}"
@@ -155,6 +156,7 @@ def resource_features(rows: list[dict], lang: str) -> dict:
                 r["lon"],
                 {
                     "kind": r["kind"],
+                    "ref": f"resource:{r['id']}",
                     "colour": RESOURCE_COLOURS.get(r["kind"], "#ffffff"),
                     "tooltip": f"<b>{html_text.escape(r['name'])}</b><br>"
                     f"{t('legend.' + r['kind'], lang)}",
@@ -310,6 +312,7 @@ def _excavation_feature(r: dict, lang: str) -> dict:
         {
             "radius": r["radius_m"],
             "signed": bool(r["agreement_signed"]),
+            "ref": f"excavation:{r['id']}",
             "tooltip": f"<b>{html_text.escape(r['contractor'])}</b><br>"
             f"{r['starts_on']} – {r['ends_on']} · {r['radius_m']:.0f} m<br>"
             f"{t('legend.excavation.' + signed, lang)}",
@@ -323,6 +326,7 @@ def _sensor_feature(r: dict, lang: str) -> dict:
         r["lon"],
         {
             "state": r["state"],
+            "ref": f"sensor:{r['id']}",
             "tooltip": f"<b>{html_text.escape(r['id'])}</b> {html_text.escape(r['kind'])}<br>"
             f"{t('legend.sensor.' + r['state'], lang)}",
         },
@@ -341,6 +345,7 @@ def _pipeline_feature(r: dict, lang: str) -> dict:
         "geometry": {"type": "LineString", "coordinates": coords},
         "properties": {
             "pressure": r["pressure_class"],
+            "ref": f"pipeline:{r['id']}",
             "tooltip": f"<b>{html_text.escape(r['id'])}</b><br>{pressure} · "
             f"{html_text.escape(r['material'])} · {r['laid_year']}",
         },

@@ -323,3 +323,34 @@ def test_playing_the_replay_steps_forward_and_pauses(demo_server, new_tab) -> No
     page.wait_for_timeout(3_000)  # two timer periods: a paused replay stays where it is
     assert page.inner_text("#one-map-replay-label") == paused
     assert tab.console_errors == []
+
+
+def test_clicking_a_sensor_a_pipeline_or_a_resource_opens_its_detail(demo_server, new_tab):
+    """Every object on the map opens its detail in the same panel (issue 5)."""
+    tab = new_tab()
+    sign_in(tab, demo_server.url, "duty")
+    page = tab.page
+    wait_for_map(tab)
+    page.goto(demo_server.url + "/lang/en")
+    page.goto(demo_server.url + "/")
+    wait_for_map(tab)
+    page.wait_for_selector(".leaflet-control-layers label:has-text('Sensors')", timeout=30_000)
+    page.wait_for_selector(".resource-mark", timeout=30_000)
+    open_detail(page, ".resource-mark", "resource")
+
+    switch_on(page, "Sensors")
+    # An outlying sensor stands alone at the city's zoom (the rest are clustered).
+    page.wait_for_selector("path.sensor-normal, path.sensor-alarm", timeout=15_000)
+    page.locator("path.sensor-normal, path.sensor-alarm").first.dispatch_event("click")
+    detail = page.locator("#one-map-detail [data-detail='sensor']")
+    detail.wait_for(timeout=15_000)
+    assert detail.locator("h5").inner_text().startswith("Sensor · ")
+    for label in ("Kind", "High threshold", "Installed at", "Latest readings", "Alarms"):
+        assert label in detail.inner_text()
+    page.locator("#one-map-detail .btn-close").click()
+    page.wait_for_selector("#one-map-detail", state="hidden", timeout=15_000)
+
+    switch_on(page, "Pipelines")
+    page.wait_for_selector("path.pipe-low, path.pipe-medium, path.pipe-high", timeout=15_000)
+    open_detail(page, "path.pipe-low, path.pipe-medium, path.pipe-high", "pipeline")
+    assert tab.console_errors == []
