@@ -150,7 +150,7 @@ window.gascc.map.livePoint = function (feature, latlng) {
   return marker;
 };
 
-/* --- One Map layers (issue 5) ------------------------------------------------------------- */
+/* --- One Map layers ------------------------------------------------------------------------ */
 
 /* Incidents carry a response clock: minutes since reported, until a team is on scene. Past the
    20-minute target the clock turns red and blinks. The clocks are redrawn every 15 s here, in the

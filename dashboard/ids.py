@@ -24,27 +24,6 @@ MAP_LEGEND = "one-map-legend"
 MAP_COUNTS = "one-map-counts"
 MAP_UPDATED = "one-map-updated"
 MAP_COUNTS_TICK = "one-map-counts-tick"  # live events, throttled to one recount per 2 s
-
-# --- big screen (issue 5) ---
-# assets/screen.js finds these literally (clock, freshness, banner, rotation)
-SCREEN = "screen"
-SCREEN_CLOCK = "screen-clock"
-SCREEN_UPDATED = "screen-updated"
-SCREEN_BANNER = "screen-banner"
-SCREEN_STAGE = "screen-stage"
-SCREEN_KPIS = "screen-kpis"
-SCREEN_MAP = "screen-map"
-SCREEN_DISTRICTS = "screen-districts"
-SCREEN_LABELS = "screen-labels"
-SCREEN_POINTS = "screen-points"
-SCREEN_LEGEND = "screen-legend"
-SCREEN_RANKINGS = "screen-rankings"
-SCREEN_INCIDENTS = "screen-incidents"
-SCREEN_CYLINDERS = "screen-cylinders"
-SCREEN_REFRESH = "screen-refresh"  # dcc.Interval: the fallback when the live channel is quiet
-SCREEN_TICK = "screen-tick"  # live events, throttled to one refresh per 3 s
-# --- end big screen ---
-# --- one map layers (issue 5) ---
 MAP_LAYERS = "one-map-layers"  # dl.LayersControl; its `overlays` says which layers are on
 MAP_AREA_LEVEL = "one-map-area-level"  # districts or grid cells
 MAP_FLOWS = "one-map-flows"
@@ -66,4 +45,22 @@ MAP_REPLAY = "one-map-replay"
 MAP_REPLAY_PLAY = "one-map-replay-play"
 MAP_REPLAY_TIMER = "one-map-replay-timer"
 MAP_REPLAY_LABEL = "one-map-replay-label"
-# --- end one map layers ---
+
+# big screen
+# assets/screen.js finds these literally (clock, freshness, banner, rotation)
+SCREEN = "screen"
+SCREEN_CLOCK = "screen-clock"
+SCREEN_UPDATED = "screen-updated"
+SCREEN_BANNER = "screen-banner"
+SCREEN_STAGE = "screen-stage"
+SCREEN_KPIS = "screen-kpis"
+SCREEN_MAP = "screen-map"
+SCREEN_DISTRICTS = "screen-districts"
+SCREEN_LABELS = "screen-labels"
+SCREEN_POINTS = "screen-points"
+SCREEN_LEGEND = "screen-legend"
+SCREEN_RANKINGS = "screen-rankings"
+SCREEN_INCIDENTS = "screen-incidents"
+SCREEN_CYLINDERS = "screen-cylinders"
+SCREEN_REFRESH = "screen-refresh"  # dcc.Interval: the fallback when the live channel is quiet
+SCREEN_TICK = "screen-tick"  # live events, throttled to one refresh per 3 s

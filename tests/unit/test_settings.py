@@ -99,7 +99,7 @@ def test_commands_that_sign_nothing_need_no_secret_key(tmp_path: Path) -> None:
     assert not (tmp_path / "secret_key").exists()
 
 
-# --- tiles (issue 5) ---
+# --- tiles ---
 CUSTOM_TILES = "http://tiles.intranet/{z}/{x}/{y}.png"
 
 
