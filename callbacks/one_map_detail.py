@@ -153,15 +153,20 @@ def incident_detail(scope, incident_id: str, lang: str) -> html.Div:
     if incident is None:
         return _nothing(lang)
     rows = [
-        [_when(e["occurred_at"]), e["type"], _event_note(e["data"])] for e in incident["timeline"]
+        [
+            _when(e["occurred_at"]),
+            t_or(f"event_type.{e['type']}", e["type"], lang),
+            _event_note(e["data"], lang),
+        ]
+        for e in incident["timeline"]
     ]
     return html.Div(
         [
             html.H5(f"{t('detail.incident', lang)} · {incident_id}"),
             _facts(
                 [
-                    ("detail.kind", incident["kind"]),
-                    ("detail.status", incident["status"]),
+                    ("detail.kind", _incident_kind(incident["kind"], lang)),
+                    ("detail.status", _status(incident["status"], lang)),
                     ("detail.address", incident["address"]),
                     ("detail.reported", _when(incident["reported_at"])),
                 ],
@@ -173,10 +178,22 @@ def incident_detail(scope, incident_id: str, lang: str) -> html.Div:
     )
 
 
-def _event_note(data: dict) -> str:
+def _incident_kind(kind: str, lang: str) -> str:
+    return t_or(f"incident_kind.{kind}", kind, lang)
+
+
+def _status(status: str, lang: str) -> str:
+    """An incident's or a team's status in words (the two share most of their steps)."""
+    return t_or(f"incident_status.{status}", t_or(f"team_status.{status}", status, lang), lang)
+
+
+def _event_note(data: dict, lang: str) -> str:
     """The telling fields of a timeline event (status, team, level), briefly."""
+    shown = {**data}
+    if shown.get("status"):
+        shown["status"] = _status(shown["status"], lang)
     keys = ("status", "team_id", "level", "levels", "severity")
-    return " · ".join(f"{data[k]}" for k in keys if data.get(k) not in (None, ""))
+    return " · ".join(f"{shown[k]}" for k in keys if shown.get(k) not in (None, ""))
 
 
 def team_detail(scope, team_id: str, lang: str) -> html.Div:

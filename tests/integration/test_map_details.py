@@ -261,3 +261,38 @@ def test_an_excavations_detail_shows_its_finding_and_the_pipes_in_reach(city: En
     assert map_details.excavation_detail(city, other, "DIG-DETAIL-X") is None
     owner = Scope(enterprise_id=segment.enterprise_id)
     assert map_details.excavation_detail(city, owner, "DIG-DETAIL-X") is None
+
+
+def test_an_incidents_timeline_reads_in_the_users_language(demo_app) -> None:
+    from dash.development.base_component import Component
+
+    from callbacks.one_map_detail import incident_detail
+    from dashboard.domain.events import IncidentReported, TeamStatus
+    from data_access.models import Team
+
+    engine = demo_app.server.config["GASCC_ENGINE"]
+    team = _first(engine, select(Team.id))
+    when = datetime.now(UTC)
+    report = IncidentReported(incident_id="I-LANG", kind="explosion", channel="fire_119",
+                              lat=30.55, lon=114.31, address="武昌区某路1号", severity=4,
+                              description="餐馆爆炸")  # fmt: skip
+    moving = TeamStatus(team_id=team.id, status="en_route", incident_id="I-LANG")
+    items = [
+        Incoming("fire-119", Event.of(report, id="lang-1", occurred_at=when)),
+        Incoming("field", Event.of(moving, id="lang-2", occurred_at=when)),
+    ]
+    assert all(isinstance(o, Accepted) for o in append_events(engine, items))
+
+    def text(node) -> str:
+        if isinstance(node, Component):
+            return text(getattr(node, "children", None))
+        if isinstance(node, list | tuple):
+            return " ".join(text(child) for child in node)
+        return "" if node is None else str(node)
+
+    with demo_app.server.app_context():
+        chinese = text(incident_detail(Scope(), "I-LANG", "zh"))
+        english = text(incident_detail(Scope(), "I-LANG", "en"))
+    assert "爆炸" in chinese and "接报" in chinese and "出动中" in chinese
+    assert "Explosion" in english and "Reported" in english and "En route" in english
+    assert "incident.reported" not in chinese + english
