@@ -22,6 +22,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from dashboard.domain.dispatch import NEEDS  # the capability each kind of incident needs
 from simulators.clock import DAY, MINUTE
 from simulators.core import FIELD_APP, FIRE_119, HOTLINE
 from simulators.places import address, along, km, offset_m, path_length_km, street_path
@@ -43,14 +44,6 @@ CHANNEL_SOURCE = {
     "hotline_96511": HOTLINE,
     "public": HOTLINE,
     "patrol": FIELD_APP,
-}
-NEEDS = {
-    "leak": "leak_repair",
-    "odor": "leak_repair",
-    "pipeline_damage": "leak_repair",
-    "fire": "fire",
-    "explosion": "fire",
-    "cylinder": "cylinder",
 }
 TEAMS_BY_SEVERITY = {1: 1, 2: 1, 3: 2, 4: 3}
 # (share, kind, channel, severities, where)
