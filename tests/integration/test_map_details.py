@@ -6,7 +6,6 @@ event log, and a district officer or an enterprise gets nothing outside its scop
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import pytest
 from sqlalchemy import Engine, select
@@ -22,39 +21,18 @@ from dashboard.domain.events import (
 )
 from dashboard.domain.periods import city_periods
 from dashboard.domain.roles import Scope
-from dashboard.settings import Settings
 from data_access.eventlog import Accepted, Incoming, append_events
 from data_access.models import PipelineSegment, Resource, Sensor, Site
 from data_access.queries import map_details
+from tests.integration.test_map_layers import (  # the same seeded city and helpers
+    CITYWIDE,
+    JIANGAN,
+    WUCHANG,
+    _append,
+    _first,
+)
 
-JIANGAN, WUCHANG = "420102", "420106"
-CITYWIDE = Scope()
 STRANGER = Scope(enterprise_id="ENT-NOT-MINE")
-
-
-@pytest.fixture
-def city(engine: Engine, tmp_path: Path) -> Engine:
-    """The demo city (seed 7) on either database."""
-    from dashboard.demo import seed_if_empty
-
-    settings = Settings.from_env({"GASCC_TILE_URL": "none"}, demo=True, data_dir=tmp_path)
-    seed_if_empty(engine, settings, scale="demo", seed=7)
-    return engine
-
-
-def _append(engine: Engine, *data, minutes_ago: float = 1) -> None:
-    when = datetime.now(UTC) - timedelta(minutes=minutes_ago)
-    items = [
-        Incoming("test", Event.of(d, id=f"d-{i}-{when.timestamp()}", occurred_at=when))
-        for i, d in enumerate(data)
-    ]
-    outcomes = append_events(engine, items)
-    assert all(isinstance(o, Accepted) for o in outcomes), outcomes
-
-
-def _first(engine: Engine, query):
-    with engine.connect() as connection:
-        return connection.execute(query).first()
 
 
 def _other(district: str) -> str:

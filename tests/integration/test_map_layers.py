@@ -7,9 +7,7 @@ the ones the gateway would write.
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
-import pytest
 from sqlalchemy import Engine, select
 
 from dashboard.domain.events import (
@@ -23,23 +21,12 @@ from dashboard.domain.events import (
 )
 from dashboard.domain.periods import city_periods
 from dashboard.domain.roles import Scope
-from dashboard.settings import Settings
 from data_access.eventlog import Accepted, Incoming, append_events
 from data_access.models import Customer, Cylinder, Site, Team
 from data_access.queries import map_details, map_layers
 
 JIANGAN, WUCHANG = "420102", "420106"
 CITYWIDE = Scope()
-
-
-@pytest.fixture
-def city(engine: Engine, tmp_path: Path) -> Engine:
-    """The demo city (seed 7) on either database."""
-    from dashboard.demo import seed_if_empty
-
-    settings = Settings.from_env({"GASCC_TILE_URL": "none"}, demo=True, data_dir=tmp_path)
-    seed_if_empty(engine, settings, scale="demo", seed=7)
-    return engine
 
 
 def _append(engine: Engine, *data, minutes_ago: float = 1) -> None:
