@@ -26,7 +26,7 @@ from dash import (
 
 from dashboard import ids
 from dashboard.app import resources
-from dashboard.auth import current_user
+from dashboard.auth import current_scope, current_user
 from dashboard.choropleth import (
     DEFAULT_THEME,
     GRID_METRICS,
@@ -64,12 +64,6 @@ KPIS = (
 )
 
 
-def _scope() -> Scope:
-    user = current_user()
-    assert user is not None  # the login guard runs before any callback
-    return user.scope
-
-
 @callback(
     Output(ids.MAP_DISTRICTS, "data"),
     Output(ids.MAP_LEGEND, "children"),
@@ -82,7 +76,7 @@ def recolour_areas(metric_key: str | None, level: str | None):
     if metric is None:
         return no_update, no_update, no_update
     level = "grid" if level == "grid" and metric.key in GRID_METRICS else "district"
-    scope, lang = _scope(), current_language()
+    scope, lang = current_scope(), current_language()
     shapes = _shapes(level, scope)
     features, scale = district_features(
         shapes, _area_counts(level, scope), metric, lang, describe=_describer(metric, lang)
@@ -185,7 +179,7 @@ def refresh_counts(_map_id: str, _tick: object, _resync: object, replay_minutes:
     """The live KPI strip; live events ask again at most every 2 s (assets/map.js)."""
     if replay_minutes:  # the time slider shows the past: callbacks/one_map_replay.py
         return no_update, no_update
-    res, scope, lang = resources(), _scope(), current_language()
+    res, scope, lang = resources(), current_scope(), current_language()
     key = f"one_map:kpis:{scope.district}:{scope.enterprise_id}"
     counts = res.cache.get(key)
     if counts is None:

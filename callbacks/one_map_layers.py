@@ -25,7 +25,7 @@ from dash import (
 
 from dashboard import ids
 from dashboard.app import resources
-from dashboard.auth import current_user
+from dashboard.auth import current_scope
 from dashboard.domain.flows import flow_counts, flow_lines
 from dashboard.domain.periods import Periods, city_periods
 from dashboard.domain.roles import Scope
@@ -40,12 +40,6 @@ HAZARD_COLOURS = {"open": "#ffb020", "overdue": "#ff1744", "closed_today": "#00c
 PIPE_COLOURS = {"low": "#4fc3f7", "medium": "#ffca28", "high": "#ff5252"}
 RESOURCE_COLOURS = {"vehicle": "#40c4ff", "supply_depot": "#b388ff", "expert": "#f8bbd0"}
 COORD_DECIMALS = 5  # about a metre: enough for a city map, and a third fewer bytes
-
-
-def _scope() -> Scope:
-    user = current_user()
-    assert user is not None  # the login guard runs before any callback
-    return user.scope
 
 
 def _periods() -> Periods:
@@ -86,7 +80,7 @@ def _collection(features: list[dict]) -> dict:
 )
 def load_points(_map_id: str, _resync: object):
     """Sites, and what moves: alarms, incidents, teams (kept current by live events after)."""
-    res, scope, lang = resources(), _scope(), current_language()
+    res, scope, lang = resources(), current_scope(), current_language()
     sites = queries.site_points(res.engine, scope)
     clocks = map_layers.incident_clocks(res.engine, scope)
     return (
@@ -103,7 +97,7 @@ def load_points(_map_id: str, _resync: object):
 def load_resources(_map_id: str, _resync: object):
     """Vehicles, supply depots and experts: registry data, loaded with the page."""
     res, lang = resources(), current_language()
-    return resource_features(map_layers.resource_points(res.engine, _scope()), lang)
+    return resource_features(map_layers.resource_points(res.engine, current_scope()), lang)
 
 
 def site_features(sites: list[dict], lang: str) -> dict:
@@ -182,7 +176,7 @@ def load_flows(_tick: object, overlays: list[str] | None, _resync: object, repla
     lang = current_language()
     if replay or "flow" not in overlay_keys(overlays, lang):  # replay: one_map_replay.py
         return no_update, no_update
-    res, scope = resources(), _scope()
+    res, scope = resources(), current_scope()
     key = f"one_map:flows:{scope.district}:{scope.enterprise_id}:{lang}"
     cached = res.cache.get(key)
     if cached is None:
@@ -270,7 +264,7 @@ def load_lazy_layers(overlays: list[str] | None, _tick: object, pipelines: dict 
     """Each heavy layer only while it is on; pipelines once (they do not change by the minute)."""
     lang = current_language()
     on = overlay_keys(overlays, lang)
-    res, scope, periods = resources(), _scope(), _periods()
+    res, scope, periods = resources(), current_scope(), _periods()
     out: list[Any] = [no_update] * 4 + [""]
     if "hazards" in on:
         points, total = map_layers.hazard_points(res.engine, scope, periods.now, periods.day_start)

@@ -25,7 +25,7 @@ from flask import (
 from sqlalchemy import Engine
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from dashboard.domain.roles import Role, User
+from dashboard.domain.roles import Role, Scope, User
 from dashboard.i18n import LANGUAGES, current_language, t
 from data_access.users import find_login, get_user
 
@@ -52,6 +52,13 @@ def current_user() -> User | None:
         engine: Engine = current_app.config["GASCC_ENGINE"]
         g.user = get_user(engine, user_id) if isinstance(user_id, int) else None
     return g.user
+
+
+def current_scope() -> Scope:
+    """The data scope of the signed-in user; callbacks run only after the login guard."""
+    user = current_user()
+    assert user is not None
+    return user.scope
 
 
 class LoginThrottle:

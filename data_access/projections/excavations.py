@@ -35,7 +35,7 @@ from data_access.registry import pipeline_box
 # Added to the dig's radius: the reported centre is a phone's GPS fix and pipeline maps are
 # rarely better than a few tens of metres, so a dig this close is treated as touching the pipe.
 EXCAVATION_MARGIN_M = 50.0
-_M_PER_DEG_LAT = 111_195.0  # metres per degree of latitude on the mean Earth sphere
+M_PER_DEG_LAT = 111_195.0  # metres per degree of latitude on the mean Earth sphere
 _DIGS_PER_QUERY = 100
 
 
@@ -136,8 +136,8 @@ def nearest_segment(b: Batch, dig: Any) -> tuple[dict[str, Any], float] | None:
 
 def distance_m(lat: float, lon: float, coords: Sequence[Sequence[float]]) -> float:
     """Metres from (lat, lon) to the polyline `coords` ([[lat, lon], ...]), vertices and edges."""
-    kx = _M_PER_DEG_LAT * math.cos(math.radians(lat))
-    points = [((p[1] - lon) * kx, (p[0] - lat) * _M_PER_DEG_LAT) for p in coords]
+    kx = M_PER_DEG_LAT * math.cos(math.radians(lat))
+    points = [((p[1] - lon) * kx, (p[0] - lat) * M_PER_DEG_LAT) for p in coords]
     best = min(math.hypot(x, y) for x, y in points)
     for (x1, y1), (x2, y2) in itertools.pairwise(points):
         best = min(best, _to_edge(x1, y1, x2, y2))
@@ -155,6 +155,6 @@ def _to_edge(x1: float, y1: float, x2: float, y2: float) -> float:
 def _reach_box(dig: Any) -> tuple[float, float, float, float]:
     """(south, west, north, east) of the square around the dig's reach."""
     reach = dig.radius_m + EXCAVATION_MARGIN_M
-    dlat = reach / _M_PER_DEG_LAT
-    dlon = reach / (_M_PER_DEG_LAT * max(math.cos(math.radians(dig.lat)), 1e-6))
+    dlat = reach / M_PER_DEG_LAT
+    dlon = reach / (M_PER_DEG_LAT * max(math.cos(math.radians(dig.lat)), 1e-6))
     return dig.lat - dlat, dig.lon - dlon, dig.lat + dlat, dig.lon + dlon

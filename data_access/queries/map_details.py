@@ -33,8 +33,9 @@ from data_access.models import (
     Team,
     TeamState,
 )
-from data_access.projections.excavations import EXCAVATION_MARGIN_M, distance_m
+from data_access.projections.excavations import EXCAVATION_MARGIN_M, M_PER_DEG_LAT, distance_m
 from data_access.projections.findings import EXCAVATION
+from data_access.queries.map_layers import SCAN_STAGE
 
 CHAIN_LIMIT = 50  # a cylinder's newest scans shown
 TIMELINE_LIMIT = 100
@@ -175,8 +176,6 @@ READINGS_LIMIT = 10
 # Added to a dig's radius when looking for pipes near it: the same margin as the projection's
 # excavation rule (a phone's GPS fix against a pipeline map of a few tens of metres).
 NEAR_MARGIN_M = EXCAVATION_MARGIN_M
-_M_PER_DEG_LAT = 111_195.0
-SCAN_STAGE = EventRecord.data["stage"].as_string()
 
 
 def site_detail(
@@ -340,8 +339,8 @@ def _digs_near(
     if scope.enterprise_id is not None or box["min_lat"] is None:
         return []
     middle = (box["min_lat"] + box["max_lat"]) / 2
-    per_lat = 1 / _M_PER_DEG_LAT
-    per_lon = 1 / (_M_PER_DEG_LAT * max(math.cos(math.radians(middle)), 1e-6))
+    per_lat = 1 / M_PER_DEG_LAT
+    per_lon = 1 / (M_PER_DEG_LAT * max(math.cos(math.radians(middle)), 1e-6))
     reach = Excavation.radius_m + NEAR_MARGIN_M
     query = (
         select(
@@ -455,8 +454,8 @@ def excavation_detail(engine: Engine, scope: Scope, permit_id: str) -> dict[str,
 def _segments_near(engine: Engine, scope: Scope, dig: dict[str, Any]) -> list[dict[str, Any]]:
     """Segments whose polyline comes within the dig's radius + margin, with the distance."""
     reach = dig["radius_m"] + NEAR_MARGIN_M
-    dlat = reach / _M_PER_DEG_LAT
-    dlon = reach / (_M_PER_DEG_LAT * max(math.cos(math.radians(dig["lat"])), 1e-6))
+    dlat = reach / M_PER_DEG_LAT
+    dlon = reach / (M_PER_DEG_LAT * max(math.cos(math.radians(dig["lat"])), 1e-6))
     query = select(
         PipelineSegment.id,
         PipelineSegment.pressure_class,

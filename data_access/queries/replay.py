@@ -17,6 +17,7 @@ from sqlalchemy import Engine, and_, func, or_, select
 from dashboard.domain.periods import city_periods
 from dashboard.domain.roles import Scope
 from data_access.models import Alarm, EventRecord, Hazard, Incident, SafetyCheck, Site, Team
+from data_access.queries.map_layers import SCAN_SITE, SCAN_STAGE
 from data_access.queries.one_map import moving_point
 
 REPLAY_SPAN = timedelta(hours=24)
@@ -59,21 +60,20 @@ def city_at(engine: Engine, scope: Scope, at: datetime, time_zone: str) -> CityM
 
 
 def _scans_by_stage(connection, scope: Scope, since: datetime, until: datetime) -> dict[str, int]:
-    stage = EventRecord.data["stage"].as_string()
     query = (
-        select(stage, func.count())
+        select(SCAN_STAGE, func.count())
         .where(
             EventRecord.type == "cylinder.scanned",
             EventRecord.occurred_at >= since,
             EventRecord.occurred_at <= until,
         )
-        .group_by(stage)
+        .group_by(SCAN_STAGE)
     )
     if scope.district is not None:
         query = query.where(EventRecord.district == scope.district)
     if scope.enterprise_id is not None:
         own_sites = select(Site.id).where(Site.enterprise_id == scope.enterprise_id)
-        query = query.where(EventRecord.data["site_id"].as_string().in_(own_sites))
+        query = query.where(SCAN_SITE.in_(own_sites))
     return {name: int(count) for name, count in connection.execute(query)}
 
 
