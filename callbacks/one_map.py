@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from typing import Any
+from urllib.parse import quote
 from zoneinfo import ZoneInfo
 
 import dash_bootstrap_components as dbc
@@ -236,7 +237,7 @@ def list_alarms(_map_id: str, _tick: object, _feedback: object):
     res, user, lang = resources(), current_user(), current_language()
     assert user is not None
     alarms = queries.active_alarms(res.engine, user.scope)
-    rows = [alarm_row(alarm, lang, user.may_handle_alarms) for alarm in alarms]
+    rows = [alarm_row(alarm, lang, user.may_handle_alarms, user.may_dispatch) for alarm in alarms]
     return [
         html.Div(t("alarms.title", lang), className="legend-title"),
         *(rows or [html.Div(t("alarms.none", lang), className="text-secondary")]),
@@ -266,7 +267,32 @@ def acknowledge(clicks: list[int | None]):
     return f"{t('alarms.done', lang)} {alarm_id}"
 
 
-def alarm_row(alarm: dict, lang: str, may_act: bool) -> html.Div:
+@callback(
+    Output(ids.ALARM_FEEDBACK, "children", allow_duplicate=True),
+    Input({"type": ids.ALARM_ESCALATE, "alarm": ALL}, "n_clicks"),
+    prevent_initial_call=True,
+)
+def escalate(clicks: list[int | None]):
+    """Open an incident at an alarm's place (channel "sensor") and link to it."""
+    if not ctx.triggered_id or not any(clicks):
+        return no_update
+    user, lang = current_user(), current_language()
+    assert user is not None
+    alarm_id = ctx.triggered_id["alarm"]
+    engine = resources().engine
+    if not user.may_dispatch or not queries.alarm_in_scope(engine, user.scope, alarm_id):
+        return t("alarms.refused_escalate", lang)
+    incident_id, outcome = commands.escalate_alarm(engine, alarm_id, user.username)
+    if isinstance(outcome, Rejection) or incident_id is None:
+        return getattr(outcome, "message", "")
+    return html.A(
+        [t("alarms.escalated", lang), " →"],
+        href=f"/incident/{quote(incident_id, safe='')}",
+        className="alarm-escalated",
+    )
+
+
+def alarm_row(alarm: dict, lang: str, may_act: bool, may_escalate: bool = False) -> html.Div:
     place = alarm["name_zh"] if lang == "zh" else alarm["name_en"]
     time_shown = alarm["raised_at"].astimezone(ZoneInfo(resources().settings.time_zone))
     kind = t_or(f"alarm_kind.{alarm['kind']}", alarm["kind"], lang)
@@ -292,6 +318,18 @@ def alarm_row(alarm: dict, lang: str, may_act: bool) -> html.Div:
                 className="py-0",
             )
         ]
+    if may_escalate:
+        action.append(
+            dbc.Button(
+                html.I(className="bi bi-fire"),
+                id={"type": ids.ALARM_ESCALATE, "alarm": alarm["id"]},
+                size="sm",
+                color="danger",
+                outline=True,
+                className="py-0 ms-1",
+                title=t("alarms.escalate", lang),
+            )
+        )
     return html.Div(
         [
             html.Span(

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from typing import Any, get_args
+from urllib.parse import quote
 from zoneinfo import ZoneInfo
 
 from dash import Input, Output, callback, ctx, html, no_update
@@ -153,11 +154,7 @@ def incident_detail(scope, incident_id: str, lang: str) -> html.Div:
     if incident is None:
         return _nothing(lang)
     rows = [
-        [
-            _when(e["occurred_at"]),
-            t_or(f"event_type.{e['type']}", e["type"], lang),
-            _event_note(e["data"], lang),
-        ]
+        [_when(e["occurred_at"]), t_or(f"timeline.{e['kind']}", e["kind"], lang), _note(e, lang)]
         for e in incident["timeline"]
     ]
     return html.Div(
@@ -173,6 +170,11 @@ def incident_detail(scope, incident_id: str, lang: str) -> html.Div:
                 lang,
             ),
             _table([t("detail.time", lang), t("detail.event", lang), ""], rows),
+            html.A(
+                [t("detail.open_incident", lang), " →"],
+                href=f"/incident/{quote(incident_id, safe='')}",
+                className="btn btn-sm btn-outline-info mt-2",
+            ),
         ],
         **{"data-detail": "incident"},
     )
@@ -187,13 +189,11 @@ def _status(status: str, lang: str) -> str:
     return t_or(f"incident_status.{status}", t_or(f"team_status.{status}", status, lang), lang)
 
 
-def _event_note(data: dict, lang: str) -> str:
-    """The telling fields of a timeline event (status, team, level), briefly."""
-    shown = {**data}
-    if shown.get("status"):
-        shown["status"] = _status(shown["status"], lang)
-    keys = ("status", "team_id", "level", "levels", "severity")
-    return " · ".join(f"{shown[k]}" for k in keys if shown.get(k) not in (None, ""))
+def _note(entry: dict, lang: str) -> str:
+    """The telling parts of a timeline entry (status, team, text), briefly."""
+    status = _status(entry["status"], lang) if entry["status"] else None
+    parts = (status, entry["team_name"], (entry["text"] or "")[:80] or None)
+    return " · ".join(part for part in parts if part)
 
 
 def team_detail(scope, team_id: str, lang: str) -> html.Div:

@@ -17,13 +17,25 @@ from sqlalchemy import Engine
 from dashboard.api import init_api
 from dashboard.auth import healthz, init_auth
 from dashboard.citypack import CityPack, load_city_pack
+from dashboard.domain.dispatch import Router
 from dashboard.i18n import t
+from dashboard.notifier import Notifier, build_notifier
+from dashboard.reports import init_reports
+from dashboard.routing import build_router
 from dashboard.settings import Settings
 from data_access.db import make_engine
 from data_access.migrate import is_up_to_date
 
 ROOT = Path(__file__).resolve().parent.parent
-PAGES = ("pages.one_map", "pages.screen")
+PAGES = (
+    "pages.one_map",
+    "pages.incidents",
+    "pages.incident",
+    "pages.incident_report",
+    "pages.response_times",
+    "pages.notifications",
+    "pages.screen",
+)
 CALLBACKS = (
     "callbacks.shell",
     "callbacks.one_map_layers",
@@ -31,6 +43,13 @@ CALLBACKS = (
     "callbacks.one_map",
     "callbacks.one_map_replay",
     "callbacks.screen",
+    "callbacks.incidents",
+    "callbacks.incident",
+    "callbacks.incident_around",
+    "callbacks.incident_actions",
+    "callbacks.incident_report",
+    "callbacks.response_times",
+    "callbacks.notifications",
 )
 STYLESHEETS = (
     "/assets/vendor/bootstrap.min.css",
@@ -54,6 +73,8 @@ class Resources:
     engine: Engine
     city: CityPack
     cache: Cache
+    notifier: Notifier  # incident notifications: webhook, SMS gateway, in-app
+    router: Router | None  # driving times for dispatch (OSRM); None: the straight-line guess
 
 
 def resources() -> Resources:
@@ -85,12 +106,20 @@ def create_app(settings: Settings, *, engine: Engine | None = None) -> Dash:
     server.secret_key = settings.secret_key
     cache = Cache(server, config=_cache_config(settings))
     server.config.update(
-        GASCC=Resources(settings, engine, load_city_pack(settings.city_pack), cache),
+        GASCC=Resources(
+            settings,
+            engine,
+            load_city_pack(settings.city_pack),
+            cache,
+            build_notifier(settings, engine),
+            build_router(settings.router_url),
+        ),
         GASCC_ENGINE=engine,
         GASCC_LANGUAGE=settings.language,
     )
     init_auth(server)
     init_api(server)
+    init_reports(server)
     server.add_url_rule("/healthz", "healthz", healthz)
     _register_pages_and_callbacks()
     from dashboard.shell import shell_layout

@@ -109,6 +109,19 @@ class CityPack:
     def name(self, language: str = "zh") -> str:
         return self.name_en if language == "en" else self.name_zh
 
+    def district_outlines(self, language: str = "zh") -> dict[str, Any]:
+        """The districts as a GeoJSON FeatureCollection (code and name), for maps that draw
+        the city's outline with or without tiles."""
+        features = [
+            {
+                "type": "Feature",
+                "geometry": district.geometry,
+                "properties": {"code": district.code, "name": district.name(language)},
+            }
+            for district in self.districts
+        ]
+        return {"type": "FeatureCollection", "features": features}
+
     @functools.cached_property
     def _districts_by_code(self) -> dict[str, District]:
         return {d.code: d for d in self.districts}

@@ -317,13 +317,6 @@ TEXT: dict[str, tuple[str, str]] = {
     "incident_status.contained": ("已控制", "Contained"),
     "incident_status.resolved": ("已处置", "Resolved"),
     "incident_status.closed": ("已结案", "Closed"),
-    "event_type.incident.reported": ("接报", "Reported"),
-    "event_type.incident.dispatched": ("派遣", "Dispatched"),
-    "event_type.incident.notified": ("通知", "Notified"),
-    "event_type.incident.update": ("现场更新", "On-site update"),
-    "event_type.incident.closed": ("结案", "Closed"),
-    "event_type.team.status": ("队伍状态", "Team status"),
-    "event_type.team.position": ("队伍位置", "Team position"),
     "team_status.available": ("待命", "Available"),
     "team_status.dispatched": ("已派遣", "Dispatched"),
     "team_status.en_route": ("途中", "En route"),
@@ -370,3 +363,15 @@ def name_of(record: object, lang: str | None = None) -> str:
     """A registry object's name in the current language (objects with name_zh and name_en)."""
     zh = (lang or current_language()) == "zh"
     return getattr(record, "name_zh" if zh else "name_en")
+
+
+def _merge_areas() -> None:
+    from dashboard.texts import AREAS
+
+    for area in AREAS:
+        clash = TEXT.keys() & area.keys()
+        assert not clash, f"label keys defined twice: {sorted(clash)}"
+        TEXT.update(area)
+
+
+_merge_areas()

@@ -18,6 +18,7 @@ MAP_LABELS = "one-map-labels"
 MAP_LIVE = "one-map-live"
 MAP_ALARMS = "one-map-alarms"
 ALARM_ACK = "alarm-ack"  # pattern-matching type: {"type": ALARM_ACK, "alarm": <id>}
+ALARM_ESCALATE = "alarm-escalate"  # pattern-matching: open an incident from the alarm
 ALARM_FEEDBACK = "one-map-alarm-feedback"
 MAP_METRIC = "one-map-metric"
 MAP_LEGEND = "one-map-legend"
@@ -64,3 +65,97 @@ SCREEN_INCIDENTS = "screen-incidents"
 SCREEN_CYLINDERS = "screen-cylinders"
 SCREEN_REFRESH = "screen-refresh"  # dcc.Interval: the fallback when the live channel is quiet
 SCREEN_TICK = "screen-tick"  # live events, throttled to one refresh per 3 s
+
+# incident board and new-incident form (pages/incidents.py) -- board block
+BOARD = "incident-board"
+BOARD_COUNTS = "board-counts"
+BOARD_LIST = "board-list"  # rows carry data-incident=<id>, and data-breach="1" when late
+BOARD_CLOSED = "board-closed"  # the last 24 hours' closed incidents, folded away
+BOARD_UPDATED = "board-updated"
+BOARD_TICK = "board-tick"  # live events about incidents or teams, at most one per 500 ms
+BOARD_REFRESH = "board-refresh"  # dcc.Interval: the fallback when the live channel is quiet
+BOARD_NEW = "board-new"  # opens the new-incident form
+BOARD_NOTICE = "board-notice"  # the outcome of the last report, with a link to the incident
+FORM_MODAL = "incident-form"
+FORM_KIND = "incident-form-kind"
+FORM_SEVERITY = "incident-form-severity"
+FORM_CHANNEL = "incident-form-channel"
+FORM_MAP = "incident-form-map"
+FORM_MAP_DISTRICTS = "incident-form-districts"
+FORM_MARKER = "incident-form-marker"
+FORM_COORDS = "incident-form-coords"  # "lat, lon": map clicks and chosen places write it too
+FORM_PLACE_QUERY = "incident-form-place-query"
+FORM_PLACE_RESULTS = "incident-form-place-results"
+FORM_PLACES = "incident-form-places"  # dcc.Store: the places last found
+FORM_PLACE = "incident-form-place"  # pattern-matching type: {"type": FORM_PLACE, "index": i}
+FORM_ADDRESS = "incident-form-address"
+FORM_DESCRIPTION = "incident-form-description"
+FORM_ERROR = "incident-form-error"  # pattern type: {"type": FORM_ERROR, "field": <form field>}
+FORM_MESSAGE = "incident-form-message"
+FORM_SUBMIT = "incident-form-submit"
+FORM_CANCEL = "incident-form-cancel"
+FORM_DONE = "incident-form-done"  # dcc.Store: the id of the incident just reported
+# (end of board block)
+
+# incident view (pages/incident.py) -- view block
+INCIDENT_ID = "incident-id"  # dcc.Store: the incident this view shows
+INCIDENT_TICK = "incident-tick"  # live events about incidents or teams, at most 2 a second
+INCIDENT_REFRESH = "incident-refresh"  # dcc.Interval: the fallback when the live channel is quiet
+INCIDENT_HEADER = "incident-header"
+INCIDENT_ACTIONS = "incident-actions"
+INCIDENT_FEEDBACK = "incident-feedback"  # what became of the last action
+INCIDENT_MAP = "incident-map"
+INCIDENT_MAP_AROUND = "incident-map-around"  # pipelines, sensors, digs, depots
+INCIDENT_MAP_TEAMS = "incident-map-teams"  # teams where they are now
+INCIDENT_AROUND = "incident-around"  # the lists: at the address, experts, depots, networks
+INCIDENT_RANKING = "incident-ranking"  # teams by arrival time, each with a box to pick it
+TEAM_PICK = "incident-team-pick"  # pattern-matching: {"type", "team"}; a dbc.Checkbox per team
+INCIDENT_PICKED = "incident-picked"  # dcc.Store: the picked team ids (survive each refresh)
+INCIDENT_RANKING_NOTE = "incident-ranking-note"
+INCIDENT_DISPATCH = "incident-dispatch"
+INCIDENT_DISPATCH_MODAL = "incident-dispatch-modal"
+INCIDENT_DISPATCH_SUMMARY = "incident-dispatch-summary"
+INCIDENT_DISPATCH_CONFIRM = "incident-dispatch-confirm"
+INCIDENT_DISPATCH_CANCEL = "incident-dispatch-cancel"
+INCIDENT_DISPATCHED = "incident-dispatched"
+TEAM_STATUS = "incident-team-status"  # pattern-matching: {"type", "team", "status"}
+INCIDENT_TIMELINE = "incident-timeline"
+INCIDENT_UPDATE_TEXT = "incident-update-text"
+INCIDENT_UPDATE_STATUS = "incident-update-status"
+INCIDENT_UPDATE_POST = "incident-update-post"
+INCIDENT_CLOSE = "incident-close"
+INCIDENT_CLOSE_MODAL = "incident-close-modal"
+INCIDENT_CLOSE_SUMMARY = "incident-close-summary"
+INCIDENT_CLOSE_CASUALTIES = "incident-close-casualties"
+INCIDENT_CLOSE_CONFIRM = "incident-close-confirm"
+INCIDENT_CLOSE_CANCEL = "incident-close-cancel"
+INCIDENT_CLOSE_ERROR = "incident-close-error"
+INCIDENT_NOTIFY_LEVELS = "incident-notify-levels"
+INCIDENT_NOTIFY = "incident-notify"
+INCIDENT_NOTIFICATIONS = "incident-notifications"
+# (end of view block)
+
+# close-out report and response-time statistics -- report block
+REPORT = "incident-report"  # the printable report (pages/incident_report.py)
+REPORT_PDF = "incident-report-pdf"  # link to /reports/<id>.pdf
+REPORT_BACK = "incident-report-back"  # link to /incident/<id>
+REPORT_OPEN_BANNER = "incident-report-open"  # "not closed yet"
+REPORT_NOT_FOUND = "incident-report-not-found"
+RT_FROM = "response-times-from"  # first month of the period (YYYY-MM)
+RT_TO = "response-times-to"  # last month
+RT_NOTICE = "response-times-notice"
+RT_TABLE = "response-times-table"  # per district, with the total row
+RT_CHART = "response-times-chart"  # monthly compliance (dcc.Graph)
+RT_MATRIX = "response-times-matrix"  # district x month compliance
+RT_AS_OF = "response-times-as-of"
+# (end of report block)
+
+# notification centre -- notifications block
+NOTIFY_SUMMARY = "notify-summary"  # failures in the last 24 h; data-failed=<count>
+NOTIFY_FAILED_ONLY = "notify-failed-only"
+NOTIFY_CHANNEL = "notify-channel"
+NOTIFY_LIST = "notify-list"  # rows carry data-outcome=delivered|failed and data-channel
+NOTIFY_UPDATED = "notify-updated"
+NOTIFY_TICK = "notify-tick"  # live incident.notified events, at most one per 500 ms
+NOTIFY_REFRESH = "notify-refresh"  # dcc.Interval: the fallback when the live channel is quiet
+# (end of notifications block)

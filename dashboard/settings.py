@@ -64,6 +64,12 @@ class Settings:
     ingest_writer: str = "thread"  # the gateway's writer: a "thread", or a child "process"
     workers: int = 2
     screen_rotate_s: int = 30  # seconds each /screen panel shows before the next (?rotate= wins)
+    router_url: str | None = None  # an OSRM server for dispatch ETAs; None: straight-line guess
+    # Where incident notifications go besides the in-app centre (docs/incidents.md)
+    notify_webhook_url: str | None = None
+    notify_sms_url: str | None = None  # an SMS gateway's HTTP endpoint
+    notify_sms_to: str | None = None  # "city=13800000000;district=13900000000,..."
+    notify_retries: int = 3  # attempts per delivery before it is recorded as failed
     demo: bool = False
 
     @classmethod
@@ -100,6 +106,11 @@ class Settings:
             ingest_writer=_choice(env, "GASCC_INGEST_WRITER", "thread", ("thread", "process")),
             workers=_int(env, "GASCC_WORKERS", 2, low=1, high=64),
             screen_rotate_s=_int(env, "GASCC_SCREEN_ROTATE_S", 30, low=2, high=3600),
+            router_url=_http_url(env, "GASCC_ROUTER_URL"),
+            notify_webhook_url=_http_url(env, "GASCC_NOTIFY_WEBHOOK_URL"),
+            notify_sms_url=_http_url(env, "GASCC_NOTIFY_SMS_URL"),
+            notify_sms_to=env.get("GASCC_NOTIFY_SMS_TO", "").strip() or None,
+            notify_retries=_int(env, "GASCC_NOTIFY_RETRIES", 3, low=1, high=10),
             demo=demo,
         )
 
@@ -167,6 +178,13 @@ def _live_url(env: Mapping[str, str]) -> str | None:
     url = env.get("GASCC_LIVE_URL", "").strip()
     if url and urlsplit(url).scheme not in ("ws", "wss"):
         raise SettingsError("GASCC_LIVE_URL", f"{url!r} is not a ws:// or wss:// address")
+    return url or None
+
+
+def _http_url(env: Mapping[str, str], name: str) -> str | None:
+    url = env.get(name, "").strip()
+    if url and (urlsplit(url).scheme not in ("http", "https") or not urlsplit(url).netloc):
+        raise SettingsError(name, f"{url!r} is not an http:// or https:// address")
     return url or None
 
 

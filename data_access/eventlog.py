@@ -106,7 +106,7 @@ class _Append:
             if key in seen:
                 outcomes.append(Duplicate(event.id))
                 continue
-            rejection = projector.check(event, item.enterprise)
+            rejection = projector.check(event, item.enterprise, item.source)
             if rejection is not None:
                 outcomes.append(rejection)
                 continue

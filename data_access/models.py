@@ -371,6 +371,59 @@ class Incident(Base):
     notified: Mapped[dict[str, str] | None] = mapped_column(JSON)
     # When the last of the four levels was first notified; None until all four are.
     all_notified_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    en_route_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    summary: Mapped[str | None] = mapped_column(Text)  # the closing summary
+    casualties: Mapped[int | None] = mapped_column(Integer)
+    closed_by: Mapped[str | None] = mapped_column(String(64))
+
+
+class IncidentTimelineEntry(Base):
+    """One thing that happened to an incident, in log order: the incident view's timeline and
+    the close-out report's. `kind` is the event type without "incident." (reported, dispatched,
+    update, notified, closed) or "team" for a team.status naming the incident."""
+
+    __tablename__ = "incident_timeline"
+    seq: Mapped[int] = mapped_column(SequenceNumber, primary_key=True, autoincrement=False)
+    incident_id: Mapped[str] = mapped_column(ForeignKey("incidents.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    status: Mapped[str | None] = mapped_column(String(16))
+    actor: Mapped[str | None] = mapped_column(String(128))  # author, by, or the event's source
+    team_id: Mapped[str | None] = mapped_column(String(64))
+    text: Mapped[str | None] = mapped_column(Text)
+    photos: Mapped[list[str] | None] = mapped_column(JSON)
+    occurred_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class IncidentDispatch(Base):
+    """A team sent to an incident: when, by whom, its estimate, and when it got there."""
+
+    __tablename__ = "incident_dispatches"
+    id: Mapped[str] = _id(200)  # dispatch_key(incident_id, team_id)
+    incident_id: Mapped[str] = mapped_column(ForeignKey("incidents.id"), index=True)
+    team_id: Mapped[str] = mapped_column(ForeignKey("teams.id"), index=True)
+    dispatched_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    by: Mapped[str] = mapped_column(String(64))
+    eta_minutes: Mapped[float | None] = mapped_column(Float)  # None: not sent by this desk
+    en_route_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    on_scene_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    released_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # returning or available
+
+
+class IncidentNotification(Base):
+    """One notification sent (or tried) for an incident, from `incident.notified`."""
+
+    __tablename__ = "incident_notifications"
+    seq: Mapped[int] = mapped_column(SequenceNumber, primary_key=True, autoincrement=False)
+    incident_id: Mapped[str] = mapped_column(ForeignKey("incidents.id"), index=True)
+    levels: Mapped[list[str]] = mapped_column(JSON)
+    recipients: Mapped[list[str]] = mapped_column(JSON)
+    channel: Mapped[str] = mapped_column(String(64))
+    outcome: Mapped[str] = mapped_column(String(16))  # delivered | failed
+    attempts: Mapped[int | None] = mapped_column(Integer)
+    error: Mapped[str | None] = mapped_column(Text)
+    actor: Mapped[str | None] = mapped_column(String(64))
+    district: Mapped[str | None] = mapped_column(String(12), index=True)
+    occurred_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
 
 
 class TeamState(Base):
@@ -508,6 +561,8 @@ class UserAccount(Base):
 
 
 Index("ix_customers_district_kind", Customer.district, Customer.kind)
+# "Who is registered at this address": the incident view's box around the incident.
+Index("ix_customers_lat", Customer.lat)
 
 
 # --- ingest tokens --------------------------------------------------------------------------

@@ -21,6 +21,7 @@ from data_access.models import (
     Cylinder,
     District,
     Enterprise,
+    IncidentDispatch,
     PipelineSegment,
     Sensor,
     Site,
@@ -55,7 +56,8 @@ REGISTRY_TABLES = (
     "resources",
 )
 # Projections with a foreign key into the registry: they must go when the registry goes.
-_DEPENDENT_TABLES = (TeamState.__tablename__,)
+# Rows that point at registry rows (teams) and must go with them.
+_DEPENDENT_TABLES = (TeamState.__tablename__, IncidentDispatch.__tablename__)
 _WRITABLE = frozenset((*REGISTRY_TABLES, AreaCount.__tablename__))
 
 
@@ -110,7 +112,8 @@ def registry_is_empty(engine: Engine) -> bool:
 
 
 def clear_registry(engine: Engine) -> None:
-    """Delete every registry row, the area counts and the team states that refer to teams.
+    """Delete every registry row, the area counts, and the team states and incident dispatches
+    that refer to teams.
 
     The event log and the other projections are left alone: they are history, not master data.
     """

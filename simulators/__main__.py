@@ -239,6 +239,14 @@ def _add_run(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
         "--report-every", type=float, default=None, help="progress line interval, s (0: none)"
     )
     run.add_argument("--keep-tokens", action="store_true", help="do not revoke created tokens")
+    run.add_argument(
+        "--follow-desk",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="follow the duty desk's dispatches heard on the gateway's /live (default: with "
+        "--demo); needs SECRET_KEY or the demo's <data-dir>/secret_key",
+    )
+    run.add_argument("--live-url", help="the gateway's live channel (default: --url's /live)")
     run.set_defaults(handler=_run)
 
 
@@ -373,6 +381,10 @@ def _run_options(args: argparse.Namespace) -> tuple[Any, Any, list[str]]:
     if args.clock == "sim" and args.sim_duration:
         occurred_span = args.sim_duration
     city = replace(city, valid_margin_days=max(60, math.ceil(occurred_span / 86_400) + 30))
+    if args.demo:  # the desk's head start is in real time, whatever the speed
+        from simulators.streams.emergency import DEMO_DISPATCH_DELAY_REAL_S
+
+        city = replace(city, dispatch_delay=DEMO_DISPATCH_DELAY_REAL_S * scale)
     report_every = args.report_every if args.report_every is not None else run.report_every
     run = replace(
         run,
@@ -389,10 +401,46 @@ def _run_options(args: argparse.Namespace) -> tuple[Any, Any, list[str]]:
     return city, run, names
 
 
+def _desk_listener(args: argparse.Namespace, engine: Any) -> Any:
+    """The field app's ear on the duty desk (simulators/desk.py), or None: not asked for, the
+    sim clock, or no key to sign live tokens with (a remote gateway keeps today's behaviour)."""
+    from simulators.desk import DeskListener, database_lookup, desk_secret, live_url_for
+
+    follow = args.follow_desk if args.follow_desk is not None else args.demo
+    if not follow:
+        return None
+    if args.clock != "live":
+        print("note: the duty desk is followed on the live clock only", file=sys.stderr)
+        return None
+    secret = desk_secret(os.environ, args.data_dir)
+    if secret is None:
+        print(
+            "note: no SECRET_KEY and no <data-dir>/secret_key: not following the duty desk",
+            file=sys.stderr,
+        )
+        return None
+    lookup = database_lookup(engine) if engine is not None else None
+    url = args.live_url or live_url_for(args.url)
+    return DeskListener(url, secret, lookup=lookup, seed=args.seed)
+
+
+def _log_to_stderr() -> None:
+    """The simulators' own log lines (the desk listener's) go to stderr with the progress."""
+    import logging
+
+    logger = logging.getLogger("simulators")
+    if not logger.handlers:
+        handler = logging.StreamHandler(sys.stderr)
+        handler.setFormatter(logging.Formatter("%(message)s"))
+        logger.addHandler(handler)
+        logger.setLevel(logging.INFO)
+
+
 def _run(args: argparse.Namespace) -> int:
     import asyncio
     import json
     import signal
+    from dataclasses import replace
 
     from simulators.run import create_tokens, revoke_tokens, run_city
     from simulators.world import load_world, offline_world
@@ -402,6 +450,7 @@ def _run(args: argparse.Namespace) -> int:
     except _UsageError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
+    _log_to_stderr()
     settings = _settings(args)
     pack = load_city_pack(settings.city_pack)
     engine = None
@@ -442,6 +491,8 @@ def _run(args: argparse.Namespace) -> int:
                 file=sys.stderr,
             )
             return 2
+    desk = _desk_listener(args, engine)
+    city_options = replace(city_options, follow_desk=desk is not None)
     created: list[int] = []
 
     def tokens_for(sources: list[str]) -> dict[str, str]:
@@ -490,6 +541,7 @@ def _run(args: argparse.Namespace) -> int:
             progress=progress,
             scenario_start=names[0] if len(names) == 1 and not args.demo else None,
             on_start=started,
+            desk=desk,
         )
 
     try:

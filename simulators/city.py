@@ -36,6 +36,7 @@ from simulators.core import (
     VOLUME_STREAMS,
     CityOptions,
     Emission,
+    Job,
     Scheduler,
 )
 from simulators.photos import PhotoStore
@@ -152,8 +153,10 @@ class City:
         provides: str | None = None,
         requires: str | None = None,
         anomaly: str | None = None,
+        job: Job | None = None,
     ) -> Emission:
-        """Queue one event happening at simulated time `t` (generic anomalies applied here)."""
+        """Queue one event happening at simulated time `t` (generic anomalies applied here);
+        it is dropped if its `job` is cancelled before it comes due."""
         emission = Emission(
             t,
             source,
@@ -164,6 +167,7 @@ class City:
             provides=provides,
             requires=requires,
             anomaly=anomaly,
+            job=job,
         )
         rolls = self.anomalies
         if event_type in OUT_OF_ORDER_TYPES and expect == ACCEPTED and rolls.roll("out_of_order"):
@@ -217,6 +221,8 @@ class City:
                 found |= stream.sources()
         if self.options.scenarios or self.options.scenario_every:
             found |= {FIRE_119, HOTLINE, FIELD_APP, SENSOR_NET}
+        if self.options.follow_desk:  # the field app reports what the desk's teams do
+            found.add(FIELD_APP)
         systems = [s for s in (FIRE_119, HOTLINE, FIELD_APP, SENSOR_NET) if s in found]
         return sorted(found - set(systems)) + systems
 

@@ -70,6 +70,20 @@ def rejected(code: str) -> str:
     return f"rejected:{code}"
 
 
+class Job:
+    """A plan of future emissions that may be called off (a crew's errand, when the duty desk
+    closes its incident or sends the crew elsewhere): the scheduler drops the emissions of a
+    cancelled job, their anomaly copies included, when they come due."""
+
+    __slots__ = ("cancelled",)
+
+    def __init__(self) -> None:
+        self.cancelled = False
+
+    def cancel(self) -> None:
+        self.cancelled = True
+
+
 class Emission:
     """One event for one source (or a control instruction for its client: `control`)."""
 
@@ -80,6 +94,7 @@ class Emission:
         "data",
         "expect",
         "id",
+        "job",
         "occurred",
         "provides",
         "requires",
@@ -101,6 +116,7 @@ class Emission:
         requires: str | None = None,
         anomaly: str | None = None,
         control: str | None = None,
+        job: Job | None = None,
     ) -> None:
         self.at = at
         self.occurred = at if occurred is None else occurred
@@ -113,6 +129,7 @@ class Emission:
         self.requires = requires
         self.anomaly = anomaly
         self.control = control
+        self.job = job
 
     def copy(self, **changes: Any) -> Emission:
         fields = {name: getattr(self, name) for name in self.__slots__}
@@ -129,6 +146,7 @@ class Emission:
             requires=fields["requires"],
             anomaly=fields["anomaly"],
             control=fields["control"],
+            job=fields["job"],
         )
 
     def key(self) -> tuple[Any, ...]:
@@ -184,17 +202,24 @@ class Scheduler:
         heap = self._heap
         while len(out) < limit:
             if self._ready:
-                out.append(self._ready.popleft())
+                emission = self._ready.popleft()
+                if not _called_off(emission):
+                    out.append(emission)
                 continue
             if not heap or heap[0][0] > until:
                 break
             t, _, fn, arg = heapq.heappop(heap)
             self.now = t
             if fn is None:
-                out.append(arg)
+                if not _called_off(arg):
+                    out.append(arg)
             else:
                 fn(t, *arg)
         return out
+
+
+def _called_off(emission: Emission) -> bool:
+    return emission.job is not None and emission.job.cancelled
 
 
 # --- options ----------------------------------------------------------------------------------
@@ -233,6 +258,11 @@ class CityOptions:
         "quarter_end_push",
     )
     run_tag: str | None = None
+    # Simulated seconds from an incident's report to the stand-in dispatch (None: the stream's
+    # DISPATCH_DELAY_S); the demo waits longer, so that the duty desk gets the first chance.
+    dispatch_delay: float | None = None
+    # Follow the duty desk's dispatches (simulators/desk.py): the field app always connects.
+    follow_desk: bool = False
     photos_dir: str | None = None
     # Cylinders due for inspection or scrap within this many days (of occurred_at time) stay
     # out of the regular chain, so that no regular filling is overdue during the run.
@@ -244,6 +274,8 @@ class CityOptions:
             raise ValueError(f"unknown streams {sorted(unknown)}; known: {', '.join(STREAMS)}")
         if self.rate is not None and self.rate <= 0:
             raise ValueError("rate must be positive")
+        if self.dispatch_delay is not None and self.dispatch_delay < 0:
+            raise ValueError("dispatch_delay cannot be negative")
         for name, factor in self.volume.items():
             if name not in STREAMS or factor <= 0:
                 raise ValueError(f"volume {name}={factor}: a known stream and a positive factor")

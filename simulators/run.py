@@ -33,6 +33,8 @@ from simulators.city import City, run_tag_for
 from simulators.client import Gates, SourceClient, SourceStats
 from simulators.clock import SimClock, backfill_start, local_day_start, utc_offset_s
 from simulators.core import SOURCE_LABELS, CityOptions, Emission, source_types
+from simulators.desk import DeskFeed, DeskListener
+from simulators.streams.emergency import DEMO_DISPATCH_DELAY_REAL_S
 from simulators.world import World
 
 PULL_BATCH = 5_000
@@ -62,12 +64,13 @@ def demo_options(url: str) -> tuple[CityOptions, RunOptions]:
     """The demo preset: a pace a person can follow (6 events/s on average, about 20 at the meal
     peaks, 2-3 at night; a simulated day takes 72 minutes), a scenario every 3 minutes, the
     first 5 seconds in. The simulated day starts at 10:30, before the lunch peak (occurred_at
-    is real time)."""
+    is real time). The stand-in dispatch waits three real minutes: the duty desk goes first."""
     speed = 20.0
     city = CityOptions(
         rate=6.0,
         scenario_every=180.0 * speed,
         first_scenario_after=5.0 * speed,
+        dispatch_delay=DEMO_DISPATCH_DELAY_REAL_S * speed,
     )
     return city, RunOptions(url=url, speed=speed, start_hour=10.5, report_every=60.0)
 
@@ -248,6 +251,7 @@ async def run_city(
     progress: Callable[[str], None] | None = None,
     scenario_start: str | None = None,
     on_start: Callable[[City], None] | None = None,
+    desk: DeskListener | None = None,
 ) -> RunReport:
     """Run the city against the gateway at `options.url` until stopped; the report.
 
@@ -290,6 +294,10 @@ async def run_city(
     skipped = [source for source in sources if source not in tokens]
     skipped_stats = {source: SourceStats(source) for source in skipped}
     tasks = {source: asyncio.create_task(client.run()) for source, client in clients.items()}
+    desk_task = None
+    if desk is not None and clock.mode == "live":
+        feed = DeskFeed(city)
+        desk_task = asyncio.create_task(desk.run(feed, lambda: clock.sim_at(time.time())))
     anomalies: Counter[str] = Counter()
     end_sim = sim_start + options.sim_duration if options.sim_duration else None
     deadline = real_start + options.duration if options.duration else None
@@ -343,6 +351,10 @@ async def run_city(
         wait = min(max(wait, 0.002), 0.1) if room > 0 else 0.02
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(stop.wait(), wait)
+    if desk_task is not None:  # nothing new from the desk while the clients drain
+        desk.close()  # type: ignore[union-attr]
+        await asyncio.wait({desk_task}, timeout=5)
+        desk_task.cancel()
     for client in clients.values():
         client.close()
     if tasks:

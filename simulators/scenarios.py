@@ -134,7 +134,9 @@ def restaurant_explosion(city: City, t: float, run: int, cycled: bool) -> dict[s
         sensors.episode(t + 20.0, gauge, 25 * MINUTE, "high")
     return {
         "incidents": [main, neighbour],
-        "teams": teams + neighbour_teams,
+        # Filled in when the stand-in dispatches (empty when the desk has sent teams first).
+        "teams": teams,
+        "neighbour_teams": neighbour_teams,
         "district": district,
         "note": "notify the four levels (city, district, street, enterprise) from the duty desk",
     }

@@ -24,6 +24,15 @@ NEEDS: Mapping[str, str] = {
     "explosion": "fire",
     "cylinder": "cylinder",
 }
+# The experts worth calling for each kind (the registry's skills), most relevant first.
+EXPERT_SKILLS: Mapping[str, tuple[str, ...]] = {
+    "leak": ("leak_detection", "pipeline_network", "hazmat"),
+    "odor": ("leak_detection", "pipeline_network"),
+    "pipeline_damage": ("pipeline_network", "leak_detection", "structural_safety"),
+    "fire": ("fire_rescue", "combustion", "emergency_medicine"),
+    "explosion": ("structural_safety", "fire_rescue", "combustion", "emergency_medicine"),
+    "cylinder": ("lpg_cylinders", "pressure_vessels", "combustion"),
+}
 ROAD_FACTOR = 1.4  # city streets are about 1.4 times the straight line
 # Emergency driving speed in km/h by local hour: rush hours, day, evening, night.
 SPEED_BY_HOUR: tuple[float, ...] = tuple(

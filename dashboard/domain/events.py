@@ -525,6 +525,11 @@ class IncidentNotified(EventData):
     levels: Annotated[list[NotifyLevel], Field(min_length=1, max_length=4)]
     recipients: Annotated[list[Label], Field(max_length=1000)]
     channel: Label
+    # Optional additions (the catalogue allows them): what became of the delivery. A failed
+    # delivery is recorded too, so the log shows every attempt; it notifies no level.
+    outcome: Literal["delivered", "failed"] | None = None
+    attempts: Annotated[StrictInt, Field(ge=1, le=100)] | None = None
+    error: Text | None = None
 
 
 class TeamPosition(EventData):

@@ -31,6 +31,14 @@ ROLE_LABELS: dict[Role, tuple[str, str]] = {
 }
 
 
+# Who opens the incident desk's pages (board, incident view, reports, notifications): the city's
+# authorities. Enterprises and wall screens do not (the wall shows incidents on /screen).
+INCIDENT_DESK_ROLES: tuple[str, ...] = tuple(
+    role.value
+    for role in (Role.ADMIN, Role.LEADER, Role.DUTY_OFFICER, Role.SUPERVISOR, Role.DISTRICT_OFFICER)
+)
+
+
 @dataclass(frozen=True)
 class Scope:
     """The slice of the city a user may see; None means no restriction on that axis."""
@@ -73,6 +81,12 @@ class User:
     def may_handle_alarms(self) -> bool:
         """Duty desk work: acknowledging alarms (and, later, dispatching)."""
         return self.role in (Role.ADMIN, Role.DUTY_OFFICER, Role.SUPERVISOR, Role.DISTRICT_OFFICER)
+
+    @property
+    def may_dispatch(self) -> bool:
+        """Incident desk work: opening incidents, dispatching, updates, closing, notifying.
+        A district officer acts on their own district's incidents only (their scope)."""
+        return self.role in (Role.ADMIN, Role.DUTY_OFFICER, Role.DISTRICT_OFFICER)
 
 
 def check_binding(role: Role, district: str | None, enterprise_id: str | None) -> str | None:

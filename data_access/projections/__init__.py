@@ -8,7 +8,8 @@ executemany. One module per area:
 - `registry`: `*.registered` events upsert registry rows;
 - `cylinders`: cylinder states, detention, delivery safety checks and the cylinder findings;
 - `operations`: inspections (and the hazards their failed items create), hazards and their
-  history, incidents (with the levels notified), team states, complaints;
+  history, complaints;
+- `incidents`: incidents, their timeline, dispatched teams and notifications; team states;
 - `alarms`: sensor thresholds, system alarm events, alarm states;
 - `excavations`: excavation permits and the dig-near-a-pipeline-without-agreement finding;
 - `violations`: the 12-point system, points per subject and year;
@@ -31,6 +32,7 @@ from data_access.projections import (
     alarms,
     cylinders,
     excavations,
+    incidents,
     operations,
     permits,
     registry,
@@ -68,7 +70,7 @@ _APPLY: dict[str, Apply] = {
     "hazard.updated": _ignore_source(operations.apply_hazard_updated),
     "hazard.escalated": _ignore_source(operations.apply_hazard_escalated),
     **{
-        kind: _ignore_source(operations.apply_incident)
+        kind: incidents.apply_incident
         for kind in (
             "incident.reported",
             "incident.dispatched",
@@ -77,8 +79,8 @@ _APPLY: dict[str, Apply] = {
             "incident.closed",
         )
     },
-    "team.position": _ignore_source(operations.apply_team),
-    "team.status": _ignore_source(operations.apply_team),
+    "team.position": incidents.apply_team,
+    "team.status": incidents.apply_team,
     "complaint.received": _ignore_source(operations.apply_complaint),
     "complaint.updated": _ignore_source(operations.apply_complaint),
     "sensor.reading": _ignore_source(alarms.apply_reading),
@@ -195,10 +197,13 @@ class Projector:
         """How projections append system events (alarm.raised, ...) to the log."""
         self.batch.emit = emit
 
-    def check(self, event: Event, enterprise: str | None = None) -> Rejection | None:
+    def check(
+        self, event: Event, enterprise: str | None = None, source: str | None = None
+    ) -> Rejection | None:
         """A rejection when the event names an object nobody knows (unknown_reference), or,
-        from a source bound to `enterprise`, acts on another's object (not_permitted)."""
-        rejection = self._check_references(event)
+        from a source bound to `enterprise`, acts on another's object (not_permitted), or is a
+        duty officer's dispatch of a team that is no longer free (not_permitted)."""
+        rejection = self._check_references(event, source)
         if rejection is not None or enterprise is None:
             return rejection
         if not self._owners_loaded:
@@ -206,7 +211,7 @@ class Projector:
             self._owners_loaded = True
         return permits.check(self.batch, event, enterprise)
 
-    def _check_references(self, event: Event) -> Rejection | None:
+    def _check_references(self, event: Event, source: str | None) -> Rejection | None:
         fields = event.data.__dict__
         for name, limit in _limits(event.type):
             value = fields.get(name)
@@ -221,7 +226,7 @@ class Projector:
             return excavations.check(self.batch, event)
         if event.type == "violation.recorded":
             return violations.check(self.batch, event)
-        return operations.check(self.batch, event)
+        return operations.check(self.batch, event, source)
 
     def district_of(self, event: Event) -> str | None:
         """The district an event belongs to, for scoped replay (None when it has none)."""

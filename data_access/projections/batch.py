@@ -19,7 +19,15 @@ from sqlalchemy import Connection, Table, bindparam, func, select
 
 from dashboard.domain.events import Event
 from data_access.bulk import insert_rows, select_rows, update_rows
-from data_access.models import AreaCount, Base, District, Finding, HazardStatusChange
+from data_access.models import (
+    AreaCount,
+    Base,
+    District,
+    Finding,
+    HazardStatusChange,
+    IncidentNotification,
+    IncidentTimelineEntry,
+)
 from data_access.projections.findings import OpenFindings
 
 CHUNK = 1000  # keys per IN query: far below SQLite's and PostgreSQL's parameter limits
@@ -40,6 +48,7 @@ CACHED_TABLES: tuple[tuple[str, str], ...] = (
     ("hazards", "id"),
     ("incidents", "id"),
     ("team_states", "team_id"),
+    ("incident_dispatches", "id"),
     ("alarms", "id"),
     ("complaints", "id"),
     ("safety_checks", "seq"),  # insert-only: one row per check, never loaded
@@ -120,6 +129,8 @@ class Batch:
         self.findings: list[dict[str, Any]] = []
         self.open_findings = OpenFindings()  # what this batch's events may resolve
         self.history: list[dict[str, Any]] = []
+        self.timeline: list[dict[str, Any]] = []  # incident_timeline rows
+        self.notifications: list[dict[str, Any]] = []  # incident_notifications rows
         self.districts = district_locator(connection)
         # Set by the event log: appends a system event after the current one, returns its seq.
         self.emit: Callable[[Event], int] = _no_emit
@@ -159,6 +170,8 @@ class Batch:
         for table, rows in (
             (Finding.__table__, self.findings),
             (HazardStatusChange.__table__, self.history),
+            (IncidentTimelineEntry.__table__, self.timeline),
+            (IncidentNotification.__table__, self.notifications),
         ):
             if rows:
                 insert_rows(connection, table, rows, list(rows[0]))

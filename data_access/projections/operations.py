@@ -12,24 +12,23 @@ due RECTIFICATION_PERIOD after the inspection. This happens always, also when th
 reported a hazard of their own for the item: a hazard id that exists already is not reported
 again, but an inspector's own report under another id is not recognised as the same hazard.
 
-`incident.notified` records on the incident when each of the four levels (city, district, street,
-enterprise) was first notified (`notified`), and when the last of them was (`all_notified_at`).
+Incidents and teams: data_access/projections/incidents.py.
 """
 
 from __future__ import annotations
 
 import hashlib
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 from dashboard.domain.events import Event, HazardReported, Rejection
+from data_access.projections import incidents
 from data_access.projections.batch import Batch
 
 # The default time to rectify a general hazard an inspection found: Shangrao's rules let the
 # inspector set the deadline, and a week is the usual one for general hazards (major ones are
 # reported by hand, with their own due_at).
 RECTIFICATION_PERIOD = timedelta(days=7)
-NOTIFY_LEVELS = ("city", "district", "street", "enterprise")
 _MAX_ID = 128  # hazard and event ids
 _MAX_CATEGORY = 64  # hazards.category
 
@@ -65,6 +64,10 @@ def preload_keys(event: Event, keys: dict[str, set[Any]]) -> None:
         keys[table].add(getattr(data, field))
     if event.type == "incident.dispatched":
         keys["teams"].update(data.team_ids)
+        keys["team_states"].update(data.team_ids)
+        keys["incident_dispatches"].update(
+            incidents.dispatch_key(data.incident_id, team) for team in data.team_ids
+        )
     if event.type.startswith("team."):
         keys["team_states"].add(data.team_id)
     if event.type == "inspection.completed":
@@ -75,7 +78,7 @@ def preload_keys(event: Event, keys: dict[str, set[Any]]) -> None:
         )
 
 
-def check(b: Batch, event: Event) -> Rejection | None:
+def check(b: Batch, event: Event, source: str | None = None) -> Rejection | None:
     data: Any = event.data
     for field, table in _REFERENCES.get(event.type, ()):
         key = getattr(data, field)
@@ -88,6 +91,7 @@ def check(b: Batch, event: Event) -> Rejection | None:
             if b["teams"].get(team_id) is None:
                 message = f"team {team_id!r} is not known"
                 return Rejection("unknown_reference", f"data.team_ids.{index}", message, event.id)
+        return incidents.check_dispatch(b, event, source)
     return None
 
 
@@ -227,117 +231,6 @@ def apply_hazard_escalated(b: Batch, event: Event, seq: int) -> None:
         row["escalation"] = data.level
     row["updated_at"] = max(row["updated_at"], event.occurred_at)
     b["hazards"].put(row)
-
-
-# --- incidents and teams --------------------------------------------------------------------
-
-_OPEN_INCIDENT = frozenset({"reported", "dispatched", "on_scene", "contained", "resolved"})
-
-
-def _earliest(current: datetime | None, when: datetime) -> datetime:
-    return when if current is None or when < current else current
-
-
-def apply_incident(b: Batch, event: Event, seq: int) -> None:
-    data: Any = event.data
-    incidents = b["incidents"]
-    row = incidents.get(data.incident_id)
-    when = event.occurred_at
-    if event.type == "incident.reported":
-        if row is not None:
-            return
-        fields = ("kind", "channel", "lat", "lon", "address", "severity", "description")
-        row = {name: getattr(data, name) for name in fields}
-        district = b.nearest_district(data.lat, data.lon)
-        row |= {
-            "id": data.incident_id,
-            "district": district,
-            "status": "reported",
-            "reported_at": when,
-            "dispatched_at": None,
-            "on_scene_at": None,
-            "closed_at": None,
-            "updated_at": when,
-            "notified": None,
-            "all_notified_at": None,
-        }
-        incidents.put(row)
-        b.count(district, "incidents_open", 1)
-        return
-    if row is None:
-        return
-    if event.type == "incident.notified":
-        _notified(row, data.levels, when)
-        incidents.put(row)
-        return
-    newer = when >= row["updated_at"]
-    status = row["status"]
-    if event.type == "incident.dispatched":
-        row["dispatched_at"] = _earliest(row["dispatched_at"], when)
-        status = "dispatched" if status == "reported" else status
-    elif event.type == "incident.update" and data.status is not None:
-        if data.status == "on_scene":
-            row["on_scene_at"] = _earliest(row["on_scene_at"], when)
-        status = data.status
-    elif event.type == "incident.closed":
-        row["closed_at"] = _earliest(row["closed_at"], when)
-        status = "closed"
-    _set_incident_status(b, row, status if (newer or status == "closed") else row["status"], when)
-
-
-def _notified(row: dict[str, Any], levels: list[str], when: datetime) -> None:
-    """Keep each level's first notification time, whatever the order of arrival."""
-    notified = dict(row["notified"] or {})
-    for level in levels:
-        first = notified.get(level)
-        if first is None or when < datetime.fromisoformat(first):
-            notified[level] = when.astimezone(UTC).isoformat()
-    row["notified"] = notified
-    if all(level in notified for level in NOTIFY_LEVELS):
-        row["all_notified_at"] = max(datetime.fromisoformat(notified[k]) for k in NOTIFY_LEVELS)
-
-
-def _set_incident_status(b: Batch, row: dict[str, Any], status: str, when: datetime) -> None:
-    was_open = row["status"] in _OPEN_INCIDENT
-    if row["status"] == "closed":
-        status = "closed"  # closing is final
-    row["status"] = status
-    row["updated_at"] = max(row["updated_at"], when)
-    b.count(row["district"], "incidents_open", int(status in _OPEN_INCIDENT) - int(was_open))
-    b["incidents"].put(row)
-
-
-def apply_team(b: Batch, event: Event, seq: int) -> None:
-    data: Any = event.data
-    states = b["team_states"]
-    state = states.get(data.team_id)
-    if state is not None and event.occurred_at < state["updated_at"]:
-        return
-    if state is None:
-        team = b["teams"].get(data.team_id)
-        assert team is not None  # checked before
-        state = {
-            "team_id": data.team_id,
-            "status": "available",
-            "incident_id": None,
-            "lat": team["lat"],
-            "lon": team["lon"],
-            "speed_kmh": None,
-            "heading": None,
-        }
-    state["updated_at"] = event.occurred_at
-    if event.type == "team.position":
-        state |= {"lat": data.lat, "lon": data.lon}
-        state |= {"speed_kmh": data.speed_kmh, "heading": data.heading}
-    else:
-        state["status"] = data.status
-        if data.incident_id is not None or data.status in ("available", "off_duty"):
-            state["incident_id"] = data.incident_id
-        incident = b["incidents"].get(data.incident_id)
-        if data.status == "on_scene" and incident is not None:
-            incident["on_scene_at"] = _earliest(incident["on_scene_at"], event.occurred_at)
-            b["incidents"].put(incident)
-    states.put(state)
 
 
 # --- complaints -----------------------------------------------------------------------------

@@ -24,7 +24,6 @@ from data_access.models import (
     Finding,
     Hazard,
     HazardStatusChange,
-    Incident,
     InspectionRecord,
     PipelineSegment,
     Resource,
@@ -35,19 +34,11 @@ from data_access.models import (
 )
 from data_access.projections.excavations import EXCAVATION_MARGIN_M, M_PER_DEG_LAT, distance_m
 from data_access.projections.findings import EXCAVATION
-from data_access.queries.map_layers import SCAN_STAGE
+from data_access.queries import incident_view
+from data_access.queries.map_layers import SCAN_STAGE, with_alarm_state
 
 CHAIN_LIMIT = 50  # a cylinder's newest scans shown
 TIMELINE_LIMIT = 100
-# The event types that name an incident (incident_id in their data).
-INCIDENT_EVENT_TYPES = (
-    "incident.reported",
-    "incident.dispatched",
-    "incident.notified",
-    "incident.update",
-    "incident.closed",
-    "team.status",
-)
 
 
 def _rows(engine: Engine, query: Any) -> list[dict[str, Any]]:
@@ -125,22 +116,11 @@ def _hazard_in_scope(engine: Engine, scope: Scope, hazard: dict[str, Any]) -> bo
 
 
 def incident_timeline(engine: Engine, scope: Scope, incident_id: str) -> dict[str, Any] | None:
-    """An incident and every logged event naming it, oldest first; authorities only."""
-    if scope.enterprise_id is not None:
+    """An incident and its newest timeline entries, oldest first; authorities only."""
+    incident = incident_view.incident(engine, incident_id, scope)
+    if incident is None:
         return None
-    query = select(Incident.__table__).where(Incident.id == incident_id)
-    if scope.district is not None:
-        query = query.where(Incident.district == scope.district)
-    incidents = _rows(engine, query)
-    if not incidents:
-        return None
-    events = select(EventRecord.seq, EventRecord.type, EventRecord.occurred_at, EventRecord.data)
-    events = events.where(
-        EventRecord.type.in_(INCIDENT_EVENT_TYPES),  # the type index, not the whole log
-        EventRecord.data["incident_id"].as_string() == incident_id,
-    )
-    timeline = _rows(engine, events.order_by(EventRecord.seq).limit(TIMELINE_LIMIT))
-    return {**incidents[0], "timeline": timeline}
+    return {**incident, "timeline": incident_view.timeline(engine, incident_id)[-TIMELINE_LIMIT:]}
 
 
 def team_detail(engine: Engine, scope: Scope, team_id: str) -> dict[str, Any] | None:
@@ -307,7 +287,7 @@ def pipeline_detail(
     if not segments:
         return None
     segment = segments[0]
-    sensors = _with_state(
+    sensors = with_alarm_state(
         engine,
         _rows(
             engine,
@@ -318,14 +298,6 @@ def pipeline_detail(
         ),
     )
     return {**segment, "sensors": sensors, "excavations": _digs_near(engine, scope, segment, today)}
-
-
-def _with_state(engine: Engine, sensors: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Each sensor with "state": "alarm" while one of its alarms is not cleared, else "normal"."""
-    ids = [s["id"] for s in sensors]
-    alarmed = select(Alarm.sensor_id).where(Alarm.sensor_id.in_(ids), Alarm.status != "cleared")
-    in_alarm = {r["sensor_id"] for r in _rows(engine, alarmed)} if ids else set()
-    return [{**s, "state": "alarm" if s["id"] in in_alarm else "normal"} for s in sensors]
 
 
 def _digs_near(

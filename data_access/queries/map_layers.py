@@ -416,6 +416,17 @@ def excavation_sites(engine: Engine, scope: Scope, today: Any) -> list[dict[str,
         return [dict(row._mapping) for row in connection.execute(query)]
 
 
+def with_alarm_state(engine: Engine, sensors: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Each sensor with "state": "alarm" while one of its alarms is not cleared, else "normal"."""
+    ids = [s["id"] for s in sensors]
+    in_alarm: set[str] = set()
+    if ids:
+        query = select(Alarm.sensor_id).where(Alarm.sensor_id.in_(ids), Alarm.status != "cleared")
+        with engine.connect() as connection:
+            in_alarm = set(connection.scalars(query))
+    return [{**s, "state": "alarm" if s["id"] in in_alarm else "normal"} for s in sensors]
+
+
 def sensor_points(engine: Engine, scope: Scope) -> list[dict[str, Any]]:
     """Sensors with their state: "alarm" while an alarm of theirs is not cleared."""
     alarmed = select(Alarm.sensor_id).where(Alarm.status != "cleared", Alarm.sensor_id.is_not(None))

@@ -15,16 +15,25 @@ like route at 30-50 km/h, `team.status` on_scene on arrival, `incident.update` o
 and resolved from the first team there, then returning and available once back at base. Everything
 that names an incident waits until the gateway has acknowledged the incident's report (the client's
 gates), as a field app only learns of an incident from the command center.
+
+The stand-in decides when its moment comes (`respond` schedules it): the demo waits longer
+(`DEMO_DISPATCH_DELAY_REAL_S`), and an incident the duty desk has dispatched or closed by then is
+left to the desk. The desk's own dispatches and closings come in through `desk_dispatched` and
+`desk_closed` (simulators/desk.py hears them on /live): each crew's errand is a `Job`, so what is
+still planned when the desk closes the incident or sends a returning crew elsewhere is called off.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from bisect import bisect_right
+from collections import OrderedDict
+from dataclasses import dataclass, field
+from random import Random
 from typing import Any
 
 from dashboard.domain.dispatch import NEEDS  # the capability each kind of incident needs
 from simulators.clock import DAY, MINUTE
-from simulators.core import FIELD_APP, FIRE_119, HOTLINE
+from simulators.core import FIELD_APP, FIRE_119, HOTLINE, Job
 from simulators.places import address, along, km, offset_m, path_length_km, street_path
 from simulators.seed import streets_of
 from simulators.streams import Stream
@@ -33,7 +42,12 @@ from simulators.world import Team
 INCIDENTS_PER_DAY_WUHAN = 30.0
 WUHAN_CYLINDERS = 2_010_000
 MIN_PER_DAY = 4.0
-DISPATCH_DELAY_S = 60.0
+DISPATCH_DELAY_S = 60.0  # simulated seconds from the report to the stand-in dispatch
+# The demo's stand-in waits this many *real* seconds (times the speed in simulated ones): the
+# duty desk gets the first chance to dispatch in the app, and an officer needs real time to open
+# the incident and choose teams. Incidents the desk has sent teams to by then are left to it.
+DEMO_DISPATCH_DELAY_REAL_S = 180.0
+KNOWN_INCIDENTS = 5_000  # incidents whose place the field app remembers (the newest)
 POSITION_EVERY_S = 20.0
 SPEED_KMH = (30.0, 50.0)
 ROAD_FACTOR = 1.0  # street_path already follows the grid
@@ -75,6 +89,7 @@ CONTAINED = {
     "explosion": "现场火势已控制，被困人员已救出",
     "pipeline_damage": "已关闭上游阀门，管道泄漏已控制",
 }
+ON_SCENE = "抢险队伍已到达现场，开始警戒、疏散和检测"
 RESOLVED = {
     "odor": "检测无残留燃气，处置完毕",
     "leak": "漏点已修复，检测合格，恢复供气",
@@ -89,10 +104,71 @@ RESOLVED = {
 class Crew:
     team: Team
     free_at: float = float("-inf")  # back at base and available from then on
+    returns_at: float = float("inf")  # heading back to base from then on (until free_at)
+    incident_id: str | None = None  # the incident of the current errand
+    job: Job | None = None  # the current errand's plan, called off when the desk changes it
+    # Where the current errand takes the crew, (simulated time, (lat, lon)) in time order.
+    track: list[tuple[float, tuple[float, float]]] = field(default_factory=list)
 
     @property
     def home(self) -> tuple[float, float]:
         return self.team.lat, self.team.lon
+
+    def state(self, t: float) -> str:
+        """idle (at base), returning (on the way back: free for the desk) or busy, at `t`."""
+        if self.free_at <= t:
+            return "idle"
+        return "returning" if self.returns_at <= t else "busy"
+
+    def where(self, t: float) -> tuple[float, float]:
+        """Where the crew is at `t`: its last planned position at or before then."""
+        k = bisect_right(self.track, t, key=lambda point: point[0])
+        return self.track[k - 1][1] if k else self.home
+
+    def begin(self, t: float, incident_id: str | None) -> Job:
+        """A new errand from wherever the crew is at `t`; what was left of the old is off."""
+        here = self.where(t)
+        if self.job is not None:
+            self.job.cancel()
+        self.job = Job()
+        self.incident_id = incident_id
+        self.track = [(t, here)]
+        self.free_at = self.returns_at = float("inf")
+        return self.job
+
+
+@dataclass
+class Place:
+    """What the field app knows of an incident: where, what, and how far the plan is."""
+
+    lat: float
+    lon: float
+    kind: str
+    severity: int
+    ours: bool  # reported by the simulators (their client's gate opens with the report's ack)
+    resolved_at: float | None = None  # when the on-site updates say resolved (once planned)
+    closed: bool = False
+    desk: bool = False  # the duty desk has sent teams to it
+
+    @property
+    def dest(self) -> tuple[float, float]:
+        return self.lat, self.lon
+
+
+@dataclass(frozen=True)
+class StandIn:
+    """A stand-in dispatch waiting for its moment (see `EmergencyStream.respond`)."""
+
+    incident_id: str
+    kind: str
+    severity: int
+    teams: int | None
+    prefer: list[str] | None
+    contained_after: float | None
+    resolved_after: float | None
+    texts: dict[str, str]
+    notes: tuple[tuple[float, str], ...]
+    record: list[str]
 
 
 class EmergencyStream(Stream):
@@ -106,6 +182,13 @@ class EmergencyStream(Stream):
         self.places = [c for c in self.world.customers]
         self.commercial = [c for c in self.world.customers if c.kind != "household"]
         self.streets = {d.code: streets_of(d) for d in self.world.pack.districts}
+        self.by_team = {crew.team.id: crew for crew in self.crews}
+        delay = self.city.options.dispatch_delay
+        self.dispatch_delay = DISPATCH_DELAY_S if delay is None else delay
+        self.known: OrderedDict[str, Place] = OrderedDict()
+        # The desk's crews draw from their own generator: what the desk does never shifts the
+        # draws of the city's own incidents.
+        self.desk_rng = self.city.rng("desk")
 
     def natural_rate(self) -> float:
         # A report, then each team's statuses and positions there and back (every 20 s over
@@ -191,7 +274,18 @@ class EmergencyStream(Stream):
         self.city.emit(
             t, CHANNEL_SOURCE[channel], "incident.reported", data, provides=_gate(incident_id)
         )
+        self.learn(incident_id, lat, lon, kind, severity, ours=True)
         return incident_id
+
+    def learn(
+        self, incident_id: str, lat: float, lon: float, kind: str, severity: int, *, ours: bool
+    ) -> None:
+        """Remember where an incident is (ours, or one the command center told of)."""
+        if incident_id in self.known:
+            return
+        self.known[incident_id] = Place(lat, lon, kind, severity, ours)
+        while len(self.known) > KNOWN_INCIDENTS:
+            self.known.popitem(last=False)
 
     # --- teams ------------------------------------------------------------------------------
 
@@ -211,35 +305,55 @@ class EmergencyStream(Stream):
         texts: dict[str, str] | None = None,
         notes: tuple[tuple[float, str], ...] = (),
     ) -> list[str]:
-        """Send the nearest capable teams one minute after `t`; returns their ids."""
+        """The stand-in dispatch: `dispatch_delay` after `t` the nearest capable teams set off,
+        unless the duty desk has sent teams (or closed the incident) by then. Returns the list
+        their ids are added to at that moment."""
+        self.learn(incident_id, lat, lon, kind, severity, ours=True)
+        plan = StandIn(
+            incident_id, kind, severity, teams, prefer, contained_after, resolved_after,
+            texts or {}, notes, [],
+        )  # fmt: skip
+        self.city.scheduler.call(t + self.dispatch_delay, self._stand_in, plan)
+        return plan.record
+
+    def _stand_in(self, t: float, plan: StandIn) -> None:
+        place = self.known.get(plan.incident_id)
+        if place is None or place.desk or place.closed:
+            return  # the desk has it (or it has been forgotten): the stand-in stands aside
         rng = self.rng
-        dispatch = t + DISPATCH_DELAY_S
+        need = NEEDS[plan.kind]
         chosen = self._choose(
-            dispatch, lat, lon, NEEDS[kind], teams or TEAMS_BY_SEVERITY[severity], prefer
-        )
+            t, place.lat, place.lon, need, plan.teams or TEAMS_BY_SEVERITY[plan.severity],
+            plan.prefer,
+        )  # fmt: skip
         if not chosen:
-            return []
-        dest = (lat, lon)
+            return
+        for crew in chosen:
+            crew.begin(t, plan.incident_id)
         arrivals = [
-            self._go(dispatch + 20.0 * k, crew, incident_id, dest) for k, crew in enumerate(chosen)
+            self._go(t + 20.0 * k, crew, plan.incident_id, place.dest, rng)
+            for k, crew in enumerate(chosen)
         ]
         first = min(arrivals)
-        lead = chosen[arrivals.index(first)]
-        texts = texts or {}
-        scale = 1.0 + 0.5 * (severity - 1)
-        contained = first + (contained_after or rng.uniform(10.0, 40.0) * MINUTE * scale)
-        resolved = contained + (resolved_after or rng.uniform(15.0, 90.0) * MINUTE)
-        self._update(first + 30.0, lead, incident_id, "on_scene",
-                     texts.get("on_scene", "抢险队伍已到达现场，开始警戒、疏散和检测"))  # fmt: skip
-        self._update(contained, lead, incident_id, "contained",
-                     texts.get("contained", CONTAINED[kind]), photo=True)  # fmt: skip
-        self._update(resolved, lead, incident_id, "resolved", texts.get("resolved", RESOLVED[kind]))
-        for after, text in notes:  # on-site reports in between (no status change)
-            self._update(min(first + after, resolved - 1.0), lead, incident_id, None, text)
+        lead = arrivals.index(first)
+        texts = plan.texts
+        scale = 1.0 + 0.5 * (plan.severity - 1)
+        contained = first + (plan.contained_after or rng.uniform(10.0, 40.0) * MINUTE * scale)
+        resolved = contained + (plan.resolved_after or rng.uniform(15.0, 90.0) * MINUTE)
+        place.resolved_at = resolved
+        crew = chosen[lead]  # the first there reports; its errand carries the updates
+        self._update(first + 30.0, crew, plan.incident_id, "on_scene",
+                     texts.get("on_scene", ON_SCENE))  # fmt: skip
+        self._update(contained, crew, plan.incident_id, "contained",
+                     texts.get("contained", CONTAINED[plan.kind]), photo=True)  # fmt: skip
+        self._update(resolved, crew, plan.incident_id, "resolved",
+                     texts.get("resolved", RESOLVED[plan.kind]))  # fmt: skip
+        for after, text in plan.notes:  # on-site reports in between (no status change)
+            self._update(min(first + after, resolved - 1.0), crew, plan.incident_id, None, text)
         for crew, arrival in zip(chosen, arrivals, strict=True):
             leave = max(resolved, arrival) + rng.uniform(2.0, 10.0) * MINUTE
-            self._return(leave, crew, incident_id, dest)
-        return [crew.team.id for crew in chosen]
+            self._return(leave, crew, plan.incident_id, place.dest, rng)
+        plan.record.extend(crew.team.id for crew in chosen)
 
     def _choose(
         self, t: float, lat: float, lon: float, need: str, count: int, prefer: list[str] | None
@@ -259,20 +373,32 @@ class EmergencyStream(Stream):
                 (c for c in free if c not in chosen), key=lambda c: (distance(c), c.team.id)
             )
             chosen += others[: count - len(chosen)]
-        for crew in chosen:
-            crew.free_at = float("inf")  # until its return is planned
         return chosen
 
-    def _go(self, t: float, crew: Crew, incident_id: str, dest: tuple[float, float]) -> float:
+    def _go(
+        self, t: float, crew: Crew, incident_id: str, dest: tuple[float, float], rng: Random
+    ) -> float:
         """Dispatched at `t`: statuses and positions to `dest`; returns the arrival time."""
         self._status(t, crew, "dispatched", incident_id)
         depart = t + 30.0
         self._status(depart, crew, "en_route", incident_id)
-        return self._drive(depart, crew, crew.home, dest, incident_id, "on_scene")
+        return self._drive(depart, crew, crew.home, dest, incident_id, "on_scene", rng)
 
-    def _return(self, t: float, crew: Crew, incident_id: str, origin: tuple[float, float]) -> None:
-        self._status(t, crew, "returning", incident_id)
-        home = self._drive(t, crew, origin, crew.home, None, "available")
+    def _return(
+        self,
+        t: float,
+        crew: Crew,
+        incident_id: str,
+        origin: tuple[float, float],
+        rng: Random,
+        *,
+        announce: bool = True,
+    ) -> None:
+        """Head back to base from `origin` at `t` (`announce`: report returning first)."""
+        if announce:
+            self._status(t, crew, "returning", incident_id)
+        crew.returns_at = t
+        home = self._drive(t, crew, origin, crew.home, None, "available", rng)
         crew.free_at = home
 
     def _drive(
@@ -283,8 +409,8 @@ class EmergencyStream(Stream):
         end: tuple[float, float],
         incident_id: str | None,
         on_arrival: str,
+        rng: Random,
     ) -> float:
-        rng = self.rng
         path = street_path(start, end, rng)
         length = path_length_km(path) * ROAD_FACTOR
         speed = rng.uniform(*SPEED_KMH)
@@ -301,14 +427,92 @@ class EmergencyStream(Stream):
         self._status(arrive, crew, on_arrival, incident_id)
         return arrive
 
+    # --- the duty desk (simulators/desk.py hands its dispatches and closings in) -------------
+
+    def desk_dispatched(self, t: float, incident_id: str, team_ids: list[str]) -> list[str]:
+        """The desk sent `team_ids` at `t`: the idle (or returning) crews among them drive there
+        as the stand-in's would, without a `team.status` dispatched (the desk's event marked
+        them). Returns what was not followed, as log lines."""
+        place = self.known.get(incident_id)
+        if place is None:
+            return [f"desk dispatch to {incident_id}: its place is unknown, not followed"]
+        place.desk = True
+        if place.closed:
+            return [f"desk dispatch to {incident_id}: the incident is closed, not followed"]
+        skipped: list[str] = []
+        rng = self.desk_rng
+        going: list[tuple[Crew, float]] = []
+        for team_id in team_ids:
+            crew = self.by_team.get(team_id)
+            state = crew.state(t) if crew is not None else "unknown"
+            if crew is None or state == "busy":
+                on = f" with {crew.incident_id}" if crew is not None and crew.incident_id else ""
+                skipped.append(f"desk dispatch of {team_id} to {incident_id}: {state}{on}")
+                continue
+            start = crew.where(t)
+            crew.begin(t, incident_id)
+            depart = t + 30.0
+            self._status(depart, crew, "en_route", incident_id)
+            going.append((crew, self._drive(depart, crew, start, place.dest, incident_id,
+                                            "on_scene", rng)))  # fmt: skip
+        if not going:
+            return skipped
+        if place.resolved_at is None:  # the first crew there reports for the incident
+            crew, first = min(going, key=lambda g: g[1])
+            place.resolved_at = self._on_site(first, crew, incident_id, place, rng)
+        for crew, arrival in going:
+            leave = max(place.resolved_at, arrival) + rng.uniform(2.0, 10.0) * MINUTE
+            self._return(leave, crew, incident_id, place.dest, rng)
+        return skipped
+
+    def desk_closed(self, t: float, incident_id: str) -> None:
+        """The desk closed the incident at `t`: crews still on their way or on scene head back
+        from where they are (the desk reported them returning), and nothing more is said."""
+        place = self.known.get(incident_id)
+        if place is not None:
+            place.closed = True
+        for crew in self.crews:
+            if crew.incident_id != incident_id or crew.state(t) != "busy":
+                continue
+            start = crew.where(t)
+            crew.begin(t, None)
+            self._return(t, crew, incident_id, start, self.desk_rng, announce=False)
+
+    def _on_site(
+        self, first: float, crew: Crew, incident_id: str, place: Place, rng: Random
+    ) -> float:
+        """The lead crew's updates: on scene, contained, resolved; returns when resolved."""
+        kind = place.kind if place.kind in CONTAINED else "leak"
+        scale = 1.0 + 0.5 * (min(max(place.severity, 1), 4) - 1)
+        contained = first + rng.uniform(10.0, 40.0) * MINUTE * scale
+        resolved = contained + rng.uniform(15.0, 90.0) * MINUTE
+        self._update(first + 30.0, crew, incident_id, "on_scene", ON_SCENE)
+        self._update(contained, crew, incident_id, "contained", CONTAINED[kind], photo=True)
+        self._update(resolved, crew, incident_id, "resolved", RESOLVED[kind])
+        return resolved
+
     # --- events -----------------------------------------------------------------------------
 
-    def _status(self, t: float, crew: Crew, status: str, incident_id: str | None = None) -> None:
+    def _status(
+        self,
+        t: float,
+        crew: Crew,
+        status: str,
+        incident_id: str | None = None,
+    ) -> None:
         data: dict[str, Any] = {"team_id": crew.team.id, "status": status}
         if incident_id is not None:
             data["incident_id"] = incident_id
-        requires = _gate(incident_id) if incident_id else None
-        self.city.emit(t, FIELD_APP, "team.status", data, requires=requires)
+        requires = self._requires(incident_id)
+        self.city.emit(t, FIELD_APP, "team.status", data, requires=requires, job=crew.job)
+
+    def _requires(self, incident_id: str | None) -> str | None:
+        """Wait for the incident's report only when the simulators sent it themselves: one the
+        command center told of is in its log already (and no ack of ours would open the gate)."""
+        if incident_id is None:
+            return None
+        place = self.known.get(incident_id)
+        return _gate(incident_id) if place is None or place.ours else None
 
     def _position(
         self,
@@ -326,7 +530,8 @@ class EmergencyStream(Stream):
         }
         if heading is not None:
             data["heading"] = heading
-        self.city.emit(t, FIELD_APP, "team.position", data)
+        crew.track.append((t, at))
+        self.city.emit(t, FIELD_APP, "team.position", data, job=crew.job)
 
     def _update(
         self,
@@ -343,7 +548,8 @@ class EmergencyStream(Stream):
         if photo:
             taken = self.city.local(t).strftime("%Y-%m-%d %H:%M")
             data["photos"] = [self.city.photos.ref("incident", incident_id, crew.team.id, taken)]
-        self.city.emit(t, FIELD_APP, "incident.update", data, requires=_gate(incident_id))
+        requires = self._requires(incident_id)
+        self.city.emit(t, FIELD_APP, "incident.update", data, requires=requires, job=crew.job)
 
 
 def weighted(rng: Any, table: tuple[tuple[Any, ...], ...]) -> tuple[Any, ...]:

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import json
 import os
+import subprocess
+import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
-from tests.support import DemoProcess, start_demo
+from tests.support import ROOT, DemoProcess, start_demo
 
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -74,3 +77,30 @@ def sign_in(tab: Tab, base_url: str, username: str, password: str | None = None)
     page.fill("#username", username)
     page.fill("#password", password or f"{username}-demo")
     page.click("#login-submit")
+
+
+def ingest_token(demo_server: DemoProcess, types: str, source: str = "fire-119") -> str:
+    """A fresh ingest token of the demo's gateway for `source`, allowed `types` (comma list)."""
+    command = [sys.executable, "-m", "dashboard", "tokens", "add", "--source", source]
+    command += ["--types", types, "--data-dir", str(demo_server.data_dir)]
+    result = subprocess.run(
+        command,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={"PATH": "/usr/bin:/bin", "SECRET_KEY": "unused-for-tokens-0000"},
+    )
+    assert result.returncode == 0, result.stderr
+    return result.stdout.strip().splitlines()[-1]
+
+
+def send(demo_server: DemoProcess, token: str, events: list[dict]) -> dict:
+    """Send one frame of events through the demo's /ingest and return the gateway's ack."""
+    from websockets.sync.client import connect
+
+    with connect(f"{demo_server.gateway_url}/ingest") as ws:
+        ws.send(json.dumps({"op": "hello", "token": token, "client": "test", "protocol": 1}))
+        assert json.loads(ws.recv())["op"] == "welcome"
+        ws.send(json.dumps({"op": "events", "ref": "r", "events": events}))
+        return json.loads(ws.recv())

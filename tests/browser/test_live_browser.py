@@ -2,50 +2,12 @@
 
 from __future__ import annotations
 
-import json
-import subprocess
-import sys
-
 import pytest
-from websockets.sync.client import connect
 
-from tests.browser.conftest import sign_in
-from tests.support import IN_JIANGAN, IN_WUCHANG, ROOT, incident
+from tests.browser.conftest import ingest_token, send, sign_in
+from tests.support import IN_JIANGAN, IN_WUCHANG, incident
 
 pytestmark = pytest.mark.browser
-
-
-def ingest_token(demo_server, types: str) -> str:
-    result = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "dashboard",
-            "tokens",
-            "add",
-            "--source",
-            "fire-119",
-            "--types",
-            types,
-            "--data-dir",
-            str(demo_server.data_dir),
-        ],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        env={"PATH": "/usr/bin:/bin", "SECRET_KEY": "unused-for-tokens-0000"},
-    )
-    assert result.returncode == 0, result.stderr
-    return result.stdout.strip().splitlines()[-1]
-
-
-def send(demo_server, token: str, events: list[dict]) -> dict:
-    with connect(f"{demo_server.gateway_url}/ingest") as ws:
-        ws.send(json.dumps({"op": "hello", "token": token, "client": "test", "protocol": 1}))
-        assert json.loads(ws.recv())["op"] == "welcome"
-        ws.send(json.dumps({"op": "events", "ref": "r", "events": events}))
-        return json.loads(ws.recv())
 
 
 def kpi(page, key: str) -> int:

@@ -7,8 +7,7 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
-from tests.browser.conftest import sign_in
-from tests.browser.test_live_browser import ingest_token, send
+from tests.browser.conftest import ingest_token, send, sign_in
 from tests.support import IN_WUCHANG, incident
 
 pytestmark = pytest.mark.browser

@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from dashboard.domain.events import Event, SensorReading
 from data_access.eventlog import Incoming, append_events
-from data_access.models import Alarm, EventRecord, Sensor
+from data_access.models import Alarm, EventRecord, Incident, Sensor
 from tests.conftest import sign_in
 
 
@@ -81,3 +81,49 @@ def test_the_district_officer_of_the_alarms_district_may_acknowledge(client, dem
     sign_in(client, "jiangan")
     press_acknowledge(client, alarm_id)
     assert alarm_state(demo_app, alarm_id) == ("acknowledged", "jiangan")
+
+
+def press_escalate(client, alarm: str) -> str:
+    button = {"type": "alarm-escalate", "alarm": alarm}
+    key = json.dumps(button, separators=(",", ":"), sort_keys=True)
+    [registered] = [
+        c
+        for c in client.get("/_dash-dependencies").get_json()
+        if '"type":"alarm-escalate"' in c["inputs"][0]["id"]
+    ]
+    output_id, output_property = registered["output"].rsplit(".", 1)
+    body = {
+        "output": registered["output"],
+        "outputs": {"id": output_id, "property": output_property},
+        "inputs": [[{"id": button, "property": "n_clicks", "value": 1}]],
+        "changedPropIds": [f"{key}.n_clicks"],
+        "state": [],
+    }
+    response = client.post("/_dash-update-component", json=body)
+    assert response.status_code == 200, response.data[:300]
+    return json.dumps(response.get_json(), ensure_ascii=False)
+
+
+def sensor_incidents(demo_app) -> list[tuple[str, str, int]]:
+    with demo_app.server.config["GASCC_ENGINE"].connect() as connection:
+        rows = connection.execute(
+            select(Incident.id, Incident.kind, Incident.severity).where(
+                Incident.channel == "sensor"
+            )
+        )
+        return [tuple(row) for row in rows]
+
+
+def test_a_duty_officer_escalates_an_alarm_into_an_incident(client, demo_app, alarm_id):
+    sign_in(client, "duty")
+    answer = press_escalate(client, alarm_id)
+    [(incident_id, kind, severity)] = sensor_incidents(demo_app)
+    assert f"/incident/{incident_id}" in answer
+    assert kind in ("leak", "pipeline_damage") and severity in (2, 3)
+
+
+@pytest.mark.parametrize("username", ["leader", "supervisor"])
+def test_roles_that_do_not_dispatch_cannot_escalate(client, demo_app, alarm_id, username):
+    sign_in(client, username)
+    assert "无权" in press_escalate(client, alarm_id)
+    assert sensor_incidents(demo_app) == []

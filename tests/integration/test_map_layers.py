@@ -212,7 +212,7 @@ def test_emergency_and_network_layers_respect_the_scope(city: Engine) -> None:
     assert map_layers.excavation_sites(city, Scope(enterprise_id="ENT-0007"), today) == []
 
     timeline = map_details.incident_timeline(city, CITYWIDE, "INC-M1")
-    assert timeline is not None and timeline["timeline"][0]["type"] == "incident.reported"
+    assert timeline is not None and timeline["timeline"][0]["kind"] == "reported"
     assert map_details.incident_timeline(city, Scope(enterprise_id="ENT-0007"), "INC-M1") is None
 
     pipes = map_layers.pipeline_lines(city, CITYWIDE)

@@ -1,0 +1,574 @@
+"""The incident notifier: tells the four levels (市、区、街道、企业 "四级联动", seeds/000) about an
+incident over every configured channel, in the background, and records what became of each
+delivery through the write path (`data_access.commands.record_notification`), failures too.
+
+`Notifier.notify(incident_id, levels, user)` returns at once: a small bounded thread pool words
+the message (recipients per level, Chinese text), then delivers it on each channel in parallel,
+retrying a failed attempt up to `settings.notify_retries` times with a doubling back-off, and
+records ONE outcome per channel. Channels:
+
+- `WebhookChannel`: an HTTP POST of a JSON message; a 2xx answer is delivered.
+- `SmsGatewayChannel`: an HTTP POST of {"to": [numbers], "text": "..."} to an SMS gateway, to
+  the numbers configured per level (GASCC_NOTIFY_SMS_TO); it reaches only levels with numbers.
+- `InAppChannel`: the notification centre (/notifications) and the incident view read the
+  recorded notifications, so recording it is delivering it.
+
+A delivered notification marks its levels notified on the incident (the incident projection);
+a failed one marks nothing. docs/notifications.md describes the message and the settings."""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+import threading
+import urllib.error
+import urllib.request
+from collections.abc import Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any, Protocol
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import Engine
+
+from dashboard.citypack import CityPack, load_city_pack
+from dashboard.i18n import t
+from dashboard.settings import Settings, SettingsError
+from data_access.commands import record_notification
+from data_access.queries import notifications as queries
+
+__all__ = [
+    "LEVELS",
+    "UNKNOWN",
+    "Channel",
+    "DeliveryError",
+    "Directory",
+    "InAppChannel",
+    "Notice",
+    "Notifier",
+    "Reach",
+    "SmsGatewayChannel",
+    "WebhookChannel",
+    "build_notifier",
+    "parse_sms_to",
+    "street_of",
+]
+
+log = logging.getLogger(__name__)
+
+LEVELS = ("city", "district", "street", "enterprise")
+UNKNOWN = "unknown"  # a level whose recipient cannot be worked out from the registry
+HTTP_TIMEOUT_S = 5.0
+WORKERS = 4  # deliveries run side by side; a hanging endpoint holds one thread, not the desk
+MAX_PENDING = 500  # jobs waiting at most; a notify call beyond that is recorded as failed
+_PHONE = re.compile(r"\+?\d{5,15}")
+_STREET = re.compile(r"([\u4e00-\u9fff]{1,10}?)(街道|街)")
+_TOWN = re.compile(r"([\u4e00-\u9fff]{1,10}?)(镇|乡)")
+
+
+class DeliveryError(Exception):
+    """One attempt failed; the message is what the centre shows (e.g. "HTTP 500 ...")."""
+
+
+# --- the message ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Notice:
+    """One incident's notification, worded once and sent on every channel."""
+
+    incident_id: str
+    kind: str
+    severity: int
+    address: str
+    district: str | None
+    district_name: str
+    levels: tuple[str, ...]
+    recipients: Mapping[str, str]  # level -> who is told (an office or an enterprise)
+    reported_at: datetime  # in the city's zone
+    sent_at: datetime  # in the city's zone
+    text: str  # Chinese, for people (SMS, chat robots behind the webhook)
+
+    @property
+    def link(self) -> str:
+        return f"/incident/{self.incident_id}"
+
+    def recipient_names(self, levels: Sequence[str] | None = None) -> list[str]:
+        return [self.recipients[level] for level in (levels or self.levels)]
+
+    def as_json(self) -> dict[str, Any]:
+        """The webhook's body (docs/notifications.md)."""
+        return {
+            "type": "incident.notification",
+            "incident_id": self.incident_id,
+            "kind": self.kind,
+            "kind_name": t(f"incident_kind.{self.kind}", "zh"),
+            "severity": self.severity,
+            "address": self.address,
+            "district": self.district,
+            "district_name": self.district_name,
+            "levels": list(self.levels),
+            "recipients": [{"level": lv, "name": self.recipients[lv]} for lv in self.levels],
+            "reported_at": self.reported_at.isoformat(),
+            "time": self.sent_at.isoformat(),
+            "link": self.link,
+            "text": self.text,
+        }
+
+
+def street_of(address: str, city_name: str = "", district_name: str = "") -> str | None:
+    """The sub-district (街道, or a town 镇/乡) named in an address, or None.
+
+    Addresses read city, district, street, road, number ("武汉市武昌区中华路街解放路88号"), so the
+    first name ending in 街/街道 after the city and district is the street; a town is the
+    fallback. A heuristic: an address without its street ("江汉路 88 号") gives None."""
+    rest = address.strip()
+    for prefix in (city_name, district_name):
+        if prefix and rest.startswith(prefix):
+            rest = rest[len(prefix) :]
+    for pattern in (_STREET, _TOWN):
+        found = pattern.match(rest)
+        if found:
+            return found.group(1) + found.group(2)
+    return None
+
+
+def street_office(street: str | None) -> str:
+    if street is None:
+        return UNKNOWN
+    if street.endswith("街"):
+        return f"{street}道办事处"
+    if street.endswith("街道"):
+        return f"{street}办事处"
+    return f"{street}人民政府"  # a town or township
+
+
+class Directory:
+    """Who each level is for an incident: the city's emergency office, the district's gas
+    office (燃管办), the street office at the address, the gas enterprise answerable there."""
+
+    def __init__(self, engine: Engine, city: CityPack) -> None:
+        self.engine = engine
+        self.city = city
+
+    def district_name(self, incident: Mapping[str, Any]) -> str:
+        """The incident's district (the projection's), else the one its point lies in."""
+        code = incident.get("district")
+        if code is not None:
+            try:
+                return self.city.district(code).name_zh
+            except KeyError:
+                return code
+        found = self.city.district_at(incident["lat"], incident["lon"])
+        return found.name_zh if found is not None else ""
+
+    def recipients(self, incident: Mapping[str, Any], levels: Sequence[str]) -> dict[str, str]:
+        district = self.district_name(incident)
+        found: dict[str, str] = {}
+        for level in levels:
+            if level == "city":
+                found[level] = f"{self.city.name_zh}应急管理办公室"
+            elif level == "district":
+                found[level] = f"{district}燃气管理办公室" if district else UNKNOWN
+            elif level == "street":
+                street = street_of(incident["address"], self.city.name_zh, district)
+                found[level] = street_office(street)
+            elif level == "enterprise":
+                owner = queries.responsible_enterprise(
+                    self.engine, incident["lat"], incident["lon"]
+                )
+                found[level] = owner["name"] if owner else UNKNOWN
+        return found
+
+
+def word_notice(
+    directory: Directory,
+    incident: Mapping[str, Any],
+    levels: Sequence[str],
+    zone: ZoneInfo,
+    now: datetime,
+) -> Notice:
+    district_name = directory.district_name(incident)
+    reported = incident["reported_at"].astimezone(zone)
+    kind = t(f"incident_kind.{incident['kind']}", "zh")
+    who = "、".join(t(f"notify.level.{level}", "zh") for level in levels)
+    place = incident["address"]
+    if district_name and district_name not in place:
+        place = f"{district_name}{place}"
+    text = (
+        f"【燃气应急】{place}发生{kind}（{incident['severity']}级），"
+        f"{reported:%m-%d %H:%M}接报，事件编号{incident['id']}。请{who}责任人立即响应。"
+    )
+    return Notice(
+        incident_id=incident["id"],
+        kind=incident["kind"],
+        severity=incident["severity"],
+        address=incident["address"],
+        district=incident["district"],
+        district_name=district_name,
+        levels=tuple(levels),
+        recipients=directory.recipients(incident, levels),
+        reported_at=reported,
+        sent_at=now.astimezone(zone),
+        text=text,
+    )
+
+
+# --- channels ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Reach:
+    """Whom a channel reaches for a notice: the levels it notifies and who they are."""
+
+    levels: tuple[str, ...]
+    recipients: tuple[str, ...]
+
+
+class Channel(Protocol):
+    name: str
+
+    def reach(self, notice: Notice) -> Reach | None:
+        """Whom this channel would tell; None: nobody at these levels (nothing is recorded)."""
+        ...
+
+    def send(self, notice: Notice, reach: Reach) -> None:
+        """One attempt; raises DeliveryError (or anything) when it fails."""
+        ...
+
+
+def _everyone(notice: Notice) -> Reach:
+    return Reach(notice.levels, tuple(notice.recipient_names()))
+
+
+def post_json(url: str, body: Mapping[str, Any], timeout: float) -> None:
+    """POST `body` as JSON; returns on a 2xx answer, raises DeliveryError otherwise."""
+    data = json.dumps(body, ensure_ascii=False).encode("utf-8")
+    request = urllib.request.Request(
+        url,
+        data=data,
+        method="POST",
+        headers={"Content-Type": "application/json; charset=utf-8", "User-Agent": "gascc-notifier"},
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=timeout) as response:
+            status = response.status
+            if not 200 <= status < 300:
+                raise DeliveryError(f"HTTP {status} {response.reason}")
+    except urllib.error.HTTPError as error:
+        message = f"HTTP {error.code} {error.reason}"
+        detail = _answer(error)
+        raise DeliveryError(f"{message}: {detail}" if detail else message) from None
+    except TimeoutError:
+        raise DeliveryError(f"timed out after {timeout:g} s") from None
+    except urllib.error.URLError as error:
+        if isinstance(error.reason, TimeoutError):
+            raise DeliveryError(f"timed out after {timeout:g} s") from None
+        raise DeliveryError(f"connection failed: {error.reason}") from None
+    except OSError as error:  # a connection reset while reading the answer, and the like
+        raise DeliveryError(f"connection failed: {error}") from None
+
+
+def _answer(error: urllib.error.HTTPError) -> str:
+    """The start of an error answer's body (what the endpoint says is wrong), if it has one."""
+    try:
+        return error.read(300).decode("utf-8", "replace").strip() if error.fp else ""
+    except OSError:
+        return ""
+
+
+@dataclass
+class WebhookChannel:
+    """An HTTP POST of the JSON message (Notice.as_json) to one URL."""
+
+    url: str
+    timeout: float = HTTP_TIMEOUT_S
+    name: str = "webhook"
+
+    def reach(self, notice: Notice) -> Reach | None:
+        return _everyone(notice)
+
+    def send(self, notice: Notice, reach: Reach) -> None:
+        post_json(self.url, notice.as_json(), self.timeout)
+
+
+@dataclass
+class SmsGatewayChannel:
+    """A generic SMS gateway: POST {"to": [numbers], "text": "..."}; the numbers are those
+    configured for the notice's levels (levels without numbers are not reached by SMS)."""
+
+    url: str
+    phones_by_level: Mapping[str, Sequence[str]]
+    timeout: float = HTTP_TIMEOUT_S
+    name: str = "sms"
+
+    def _phones(self, levels: Sequence[str]) -> list[str]:
+        seen: dict[str, None] = {}
+        for level in levels:
+            seen.update(dict.fromkeys(self.phones_by_level.get(level, ())))
+        return list(seen)
+
+    def reach(self, notice: Notice) -> Reach | None:
+        levels = tuple(lv for lv in notice.levels if self.phones_by_level.get(lv))
+        if not levels:
+            return None
+        recipients = tuple(
+            f"{notice.recipients[lv]} {phone}"
+            for lv in levels
+            for phone in self.phones_by_level[lv]
+        )
+        return Reach(levels, recipients)
+
+    def send(self, notice: Notice, reach: Reach) -> None:
+        post_json(self.url, {"to": self._phones(reach.levels), "text": notice.text}, self.timeout)
+
+
+@dataclass
+class InAppChannel:
+    """The in-app notification centre: it reads the recorded notifications, so it always
+    delivers (the platform's users at all four levels sign in to it, seeds/000)."""
+
+    name: str = "in_app"
+
+    def reach(self, notice: Notice) -> Reach | None:
+        return _everyone(notice)
+
+    def send(self, notice: Notice, reach: Reach) -> None:
+        return None
+
+
+def parse_sms_to(value: str | None) -> dict[str, list[str]]:
+    """GASCC_NOTIFY_SMS_TO, "city=13800000000,13800000001;district=13900000000", as numbers by
+    level; a wrong value raises SettingsError (a ValueError) naming the variable."""
+    phones: dict[str, list[str]] = {}
+    for part in (value or "").split(";"):
+        part = part.strip()
+        if not part:
+            continue
+        level, sep, numbers = part.partition("=")
+        level = level.strip()
+        if not sep or level not in LEVELS:
+            raise SettingsError(
+                "GASCC_NOTIFY_SMS_TO",
+                f"{part!r} is not LEVEL=NUMBER[,NUMBER...] with LEVEL one of {', '.join(LEVELS)}",
+            )
+        for number in numbers.split(","):
+            number = number.strip().replace(" ", "").replace("-", "")
+            if not _PHONE.fullmatch(number):
+                raise SettingsError(
+                    "GASCC_NOTIFY_SMS_TO", f"{number!r} ({level}) is not a phone number"
+                )
+            if number not in phones.setdefault(level, []):
+                phones[level].append(number)
+    return phones
+
+
+# --- the notifier -------------------------------------------------------------------------------
+
+
+@dataclass
+class _Pending:
+    """How many jobs (wording a notification, one delivery) are not done: drain waits for
+    zero, and notify refuses beyond MAX_PENDING, so a dead endpoint cannot pile up work."""
+
+    count: int = 0
+    changed: threading.Condition = field(default_factory=threading.Condition)
+
+
+class Notifier:
+    """Delivers incident notifications in the background and records every outcome."""
+
+    def __init__(
+        self,
+        engine: Engine,
+        channels: Sequence[Channel],
+        directory: Directory,
+        *,
+        time_zone: str = "Asia/Shanghai",
+        retries: int = 3,
+        base_delay: float = 0.5,
+        workers: int = WORKERS,
+        max_pending: int = MAX_PENDING,
+    ) -> None:
+        self.engine = engine
+        self.channels = tuple(channels)
+        self.directory = directory
+        self.zone = ZoneInfo(time_zone)
+        self.retries = max(1, retries)
+        self.base_delay = base_delay
+        self.max_pending = max_pending
+        self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="notifier")
+        self._pending = _Pending()
+        self._stopping = threading.Event()  # close(): no more waiting between attempts
+
+    @property
+    def channel_names(self) -> tuple[str, ...]:
+        return tuple(channel.name for channel in self.channels)
+
+    def notify(self, incident_id: str, levels: Sequence[str], user: str) -> None:
+        """Send in the background; each channel's outcome is recorded through the write path."""
+        wanted = tuple(level for level in LEVELS if level in set(levels))
+        unknown = set(levels) - set(LEVELS)
+        if not wanted or unknown:
+            raise ValueError(f"levels must be some of {LEVELS}, got {list(levels)!r}")
+        with self._pending.changed:
+            refused = self._stopping.is_set() or self._pending.count >= self.max_pending
+            if not refused:
+                self._pending.count += 1
+        if not refused:
+            try:
+                self._pool.submit(self._prepare, incident_id, wanted, user)
+                return
+            except RuntimeError:  # closed between the check and now
+                self._done()
+        # Recorded here, in the caller's thread: a refused notification is still an outcome.
+        why = "notifier closed" if self._stopping.is_set() else "notifier overloaded"
+        self._record_all(incident_id, wanted, user, f"not sent: {why}")
+
+    def drain(self, timeout: float = 30.0) -> bool:
+        """Wait until every notification handed over is delivered (or failed) and recorded."""
+        with self._pending.changed:
+            return self._pending.changed.wait_for(lambda: self._pending.count == 0, timeout)
+
+    def close(self, timeout: float = 10.0) -> None:
+        """Finish what is under way (up to `timeout`), then stop; later notify calls are
+        recorded as failed."""
+        self.drain(timeout)
+        self._stopping.set()
+        self._pool.shutdown(wait=False)
+
+    # -- in the pool
+
+    def _done(self) -> None:
+        with self._pending.changed:
+            self._pending.count -= 1
+            self._pending.changed.notify_all()
+
+    def _prepare(self, incident_id: str, levels: tuple[str, ...], user: str) -> None:
+        try:
+            incident = queries.incident_notice(self.engine, incident_id)
+            if incident is None:  # nothing can be recorded about an unknown incident either
+                log.warning("notify: incident %r is not known; nothing sent", incident_id)
+                self._done()
+                return
+            notice = word_notice(self.directory, incident, levels, self.zone, datetime.now(UTC))
+            reaches = [(channel, channel.reach(notice)) for channel in self.channels]
+        except Exception as error:  # the database, a bad row: still an outcome to record
+            log.exception("notify: could not prepare the notification of %r", incident_id)
+            self._record_all(incident_id, levels, user, f"not sent: {_describe(error)}")
+            self._done()
+            return
+        for channel, reach in reaches:
+            if reach is None:
+                continue
+            with self._pending.changed:
+                self._pending.count += 1
+            try:
+                self._pool.submit(self._deliver, channel, notice, reach, user)
+            except RuntimeError:  # the pool was shut down meanwhile
+                self._deliver(channel, notice, reach, user)
+        self._done()
+
+    def _deliver(self, channel: Channel, notice: Notice, reach: Reach, user: str) -> None:
+        attempts, error = 0, None
+        try:
+            for attempt in range(1, self.retries + 1):
+                attempts, error = attempt, None
+                try:
+                    channel.send(notice, reach)
+                    break
+                except Exception as failure:
+                    error = _describe(failure)
+                if attempt < self.retries and self._stopping.wait(
+                    self.base_delay * 2 ** (attempt - 1)
+                ):
+                    break  # closing: record what we have rather than keep waiting
+            self._record(
+                notice.incident_id,
+                reach.levels,
+                reach.recipients,
+                channel.name,
+                user,
+                delivered=error is None,
+                attempts=max(attempts, 1),
+                error=error,
+            )
+        finally:
+            self._done()
+
+    def _record_all(self, incident_id: str, levels: tuple[str, ...], user: str, error: str) -> None:
+        for channel in self.channels:
+            self._record(
+                incident_id,
+                levels,
+                (),
+                channel.name,
+                user,
+                delivered=False,
+                attempts=1,
+                error=error,
+            )
+
+    def _record(
+        self,
+        incident_id: str,
+        levels: Sequence[str],
+        recipients: Sequence[str],
+        channel: str,
+        user: str,
+        *,
+        delivered: bool,
+        attempts: int,
+        error: str | None,
+    ) -> None:
+        try:
+            outcome = record_notification(
+                self.engine,
+                incident_id,
+                levels,
+                recipients,
+                channel=channel,
+                user=user,
+                delivered=delivered,
+                attempts=attempts,
+                error=error,
+            )
+        except Exception:
+            log.exception("notify: could not record the %s outcome for %r", channel, incident_id)
+            return
+        if not hasattr(outcome, "seq"):  # a Rejection or a Duplicate: worth a line in the log
+            log.warning("notify: %s outcome for %r not recorded: %s", channel, incident_id, outcome)
+
+
+def _describe(error: BaseException) -> str:
+    if isinstance(error, DeliveryError):
+        return str(error)
+    return f"{type(error).__name__}: {error}"
+
+
+def build_notifier(settings: Settings, engine: Engine, *, base_delay: float = 0.5) -> Notifier:
+    """The configured channels (in-app always); a wrong SMS setting raises SettingsError."""
+    channels: list[Channel] = [InAppChannel()]
+    if settings.notify_webhook_url:
+        channels.append(WebhookChannel(settings.notify_webhook_url))
+    phones = parse_sms_to(settings.notify_sms_to)
+    if settings.notify_sms_url and not phones:
+        raise SettingsError(
+            "GASCC_NOTIFY_SMS_TO", "is required with GASCC_NOTIFY_SMS_URL (e.g. city=13800000000)"
+        )
+    if phones and not settings.notify_sms_url:
+        raise SettingsError(
+            "GASCC_NOTIFY_SMS_URL", "is required with GASCC_NOTIFY_SMS_TO (the gateway's address)"
+        )
+    if settings.notify_sms_url:
+        channels.append(SmsGatewayChannel(settings.notify_sms_url, phones))
+    return Notifier(
+        engine,
+        channels,
+        Directory(engine, load_city_pack(settings.city_pack)),
+        time_zone=settings.time_zone,
+        retries=settings.notify_retries,
+        base_delay=base_delay,
+    )

@@ -1,0 +1,402 @@
+"""The close-out report of an incident: its content in the reader's language, shared by the page
+(pages/incident_report.py) and the PDF (dashboard/report_pdf.py) so the two cannot disagree,
+and the Flask route that serves the PDF, `/reports/<incident_id>.pdf`.
+
+The login guard (dashboard/auth.py) keeps the route behind a session; this module checks the
+role and the scope itself. An unknown incident and one outside the user's scope both answer 404,
+so the route never tells whether an incident exists.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
+
+from flask import Flask, Response, abort, current_app
+
+from dashboard.auth import current_user
+from dashboard.domain.response import Verdict
+from dashboard.domain.roles import INCIDENT_DESK_ROLES
+from dashboard.i18n import current_language, t, t_or
+from data_access.queries.incident_report import IncidentReport, TeamRow, incident_report
+
+# Who may read reports: the desk, its supervisors and leadership, and a district's officer (for
+# that district's incidents). Not enterprises (incidents are the city's) nor the wall screen.
+TONES = ("good", "bad", "warn", "muted")
+RECIPIENTS_SHOWN = 6
+ERROR_SHOWN = 300
+
+
+@dataclass(frozen=True)
+class Cell:
+    """One value as shown: its text, a tone for colour (good, bad, warn, muted), and links."""
+
+    text: str
+    tone: str | None = None
+    links: tuple[tuple[str, str], ...] = ()  # (label, url), shown after the text
+
+
+@dataclass(frozen=True)
+class Section:
+    key: str
+    title: str
+    fields: tuple[tuple[str, Cell], ...] = ()  # label: value pairs
+    wide_tail: int = 0  # how many of the last fields are long texts (a whole row each)
+    columns: tuple[str, ...] = ()  # a table, when there are columns
+    rows: tuple[tuple[Cell, ...], ...] = ()
+    empty: str | None = None  # said instead of a table without rows
+    note: str | None = None
+
+
+@dataclass(frozen=True)
+class ReportDocument:
+    incident_id: str
+    title: str
+    generated: str  # "Generated: <time>"
+    zone_note: str
+    banner: str | None  # the "not closed yet" warning
+    sections: tuple[Section, ...]
+
+
+# --- the content ----------------------------------------------------------------------------
+
+
+class _Format:
+    """Times in the city's zone and labels in one language."""
+
+    def __init__(self, lang: str, time_zone: str) -> None:
+        self.lang = lang
+        self.zone = ZoneInfo(time_zone)
+
+    def t(self, key: str, **values: object) -> str:
+        text = t(key, self.lang)
+        return text.format(**values) if values else text
+
+    def time(self, when: datetime | None) -> Cell:
+        if when is None:
+            return Cell(self.t("report.not_yet"), "muted")
+        return Cell(when.astimezone(self.zone).strftime("%Y-%m-%d %H:%M:%S"))
+
+    def minutes(self, value: float | None, tone: str | None = None) -> Cell:
+        if value is None:
+            return Cell(self.t("report.unknown"), "muted")
+        return Cell(self.t("report.minutes", n=f"{value:.1f}"), tone)
+
+    def label(self, prefix: str, code: str | None) -> str:
+        if code is None:
+            return self.t("report.unknown")
+        return t_or(f"{prefix}.{code}", code, self.lang)
+
+    def plain(self, text: str | None) -> Cell:
+        return Cell(text) if text else Cell(self.t("report.unknown"), "muted")
+
+
+VERDICT_TONES = {
+    Verdict.MET: "good",
+    Verdict.MISSED: "bad",
+    Verdict.PENDING: "warn",
+    Verdict.NO_TEAM: "muted",
+}
+
+
+def report_document(
+    report: IncidentReport,
+    lang: str,
+    time_zone: str,
+    district_name: Callable[[str | None], str],
+) -> ReportDocument:
+    f = _Format(lang, time_zone)
+    incident = report.incident
+    generated = f.time(report.generated_at).text
+    offset = report.generated_at.astimezone(f.zone).strftime("%z")
+    zone = f"{time_zone} (UTC{offset[:3]}:{offset[3:]})"
+    return ReportDocument(
+        incident_id=incident.id,
+        title=f.t("report.title"),
+        generated=f"{f.t('report.generated')}: {generated}",
+        zone_note=f.t("report.zone", zone=zone),
+        banner=None if incident.closed else f.t("report.not_closed", time=generated),
+        sections=(
+            _incident_section(report, f, district_name),
+            _response_section(report, f),
+            _teams_section(report, f),
+            _notifications_section(report, f),
+            _timeline_section(report, f),
+            _outcome_section(report, f),
+        ),
+    )
+
+
+def _incident_section(
+    report: IncidentReport, f: _Format, district_name: Callable[[str | None], str]
+) -> Section:
+    i = report.incident
+    status_tone = None if i.closed else "warn"
+    fields = (
+        ("report.id", Cell(i.id)),
+        ("report.kind", Cell(f.label("incident_kind", i.kind))),
+        ("report.severity", Cell(f"{i.severity} · {f.label('severity', str(i.severity))}")),
+        ("report.status", Cell(f.label("incident_status", i.status), status_tone)),
+        ("report.channel", Cell(f.label("channel", i.channel))),
+        ("report.district", Cell(district_name(i.district))),
+        ("report.location", Cell(f"{i.lat:.5f}, {i.lon:.5f}")),
+        ("report.address", f.plain(i.address)),
+        ("report.description", f.plain(i.description)),
+    )
+    return Section(
+        "incident",
+        f.t("report.section.incident"),
+        fields=tuple((f.t(key), cell) for key, cell in fields),
+        wide_tail=2,  # address and description
+    )
+
+
+def _response_section(report: IncidentReport, f: _Format) -> Section:
+    i, r = report.incident, report.response
+    on_scene_tone = {Verdict.MET: "good", Verdict.MISSED: "bad"}.get(r.verdict)
+    steps = (
+        ("report.reported_at", i.reported_at, 0.0, None),
+        ("report.dispatched_at", i.dispatched_at, r.to_dispatch, None),
+        ("report.en_route_at", i.en_route_at, r.to_en_route, None),
+        ("report.on_scene_at", i.on_scene_at, r.to_on_scene, on_scene_tone),
+        ("report.closed_at", i.closed_at, r.to_close, None),
+    )
+    rows = tuple(
+        (Cell(f.t(key)), f.time(when), f.minutes(minutes if when else None, tone))
+        for key, when, minutes, tone in steps
+    )
+    verdict = Cell(f.t(f"report.verdict.{r.verdict.value}"), VERDICT_TONES[r.verdict])
+    return Section(
+        "response",
+        f.t("report.section.response"),
+        fields=(
+            (f.t("report.to_dispatch"), f.minutes(r.to_dispatch)),
+            (f.t("report.to_on_scene"), f.minutes(r.to_on_scene, on_scene_tone)),
+            (f.t("report.target"), verdict),
+        ),
+        columns=(f.t("report.event"), f.t("report.time"), f.t("report.since_report")),
+        rows=rows,
+        note=f.t("report.target.note"),
+    )
+
+
+def _team_row(team: TeamRow, f: _Format) -> tuple[Cell, ...]:
+    return (
+        Cell(team.name),
+        Cell(f.label("notify.level", team.level)),
+        f.time(team.dispatched_at),
+        Cell(team.by),
+        f.minutes(team.eta_minutes),
+        f.time(team.en_route_at),
+        f.time(team.on_scene_at),
+        f.time(team.released_at),
+        f.minutes(team.response_min),
+    )
+
+
+def _teams_section(report: IncidentReport, f: _Format) -> Section:
+    keys = (
+        "report.team",
+        "report.team_level",
+        "report.dispatched",
+        "report.dispatched_by",
+        "report.eta",
+        "report.team_en_route",
+        "report.team_on_scene",
+        "report.released",
+        "report.team_response",
+    )
+    return Section(
+        "teams",
+        f.t("report.section.teams"),
+        columns=tuple(f.t(key) for key in keys),
+        rows=tuple(_team_row(team, f) for team in report.teams),
+        empty=f.t("report.no_teams"),
+    )
+
+
+def _recipients(recipients: tuple[str, ...], f: _Format) -> Cell:
+    if not recipients:
+        return Cell(f.t("report.unknown"), "muted")
+    shown = ", ".join(recipients[:RECIPIENTS_SHOWN])
+    more = len(recipients) - RECIPIENTS_SHOWN
+    return Cell(f"{shown} (+{more})" if more > 0 else shown)
+
+
+def _notifications_section(report: IncidentReport, f: _Format) -> Section:
+    levels = tuple(
+        (
+            f.t(f"notify.level.{level}"),
+            f.time(when) if when else Cell(f.t("report.level_not_notified"), "bad"),
+        )
+        for level, when in report.notified.items()
+    )
+    all_done = (
+        f.time(report.all_notified_at)
+        if report.all_notified_at
+        else Cell(f.t("report.all_notified.not_yet"), "warn")
+    )
+    rows = tuple(
+        (
+            f.time(n.occurred_at),
+            Cell(" / ".join(f.label("notify.level", level) for level in n.levels)),
+            Cell(n.channel),
+            _recipients(n.recipients, f),
+            Cell(
+                f.label("notify.outcome", n.outcome),
+                "good" if n.outcome == "delivered" else "bad",
+            ),
+            Cell(str(n.attempts) if n.attempts else "1"),
+            Cell(
+                (n.error or "")[:ERROR_SHOWN] or f.t("report.unknown"), None if n.error else "muted"
+            ),
+        )
+        for n in report.notifications
+    )
+    keys = (
+        "report.time",
+        "report.levels",
+        "report.via",
+        "report.recipients",
+        "report.outcome",
+        "report.attempts",
+        "report.error",
+    )
+    return Section(
+        "notifications",
+        f.t("report.section.notifications"),
+        fields=(*levels, (f.t("report.all_notified"), all_done)),
+        columns=tuple(f.t(key) for key in keys),
+        rows=rows,
+        empty=f.t("report.no_notifications"),
+    )
+
+
+def _notified_text(text: str | None, f: _Format) -> str:
+    """The projection writes "<channel>: <level>, <level>"; name the levels in the language."""
+    channel, _, levels = (text or "").rpartition(": ")
+    if not channel:
+        return text or ""
+    named = (f.label("notify.level", level.strip()) for level in levels.split(","))
+    return f"{channel}: {' / '.join(named)}"
+
+
+def _timeline_section(report: IncidentReport, f: _Format) -> Section:
+    rows = []
+    for entry in report.timeline:
+        if entry.kind == "team":
+            status = f.label("team_status", entry.status)
+        elif entry.kind == "notified":
+            status = f.label("notify.outcome", entry.status)
+        else:
+            status = f.label("incident_status", entry.status) if entry.status else ""
+        team = entry.team_name or entry.team_id or ""
+        photos = tuple(
+            (f.t("report.photo", n=n), url) for n, url in enumerate(entry.photos, start=1)
+        )
+        text = _notified_text(entry.text, f) if entry.kind == "notified" else entry.text or ""
+        if photos:
+            text = f"{text} ({f.t('report.photos', n=len(photos))})".strip()
+        rows.append(
+            (
+                f.time(entry.occurred_at),
+                Cell(f.label("report.entry", entry.kind)),
+                Cell(status),
+                Cell(entry.actor or ""),
+                Cell(team),
+                Cell(text, links=photos),
+            )
+        )
+    keys = (
+        "report.time",
+        "report.event",
+        "report.status",
+        "report.actor",
+        "report.team",
+        "report.text",
+    )
+    return Section(
+        "timeline",
+        f.t("report.section.timeline"),
+        columns=tuple(f.t(key) for key in keys),
+        rows=tuple(rows),
+    )
+
+
+def _outcome_section(report: IncidentReport, f: _Format) -> Section:
+    i = report.incident
+    casualties = Cell(str(i.casualties)) if i.casualties is not None else f.plain(None)
+    fields = (
+        ("report.status", Cell(f.label("incident_status", i.status), None if i.closed else "warn")),
+        ("report.closed_at", f.time(i.closed_at)),
+        ("report.closed_by", f.plain(i.closed_by)),
+        ("report.casualties", casualties),
+        ("report.summary", f.plain(i.summary)),
+    )
+    return Section(
+        "outcome",
+        f.t("report.section.outcome"),
+        fields=tuple((f.t(key), cell) for key, cell in fields),
+        wide_tail=1,  # the summary
+    )
+
+
+# --- the PDF route --------------------------------------------------------------------------
+
+_UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
+
+
+def pdf_filename(incident_id: str) -> str:
+    """A filename any browser and file system accept: the id's safe characters only."""
+    safe = _UNSAFE.sub("_", incident_id).strip("._")[:100] or "incident"
+    return f"incident-report-{safe}.pdf"
+
+
+def district_namer(lang: str) -> Callable[[str | None], str]:
+    """District code -> its name from the city pack (the code itself if the pack lacks it)."""
+    city = current_app.config["GASCC"].city
+
+    def name(code: str | None) -> str:
+        if code is None:
+            return t("report.unknown", lang)
+        try:
+            return city.district(code).name(lang)
+        except KeyError:
+            return code
+
+    return name
+
+
+def load_document(incident_id: str, lang: str) -> ReportDocument | None:
+    """The signed-in user's report of `incident_id`, or None (unknown or out of scope)."""
+    user = current_user()
+    if user is None or user.role.value not in INCIDENT_DESK_ROLES:
+        return None
+    resources = current_app.config["GASCC"]
+    now = datetime.now(UTC)
+    report = incident_report(resources.engine, incident_id, user.scope, now)
+    if report is None:
+        return None
+    return report_document(report, lang, resources.settings.time_zone, district_namer(lang))
+
+
+def _incident_pdf(incident_id: str) -> Response:
+    from dashboard.report_pdf import build_pdf  # reportlab loads on the first PDF, not at start
+
+    lang = current_language()
+    document = load_document(incident_id, lang)
+    if document is None:
+        abort(404)
+    response = Response(build_pdf(document, lang), mimetype="application/pdf")
+    filename = pdf_filename(incident_id)
+    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response.headers["Cache-Control"] = "no-store"  # a report names people and places
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+def init_reports(server: Flask) -> None:
+    server.add_url_rule("/reports/<incident_id>.pdf", "incident_report_pdf", _incident_pdf)

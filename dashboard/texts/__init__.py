@@ -1,0 +1,7 @@
+"""Labels by area, merged into `dashboard.i18n.TEXT`: (Chinese, English) per key.
+
+Each module holds one area's labels so that areas can grow without touching each other."""
+
+from dashboard.texts import incident_desk, incident_view, notifications, reports
+
+AREAS = (incident_desk.TEXT, incident_view.TEXT, notifications.TEXT, reports.TEXT)

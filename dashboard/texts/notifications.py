@@ -1,0 +1,37 @@
+"""Labels of the notification centre and of incident notifications (levels, channels, outcomes);
+the incident view uses the "notify." labels too."""
+
+TEXT: dict[str, tuple[str, str]] = {
+    "page.notifications": ("通知中心", "Notifications"),
+    "notify.title": ("通知中心", "Notification centre"),
+    "notify.subtitle": (
+        "四级联动通知（市、区、街道、企业）的每一次发送及其结果",
+        "Each notification to the four levels (city, district, street, enterprise) and its outcome",
+    ),
+    "notify.failed_24h": ("近 24 小时发送失败", "Failed in the last 24 h"),
+    "notify.failed_only": ("只看失败", "Failed only"),
+    "notify.channel": ("渠道", "Channel"),
+    "notify.channel.all": ("全部渠道", "All channels"),
+    "notify.channel.webhook": ("Webhook 推送", "Webhook"),
+    "notify.channel.sms": ("短信", "SMS"),
+    "notify.channel.in_app": ("站内通知", "In-app"),
+    "notify.level.city": ("市级", "City"),
+    "notify.level.district": ("区级", "District"),
+    "notify.level.street": ("街道", "Street"),
+    "notify.level.enterprise": ("企业", "Enterprise"),
+    "notify.outcome.delivered": ("已送达", "Delivered"),
+    "notify.outcome.failed": ("发送失败", "Failed"),
+    "notify.col.time": ("时间", "Time"),
+    "notify.col.incident": ("事件", "Incident"),
+    "notify.col.levels": ("通知层级", "Levels"),
+    "notify.col.channel": ("渠道", "Channel"),
+    "notify.col.recipients": ("接收方", "Recipients"),
+    "notify.col.outcome": ("结果", "Outcome"),
+    "notify.col.attempts": ("尝试", "Attempts"),
+    "notify.col.error": ("错误信息", "Error"),
+    "notify.none": ("暂无通知记录。", "No notifications yet."),
+    "notify.none_failed": ("没有发送失败的通知。", "No failed notifications."),
+    "notify.recipient.unknown": ("未知", "unknown"),
+    "notify.showing": ("最近 {n} 条，失败置顶", "Latest {n}, failures first"),
+    "notify.updated": ("更新于", "Updated"),
+}

@@ -1,0 +1,111 @@
+"""Queries behind the incident board (/incidents): the active incidents in a user's scope, the
+most urgent first, and the ones closed in the last day."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import Engine, Select, and_, case, func, select
+
+from dashboard.domain.dispatch import RESPONSE_TARGET_MIN
+from dashboard.domain.roles import Scope
+from data_access.models import Incident, IncidentDispatch
+from data_access.queries.incident_scope import scoped
+
+RESPONSE_TARGET = timedelta(minutes=RESPONSE_TARGET_MIN)
+ACTIVE_LIMIT = 300  # a board longer than this is read by its counts, not row by row
+CLOSED_WINDOW = timedelta(hours=24)
+CLOSED_LIMIT = 100
+_COLUMNS = (
+    Incident.id,
+    Incident.kind,
+    Incident.channel,
+    Incident.address,
+    Incident.district,
+    Incident.severity,
+    Incident.status,
+    Incident.lat,
+    Incident.lon,
+    Incident.reported_at,
+    Incident.dispatched_at,
+    Incident.on_scene_at,
+    Incident.closed_at,
+)
+
+
+def _teams_out() -> Any:
+    """Teams still on each incident: sent, and not yet returning or available again."""
+    return (
+        select(IncidentDispatch.incident_id, func.count().label("teams"))
+        .where(IncidentDispatch.released_at.is_(None))
+        .group_by(IncidentDispatch.incident_id)
+        .subquery()
+    )
+
+
+def _board_query(scope: Scope) -> Select:
+    teams = _teams_out()
+    query = select(*_COLUMNS, func.coalesce(teams.c.teams, 0).label("teams")).outerjoin(
+        teams, teams.c.incident_id == Incident.id
+    )
+    return scoped(query, scope)
+
+
+def breaching(row: dict[str, Any], now: datetime) -> bool:
+    """Past the 20-minute target with no team on scene yet: someone must act now."""
+    return row["on_scene_at"] is None and now - row["reported_at"] >= RESPONSE_TARGET
+
+
+def active_incidents(
+    engine: Engine, scope: Scope, now: datetime, limit: int = ACTIVE_LIMIT
+) -> list[dict[str, Any]]:
+    """Incidents not closed, in scope: the most severe first, then the longest waiting; each
+    with `teams` (still on it) and `breach` (late now)."""
+    query = _board_query(scope)
+    query = (
+        query.where(Incident.status != "closed")
+        .order_by(Incident.severity.desc(), Incident.reported_at, Incident.id)
+        .limit(limit)
+    )
+    with engine.connect() as connection:
+        rows = [dict(row._mapping) for row in connection.execute(query)]
+    for row in rows:
+        row["breach"] = breaching(row, now)
+    return rows
+
+
+def board_counts(engine: Engine, scope: Scope, now: datetime) -> dict[str, int]:
+    """The numbers above the list, over every active incident in scope (not just the rows
+    shown): active, late now, and not yet given any team."""
+
+    def count_of(condition: Any) -> Any:
+        return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
+
+    query = scoped(
+        select(
+            func.count().label("active"),
+            count_of(
+                and_(Incident.on_scene_at.is_(None), Incident.reported_at <= now - RESPONSE_TARGET)
+            ).label("breaching"),
+            count_of(Incident.dispatched_at.is_(None)).label("no_team"),
+        ).where(Incident.status != "closed"),
+        scope,
+    )
+    with engine.connect() as connection:
+        row = connection.execute(query).one()
+    return {key: int(value) for key, value in row._mapping.items()}
+
+
+def recently_closed(
+    engine: Engine, scope: Scope, now: datetime, limit: int = CLOSED_LIMIT
+) -> list[dict[str, Any]]:
+    """Incidents closed in the last 24 hours, in scope, the latest first."""
+    query = _board_query(scope)
+    query = (
+        query.where(Incident.status == "closed", Incident.closed_at >= now - CLOSED_WINDOW)
+        .order_by(Incident.closed_at.desc(), Incident.id)
+        .limit(limit)
+    )
+    with engine.connect() as connection:
+        return [dict(row._mapping) for row in connection.execute(query)]

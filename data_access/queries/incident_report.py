@@ -1,0 +1,234 @@
+"""The close-out report of one incident: what was reported, who went and when, who was told,
+everything that happened in log order, and how it ended; read from the incident projections
+(data_access/projections/incidents.py) within the user's scope."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import Connection, Engine, select
+
+from dashboard.domain.response import IncidentResponse, incident_response, minutes_between
+from dashboard.domain.roles import Scope
+from data_access.models import (
+    Incident,
+    IncidentDispatch,
+    IncidentNotification,
+    IncidentTimelineEntry,
+    Team,
+)
+from data_access.projections.incidents import NOTIFY_LEVELS
+from data_access.queries.incident_scope import scoped
+
+
+@dataclass(frozen=True)
+class IncidentFacts:
+    id: str
+    kind: str
+    severity: int
+    address: str
+    district: str | None
+    channel: str
+    description: str
+    status: str
+    lat: float
+    lon: float
+    reported_at: datetime
+    dispatched_at: datetime | None
+    en_route_at: datetime | None
+    on_scene_at: datetime | None
+    closed_at: datetime | None
+    summary: str | None
+    casualties: int | None
+    closed_by: str | None
+
+    @property
+    def closed(self) -> bool:
+        return self.status == "closed"
+
+
+@dataclass(frozen=True)
+class TimelineRow:
+    seq: int
+    kind: str  # reported | dispatched | update | notified | closed | team
+    status: str | None
+    actor: str | None
+    team_id: str | None
+    team_name: str | None
+    text: str | None
+    photos: tuple[str, ...]
+    occurred_at: datetime
+
+
+@dataclass(frozen=True)
+class TeamRow:
+    team_id: str
+    name: str
+    level: str  # city | district | street | enterprise
+    dispatched_at: datetime
+    by: str
+    eta_minutes: float | None
+    en_route_at: datetime | None
+    on_scene_at: datetime | None
+    released_at: datetime | None
+
+    @property
+    def response_min(self) -> float | None:
+        """This team's own minutes from being sent to being there (compare with its ETA)."""
+        return minutes_between(self.dispatched_at, self.on_scene_at)
+
+
+@dataclass(frozen=True)
+class NotificationRow:
+    seq: int
+    levels: tuple[str, ...]
+    recipients: tuple[str, ...]
+    channel: str
+    outcome: str  # delivered | failed
+    attempts: int | None
+    error: str | None
+    occurred_at: datetime
+
+
+@dataclass(frozen=True)
+class IncidentReport:
+    incident: IncidentFacts
+    response: IncidentResponse
+    timeline: tuple[TimelineRow, ...]
+    teams: tuple[TeamRow, ...]
+    notifications: tuple[NotificationRow, ...]
+    notified: dict[str, datetime | None]  # each of the four levels: first delivered, or None
+    all_notified_at: datetime | None
+    generated_at: datetime
+
+
+_FACTS = (
+    "id",
+    "kind",
+    "severity",
+    "address",
+    "district",
+    "channel",
+    "description",
+    "status",
+    "lat",
+    "lon",
+    "reported_at",
+    "dispatched_at",
+    "en_route_at",
+    "on_scene_at",
+    "closed_at",
+    "summary",
+    "casualties",
+    "closed_by",
+)
+
+
+def incident_report(
+    engine: Engine, incident_id: str, scope: Scope, now: datetime
+) -> IncidentReport | None:
+    """The report as of `now`, or None when the incident is unknown or outside `scope` (the
+    caller cannot tell which: both look the same to the user)."""
+    columns = [getattr(Incident, name) for name in _FACTS]
+    query = scoped(select(*columns, Incident.notified, Incident.all_notified_at), scope)
+    with engine.connect() as connection:
+        row = connection.execute(query.where(Incident.id == incident_id)).first()
+        if row is None:
+            return None
+        facts = IncidentFacts(**{name: getattr(row, name) for name in _FACTS})
+        timeline = _timeline(connection, incident_id)
+        teams = _teams(connection, incident_id)
+        notifications = _notifications(connection, incident_id)
+    notified = {
+        level: datetime.fromisoformat(row.notified[level])
+        if row.notified and level in row.notified
+        else None
+        for level in NOTIFY_LEVELS
+    }
+    response = incident_response(
+        facts.reported_at,
+        facts.dispatched_at,
+        facts.en_route_at,
+        facts.on_scene_at,
+        facts.closed_at,
+        now,
+    )
+    return IncidentReport(
+        facts, response, timeline, teams, notifications, notified, row.all_notified_at, now
+    )
+
+
+def _timeline(connection: Connection, incident_id: str) -> tuple[TimelineRow, ...]:
+    entry = IncidentTimelineEntry
+    query = (
+        select(
+            entry.seq,
+            entry.kind,
+            entry.status,
+            entry.actor,
+            entry.team_id,
+            Team.name,
+            entry.text,
+            entry.photos,
+            entry.occurred_at,
+        )
+        .outerjoin(Team, Team.id == entry.team_id)
+        .where(entry.incident_id == incident_id)
+        .order_by(entry.seq)
+    )
+    return tuple(
+        TimelineRow(
+            seq, kind, status, actor, team_id, team_name, text, tuple(photos or ()), occurred_at
+        )
+        for seq, kind, status, actor, team_id, team_name, text, photos, occurred_at in (
+            connection.execute(query)
+        )
+    )
+
+
+def _teams(connection: Connection, incident_id: str) -> tuple[TeamRow, ...]:
+    sent = IncidentDispatch
+    query = (
+        select(
+            sent.team_id,
+            Team.name,
+            Team.level,
+            sent.dispatched_at,
+            sent.by,
+            sent.eta_minutes,
+            sent.en_route_at,
+            sent.on_scene_at,
+            sent.released_at,
+        )
+        .join(Team, Team.id == sent.team_id)
+        .where(sent.incident_id == incident_id)
+        .order_by(sent.dispatched_at, sent.team_id)
+    )
+    return tuple(TeamRow(*row) for row in connection.execute(query))
+
+
+def _notifications(connection: Connection, incident_id: str) -> tuple[NotificationRow, ...]:
+    sent = IncidentNotification
+    query = (
+        select(
+            sent.seq,
+            sent.levels,
+            sent.recipients,
+            sent.channel,
+            sent.outcome,
+            sent.attempts,
+            sent.error,
+            sent.occurred_at,
+        )
+        .where(sent.incident_id == incident_id)
+        .order_by(sent.seq)
+    )
+    return tuple(
+        NotificationRow(
+            seq, tuple(levels or ()), tuple(recipients or ()), channel, outcome, attempts, error, at
+        )
+        for seq, levels, recipients, channel, outcome, attempts, error, at in connection.execute(
+            query
+        )
+    )

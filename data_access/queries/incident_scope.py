@@ -1,0 +1,24 @@
+"""Which incidents a user may see: every one city-wide, their district's for a district officer,
+none for an enterprise (incidents belong to the city's desk, not to an enterprise)."""
+
+from __future__ import annotations
+
+from sqlalchemy import Engine, Select, false, select
+
+from dashboard.domain.roles import Scope
+from data_access.models import Incident
+
+
+def scoped(query: Select, scope: Scope) -> Select:
+    """`query` (over incidents) limited to what `scope` may see."""
+    if scope.enterprise_id is not None:
+        return query.where(false())
+    if scope.district is not None:
+        return query.where(Incident.district == scope.district)
+    return query
+
+
+def incident_in_scope(engine: Engine, incident_id: str, scope: Scope) -> bool:
+    with engine.connect() as connection:
+        query = scoped(select(Incident.id).where(Incident.id == incident_id), scope)
+        return connection.scalar(query) is not None
