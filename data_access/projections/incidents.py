@@ -228,8 +228,23 @@ def _send_team(b: Batch, incident: dict[str, Any], team_id: str, event: Event, d
         dispatches.put(_dispatch_row(incident["id"], team_id, when, data.by, data.eta_minutes))
     state = _team_state(b, team_id)
     if when >= state["updated_at"]:
+        _release_previous(b, state, incident["id"], when)
         state |= {"status": "dispatched", "incident_id": incident["id"], "updated_at": when}
         b["team_states"].put(state)
+
+
+def _release_previous(b: Batch, state: dict[str, Any], incident_id: str, when: datetime) -> None:
+    """A team sent to another incident has left the one it was on (another desk, or a field app
+    that reassigned it, may not have said so)."""
+    previous = state["incident_id"]
+    if previous is None or previous == incident_id:
+        return
+    key = dispatch_key(previous, state["team_id"])
+    b["incident_dispatches"].load(b.connection, [key])
+    sent = b["incident_dispatches"].get(key)
+    if sent is not None and sent["released_at"] is None:
+        sent["released_at"] = when
+        b["incident_dispatches"].put(sent)
 
 
 def _dispatch_row(
@@ -272,6 +287,8 @@ def apply_team(b: Batch, event: Event, seq: int, source: str) -> None:
     if event.type == "team.status":
         # The job it reports on: the one named, else the one the team was on.
         incident_id = data.incident_id or state["incident_id"]
+        if event.occurred_at >= state["updated_at"] and incident_id is not None:
+            _release_previous(b, state, incident_id, event.occurred_at)
         _team_on_incident(b, event, seq, source, incident_id)
     if event.occurred_at < state["updated_at"]:
         return

@@ -271,3 +271,20 @@ def test_an_empty_desk_update_is_refused(city, bad):
     incident_id = open_incident(city)
     refused = commands.post_incident_update(city, incident_id, "duty", bad)
     assert isinstance(refused, Rejection) and refused.field == "text"
+
+
+def test_a_team_sent_elsewhere_leaves_the_incident_it_was_on(city):
+    first, second = open_incident(city), open_incident(city)
+    [team] = free_teams(city, 1)
+    commands.dispatch_teams(city, first, [team], "duty", 5)
+    commands.report_team_status(city, team, "on_scene", first, "duty")
+    # another desk's field app moves the team on without a word about the first job
+    commands.report_team_status(city, team, "dispatched", second, "duty")
+    table = IncidentDispatch.__table__
+    with city.connect() as connection:
+        rows = dict(
+            connection.execute(
+                select(table.c.incident_id, table.c.released_at).where(table.c.team_id == team)
+            ).all()
+        )
+    assert rows[first] is not None and rows[second] is None

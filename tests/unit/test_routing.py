@@ -82,3 +82,12 @@ def test_a_dead_router_costs_one_attempt_then_the_guess_stands_in() -> None:
     guessed = rank_teams(teams, (30.55, 114.31), "leak", 12)
     assert [(c.team.id, c.eta_min) for c in ranked] == [(c.team.id, c.eta_min) for c in guessed]
     assert router.minutes((30.5, 114.3), (30.55, 114.31)) is None  # still quiet
+
+
+def test_answers_are_kept_a_while_and_no_route_does_not_silence_the_router(osrm: str) -> None:
+    OsrmLike.seconds_by_origin = {"114.300000,30.500000": 600.0}
+    router = OsrmRouter(osrm)
+    assert router.minutes((30.45, 114.3), (30.55, 114.31)) is None  # OSRM: NoRoute
+    assert router.minutes((30.5, 114.3), (30.55, 114.31)) == pytest.approx(10.0)
+    assert router.minutes((30.5, 114.3), (30.55, 114.31)) == pytest.approx(10.0)
+    assert len(OsrmLike.paths) == 2  # the second ask for the same pair was kept
