@@ -102,6 +102,9 @@ window.dash_clientside = Object.assign({}, window.dash_clientside, {
           case "incident.closed": drop("incident:" + d.incident_id); break;
           case "team.position": put("team:" + d.team_id, "team", null, d.lat, d.lon); break;
           case "team.status": put("team:" + d.team_id, "team", d.status); break;
+          case "incident.dispatched": // the desk's dispatch marks its teams at once
+            (d.team_ids || []).forEach((id) => put("team:" + id, "team", "dispatched"));
+            break;
         }
       }
       return changed ? { type: "FeatureCollection", features: Array.from(byId.values()) } : noUpdate;
