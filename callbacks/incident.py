@@ -16,6 +16,7 @@ from dash import Input, Output, State, callback, clientside_callback, html
 from dashboard import ids
 from dashboard.app import resources
 from dashboard.auth import current_scope, current_user
+from dashboard.components import local_time
 from dashboard.domain.dispatch import RESPONSE_TARGET_MIN, Candidate, rank_teams
 from dashboard.i18n import current_language, t, t_or
 from data_access.queries import incident_view as view
@@ -47,9 +48,7 @@ def now_local() -> datetime:
 
 
 def when(moment: datetime | None, fmt: str = "%H:%M:%S") -> str:
-    if moment is None:
-        return "—"
-    return moment.astimezone(ZoneInfo(resources().settings.time_zone)).strftime(fmt)
+    return local_time(moment, resources().settings.time_zone, fmt)
 
 
 def _ms(moment: datetime | None) -> int | str:

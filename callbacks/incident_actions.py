@@ -14,7 +14,7 @@ from callbacks.incident import rank_for
 from dashboard import ids
 from dashboard.app import resources
 from dashboard.auth import current_scope, current_user
-from dashboard.domain.events import Rejection
+from dashboard.domain.events import NOTIFY_LEVELS, Rejection
 from dashboard.i18n import current_language, t
 from data_access import commands
 from data_access.eventlog import Accepted, Outcome
@@ -101,9 +101,7 @@ def dispatch(_n: int | None, chosen: list[str], incident_id: str):
     outcome = commands.dispatch_teams(res.engine, incident_id, chosen, user.username, eta)
     if isinstance(outcome, Accepted) and not row["notified"]:
         # The first dispatch informs all four levels at once (seed 000, part 2.3).
-        res.notifier.notify(
-            incident_id, ["city", "district", "street", "enterprise"], user.username
-        )
+        res.notifier.notify(incident_id, list(NOTIFY_LEVELS), user.username)
     return _feedback(outcome, "incident.dispatched_done", lang), False, []
 
 

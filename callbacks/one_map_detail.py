@@ -10,13 +10,13 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any, get_args
 from urllib.parse import quote
-from zoneinfo import ZoneInfo
 
 from dash import Input, Output, callback, ctx, html, no_update
 
 from dashboard import ids
 from dashboard.app import resources
 from dashboard.auth import current_user
+from dashboard.components import local_time
 from dashboard.domain.events import CylinderScanned
 from dashboard.domain.periods import Periods, city_periods
 from dashboard.i18n import current_language, t, t_or
@@ -66,9 +66,7 @@ def show_detail(*clicks: dict | None):
 
 
 def _when(moment: datetime | None) -> str:
-    if moment is None:
-        return "—"
-    return f"{moment.astimezone(ZoneInfo(resources().settings.time_zone)):%m-%d %H:%M:%S}"
+    return local_time(moment, resources().settings.time_zone)
 
 
 def _table(headers: list[str], rows: list[list[Any]]) -> html.Table:

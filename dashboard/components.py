@@ -2,10 +2,18 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
 import dash_bootstrap_components as dbc
 from dash import html
 
 from dashboard.i18n import t
+
+
+def local_time(moment: datetime | None, time_zone: str, fmt: str = "%m-%d %H:%M:%S") -> str:
+    """A stored UTC moment as the city's clock shows it; a dash when there is none."""
+    return "—" if moment is None else moment.astimezone(ZoneInfo(time_zone)).strftime(fmt)
 
 
 def kpi_card(label_key: str, value: int | float | None, icon: str, lang: str) -> dbc.Col:

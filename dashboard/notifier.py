@@ -34,6 +34,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import Engine
 
 from dashboard.citypack import CityPack, load_city_pack
+from dashboard.domain.events import NOTIFY_LEVELS
 from dashboard.i18n import t
 from dashboard.settings import Settings, SettingsError
 from data_access.commands import record_notification
@@ -58,7 +59,7 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 
-LEVELS = ("city", "district", "street", "enterprise")
+LEVELS = NOTIFY_LEVELS
 UNKNOWN = "unknown"  # a level whose recipient cannot be worked out from the registry
 HTTP_TIMEOUT_S = 5.0
 WORKERS = 4  # deliveries run side by side; a hanging endpoint holds one thread, not the desk

@@ -15,6 +15,7 @@ from dashboard import ids
 from dashboard.app import resources
 from dashboard.auth import current_scope, current_user
 from dashboard.components import notice
+from dashboard.domain.events import NOTIFY_LEVELS
 from dashboard.domain.roles import INCIDENT_DESK_ROLES
 from dashboard.i18n import current_language, t
 from dashboard.tiles import tile_layers
@@ -33,7 +34,6 @@ dash.register_page(
 )
 
 REFRESH_MS = 30_000  # the fallback; live events refresh the view within a second
-NOTIFY_LEVELS = ("city", "district", "street", "enterprise")
 DESK_STATUSES = ("on_scene", "contained", "resolved")  # incident.update's statuses
 
 

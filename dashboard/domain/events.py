@@ -33,6 +33,7 @@ from pydantic_core import ErrorDetails, PydanticCustomError
 __all__ = [
     "EVENT_TYPES",
     "FUTURE_TOLERANCE",
+    "NOTIFY_LEVELS",
     "REGISTRY_EVENT_TYPES",
     "SYSTEM_EVENT_TYPES",
     "AlarmAcknowledged",
@@ -517,6 +518,8 @@ class IncidentDispatched(EventData):
 
 
 NotifyLevel = Literal["city", "district", "street", "enterprise"]
+# The four levels told of an incident (四级: 市、区、街道、企业), in this order everywhere.
+NOTIFY_LEVELS: tuple[str, ...] = get_args(NotifyLevel)
 
 
 class IncidentNotified(EventData):

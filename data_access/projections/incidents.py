@@ -26,10 +26,9 @@ from datetime import UTC, datetime
 from typing import Any
 
 from dashboard.domain.dispatch import FREE
-from dashboard.domain.events import Event, Rejection
+from dashboard.domain.events import NOTIFY_LEVELS, Event, Rejection
 from data_access.projections.batch import Batch
 
-NOTIFY_LEVELS = ("city", "district", "street", "enterprise")
 OPEN_STATUSES = frozenset(
     {"reported", "dispatched", "en_route", "on_scene", "contained", "resolved"}
 )

@@ -9,6 +9,7 @@ from datetime import datetime
 
 from sqlalchemy import Connection, Engine, select
 
+from dashboard.domain.events import NOTIFY_LEVELS
 from dashboard.domain.response import IncidentResponse, incident_response, minutes_between
 from dashboard.domain.roles import Scope
 from data_access.models import (
@@ -18,7 +19,6 @@ from data_access.models import (
     IncidentTimelineEntry,
     Team,
 )
-from data_access.projections.incidents import NOTIFY_LEVELS
 from data_access.queries.incident_scope import scoped
 
 

@@ -3,7 +3,7 @@ none for an enterprise (incidents belong to the city's desk, not to an enterpris
 
 from __future__ import annotations
 
-from sqlalchemy import Engine, Select, false, select
+from sqlalchemy import Select, false
 
 from dashboard.domain.roles import Scope
 from data_access.models import Incident
@@ -16,9 +16,3 @@ def scoped(query: Select, scope: Scope) -> Select:
     if scope.district is not None:
         return query.where(Incident.district == scope.district)
     return query
-
-
-def incident_in_scope(engine: Engine, incident_id: str, scope: Scope) -> bool:
-    with engine.connect() as connection:
-        query = scoped(select(Incident.id).where(Incident.id == incident_id), scope)
-        return connection.scalar(query) is not None

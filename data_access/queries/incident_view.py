@@ -127,18 +127,6 @@ def team_positions(engine: Engine, scope: Scope) -> list[TeamPosition]:
     ]
 
 
-def team_facts(engine: Engine, team_ids: list[str]) -> dict[str, dict[str, Any]]:
-    """Level, district, members and current job of the given teams, by id."""
-    if not team_ids:
-        return {}
-    query = (
-        select(Team.id, Team.level, Team.district, Team.members, TeamState.incident_id)
-        .join(TeamState, TeamState.team_id == Team.id, isouter=True)
-        .where(Team.id.in_(team_ids))
-    )
-    return {row["id"]: row for row in _rows(engine, query)}
-
-
 # --- what lies around the incident ----------------------------------------------------------
 
 
