@@ -14,11 +14,11 @@ import dash_leaflet as dl
 from dash import Input, Output, State, callback, clientside_callback, html
 
 from dashboard import ids
-from dashboard.app import resources
 from dashboard.auth import current_scope, current_user
 from dashboard.components import local_time
 from dashboard.domain.dispatch import RESPONSE_TARGET_MIN, Candidate, rank_teams
 from dashboard.i18n import current_language, t, t_or
+from dashboard.resources import resources
 from data_access.queries import incident_view as view
 from data_access.queries.notifications import notification_list
 from pages.incident import report_href

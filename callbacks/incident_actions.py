@@ -12,10 +12,10 @@ from dash import ALL, Input, Output, State, callback, ctx, html, no_update
 
 from callbacks.incident import rank_for
 from dashboard import ids
-from dashboard.app import resources
 from dashboard.auth import current_scope, current_user
 from dashboard.domain.events import NOTIFY_LEVELS, Rejection
 from dashboard.i18n import current_language, t
+from dashboard.resources import resources
 from data_access import commands
 from data_access.eventlog import Accepted, Outcome
 from data_access.queries import incident_view as view

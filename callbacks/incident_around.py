@@ -10,10 +10,10 @@ from dash import Input, Output, callback, html
 
 from callbacks.incident import now_local, when
 from dashboard import ids
-from dashboard.app import resources
 from dashboard.auth import current_scope
 from dashboard.domain.dispatch import EXPERT_SKILLS
 from dashboard.i18n import current_language, t, t_or
+from dashboard.resources import resources
 from data_access.queries import incident_view as view
 
 PRESSURE_COLOURS = {"high": "#ff453a", "medium": "#ff9f0a", "low": "#64d2ff"}

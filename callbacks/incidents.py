@@ -17,7 +17,6 @@ from dash import ALL, Input, Output, State, callback, clientside_callback, ctx, 
 from sqlalchemy import Engine
 
 from dashboard import ids
-from dashboard.app import resources
 from dashboard.auth import current_user
 from dashboard.citypack import LatLon
 from dashboard.components import kpi_card
@@ -30,6 +29,7 @@ from dashboard.domain.incident_form import (
 )
 from dashboard.domain.roles import Scope
 from dashboard.i18n import current_language, t, t_or
+from dashboard.resources import resources
 from data_access import commands
 from data_access.queries import incident_board as board
 from data_access.queries import places

@@ -11,10 +11,10 @@ from zoneinfo import ZoneInfo
 from dash import Input, Output, callback, clientside_callback, dcc, html
 
 from dashboard import ids
-from dashboard.app import resources
 from dashboard.auth import current_scope
 from dashboard.i18n import current_language, t, t_or
 from dashboard.notifier import UNKNOWN
+from dashboard.resources import resources
 from data_access.queries import notifications as queries
 
 FAILURE_WINDOW = timedelta(hours=24)

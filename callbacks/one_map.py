@@ -26,7 +26,6 @@ from dash import (
 )
 
 from dashboard import ids
-from dashboard.app import resources
 from dashboard.auth import current_scope, current_user
 from dashboard.choropleth import (
     DEFAULT_THEME,
@@ -46,6 +45,7 @@ from dashboard.domain.risk import BANDS
 from dashboard.domain.roles import Scope
 from dashboard.i18n import current_language, t, t_or
 from dashboard.live_counts import todays_scans
+from dashboard.resources import resources
 from data_access import commands
 from data_access.queries import map_layers
 from data_access.queries import one_map as queries

@@ -14,12 +14,12 @@ from urllib.parse import quote
 from dash import Input, Output, callback, ctx, html, no_update
 
 from dashboard import ids
-from dashboard.app import resources
 from dashboard.auth import current_user
 from dashboard.components import local_time
 from dashboard.domain.events import CylinderScanned
 from dashboard.domain.periods import Periods, city_periods
 from dashboard.i18n import current_language, t, t_or
+from dashboard.resources import resources
 from data_access.queries import map_details
 
 CLICKABLE = (

@@ -24,12 +24,12 @@ from dash import (
 )
 
 from dashboard import ids
-from dashboard.app import resources
 from dashboard.auth import current_scope
 from dashboard.domain.flows import flow_counts, flow_lines
 from dashboard.domain.periods import Periods, city_periods
 from dashboard.domain.roles import Scope
 from dashboard.i18n import current_language, t, t_or
+from dashboard.resources import resources
 from data_access.queries import map_layers
 from data_access.queries import one_map as queries
 

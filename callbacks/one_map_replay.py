@@ -25,9 +25,9 @@ from dash import (
 from callbacks.one_map import kpi_strip, scope_label
 from callbacks.one_map_layers import flows_until, live_features
 from dashboard import ids
-from dashboard.app import resources
 from dashboard.auth import current_user
 from dashboard.i18n import current_language, t
+from dashboard.resources import resources
 from data_access.queries.replay import REPLAY_SPAN, CityMoment, city_at
 
 REPLAY_CACHE_S = 60

@@ -13,7 +13,6 @@ from dash import Input, Output, callback, html
 from dash.exceptions import PreventUpdate
 
 from dashboard import ids
-from dashboard.app import resources
 from dashboard.auth import current_user
 from dashboard.domain.dispatch import RESPONSE_TARGET_MIN
 from dashboard.domain.response import (
@@ -24,6 +23,7 @@ from dashboard.domain.response import (
 )
 from dashboard.domain.roles import INCIDENT_DESK_ROLES, Scope
 from dashboard.i18n import current_language, t
+from dashboard.resources import resources
 from data_access.queries.response_times import ResponseTable, response_table
 from pages.response_times import CHOICE_MONTHS, DEFAULT_MONTHS, month_label
 

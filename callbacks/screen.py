@@ -12,7 +12,6 @@ import dash_leaflet as dl
 from dash import ClientsideFunction, Input, Output, callback, clientside_callback, html
 
 from dashboard import ids
-from dashboard.app import resources
 from dashboard.auth import current_user
 from dashboard.choropleth import SMALL_DISTRICT_KM2, Metric, district_features
 from dashboard.components import legend
@@ -20,6 +19,7 @@ from dashboard.domain.periods import Periods, city_periods
 from dashboard.domain.roles import Scope
 from dashboard.i18n import current_language, t, t_or
 from dashboard.live_counts import todays_scans
+from dashboard.resources import resources
 from data_access.queries import one_map as map_queries
 from data_access.queries import screen as queries
 

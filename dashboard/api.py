@@ -9,6 +9,7 @@ from flask import Flask, Response, abort, jsonify, request, send_from_directory
 
 from dashboard.auth import current_user
 from dashboard.live_token import LIFETIME_S, issue_live_token
+from dashboard.resources import resources
 
 
 def init_api(server: Flask) -> None:
@@ -22,8 +23,6 @@ PHOTO_NAME = re.compile(r"[0-9a-f]{64}\.svg")
 
 def live_token() -> Response:
     """A fresh token for the live channel and where to connect (assets/live.js asks for it)."""
-    from dashboard.app import resources
-
     settings = resources().settings
     user = current_user()
     assert user is not None  # the login guard answered 401 otherwise
@@ -43,8 +42,6 @@ def _default_live_url(gateway_port: int) -> str:
 
 def photo(name: str) -> Response:
     """A field photo by its content hash, from <data dir>/photos (the simulators write them)."""
-    from dashboard.app import resources
-
     if not PHOTO_NAME.fullmatch(name):
         abort(404)
     response = send_from_directory(resources().settings.data_dir / "photos", name)

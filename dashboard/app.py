@@ -5,24 +5,23 @@ from __future__ import annotations
 import copy
 import importlib
 import sys
-from dataclasses import dataclass
 from pathlib import Path
 
 import dash
-import flask
 from dash import Dash
 from flask_caching import Cache
 from sqlalchemy import Engine
 
 from dashboard.api import init_api
 from dashboard.auth import healthz, init_auth
-from dashboard.citypack import CityPack, load_city_pack
-from dashboard.domain.dispatch import Router
+from dashboard.citypack import load_city_pack
 from dashboard.i18n import t
-from dashboard.notifier import Notifier, build_notifier
+from dashboard.notifier import build_notifier
 from dashboard.reports import init_reports
+from dashboard.resources import Resources
 from dashboard.routing import build_router
 from dashboard.settings import Settings
+from dashboard.shell import shell_layout
 from data_access.db import make_engine
 from data_access.migrate import is_up_to_date
 
@@ -65,23 +64,6 @@ class NotMigratedError(RuntimeError):
     """The database schema is missing or older than this code."""
 
 
-@dataclass(frozen=True)
-class Resources:
-    """What callbacks and pages need, bound once per app by the factory."""
-
-    settings: Settings
-    engine: Engine
-    city: CityPack
-    cache: Cache
-    notifier: Notifier  # incident notifications: webhook, SMS gateway, in-app
-    router: Router | None  # driving times for dispatch (OSRM); None: the straight-line guess
-
-
-def resources() -> Resources:
-    """The resources of the app serving the current request."""
-    return flask.current_app.config["GASCC"]
-
-
 def create_app(settings: Settings, *, engine: Engine | None = None) -> Dash:
     engine = engine or make_engine(settings.database_url)
     if not is_up_to_date(engine):
@@ -122,8 +104,6 @@ def create_app(settings: Settings, *, engine: Engine | None = None) -> Dash:
     init_reports(server)
     server.add_url_rule("/healthz", "healthz", healthz)
     _register_pages_and_callbacks()
-    from dashboard.shell import shell_layout
-
     app.layout = shell_layout
     app.index_string = app.index_string.replace("<html>", '<html data-bs-theme="dark">')
     # Dash finishes setting itself up on the first request, and threads serving the first

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from dashboard.app import resources
 from dashboard.domain.roles import Scope
+from dashboard.resources import resources
 from data_access.queries.map_layers import tally_scans
 
 TALLY_KEEP_S = 26 * 3600  # a day's tally, kept a little past the day

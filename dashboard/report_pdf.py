@@ -30,7 +30,7 @@ from reportlab.platypus import (
 )
 
 from dashboard.i18n import t
-from dashboard.reports import Cell, ReportDocument, Section
+from dashboard.report_document import Cell, ReportDocument, Section
 
 CJK_FONT_FILES = (Path("/usr/share/fonts/truetype/wqy/wqy-microhei.ttc"),)
 FALLBACK_CID_FONT = "STSong-Light"

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
@@ -21,6 +20,7 @@ from dashboard.auth import current_user
 from dashboard.domain.response import Verdict
 from dashboard.domain.roles import INCIDENT_DESK_ROLES
 from dashboard.i18n import current_language, t, t_or
+from dashboard.report_document import Cell, ReportDocument, Section
 from data_access.queries.incident_report import IncidentReport, TeamRow, incident_report
 
 # Who may read reports: the desk, its supervisors and leadership, and a district's officer (for
@@ -28,37 +28,6 @@ from data_access.queries.incident_report import IncidentReport, TeamRow, inciden
 TONES = ("good", "bad", "warn", "muted")
 RECIPIENTS_SHOWN = 6
 ERROR_SHOWN = 300
-
-
-@dataclass(frozen=True)
-class Cell:
-    """One value as shown: its text, a tone for colour (good, bad, warn, muted), and links."""
-
-    text: str
-    tone: str | None = None
-    links: tuple[tuple[str, str], ...] = ()  # (label, url), shown after the text
-
-
-@dataclass(frozen=True)
-class Section:
-    key: str
-    title: str
-    fields: tuple[tuple[str, Cell], ...] = ()  # label: value pairs
-    wide_tail: int = 0  # how many of the last fields are long texts (a whole row each)
-    columns: tuple[str, ...] = ()  # a table, when there are columns
-    rows: tuple[tuple[Cell, ...], ...] = ()
-    empty: str | None = None  # said instead of a table without rows
-    note: str | None = None
-
-
-@dataclass(frozen=True)
-class ReportDocument:
-    incident_id: str
-    title: str
-    generated: str  # "Generated: <time>"
-    zone_note: str
-    banner: str | None  # the "not closed yet" warning
-    sections: tuple[Section, ...]
 
 
 # --- the content ----------------------------------------------------------------------------

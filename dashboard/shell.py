@@ -10,10 +10,10 @@ from dash import dcc, html
 from flask import request
 
 from dashboard import ids
-from dashboard.app import resources
 from dashboard.auth import current_user
 from dashboard.domain.roles import ROLE_LABELS, User
 from dashboard.i18n import current_language, t
+from dashboard.resources import resources
 
 LIVE_STATES = ("connecting", "live", "stale", "offline")
 

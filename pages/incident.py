@@ -12,12 +12,12 @@ import dash_leaflet as dl
 from dash import dcc, html
 
 from dashboard import ids
-from dashboard.app import resources
 from dashboard.auth import current_scope, current_user
 from dashboard.components import notice
 from dashboard.domain.events import NOTIFY_LEVELS
 from dashboard.domain.roles import INCIDENT_DESK_ROLES
 from dashboard.i18n import current_language, t
+from dashboard.resources import resources
 from dashboard.tiles import tile_layers
 from data_access.queries.incident_view import incident
 

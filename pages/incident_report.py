@@ -18,7 +18,8 @@ from dashboard.auth import current_user
 from dashboard.components import notice
 from dashboard.domain.roles import INCIDENT_DESK_ROLES
 from dashboard.i18n import current_language, t
-from dashboard.reports import Cell, ReportDocument, Section, load_document
+from dashboard.report_document import Cell, ReportDocument, Section
+from dashboard.reports import load_document
 
 dash.register_page(
     __name__,

@@ -14,12 +14,12 @@ from dash import dcc, html
 from dash_extensions.javascript import Namespace
 
 from dashboard import ids
-from dashboard.app import resources
 from dashboard.auth import current_user
 from dashboard.components import notice
 from dashboard.domain.incident_form import CHANNELS, KINDS, SEVERITIES
 from dashboard.domain.roles import INCIDENT_DESK_ROLES
 from dashboard.i18n import current_language, t
+from dashboard.resources import resources
 from dashboard.tiles import tile_layers
 
 dash.register_page(

@@ -13,11 +13,11 @@ import dash_bootstrap_components as dbc
 from dash import dcc, html
 
 from dashboard import ids
-from dashboard.app import resources
 from dashboard.auth import current_user
 from dashboard.components import notice
 from dashboard.domain.roles import INCIDENT_DESK_ROLES, Scope
 from dashboard.i18n import current_language, t, t_or
+from dashboard.resources import resources
 from data_access.queries import notifications as queries
 
 dash.register_page(

@@ -14,12 +14,12 @@ from dash import dcc, html
 from dash_extensions.javascript import Namespace
 
 from dashboard import ids
-from dashboard.app import resources
 from dashboard.auth import current_user
 from dashboard.choropleth import DEFAULT_THEME, DISABLED_THEMES, METRICS, THEMES
 from dashboard.components import notice
 from dashboard.domain.roles import Role
 from dashboard.i18n import current_language, t
+from dashboard.resources import resources
 from dashboard.tiles import tile_layers
 
 dash.register_page(

@@ -13,12 +13,12 @@ import dash_bootstrap_components as dbc
 from dash import dcc, html
 
 from dashboard import ids
-from dashboard.app import resources
 from dashboard.auth import current_user
 from dashboard.components import notice
 from dashboard.domain.response import Month, recent_months
 from dashboard.domain.roles import INCIDENT_DESK_ROLES
 from dashboard.i18n import current_language, t
+from dashboard.resources import resources
 
 dash.register_page(
     __name__,

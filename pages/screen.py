@@ -9,11 +9,11 @@ from dash import dcc, html
 from dash_extensions.javascript import Namespace
 
 from dashboard import ids
-from dashboard.app import resources
 from dashboard.auth import current_user
 from dashboard.components import notice
 from dashboard.domain.roles import Role, Scope
 from dashboard.i18n import current_language, t
+from dashboard.resources import resources
 
 dash.register_page(
     __name__,

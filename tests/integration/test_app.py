@@ -9,7 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from dashboard.app import NotMigratedError, create_app, resources
+from dashboard.app import NotMigratedError, create_app
+from dashboard.resources import resources
 from dashboard.settings import Settings
 from tests.conftest import sign_in
 

@@ -10,7 +10,7 @@ import argparse
 
 from sqlalchemy import Engine
 
-from dashboard.cli import CommandError
+from dashboard.cli.errors import CommandError
 from dashboard.domain.events import EVENT_TYPES, SYSTEM_EVENT_TYPES
 from data_access.tokens import TokenError, create_token, list_tokens, revoke_token
 

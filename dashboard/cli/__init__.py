@@ -14,13 +14,8 @@ import sys
 import time
 from collections.abc import Callable
 
+from dashboard.cli.errors import EXIT_USAGE, CommandError
 from dashboard.settings import Settings, SettingsError
-
-EXIT_USAGE = 2
-
-
-class CommandError(Exception):
-    """A command cannot go on; the message is shown as one line, exit code 2."""
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -121,7 +116,7 @@ def _add_tokens(commands) -> None:
 
 
 def run_tokens(args: argparse.Namespace) -> int:
-    from dashboard import tokens_cli
+    from dashboard.cli import tokens as tokens_cli
 
     settings = Settings.from_env(data_dir=args.data_dir, require_secret=False)
     engine = _migrated_engine(settings)
@@ -205,7 +200,7 @@ def run_db(args: argparse.Namespace) -> int:
 
 
 def run_users(args: argparse.Namespace) -> int:
-    from dashboard import user_admin
+    from dashboard.cli import users as user_admin
 
     settings = Settings.from_env(data_dir=args.data_dir, require_secret=False)
     engine = _migrated_engine(settings)

@@ -7,7 +7,7 @@ import argparse
 from sqlalchemy import Engine
 
 from dashboard.auth import hash_password
-from dashboard.cli import CommandError
+from dashboard.cli.errors import CommandError
 from dashboard.domain.roles import Role
 from data_access.users import UserError, add_user, deactivate_user, list_users
 
