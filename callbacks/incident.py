@@ -11,17 +11,26 @@ from zoneinfo import ZoneInfo
 
 import dash_bootstrap_components as dbc
 import dash_leaflet as dl
-from dash import Input, Output, State, callback, clientside_callback, html
+from dash import Input, Output, State, clientside_callback, html
 
 from dashboard import ids
 from dashboard.auth import current_scope, current_user
 from dashboard.components import local_time
-from dashboard.domain.dispatch import RESPONSE_TARGET_MIN, Candidate, rank_teams
+from dashboard.domain.dispatch import (
+    DESK_TEAM_STEPS,
+    RESPONSE_TARGET_MIN,
+    Candidate,
+    rank_teams,
+)
+from dashboard.domain.policy import Action, allowed
+from dashboard.guard import page_callback
 from dashboard.i18n import current_language, t, t_or
 from dashboard.resources import resources
 from data_access.queries import incident_view as view
 from data_access.queries.notifications import notification_list
 from pages.incident import report_href
+
+callback = page_callback("incident")
 
 SHOWN_TEAMS = 10  # the ranking's length: the best free ones, then others for a second wave
 STATUS_COLOURS = {
@@ -32,8 +41,6 @@ STATUS_COLOURS = {
     "on_scene": "#bf5af2",
     "off_duty": "#8e8e93",
 }
-# What the desk may record for a team it sent, as radioed in.
-TEAM_STEPS = ("en_route", "on_scene", "returning")
 
 clientside_callback(
     "function(live){return window.gascc.incidents.liveTick(live, 'incident');}",
@@ -81,6 +88,7 @@ def _minutes(start: datetime | None, end: datetime | None) -> str:
 def refresh(
     incident_id: str, _tick: object, _interval: object, _feedback: object, picked: list[str]
 ):
+
     res, scope, lang = resources(), current_scope(), current_language()
     user = current_user()
     row = view.incident(res.engine, incident_id, scope)
@@ -89,7 +97,7 @@ def refresh(
     sent = view.dispatched_teams(res.engine, incident_id)
     ranked = rank_for(row, scope)
     names = {c.team.id: c.team.name for c in ranked} | {s["team_id"]: s["name"] for s in sent}
-    acts = user.may_dispatch and row["status"] != "closed"
+    acts = allowed(user, Action.DISPATCH) and row["status"] != "closed"
     return (
         header(row, lang),
         team_markers(row, ranked, sent),
@@ -285,7 +293,7 @@ def dispatched_list(sent: list[dict[str, Any]], lang: str, acts: bool) -> html.D
                     outline=True,
                     className="me-1",
                 )
-                for step in TEAM_STEPS
+                for step in DESK_TEAM_STEPS
             ]
             if acts and s["released_at"] is None and s["now_on"] == s["incident_id"]
             else []

@@ -1,32 +1,34 @@
 """The desk's actions in the incident view (pages/incident.py): pick and dispatch teams, record
-what a team radios in, post an update, notify the levels, close. Each goes through
-data_access.commands with the acting user, refused unless the user may dispatch and sees the
-incident."""
+what a team radios in, post an update, notify the levels, close. Each click becomes one command
+(data_access.commands) with the signed-in user; the command decides whether the user may, and a
+refusal is shown in the user's language."""
 
 from __future__ import annotations
 
 from typing import Any
 
 import dash_bootstrap_components as dbc
-from dash import ALL, Input, Output, State, callback, ctx, html, no_update
+from dash import ALL, Input, Output, State, ctx, html, no_update
 
 from callbacks.incident import rank_for
 from dashboard import ids
-from dashboard.auth import current_scope, current_user
-from dashboard.domain.events import NOTIFY_LEVELS, Rejection
-from dashboard.i18n import current_language, t
+from dashboard.auth import current_user
+from dashboard.domain.roles import User
+from dashboard.guard import page_callback
+from dashboard.i18n import current_language, refusal_text, t
 from dashboard.resources import resources
 from data_access import commands
-from data_access.eventlog import Accepted, Outcome
+from data_access.commands import Refused, Result
 from data_access.queries import incident_view as view
-from pages.incident import DESK_STATUSES, report_href
+from pages.incident import NO_STATUS, report_href
+
+callback = page_callback("incident")
 
 
-def _may_act(incident_id: str) -> tuple[Any, dict[str, Any] | None]:
+def _user() -> User:
     user = current_user()
-    if user is None or not user.may_dispatch:
-        return user, None
-    return user, view.incident(resources().engine, incident_id, current_scope())
+    assert user is not None  # the login guard runs before any callback
+    return user
 
 
 def _alert(children: Any, color: str, outcome: str, **options: Any) -> html.Div:
@@ -38,16 +40,15 @@ def _alert(children: Any, color: str, outcome: str, **options: Any) -> html.Div:
     )
 
 
-def _feedback(outcome: Outcome, done_key: str, lang: str) -> html.Div:
-    if isinstance(outcome, Rejection):
-        return _alert(
-            [html.Strong(t("incident.refused", lang)), " ", outcome.message], "danger", "refused"
-        )
+def _feedback(result: Result, done_key: str, lang: str) -> html.Div:
+    if isinstance(result, Refused):
+        return _refused(result, lang)
     return _alert(t(done_key, lang), "success", "done", duration=8000)
 
 
-def _denied(lang: str) -> html.Div:
-    return _alert(t("incident.denied", lang), "danger", "refused")
+def _refused(refused: Refused, lang: str) -> html.Div:
+    text = [html.Strong(t("incident.refused", lang)), " ", refusal_text(refused, lang)]
+    return _alert(text, "danger", "refused")
 
 
 @callback(
@@ -60,15 +61,18 @@ def _denied(lang: str) -> html.Div:
     prevent_initial_call=True,
 )
 def confirm_dispatch(_open: int | None, _cancel: int | None, chosen: list[str], incident_id: str):
+    """The confirmation: where to, and each chosen team's arrival time (read only: sending is
+    the dispatch command's, which decides whether this user may)."""
     lang = current_language()
     if ctx.triggered_id != ids.INCIDENT_DISPATCH:
         return False, no_update
-    _user, row = _may_act(incident_id)
+    user = _user()
+    row = view.incident(resources().engine, incident_id, user.scope)
     if row is None:
-        return True, _denied(lang)
+        return True, html.Div(t("incident.not_found", lang), className="text-warning")
     if not chosen:
         return True, html.Div(t("incident.choose_team", lang), className="text-warning")
-    by_id = {c.team.id: c for c in rank_for(row, current_scope())}
+    by_id = {c.team.id: c for c in rank_for(row, user.scope)}
     items = [
         html.Li(f"{by_id[team].team.name} · {by_id[team].eta_min:.0f}′")
         for team in chosen
@@ -89,20 +93,14 @@ def confirm_dispatch(_open: int | None, _cancel: int | None, chosen: list[str], 
     prevent_initial_call=True,
 )
 def dispatch(_n: int | None, chosen: list[str], incident_id: str):
-    lang = current_language()
-    user, row = _may_act(incident_id)
-    if row is None:
-        return _denied(lang), False, no_update
-    if not chosen:
-        return no_update, True, no_update
-    res = resources()
-    by_id = {c.team.id: c for c in rank_for(row, current_scope())}
-    eta = max((by_id[team].eta_min for team in chosen if team in by_id), default=0.0)
-    outcome = commands.dispatch_teams(res.engine, incident_id, chosen, user.username, eta)
-    if isinstance(outcome, Accepted) and not row["notified"]:
-        # The first dispatch informs all four levels at once (seed 000, part 2.3).
-        res.notifier.notify(incident_id, list(NOTIFY_LEVELS), user.username)
-    return _feedback(outcome, "incident.dispatched_done", lang), False, []
+    """Send the chosen teams; the first dispatch also has the four levels notified (the
+    command records the request, the notifier delivers it)."""
+    lang, user, res = current_language(), _user(), resources()
+    row = view.incident(res.engine, incident_id, user.scope)
+    ranked = {c.team.id: c for c in rank_for(row, user.scope)} if row is not None else {}
+    eta = max((ranked[team].eta_min for team in chosen or () if team in ranked), default=0.0)
+    result = commands.dispatch_teams(res.engine, user, incident_id, chosen or [], eta)
+    return _feedback(result, "incident.dispatched_done", lang), False, []
 
 
 @callback(
@@ -115,14 +113,9 @@ def radio_team_status(clicks: list[int | None], incident_id: str):
     lang = current_language()
     if not ctx.triggered_id or not any(clicks) or not ctx.triggered[0].get("value"):
         return no_update
-    user, row = _may_act(incident_id)
-    if row is None:
-        return _denied(lang)
     team, status = ctx.triggered_id["team"], ctx.triggered_id["status"]
-    outcome = commands.report_team_status(
-        resources().engine, team, status, incident_id, user.username
-    )
-    return _feedback(outcome, "incident.team_status_done", lang)
+    result = commands.report_team_status(resources().engine, _user(), incident_id, team, status)
+    return _feedback(result, "incident.team_status_done", lang)
 
 
 @callback(
@@ -136,20 +129,14 @@ def radio_team_status(clicks: list[int | None], incident_id: str):
 )
 def post_update(_n: int | None, text: str | None, status: str | None, incident_id: str):
     lang = current_language()
-    user, row = _may_act(incident_id)
-    if row is None:
-        return _denied(lang), no_update
     if not (text or "").strip():
         return _alert(t("incident.update.empty", lang), "warning", "refused"), no_update
-    outcome = commands.post_incident_update(
-        resources().engine, incident_id, user.username, text or "", _desk_status(status)
+    moved_to = None if status in (None, "", NO_STATUS) else status
+    result = commands.post_incident_update(
+        resources().engine, _user(), incident_id, text or "", moved_to
     )
-    cleared = "" if isinstance(outcome, Accepted) else no_update
-    return _feedback(outcome, "incident.update.done", lang), cleared
-
-
-def _desk_status(value: str | None) -> str | None:
-    return value if value in DESK_STATUSES else None
+    cleared = "" if isinstance(result, commands.Done) else no_update
+    return _feedback(result, "incident.update.done", lang), cleared
 
 
 @callback(
@@ -161,12 +148,11 @@ def _desk_status(value: str | None) -> str | None:
 )
 def notify(_n: int | None, levels: list[str], incident_id: str):
     lang = current_language()
-    user, row = _may_act(incident_id)
-    if row is None:
-        return _denied(lang)
     if not levels:
         return _alert(t("incident.notify_choose", lang), "warning", "refused")
-    resources().notifier.notify(incident_id, levels, user.username)
+    result = commands.request_notification(resources().engine, _user(), incident_id, levels)
+    if isinstance(result, Refused):
+        return _refused(result, lang)
     return _alert(t("incident.notify_sent", lang), "info", "done", duration=8000)
 
 
@@ -188,22 +174,15 @@ def close(_open, _cancel, _confirm, summary: str | None, casualties: Any, incide
         return True, "", no_update
     if ctx.triggered_id == ids.INCIDENT_CLOSE_CANCEL:
         return False, "", no_update
-    user, row = _may_act(incident_id)
-    if row is None:
-        return False, "", _denied(lang)
     if not (summary or "").strip():
         return True, t("incident.summary_missing", lang), no_update
     try:
         count = None if casualties in (None, "") else int(casualties)
     except (TypeError, ValueError):
         return True, t("incident.casualties_bad", lang), no_update
-    if count is not None and count < 0:
-        return True, t("incident.casualties_bad", lang), no_update
-    outcome = commands.close_incident(
-        resources().engine, incident_id, user.username, summary or "", count
-    )
-    if isinstance(outcome, Rejection):
-        return True, outcome.message, no_update
+    result = commands.close_incident(resources().engine, _user(), incident_id, summary or "", count)
+    if isinstance(result, Refused):
+        return True, refusal_text(result, lang), no_update
     report = html.A(t("incident.report", lang), href=report_href(incident_id), className="ms-2")
     done = _alert([t("incident.closed_done", lang), report], "success", "done")
     return False, "", done

@@ -6,15 +6,18 @@ from __future__ import annotations
 from typing import Any
 
 import dash_leaflet as dl
-from dash import Input, Output, callback, html
+from dash import Input, Output, html
 
 from callbacks.incident import now_local, when
 from dashboard import ids
 from dashboard.auth import current_scope
 from dashboard.domain.dispatch import EXPERT_SKILLS
+from dashboard.guard import page_callback
 from dashboard.i18n import current_language, t, t_or
 from dashboard.resources import resources
 from data_access.queries import incident_view as view
+
+callback = page_callback("incident")
 
 PRESSURE_COLOURS = {"high": "#ff453a", "medium": "#ff9f0a", "low": "#64d2ff"}
 

@@ -13,26 +13,27 @@ from zoneinfo import ZoneInfo
 
 import dash_bootstrap_components as dbc
 import dash_leaflet as dl
-from dash import ALL, Input, Output, State, callback, clientside_callback, ctx, html, no_update
-from sqlalchemy import Engine
+from dash import ALL, Input, Output, State, clientside_callback, ctx, html, no_update
 
 from dashboard import ids
 from dashboard.auth import current_user
-from dashboard.citypack import LatLon
 from dashboard.components import kpi_card
-from dashboard.domain.events import Bounds, Rejection
+from dashboard.domain.events import Bounds
 from dashboard.domain.incident_form import (
     FIELDS,
-    IncidentDraft,
     parse_coordinates,
     validate_incident_form,
 )
 from dashboard.domain.roles import Scope
-from dashboard.i18n import current_language, t, t_or
+from dashboard.guard import page_callback
+from dashboard.i18n import current_language, refusal_text, t, t_or
 from dashboard.resources import resources
 from data_access import commands
+from data_access.commands import Refused
 from data_access.queries import incident_board as board
 from data_access.queries import places
+
+callback = page_callback("incidents")
 
 COUNTS = (
     ("active", "board.count.active", "bi-fire"),
@@ -443,7 +444,8 @@ INVALID_OUTPUTS = [Output(control, "invalid") for control in INVALID_CONTROLS.va
 )
 def submit_form(_clicks, kind, severity, channel, coordinates, address, description):
     """Check every field and say what is wrong under each; nothing typed is lost on error.
-    A good report goes into the event log as the signed-in officer's action."""
+    A good report goes into the event log as the signed-in officer's action (the command
+    refuses a role that may not report, and a district officer's point outside the district)."""
     user, lang, res = current_user(), current_language(), resources()
     assert user is not None
     form = {
@@ -454,34 +456,21 @@ def submit_form(_clicks, kind, severity, channel, coordinates, address, descript
         "address": address,
         "description": description,
     }
-    if not user.may_dispatch:  # the button is hidden, but the endpoint is not
-        return _form_answer({}, html.Span(t("form.refused", lang), className="text-danger"))
-    draft, errors = check_report(res.engine, res.city.bounds, form, user.scope)
+    (south, west), (north, east) = res.city.bounds
+    draft, errors = validate_incident_form(form, Bounds(south, west, north, east))
     if draft is None:
         messages = {field: _error_text(key, user.scope, lang) for field, key in errors.items()}
         return _form_answer(messages, html.Span(t("form.fix", lang), className="text-danger"))
-    incident_id, outcome = commands.report_incident(res.engine, draft, user.username)
-    if isinstance(outcome, Rejection):
-        text = t("form.rejected", lang).format(message=outcome.message)
-        return _form_answer({}, html.Span(text, className="text-danger"))
-    return _form_answer({}, "", done=incident_id, notice=reported_notice(incident_id, lang))
-
-
-def check_report(
-    engine: Engine, bounds: tuple[LatLon, LatLon], form: dict[str, Any], scope: Scope
-) -> tuple[IncidentDraft | None, dict[str, str]]:
-    """The form's own checks, then the officer's reach: a district officer reports only what
-    will be filed under their district (as the projection will file it)."""
-    (south, west), (north, east) = bounds
-    draft, errors = validate_incident_form(form, Bounds(south, west, north, east))
-    outside = (
-        draft is not None
-        and scope.district is not None
-        and places.district_of(engine, draft.lat, draft.lon) != scope.district
-    )
-    if outside:
-        return None, {"location": "form.error.outside_district"}
-    return draft, errors
+    result = commands.report_incident(res.engine, user, draft)
+    if isinstance(result, Refused) and result.field == "location":
+        # a district officer's point outside their district: said under the location field
+        message = _error_text("form.error.outside_district", user.scope, lang)
+        return _form_answer(
+            {"location": message}, html.Span(t("form.fix", lang), className="text-danger")
+        )
+    if isinstance(result, Refused):
+        return _form_answer({}, html.Span(refusal_text(result, lang), className="text-danger"))
+    return _form_answer({}, "", done=result.subject, notice=reported_notice(result.subject, lang))
 
 
 def _error_text(key: str, scope: Scope, lang: str) -> str:

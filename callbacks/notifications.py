@@ -8,14 +8,17 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from dash import Input, Output, callback, clientside_callback, dcc, html
+from dash import Input, Output, clientside_callback, dcc, html
 
 from dashboard import ids
 from dashboard.auth import current_scope
+from dashboard.guard import page_callback
 from dashboard.i18n import current_language, t, t_or
 from dashboard.notifier import UNKNOWN
 from dashboard.resources import resources
 from data_access.queries import notifications as queries
+
+callback = page_callback("notifications")
 
 FAILURE_WINDOW = timedelta(hours=24)
 ALL = "all"  # the channel filter's "every channel"
@@ -104,6 +107,7 @@ def failure_count(failed: int, lang: str) -> html.Div:
 def notification_table(
     rows: list[dict[str, Any]], zone: ZoneInfo, lang: str, failed_only: bool
 ) -> html.Div:
+
     if not rows:
         empty = "notify.none_failed" if failed_only else "notify.none"
         return html.Div(

@@ -18,7 +18,6 @@ from dash import (
     Input,
     Output,
     State,
-    callback,
     clientside_callback,
     ctx,
     html,
@@ -39,16 +38,20 @@ from dashboard.choropleth import (
     value_text,
 )
 from dashboard.components import kpi_card, legend
-from dashboard.domain.events import Rejection
 from dashboard.domain.periods import city_periods
+from dashboard.domain.policy import Action, allowed
 from dashboard.domain.risk import BANDS
 from dashboard.domain.roles import Scope
-from dashboard.i18n import current_language, t, t_or
+from dashboard.guard import page_callback
+from dashboard.i18n import current_language, refusal_text, t, t_or
 from dashboard.live_counts import todays_scans
 from dashboard.resources import resources
 from data_access import commands
+from data_access.commands import Refused
 from data_access.queries import map_layers
 from data_access.queries import one_map as queries
+
+callback = page_callback("one_map")
 
 COUNTS_CACHE_S = 2  # live screens of one scope share one recount
 AREA_CACHE_S = 60  # coverage and hazard counts per area: heavier, and slow to change
@@ -237,7 +240,8 @@ def list_alarms(_map_id: str, _tick: object, _feedback: object):
     res, user, lang = resources(), current_user(), current_language()
     assert user is not None
     alarms = queries.active_alarms(res.engine, user.scope)
-    rows = [alarm_row(alarm, lang, user.may_handle_alarms, user.may_dispatch) for alarm in alarms]
+    acks, escalates = allowed(user, Action.ACKNOWLEDGE_ALARM), allowed(user, Action.ESCALATE_ALARM)
+    rows = [alarm_row(alarm, lang, acks, escalates) for alarm in alarms]
     return [
         html.Div(t("alarms.title", lang), className="legend-title"),
         *(rows or [html.Div(t("alarms.none", lang), className="text-secondary")]),
@@ -255,15 +259,10 @@ def acknowledge(clicks: list[int | None]):
         return no_update
     user, lang = current_user(), current_language()
     assert user is not None
-    if not user.may_handle_alarms:
-        return t("alarms.refused", lang)
     alarm_id = ctx.triggered_id["alarm"]
-    if not queries.alarm_in_scope(resources().engine, user.scope, alarm_id):
-        # another district's, or cleared meanwhile
-        return t("alarms.refused", lang)
-    outcome = commands.acknowledge_alarm(resources().engine, alarm_id, user.username)
-    if isinstance(outcome, Rejection):
-        return outcome.message
+    result = commands.acknowledge_alarm(resources().engine, user, alarm_id)
+    if isinstance(result, Refused):
+        return refusal_text(result, lang)
     return f"{t('alarms.done', lang)} {alarm_id}"
 
 
@@ -278,16 +277,12 @@ def escalate(clicks: list[int | None]):
         return no_update
     user, lang = current_user(), current_language()
     assert user is not None
-    alarm_id = ctx.triggered_id["alarm"]
-    engine = resources().engine
-    if not user.may_dispatch or not queries.alarm_in_scope(engine, user.scope, alarm_id):
-        return t("alarms.refused_escalate", lang)
-    incident_id, outcome = commands.escalate_alarm(engine, alarm_id, user.username)
-    if isinstance(outcome, Rejection) or incident_id is None:
-        return getattr(outcome, "message", "")
+    result = commands.escalate_alarm(resources().engine, user, ctx.triggered_id["alarm"])
+    if isinstance(result, Refused):
+        return refusal_text(result, lang)
     return html.A(
         [t("alarms.escalated", lang), " →"],
-        href=f"/incident/{quote(incident_id, safe='')}",
+        href=f"/incident/{quote(result.subject, safe='')}",
         className="alarm-escalated",
     )
 

@@ -11,16 +11,19 @@ from datetime import UTC, datetime
 from typing import Any, get_args
 from urllib.parse import quote
 
-from dash import Input, Output, callback, ctx, html, no_update
+from dash import Input, Output, ctx, html, no_update
 
 from dashboard import ids
 from dashboard.auth import current_user
 from dashboard.components import local_time
 from dashboard.domain.events import CylinderScanned
 from dashboard.domain.periods import Periods, city_periods
+from dashboard.guard import page_callback
 from dashboard.i18n import current_language, t, t_or
 from dashboard.resources import resources
 from data_access.queries import map_details
+
+callback = page_callback("one_map")
 
 CLICKABLE = (
     ids.MAP_LIVE,

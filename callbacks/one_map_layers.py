@@ -12,26 +12,20 @@ import html as html_text
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from dash import (
-    ClientsideFunction,
-    Input,
-    Output,
-    State,
-    callback,
-    clientside_callback,
-    html,
-    no_update,
-)
+from dash import ClientsideFunction, Input, Output, State, clientside_callback, html, no_update
 
 from dashboard import ids
 from dashboard.auth import current_scope
 from dashboard.domain.flows import flow_counts, flow_lines
 from dashboard.domain.periods import Periods, city_periods
 from dashboard.domain.roles import Scope
+from dashboard.guard import page_callback
 from dashboard.i18n import current_language, t, t_or
 from dashboard.resources import resources
 from data_access.queries import map_layers
 from data_access.queries import one_map as queries
+
+callback = page_callback("one_map")
 
 FLOW_CACHE_S = 30
 FLOW_WINDOW_S = 3600

@@ -12,23 +12,18 @@ import time
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from dash import (
-    ClientsideFunction,
-    Input,
-    Output,
-    State,
-    callback,
-    clientside_callback,
-    no_update,
-)
+from dash import ClientsideFunction, Input, Output, State, clientside_callback, no_update
 
 from callbacks.one_map import kpi_strip, scope_label
 from callbacks.one_map_layers import flows_until, live_features
 from dashboard import ids
 from dashboard.auth import current_user
+from dashboard.guard import page_callback
 from dashboard.i18n import current_language, t
 from dashboard.resources import resources
 from data_access.queries.replay import REPLAY_SPAN, CityMoment, city_at
+
+callback = page_callback("one_map")
 
 REPLAY_CACHE_S = 60
 

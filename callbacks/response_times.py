@@ -9,8 +9,7 @@ from zoneinfo import ZoneInfo
 
 import dash_bootstrap_components as dbc
 import plotly.graph_objects as go
-from dash import Input, Output, callback, html
-from dash.exceptions import PreventUpdate
+from dash import Input, Output, html
 
 from dashboard import ids
 from dashboard.auth import current_user
@@ -21,11 +20,14 @@ from dashboard.domain.response import (
     months_between,
     recent_months,
 )
-from dashboard.domain.roles import INCIDENT_DESK_ROLES, Scope
+from dashboard.domain.roles import Scope
+from dashboard.guard import page_callback
 from dashboard.i18n import current_language, t
 from dashboard.resources import resources
 from data_access.queries.response_times import ResponseTable, response_table
 from pages.response_times import CHOICE_MONTHS, DEFAULT_MONTHS, month_label
+
+callback = page_callback("response_times")
 
 # The app's font stack (assets/app.css): Chinese month names need a CJK font in the chart too.
 CHART_FONTS = "Microsoft YaHei, PingFang SC, Noto Sans CJK SC, WenQuanYi Micro Hei, sans-serif"
@@ -43,8 +45,7 @@ TABLE_CACHE_S = 60  # statistics of past months hardly move; the current one may
 )
 def show_statistics(first: str | None, last: str | None):
     user = current_user()
-    if user is None or user.role.value not in INCIDENT_DESK_ROLES:
-        raise PreventUpdate
+    assert user is not None  # the page's roles only (page_callback)
     res, lang = resources(), current_language()
     zone = res.settings.time_zone
     now = datetime.now(UTC)

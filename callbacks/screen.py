@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import dash_leaflet as dl
-from dash import ClientsideFunction, Input, Output, callback, clientside_callback, html
+from dash import ClientsideFunction, Input, Output, clientside_callback, html
 
 from dashboard import ids
 from dashboard.auth import current_user
@@ -17,11 +17,14 @@ from dashboard.choropleth import SMALL_DISTRICT_KM2, Metric, district_features
 from dashboard.components import legend
 from dashboard.domain.periods import Periods, city_periods
 from dashboard.domain.roles import Scope
+from dashboard.guard import page_callback
 from dashboard.i18n import current_language, t, t_or
 from dashboard.live_counts import todays_scans
 from dashboard.resources import resources
 from data_access.queries import one_map as map_queries
 from data_access.queries import screen as queries
+
+callback = page_callback("screen")
 
 CACHE_S = 3  # every wall of one scope shares one recount per live tick
 SLOW_CACHE_S = 25

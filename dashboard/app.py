@@ -16,14 +16,16 @@ from dashboard.api import init_api
 from dashboard.auth import healthz, init_auth
 from dashboard.citypack import load_city_pack
 from dashboard.i18n import t
-from dashboard.notifier import build_notifier
+from dashboard.notifier import Notifier, build_notifier
 from dashboard.reports import init_reports
 from dashboard.resources import Resources
 from dashboard.routing import build_router
 from dashboard.settings import Settings
 from dashboard.shell import shell_layout
 from data_access.db import make_engine
+from data_access.eventlog import on_commit
 from data_access.migrate import is_up_to_date
+from data_access.notify import CommitAnnouncer
 
 ROOT = Path(__file__).resolve().parent.parent
 PAGES = (
@@ -87,13 +89,15 @@ def create_app(settings: Settings, *, engine: Engine | None = None) -> Dash:
     server = app.server
     server.secret_key = settings.secret_key
     cache = Cache(server, config=_cache_config(settings))
+    notifier = build_notifier(settings, engine)
+    _after_each_commit(engine, settings, notifier)
     server.config.update(
         GASCC=Resources(
             settings,
             engine,
             load_city_pack(settings.city_pack),
             cache,
-            build_notifier(settings, engine),
+            notifier,
             build_router(settings.router_url),
         ),
         GASCC_ENGINE=engine,
@@ -111,6 +115,15 @@ def create_app(settings: Settings, *, engine: Engine | None = None) -> Dash:
     # registered yet (HTTP 500). One request now, before any real one, settles it.
     app.server.test_client().get("/healthz")
     return app
+
+
+def _after_each_commit(engine: Engine, settings: Settings, notifier: Notifier) -> None:
+    """A desk action committed: the notifier looks for its request at once, and the live hubs
+    of every gateway hear of it through Redis (without Redis they poll the log themselves)."""
+    notifier.start()
+    on_commit(engine, notifier.wake)
+    if settings.redis_url:
+        on_commit(engine, CommitAnnouncer(settings.redis_url))
 
 
 def _cache_config(settings: Settings) -> dict[str, object]:

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from flask import current_app, has_request_context, session
 
+from dashboard.domain.policy import Refused
+
 LANGUAGES = ("zh", "en")
 
 TEXT: dict[str, tuple[str, str]] = {
@@ -357,6 +359,18 @@ def t(key: str, lang: str | None = None) -> str:
 def t_or(key: str, fallback: str, lang: str | None = None) -> str:
     """The label for `key`, or `fallback` (e.g. a raw code from an outside system)."""
     return t(key, lang) if key in TEXT else fallback
+
+
+def refusal_text(refused: Refused, lang: str | None = None) -> str:
+    """Why a command refused, in `lang`: its reason's text filled in with its params (an
+    object's noun translated); the English message when the reason has no text."""
+    key = f"refused.{refused.reason}"
+    if key not in TEXT:
+        return refused.message
+    params = dict(refused.params)
+    if "noun" in params:
+        params["noun"] = t_or(f"refused.noun.{params['noun']}", params["noun"], lang)
+    return t(key, lang).format(**params)
 
 
 def name_of(record: object, lang: str | None = None) -> str:

@@ -1,11 +1,13 @@
 """The incident notifier: tells the four levels (市、区、街道、企业 "四级联动", seeds/000) about an
-incident over every configured channel, in the background, and records what became of each
-delivery through the write path (`data_access.commands.record_notification`), failures too.
+incident over every configured channel, and records what became of each delivery, failures too.
 
-`Notifier.notify(incident_id, levels, user)` returns at once: a small bounded thread pool words
-the message (recipients per level, Chinese text), then delivers it on each channel in parallel,
-retrying a failed attempt up to `settings.notify_retries` times with a doubling back-off, and
-records ONE outcome per channel. Channels:
+It is the delivery worker of an outbox (data_access/outbox.py): a desk action asks for a
+notification by recording `incident.notify_requested` in its own transaction (the first dispatch
+does so by itself), and a `Notifier` running in the app claims the request, words the message
+(recipients per level, Chinese text), delivers it on each channel in parallel, retrying a failed
+attempt up to `settings.notify_retries` times with a doubling back-off, and records ONE outcome
+per channel through the write path (`incident.notified` naming the request). A restart between
+the action and the delivery loses nothing: the next notifier finds the request. Channels:
 
 - `WebhookChannel`: an HTTP POST of a JSON message; a 2xx answer is delivered.
 - `SmsGatewayChannel`: an HTTP POST of {"to": [numbers], "text": "..."} to an SMS gateway, to
@@ -20,14 +22,18 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import re
+import socket
 import threading
+import time
 import urllib.error
 import urllib.request
+import uuid
 from collections.abc import Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
@@ -35,9 +41,11 @@ from sqlalchemy import Engine
 
 from dashboard.citypack import CityPack, load_city_pack
 from dashboard.domain.events import NOTIFY_LEVELS
+from dashboard.domain.roles import system_user
 from dashboard.i18n import t
 from dashboard.settings import Settings, SettingsError
-from data_access.commands import record_notification
+from data_access.commands import Refused, record_notification
+from data_access.outbox import PendingRequest, claim_requests, mark_done, pending_count
 from data_access.queries import notifications as queries
 
 __all__ = [
@@ -63,7 +71,7 @@ LEVELS = NOTIFY_LEVELS
 UNKNOWN = "unknown"  # a level whose recipient cannot be worked out from the registry
 HTTP_TIMEOUT_S = 5.0
 WORKERS = 4  # deliveries run side by side; a hanging endpoint holds one thread, not the desk
-MAX_PENDING = 500  # jobs waiting at most; a notify call beyond that is recorded as failed
+POLL_S = 2.0  # how often a notifier looks for requests nobody woke it for (other processes)
 _PHONE = re.compile(r"\+?\d{5,15}")
 _STREET = re.compile(r"([\u4e00-\u9fff]{1,10}?)(街道|街)")
 _TOWN = re.compile(r"([\u4e00-\u9fff]{1,10}?)(镇|乡)")
@@ -91,6 +99,7 @@ class Notice:
     reported_at: datetime  # in the city's zone
     sent_at: datetime  # in the city's zone
     text: str  # Chinese, for people (SMS, chat robots behind the webhook)
+    request_id: str = ""  # the outbox request: a receiver can tell a repeated delivery by it
 
     @property
     def link(self) -> str:
@@ -103,6 +112,7 @@ class Notice:
         """The webhook's body (docs/notifications.md)."""
         return {
             "type": "incident.notification",
+            "request_id": self.request_id,
             "incident_id": self.incident_id,
             "kind": self.kind,
             "kind_name": t(f"incident_kind.{self.kind}", "zh"),
@@ -190,6 +200,7 @@ def word_notice(
     levels: Sequence[str],
     zone: ZoneInfo,
     now: datetime,
+    request_id: str = "",
 ) -> Notice:
     district_name = directory.district_name(incident)
     reported = incident["reported_at"].astimezone(zone)
@@ -214,6 +225,7 @@ def word_notice(
         reported_at=reported,
         sent_at=now.astimezone(zone),
         text=text,
+        request_id=request_id,
     )
 
 
@@ -369,17 +381,13 @@ def parse_sms_to(value: str | None) -> dict[str, list[str]]:
 # --- the notifier -------------------------------------------------------------------------------
 
 
-@dataclass
-class _Pending:
-    """How many jobs (wording a notification, one delivery) are not done: drain waits for
-    zero, and notify refuses beyond MAX_PENDING, so a dead endpoint cannot pile up work."""
-
-    count: int = 0
-    changed: threading.Condition = field(default_factory=threading.Condition)
-
-
 class Notifier:
-    """Delivers incident notifications in the background and records every outcome."""
+    """The outbox's delivery worker (data_access/outbox.py): claims due notification requests,
+    delivers each on every channel in parallel with retries, and records every outcome.
+
+    `start()` runs it in a background thread that wakes when an action commits (`wake`, an
+    event-log commit listener) and otherwise looks for work every `poll_s` seconds: requests
+    left by a crashed or stopped process are picked up once their claim has run out."""
 
     def __init__(
         self,
@@ -391,7 +399,8 @@ class Notifier:
         retries: int = 3,
         base_delay: float = 0.5,
         workers: int = WORKERS,
-        max_pending: int = MAX_PENDING,
+        lease_s: float = 120.0,
+        poll_s: float = POLL_S,
     ) -> None:
         self.engine = engine
         self.channels = tuple(channels)
@@ -399,148 +408,150 @@ class Notifier:
         self.zone = ZoneInfo(time_zone)
         self.retries = max(1, retries)
         self.base_delay = base_delay
-        self.max_pending = max_pending
+        self.lease = timedelta(seconds=lease_s)
+        self.poll_s = poll_s
+        self.worker = f"notifier@{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
+        self.actor = system_user("notifier")
         self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="notifier")
-        self._pending = _Pending()
+        self._wake = threading.Event()
         self._stopping = threading.Event()  # close(): no more waiting between attempts
+        self._thread: threading.Thread | None = None
 
     @property
     def channel_names(self) -> tuple[str, ...]:
         return tuple(channel.name for channel in self.channels)
 
-    def notify(self, incident_id: str, levels: Sequence[str], user: str) -> None:
-        """Send in the background; each channel's outcome is recorded through the write path."""
-        wanted = tuple(level for level in LEVELS if level in set(levels))
-        unknown = set(levels) - set(LEVELS)
-        if not wanted or unknown:
-            raise ValueError(f"levels must be some of {LEVELS}, got {list(levels)!r}")
-        with self._pending.changed:
-            refused = self._stopping.is_set() or self._pending.count >= self.max_pending
-            if not refused:
-                self._pending.count += 1
-        if not refused:
-            try:
-                self._pool.submit(self._prepare, incident_id, wanted, user)
-                return
-            except RuntimeError:  # closed between the check and now
-                self._done()
-        # Recorded here, in the caller's thread: a refused notification is still an outcome.
-        why = "notifier closed" if self._stopping.is_set() else "notifier overloaded"
-        self._record_all(incident_id, wanted, user, f"not sent: {why}")
+    def start(self) -> None:
+        """Deliver in the background until `close`."""
+        if self._thread is None:
+            self._thread = threading.Thread(target=self._loop, name="notifier", daemon=True)
+            self._thread.start()
+
+    def wake(self, _seq: int | None = None) -> None:
+        """Something was committed: look for requests now rather than at the next poll."""
+        self._wake.set()
+
+    def run_once(self) -> int:
+        """Claim what is due and deliver it; returns (the number of requests claimed) once
+        every claimed request's outcomes are recorded or left for a later claim."""
+        requests = claim_requests(self.engine, self.worker, datetime.now(UTC), self.lease)
+        for request in requests:
+            self._deliver_request(request)
+        return len(requests)
 
     def drain(self, timeout: float = 30.0) -> bool:
-        """Wait until every notification handed over is delivered (or failed) and recorded."""
-        with self._pending.changed:
-            return self._pending.changed.wait_for(lambda: self._pending.count == 0, timeout)
+        """Deliver until no request is waiting; False if some still wait after `timeout`."""
+        deadline = time.monotonic() + timeout
+        while pending_count(self.engine):
+            if time.monotonic() >= deadline:
+                return False
+            if not self.run_once():  # claimed elsewhere, or by the background thread
+                time.sleep(0.05)
+        return True
 
     def close(self, timeout: float = 10.0) -> None:
-        """Finish what is under way (up to `timeout`), then stop; later notify calls are
-        recorded as failed."""
-        self.drain(timeout)
+        """Stop: deliveries under way stop between attempts and stay in the outbox for the
+        next notifier (nothing is lost); the background thread ends."""
         self._stopping.set()
-        self._pool.shutdown(wait=False)
+        self._wake.set()
+        if self._thread is not None:
+            self._thread.join(timeout)
+        self._pool.shutdown(wait=True, cancel_futures=True)
 
-    # -- in the pool
+    # -- in the background
 
-    def _done(self) -> None:
-        with self._pending.changed:
-            self._pending.count -= 1
-            self._pending.changed.notify_all()
+    def _loop(self) -> None:
+        while not self._stopping.is_set():
+            try:
+                while self.run_once() and not self._stopping.is_set():
+                    pass
+            except Exception:  # the database away for a moment: try again at the next poll
+                log.exception("notify: could not deliver the outbox")
+            self._wake.wait(self.poll_s)
+            self._wake.clear()
 
-    def _prepare(self, incident_id: str, levels: tuple[str, ...], user: str) -> None:
+    def _deliver_request(self, request: PendingRequest) -> None:
         try:
-            incident = queries.incident_notice(self.engine, incident_id)
-            if incident is None:  # nothing can be recorded about an unknown incident either
-                log.warning("notify: incident %r is not known; nothing sent", incident_id)
-                self._done()
-                return
-            notice = word_notice(self.directory, incident, levels, self.zone, datetime.now(UTC))
+            incident = queries.incident_notice(self.engine, request.incident_id)
+            if incident is None:  # cannot be: a request names a known incident
+                raise LookupError(f"incident {request.incident_id!r} is not known")
+            notice = word_notice(
+                self.directory, incident, request.levels, self.zone, datetime.now(UTC), request.id
+            )
             reaches = [(channel, channel.reach(notice)) for channel in self.channels]
         except Exception as error:  # the database, a bad row: still an outcome to record
-            log.exception("notify: could not prepare the notification of %r", incident_id)
-            self._record_all(incident_id, levels, user, f"not sent: {_describe(error)}")
-            self._done()
+            log.exception("notify: could not prepare the notification of %r", request.incident_id)
+            recorded = [
+                self._record(
+                    request,
+                    channel.name,
+                    request.levels,
+                    (),
+                    False,
+                    1,
+                    f"not sent: {_describe(error)}",
+                )
+                for channel in self.channels
+                if channel.name not in request.answered
+            ]
+            self._finish(request, all(recorded))
             return
-        for channel, reach in reaches:
-            if reach is None:
-                continue
-            with self._pending.changed:
-                self._pending.count += 1
-            try:
-                self._pool.submit(self._deliver, channel, notice, reach, user)
-            except RuntimeError:  # the pool was shut down meanwhile
-                self._deliver(channel, notice, reach, user)
-        self._done()
+        todo = [(c, r) for c, r in reaches if r is not None and c.name not in request.answered]
+        futures = [self._pool.submit(self._deliver, c, notice, r, request) for c, r in todo]
+        self._finish(request, all(future.result() for future in futures))
 
-    def _deliver(self, channel: Channel, notice: Notice, reach: Reach, user: str) -> None:
+    def _finish(self, request: PendingRequest, all_recorded: bool) -> None:
+        if all_recorded:
+            mark_done(self.engine, request.id, self.worker, datetime.now(UTC))
+
+    def _deliver(
+        self, channel: Channel, notice: Notice, reach: Reach, request: PendingRequest
+    ) -> bool:
+        """One channel, with retries; True once its outcome is recorded."""
         attempts, error = 0, None
-        try:
-            for attempt in range(1, self.retries + 1):
-                attempts, error = attempt, None
-                try:
-                    channel.send(notice, reach)
-                    break
-                except Exception as failure:
-                    error = _describe(failure)
-                if attempt < self.retries and self._stopping.wait(
-                    self.base_delay * 2 ** (attempt - 1)
-                ):
-                    break  # closing: record what we have rather than keep waiting
-            self._record(
-                notice.incident_id,
-                reach.levels,
-                reach.recipients,
-                channel.name,
-                user,
-                delivered=error is None,
-                attempts=max(attempts, 1),
-                error=error,
-            )
-        finally:
-            self._done()
-
-    def _record_all(self, incident_id: str, levels: tuple[str, ...], user: str, error: str) -> None:
-        for channel in self.channels:
-            self._record(
-                incident_id,
-                levels,
-                (),
-                channel.name,
-                user,
-                delivered=False,
-                attempts=1,
-                error=error,
-            )
+        for attempt in range(1, self.retries + 1):
+            attempts, error = attempt, None
+            try:
+                channel.send(notice, reach)
+                break
+            except Exception as failure:
+                error = _describe(failure)
+            if attempt < self.retries and self._stopping.wait(self.base_delay * 2 ** (attempt - 1)):
+                return False  # closing: the request stays in the outbox for the next notifier
+        delivered = error is None
+        return self._record(
+            request, channel.name, reach.levels, reach.recipients, delivered, attempts, error
+        )
 
     def _record(
         self,
-        incident_id: str,
+        request: PendingRequest,
+        channel: str,
         levels: Sequence[str],
         recipients: Sequence[str],
-        channel: str,
-        user: str,
-        *,
         delivered: bool,
         attempts: int,
         error: str | None,
-    ) -> None:
+    ) -> bool:
         try:
-            outcome = record_notification(
+            result = record_notification(
                 self.engine,
-                incident_id,
+                self.actor,
+                request.id,
+                request.incident_id,
                 levels,
                 recipients,
-                channel=channel,
-                user=user,
+                channel,
                 delivered=delivered,
-                attempts=attempts,
+                attempts=max(attempts, 1),
                 error=error,
             )
         except Exception:
-            log.exception("notify: could not record the %s outcome for %r", channel, incident_id)
-            return
-        if not hasattr(outcome, "seq"):  # a Rejection or a Duplicate: worth a line in the log
-            log.warning("notify: %s outcome for %r not recorded: %s", channel, incident_id, outcome)
+            log.exception("notify: could not record the %s outcome for %r", channel, request.id)
+            return False
+        if isinstance(result, Refused):
+            log.warning("notify: %s outcome for %r not recorded: %s", channel, request.id, result)
+        return True
 
 
 def _describe(error: BaseException) -> str:
@@ -572,4 +583,5 @@ def build_notifier(settings: Settings, engine: Engine, *, base_delay: float = 0.
         time_zone=settings.time_zone,
         retries=settings.notify_retries,
         base_delay=base_delay,
+        lease_s=settings.notify_lease_s,
     )

@@ -17,8 +17,8 @@ from zoneinfo import ZoneInfo
 from flask import Flask, Response, abort, current_app
 
 from dashboard.auth import current_user
+from dashboard.domain.policy import page_roles
 from dashboard.domain.response import Verdict
-from dashboard.domain.roles import INCIDENT_DESK_ROLES
 from dashboard.i18n import current_language, t, t_or
 from dashboard.report_document import Cell, ReportDocument, Section
 from data_access.queries.incident_report import IncidentReport, TeamRow, incident_report
@@ -342,7 +342,7 @@ def district_namer(lang: str) -> Callable[[str | None], str]:
 def load_document(incident_id: str, lang: str) -> ReportDocument | None:
     """The signed-in user's report of `incident_id`, or None (unknown or out of scope)."""
     user = current_user()
-    if user is None or user.role.value not in INCIDENT_DESK_ROLES:
+    if user is None or user.role.value not in page_roles("incident_report"):
         return None
     resources = current_app.config["GASCC"]
     now = datetime.now(UTC)

@@ -70,6 +70,9 @@ class Settings:
     notify_sms_url: str | None = None  # an SMS gateway's HTTP endpoint
     notify_sms_to: str | None = None  # "city=13800000000;district=13900000000,..."
     notify_retries: int = 3  # attempts per delivery before it is recorded as failed
+    # How long a notifier's claim on a request lasts: after a crash, another (or the restarted)
+    # notifier sends what has no outcome yet once the claim has run out.
+    notify_lease_s: int = 120
     demo: bool = False
 
     @classmethod
@@ -111,6 +114,7 @@ class Settings:
             notify_sms_url=_http_url(env, "GASCC_NOTIFY_SMS_URL"),
             notify_sms_to=env.get("GASCC_NOTIFY_SMS_TO", "").strip() or None,
             notify_retries=_int(env, "GASCC_NOTIFY_RETRIES", 3, low=1, high=10),
+            notify_lease_s=_int(env, "GASCC_NOTIFY_LEASE_S", 120, low=2, high=3600),
             demo=demo,
         )
 

@@ -14,10 +14,13 @@ can never miss an event committed later with a smaller number.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import logging
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
+from weakref import WeakKeyDictionary
 
 from sqlalchemy import Connection, Engine, func, select, text
 
@@ -31,11 +34,16 @@ __all__ = [
     "Accepted",
     "Duplicate",
     "Incoming",
+    "LogWriter",
     "Outcome",
     "append_events",
     "events_since",
     "last_seq",
+    "on_commit",
+    "write_transaction",
 ]
+
+log = logging.getLogger(__name__)
 
 SYSTEM_SOURCE = "system"
 _PG_APPEND_LOCK = 0x6761_7363_6C6F_67  # any constant; "gasclog"
@@ -79,10 +87,62 @@ def append_events(
     """
     if not items:
         return []
-    received = received_at or datetime.now(UTC)
+    with write_transaction(engine, received_at=received_at) as log:
+        return log.append(items)
+
+
+class LogWriter:
+    """The event log inside one write transaction: read what an action depends on through
+    `connection`, then `append`. Nothing another writer commits can come in between."""
+
+    def __init__(self, connection: Connection, received_at: datetime) -> None:
+        self.connection = connection
+        self.received_at = received_at
+        self.newest = 0  # the highest seq appended in this transaction
+
+    def append(self, items: Sequence[Incoming]) -> list[Outcome]:
+        """Append `items` (may be called more than once); one outcome per item, in order."""
+        if not items:
+            return []
+        outcomes = _Append(self.connection, self.received_at).run(items)
+        seqs = [o.seq for o in outcomes if isinstance(o, Accepted)]
+        self.newest = max([self.newest, *seqs])
+        return outcomes
+
+
+@contextmanager
+def write_transaction(
+    engine: Engine, *, received_at: datetime | None = None
+) -> Iterator[LogWriter]:
+    """One transaction holding the log's single-writer lock: committed when the block ends,
+    rolled back (nothing of it kept) when it raises. After a commit that appended events, the
+    engine's commit listeners hear of it (`on_commit`)."""
     with engine.connect() as connection, connection.begin():
         _take_write_lock(connection)
-        return _Append(connection, received).run(items)
+        writer = LogWriter(connection, received_at or datetime.now(UTC))
+        yield writer
+    if writer.newest:
+        _committed(engine, writer.newest)
+
+
+# Who hears of commits through an engine: the live hubs' Redis channel, the notifier's wake-up.
+CommitListener = Callable[[int], None]  # called with the newest committed seq
+_listeners: WeakKeyDictionary[Engine, list[CommitListener]] = WeakKeyDictionary()
+
+
+def on_commit(engine: Engine, listener: CommitListener) -> None:
+    """Call `listener(newest_seq)` after each commit through `engine` that appended events.
+    It runs in the committing thread and must be quick; its errors are logged, never raised
+    (the events are committed whatever a listener does)."""
+    _listeners.setdefault(engine, []).append(listener)
+
+
+def _committed(engine: Engine, newest: int) -> None:
+    for listener in _listeners.get(engine, ()):
+        try:
+            listener(newest)
+        except Exception:
+            log.exception("a commit listener failed (seq %s)", newest)
 
 
 class _Append:

@@ -424,6 +424,24 @@ class IncidentNotification(Base):
     actor: Mapped[str | None] = mapped_column(String(64))
     district: Mapped[str | None] = mapped_column(String(12), index=True)
     occurred_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    request_id: Mapped[str | None] = mapped_column(String(128), index=True)
+
+
+class NotificationRequest(Base):
+    """The notification outbox: one row per `incident.notify_requested`. The request itself is
+    an event; `done_at` and the claim are the delivery worker's bookkeeping (dashboard/notifier.py):
+    done once every channel it delivers on has an outcome recorded for the request."""
+
+    __tablename__ = "notification_requests"
+    id: Mapped[str] = _id(128)
+    incident_id: Mapped[str] = mapped_column(ForeignKey("incidents.id"), index=True)
+    levels: Mapped[list[str]] = mapped_column(JSON)
+    requested_by: Mapped[str] = mapped_column(String(128))
+    requested_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    seq: Mapped[int] = mapped_column(SequenceNumber)
+    done_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
+    claimed_by: Mapped[str | None] = mapped_column(String(128))
+    claimed_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 class TeamState(Base):

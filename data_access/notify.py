@@ -1,6 +1,7 @@
 """Waking live hubs when new events are committed: Redis pub/sub when configured.
 
-Writers publish the newest sequence number after each commit; every hub (in every gateway
+Writers publish the newest sequence number after each commit (the gateways after each ingest
+batch, the Dash app after each desk action: `CommitAnnouncer`); every hub (in every gateway
 process) subscribes and then reads the log itself, so a lost message costs nothing but a delay:
 hubs also poll the log on a slow timer.
 """
@@ -8,6 +9,7 @@ hubs also poll the log on a slow timer.
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import AsyncIterator
 
 import redis
@@ -31,6 +33,44 @@ class SeqPublisher:
 
     def close(self) -> None:
         self._client.close()
+
+
+class CommitAnnouncer:
+    """Tells the live hubs of every gateway, through Redis, that the Dash app committed a desk
+    action (`data_access.eventlog.on_commit`), so other screens see it at once rather than at
+    the hubs' next poll of the log. Publishing happens in a thread of its own, newest seq only,
+    so a slow or absent Redis never holds up the officer who clicked."""
+
+    def __init__(self, redis_url: str) -> None:
+        self._publisher = SeqPublisher(redis_url)
+        self._newest = 0  # the newest committed seq heard of
+        self._sent = 0  # the newest published
+        self._changed = threading.Condition()
+        self._closed = False
+        self._thread = threading.Thread(target=self._run, name="commit-announcer", daemon=True)
+        self._thread.start()
+
+    def __call__(self, seq: int) -> None:
+        with self._changed:
+            self._newest = max(self._newest, seq)
+            self._changed.notify()
+
+    def _run(self) -> None:
+        while True:
+            with self._changed:
+                self._changed.wait_for(lambda: self._closed or self._newest > self._sent)
+                if self._closed:
+                    return
+                newest = self._newest
+            self._publisher.publish(newest)
+            self._sent = newest
+
+    def close(self) -> None:
+        with self._changed:
+            self._closed = True
+            self._changed.notify()
+        self._thread.join(5)
+        self._publisher.close()
 
 
 RESUBSCRIBED = -1  # yielded after every (re)subscription: messages may have been missed

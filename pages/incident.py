@@ -14,8 +14,9 @@ from dash import dcc, html
 from dashboard import ids
 from dashboard.auth import current_scope, current_user
 from dashboard.components import notice
+from dashboard.domain.dispatch import DESK_UPDATE_STATUSES
 from dashboard.domain.events import NOTIFY_LEVELS
-from dashboard.domain.roles import INCIDENT_DESK_ROLES
+from dashboard.domain.policy import Action, allowed, page_roles
 from dashboard.i18n import current_language, t
 from dashboard.resources import resources
 from dashboard.tiles import tile_layers
@@ -29,12 +30,12 @@ dash.register_page(
     label="page.incident",
     icon="bi-fire",
     order=11,
-    roles=INCIDENT_DESK_ROLES,
+    roles=page_roles("incident"),
     in_menu=False,
 )
 
 REFRESH_MS = 30_000  # the fallback; live events refresh the view within a second
-DESK_STATUSES = ("on_scene", "contained", "resolved")  # incident.update's statuses
+NO_STATUS = "-"  # the update form's "status unchanged"
 
 
 def layout(incident_id: str | None = None, **_query: str) -> html.Div:
@@ -46,7 +47,7 @@ def layout(incident_id: str | None = None, **_query: str) -> html.Div:
     found = incident(engine, unquote(incident_id), current_scope()) if incident_id else None
     if found is None:
         return notice("incident.not_found", lang)
-    acts = user.may_dispatch
+    acts = allowed(user, Action.DISPATCH)  # buttons shown; each action's command decides
     return html.Div(
         [
             dcc.Store(id=ids.INCIDENT_ID, data=found["id"]),
@@ -178,8 +179,8 @@ def timeline_panel(lang: str, acts: bool) -> dbc.Card:
 
 
 def update_form(lang: str) -> html.Div:
-    statuses = [{"label": t("incident.update.no_status", lang), "value": "-"}] + [
-        {"label": t(f"incident_status.{s}", lang), "value": s} for s in DESK_STATUSES
+    statuses = [{"label": t("incident.update.no_status", lang), "value": NO_STATUS}] + [
+        {"label": t(f"incident_status.{s}", lang), "value": s} for s in DESK_UPDATE_STATUSES
     ]
     return html.Div(
         [
@@ -195,7 +196,7 @@ def update_form(lang: str) -> html.Div:
                     dbc.Select(
                         id=ids.INCIDENT_UPDATE_STATUS,
                         options=statuses,
-                        value="-",
+                        value=NO_STATUS,
                         size="sm",
                         className="w-auto me-2",
                     ),

@@ -16,7 +16,7 @@ from dash import dcc, html
 from dashboard import ids
 from dashboard.auth import current_user
 from dashboard.components import notice
-from dashboard.domain.roles import INCIDENT_DESK_ROLES
+from dashboard.domain.policy import page_roles
 from dashboard.i18n import current_language, t
 from dashboard.report_document import Cell, ReportDocument, Section
 from dashboard.reports import load_document
@@ -29,7 +29,7 @@ dash.register_page(
     label="page.incident_report",
     icon="bi-file-earmark-text",
     order=12,
-    roles=INCIDENT_DESK_ROLES,
+    roles=page_roles("incident_report"),
     in_menu=False,
 )
 
@@ -37,7 +37,7 @@ dash.register_page(
 def layout(incident_id: str | None = None, **_query: str) -> html.Div:
     user = current_user()
     lang = current_language()
-    if user is None or user.role.value not in INCIDENT_DESK_ROLES:
+    if user is None or user.role.value not in page_roles("incident_report"):
         return notice("report.forbidden", lang)
     document = load_document(unquote(incident_id), lang) if incident_id else None
     if document is None:

@@ -17,7 +17,7 @@ from dashboard import ids
 from dashboard.auth import current_user
 from dashboard.components import notice
 from dashboard.domain.incident_form import CHANNELS, KINDS, SEVERITIES
-from dashboard.domain.roles import INCIDENT_DESK_ROLES
+from dashboard.domain.policy import Action, allowed, page_roles
 from dashboard.i18n import current_language, t
 from dashboard.resources import resources
 from dashboard.tiles import tile_layers
@@ -30,7 +30,7 @@ dash.register_page(
     label="page.incidents",
     icon="bi-exclamation-octagon",
     order=10,
-    roles=INCIDENT_DESK_ROLES,
+    roles=page_roles("incidents"),
     in_menu=True,
 )
 
@@ -45,14 +45,14 @@ def layout(**_query: str) -> html.Div:
         return notice("forbidden", lang)
     return html.Div(
         [
-            board_header(lang, user.may_dispatch),
+            board_header(lang, allowed(user, Action.REPORT_INCIDENT)),
             html.Div(id=ids.BOARD_NOTICE),
             html.Div(id=ids.BOARD_LIST, className="board-list"),
             html.Details(id=ids.BOARD_CLOSED, className="board-closed"),
             dcc.Store(id=ids.BOARD_TICK),
             dcc.Store(id=ids.FORM_DONE),
             dcc.Interval(id=ids.BOARD_REFRESH, interval=REFRESH_MS),
-            *([incident_form(lang)] if user.may_dispatch else []),
+            *([incident_form(lang)] if allowed(user, Action.REPORT_INCIDENT) else []),
         ],
         id=ids.BOARD,
         className="incident-board",

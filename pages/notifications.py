@@ -15,7 +15,8 @@ from dash import dcc, html
 from dashboard import ids
 from dashboard.auth import current_user
 from dashboard.components import notice
-from dashboard.domain.roles import INCIDENT_DESK_ROLES, Scope
+from dashboard.domain.policy import page_roles
+from dashboard.domain.roles import Scope
 from dashboard.i18n import current_language, t, t_or
 from dashboard.resources import resources
 from data_access.queries import notifications as queries
@@ -28,7 +29,7 @@ dash.register_page(
     label="page.notifications",
     icon="bi-bell",
     order=14,
-    roles=INCIDENT_DESK_ROLES,
+    roles=page_roles("notifications"),
     in_menu=True,
 )
 

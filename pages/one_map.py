@@ -17,7 +17,7 @@ from dashboard import ids
 from dashboard.auth import current_user
 from dashboard.choropleth import DEFAULT_THEME, DISABLED_THEMES, METRICS, THEMES
 from dashboard.components import notice
-from dashboard.domain.roles import Role
+from dashboard.domain.policy import page_roles
 from dashboard.i18n import current_language, t
 from dashboard.resources import resources
 from dashboard.tiles import tile_layers
@@ -30,7 +30,7 @@ dash.register_page(
     label="page.one_map",
     icon="bi-map",
     order=0,
-    roles=tuple(role.value for role in Role),
+    roles=page_roles("one_map"),
 )
 
 map_js = Namespace("gascc", "map")

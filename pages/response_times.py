@@ -15,8 +15,8 @@ from dash import dcc, html
 from dashboard import ids
 from dashboard.auth import current_user
 from dashboard.components import notice
+from dashboard.domain.policy import page_roles
 from dashboard.domain.response import Month, recent_months
-from dashboard.domain.roles import INCIDENT_DESK_ROLES
 from dashboard.i18n import current_language, t
 from dashboard.resources import resources
 
@@ -28,7 +28,7 @@ dash.register_page(
     label="page.response_times",
     icon="bi-stopwatch",
     order=13,
-    roles=INCIDENT_DESK_ROLES,
+    roles=page_roles("response_times"),
     in_menu=True,
 )
 
@@ -50,7 +50,7 @@ def month_choices(lang: str) -> list[dict[str, str]]:
 def layout(**_query: str) -> html.Div:
     user = current_user()
     lang = current_language()
-    if user is None or user.role.value not in INCIDENT_DESK_ROLES:
+    if user is None or user.role.value not in page_roles("response_times"):
         return notice("forbidden", lang)
     return html.Div(
         [

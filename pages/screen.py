@@ -11,7 +11,8 @@ from dash_extensions.javascript import Namespace
 from dashboard import ids
 from dashboard.auth import current_user
 from dashboard.components import notice
-from dashboard.domain.roles import Role, Scope
+from dashboard.domain.policy import page_roles
+from dashboard.domain.roles import Scope
 from dashboard.i18n import current_language, t
 from dashboard.resources import resources
 
@@ -23,7 +24,7 @@ dash.register_page(
     label="page.screen",
     icon="bi-display",
     order=90,
-    roles=tuple(role.value for role in Role),
+    roles=page_roles("screen"),
     full_reload=True,  # the shell draws the wall frame (no navigation) only on a fresh load
 )
 

@@ -13,9 +13,21 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
+from dashboard.domain.roles import Role, User
+
 ROOT = Path(__file__).resolve().parents[1]
 IN_JIANGAN = (30.585, 114.29)  # its nearest district centroid is Wuchang's: a containment test
 IN_WUCHANG = (30.55, 114.31)
+
+
+def desk_user(
+    username: str = "duty",
+    role: Role = Role.DUTY_OFFICER,
+    district: str | None = None,
+    enterprise_id: str | None = None,
+) -> User:
+    """A signed-in user as commands take it (the duty officer unless told otherwise)."""
+    return User(0, username, role, username, district=district, enterprise_id=enterprise_id)
 
 
 def incident(incident_id: str, lat: float, lon: float) -> dict:

@@ -40,6 +40,21 @@ SPEED_BY_HOUR: tuple[float, ...] = tuple(
     for h in range(24)
 )
 FREE = frozenset({"available", "returning"})  # may be sent again at once
+# What the desk records for a team it sent, as the team radios it in.
+DESK_TEAM_STEPS = ("en_route", "on_scene", "returning")
+# The statuses a desk update may move an incident on to (incident.update's statuses).
+DESK_UPDATE_STATUSES = ("on_scene", "contained", "resolved")
+
+
+def busy_reason(team_id: str, status: str, busy_with: str | None, incident_id: str) -> str | None:
+    """Why a team cannot be sent to `incident_id` now (None: it can): it is not free."""
+    if status in FREE:
+        return None
+    if busy_with == incident_id:
+        return f"team {team_id!r} is already dispatched to this incident"
+    if busy_with:
+        return f"team {team_id!r} is already {status} for incident {busy_with!r}"
+    return f"team {team_id!r} is {status}"
 
 
 @dataclass(frozen=True)

@@ -58,6 +58,7 @@ __all__ = [
     "IncidentClosed",
     "IncidentDispatched",
     "IncidentNotified",
+    "IncidentNotifyRequested",
     "IncidentReported",
     "IncidentUpdate",
     "InspectionCompleted",
@@ -533,6 +534,19 @@ class IncidentNotified(EventData):
     outcome: Literal["delivered", "failed"] | None = None
     attempts: Annotated[StrictInt, Field(ge=1, le=100)] | None = None
     error: Text | None = None
+    request_id: Id | None = None  # the incident.notify_requested this delivery answers
+
+
+class IncidentNotifyRequested(EventData):
+    """An addition to the catalogue (system): the desk asked for the incident's levels to be
+    told. The request is recorded with the action; a delivery worker sends it and records each
+    channel's outcome as `incident.notified` with this `request_id` (an outbox)."""
+
+    event_type: ClassVar[str] = "incident.notify_requested"
+    incident_id: Id
+    request_id: Id
+    levels: Annotated[list[NotifyLevel], Field(min_length=1, max_length=4)]
+    by: Id
 
 
 class TeamPosition(EventData):
@@ -627,6 +641,7 @@ _DATA_MODELS: tuple[type[EventData], ...] = (
     IncidentReported,
     IncidentDispatched,
     IncidentNotified,
+    IncidentNotifyRequested,
     TeamPosition,
     TeamStatus,
     IncidentUpdate,
@@ -647,6 +662,7 @@ SYSTEM_EVENT_TYPES: frozenset[str] = frozenset(
         "alarm.acknowledged",
         "incident.dispatched",
         "incident.notified",
+        "incident.notify_requested",
         "incident.closed",
     }
 )

@@ -73,20 +73,11 @@ class User:
             return Scope(enterprise_id=self.enterprise_id)
         return CITYWIDE
 
-    @property
-    def read_only(self) -> bool:
-        return self.role in (Role.SCREEN, Role.LEADER)
 
-    @property
-    def may_handle_alarms(self) -> bool:
-        """Duty desk work: acknowledging alarms (and, later, dispatching)."""
-        return self.role in (Role.ADMIN, Role.DUTY_OFFICER, Role.SUPERVISOR, Role.DISTRICT_OFFICER)
-
-    @property
-    def may_dispatch(self) -> bool:
-        """Incident desk work: opening incidents, dispatching, updates, closing, notifying.
-        A district officer acts on their own district's incidents only (their scope)."""
-        return self.role in (Role.ADMIN, Role.DUTY_OFFICER, Role.DISTRICT_OFFICER)
+def system_user(name: str) -> User:
+    """The system acting on its own: the notification worker, an operator at the command line.
+    It may do what an administrator may; `name` is recorded as the actor."""
+    return User(id=0, username=name, role=Role.ADMIN, display_name=name)
 
 
 def check_binding(role: Role, district: str | None, enterprise_id: str | None) -> str | None:

@@ -2,6 +2,12 @@
 
 Each module holds one area's labels so that areas can grow without touching each other."""
 
-from dashboard.texts import incident_desk, incident_view, notifications, reports
+from dashboard.texts import incident_desk, incident_view, notifications, refusals, reports
 
-AREAS = (incident_desk.TEXT, incident_view.TEXT, notifications.TEXT, reports.TEXT)
+AREAS = (
+    incident_desk.TEXT,
+    incident_view.TEXT,
+    notifications.TEXT,
+    refusals.TEXT,
+    reports.TEXT,
+)

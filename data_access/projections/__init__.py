@@ -75,6 +75,7 @@ _APPLY: dict[str, Apply] = {
             "incident.reported",
             "incident.dispatched",
             "incident.notified",
+            "incident.notify_requested",
             "incident.update",
             "incident.closed",
         )

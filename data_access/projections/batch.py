@@ -27,6 +27,7 @@ from data_access.models import (
     HazardStatusChange,
     IncidentNotification,
     IncidentTimelineEntry,
+    NotificationRequest,
 )
 from data_access.projections.findings import OpenFindings
 
@@ -131,6 +132,7 @@ class Batch:
         self.history: list[dict[str, Any]] = []
         self.timeline: list[dict[str, Any]] = []  # incident_timeline rows
         self.notifications: list[dict[str, Any]] = []  # incident_notifications rows
+        self.requests: list[dict[str, Any]] = []  # notification_requests rows (the outbox)
         self.districts = district_locator(connection)
         # Set by the event log: appends a system event after the current one, returns its seq.
         self.emit: Callable[[Event], int] = _no_emit
@@ -172,6 +174,7 @@ class Batch:
             (HazardStatusChange.__table__, self.history),
             (IncidentTimelineEntry.__table__, self.timeline),
             (IncidentNotification.__table__, self.notifications),
+            (NotificationRequest.__table__, self.requests),
         ):
             if rows:
                 insert_rows(connection, table, rows, list(rows[0]))

@@ -25,7 +25,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from dashboard.domain.dispatch import FREE
+from dashboard.domain.dispatch import busy_reason
 from dashboard.domain.events import NOTIFY_LEVELS, Event, Rejection
 from data_access.projections.batch import Batch
 
@@ -57,16 +57,11 @@ def check_dispatch(b: Batch, event: Event, source: str | None) -> Rejection | No
         return Rejection("not_permitted", "data.incident_id", message, event.id)
     for index, team_id in enumerate(data.team_ids):
         state = b["team_states"].get(team_id)
-        if state is None or state["status"] in FREE:
+        if state is None:
             continue
-        busy_with = state["incident_id"]
-        if busy_with == data.incident_id:
-            message = f"team {team_id!r} is already dispatched to this incident"
-        elif busy_with:
-            message = f"team {team_id!r} is already {state['status']} for incident {busy_with!r}"
-        else:
-            message = f"team {team_id!r} is {state['status']}"
-        return Rejection("not_permitted", f"data.team_ids.{index}", message, event.id)
+        message = busy_reason(team_id, state["status"], state["incident_id"], data.incident_id)
+        if message is not None:
+            return Rejection("not_permitted", f"data.team_ids.{index}", message, event.id)
     return None
 
 
@@ -88,6 +83,9 @@ def apply_incident(b: Batch, event: Event, seq: int, source: str) -> None:
     when = event.occurred_at
     if event.type == "incident.notified":
         _notification(b, row, event, seq)
+        return
+    if event.type == "incident.notify_requested":
+        _notify_requested(b, row, event, seq)
         return
     if event.type == "incident.dispatched":
         _timeline(b, seq, row, event, "dispatched", "dispatched", data.by, " ".join(data.team_ids))
@@ -166,6 +164,7 @@ def _notification(b: Batch, row: dict[str, Any], event: Event, seq: int) -> None
             "actor": None,
             "district": row["district"],
             "occurred_at": event.occurred_at,
+            "request_id": data.request_id,
         }
     )
     text = f"{data.channel}: {', '.join(data.levels)}"
@@ -173,6 +172,24 @@ def _notification(b: Batch, row: dict[str, Any], event: Event, seq: int) -> None
     if outcome == "delivered":
         _notified(row, data.levels, event.occurred_at)
         b["incidents"].put(row)
+
+
+def _notify_requested(b: Batch, row: dict[str, Any], event: Event, seq: int) -> None:
+    """A request for the delivery worker's outbox (dashboard/notifier.py)."""
+    data: Any = event.data
+    b.requests.append(
+        {
+            "id": data.request_id,
+            "incident_id": row["id"],
+            "levels": list(data.levels),
+            "requested_by": data.by,
+            "requested_at": event.occurred_at,
+            "seq": seq,
+            "done_at": None,
+            "claimed_by": None,
+            "claimed_until": None,
+        }
+    )
 
 
 def _notified(row: dict[str, Any], levels: list[str], when: datetime) -> None:

@@ -38,6 +38,7 @@ _REFERENCES: dict[str, tuple[tuple[str, str], ...]] = {
     "hazard.escalated": (("hazard_id", "hazards"),),
     "incident.dispatched": (("incident_id", "incidents"),),
     "incident.notified": (("incident_id", "incidents"),),
+    "incident.notify_requested": (("incident_id", "incidents"),),
     "incident.update": (("incident_id", "incidents"),),
     "incident.closed": (("incident_id", "incidents"),),
     "team.position": (("team_id", "teams"),),

@@ -153,17 +153,6 @@ def moving_point(
     }
 
 
-def alarm_in_scope(engine: Engine, scope: Scope, alarm_id: str) -> bool:
-    """Whether this alarm is active and the user's scope covers it (before acting on it)."""
-    if scope.enterprise_id is not None:
-        return False
-    query = select(Alarm.id).where(Alarm.id == alarm_id, Alarm.status != "cleared")
-    if scope.district is not None:
-        query = query.where(Alarm.district == scope.district)
-    with engine.connect() as connection:
-        return connection.scalar(query) is not None
-
-
 def active_alarms(engine: Engine, scope: Scope, limit: int = 8) -> list[dict[str, Any]]:
     """The newest alarms not yet cleared, for the duty desk's list."""
     if scope.enterprise_id is not None:

@@ -8,8 +8,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import Engine, select
 
-from callbacks.incidents import check_report
 from dashboard.domain.events import (
+    Bounds,
     Event,
     IncidentClosed,
     IncidentDispatched,
@@ -17,16 +17,18 @@ from dashboard.domain.events import (
     IncidentUpdate,
     TeamStatus,
 )
-from dashboard.domain.roles import Scope
+from dashboard.domain.incident_form import IncidentDraft, validate_incident_form
+from dashboard.domain.roles import Role, Scope
 from data_access import commands
+from data_access.commands import Done, Refused
 from data_access.eventlog import Accepted, Incoming, append_events
 from data_access.models import Enterprise, Incident, Site, Team
 from data_access.queries import incident_board, places
-from tests.support import IN_JIANGAN, IN_WUCHANG
+from tests.support import IN_JIANGAN, IN_WUCHANG, desk_user
 
 JIANGAN, WUCHANG = "420102", "420106"
 CITYWIDE = Scope()
-WUHAN_BOUNDS = ((29.971759, 113.696546), (31.363321, 115.076849))
+WUHAN = Bounds(29.971759, 113.696546, 31.363321, 115.076849)
 
 
 def _append(engine: Engine, data, minutes_ago: float) -> None:
@@ -208,21 +210,26 @@ def _form(where: tuple[float, float]) -> dict:
     }
 
 
+def _draft(where: tuple[float, float]) -> IncidentDraft:
+    draft, errors = validate_incident_form(_form(where), WUHAN)
+    assert draft is not None, errors
+    return draft
+
+
 def test_a_district_officer_may_not_report_a_point_outside_their_district(city: Engine) -> None:
-    jiangan = Scope(district=JIANGAN)
-    draft, errors = check_report(city, WUHAN_BOUNDS, _form(IN_WUCHANG), jiangan)
-    assert draft is None and errors == {"location": "form.error.outside_district"}
-    draft, errors = check_report(city, WUHAN_BOUNDS, _form(IN_JIANGAN), jiangan)
-    assert errors == {} and draft is not None
-    draft, errors = check_report(city, WUHAN_BOUNDS, _form(IN_WUCHANG), CITYWIDE)
-    assert errors == {} and draft is not None
+    jiangan = desk_user("jiangan", Role.DISTRICT_OFFICER, district=JIANGAN)
+    refused = commands.report_incident(city, jiangan, _draft(IN_WUCHANG))
+    assert isinstance(refused, Refused)
+    assert (refused.reason, refused.field) == ("outside_district", "location")
+    assert isinstance(commands.report_incident(city, jiangan, _draft(IN_JIANGAN)), Done)
+    assert isinstance(commands.report_incident(city, desk_user(), _draft(IN_WUCHANG)), Done)
 
 
 def test_a_reported_draft_appears_on_the_board_as_the_officers_action(city: Engine) -> None:
-    draft, _ = check_report(city, WUHAN_BOUNDS, _form(IN_JIANGAN), Scope(district=JIANGAN))
-    assert draft is not None
-    incident_id, outcome = commands.report_incident(city, draft, "jiangan")
-    assert isinstance(outcome, Accepted)
+    jiangan = desk_user("jiangan", Role.DISTRICT_OFFICER, district=JIANGAN)
+    outcome = commands.report_incident(city, jiangan, _draft(IN_JIANGAN))
+    assert isinstance(outcome, Done)
+    incident_id = outcome.subject
     [row] = incident_board.active_incidents(city, Scope(district=JIANGAN), datetime.now(UTC))
     assert (row["id"], row["kind"], row["severity"], row["channel"]) == (
         incident_id,

@@ -13,11 +13,11 @@ from dashboard.domain.events import (
     Event,
     IncidentDispatched,
     IncidentReported,
-    Rejection,
     TeamStatus,
 )
 from dashboard.domain.incident_form import IncidentDraft
 from data_access import commands
+from data_access.commands import Done, Refused
 from data_access.eventlog import Accepted, Incoming, append_events
 from data_access.models import (
     EventRecord,
@@ -27,7 +27,9 @@ from data_access.models import (
     Team,
     TeamState,
 )
+from tests.support import desk_user
 
+DUTY = desk_user()
 DRAFT = IncidentDraft(
     kind="leak",
     severity=3,
@@ -40,9 +42,9 @@ DRAFT = IncidentDraft(
 
 
 def open_incident(engine: Engine, user: str = "duty") -> str:
-    incident_id, outcome = commands.report_incident(engine, DRAFT, user)
-    assert isinstance(outcome, Accepted), outcome
-    return incident_id
+    result = commands.report_incident(engine, desk_user(user), DRAFT)
+    assert isinstance(result, Done), result
+    return result.subject
 
 
 def free_teams(engine: Engine, count: int) -> list[str]:
@@ -85,8 +87,8 @@ def test_an_incident_opened_at_the_desk_is_logged_with_its_officer(city):
 def test_dispatching_marks_the_teams_dispatched_and_the_incident_too(city):
     incident_id = open_incident(city)
     team_a, team_b = free_teams(city, 2)
-    outcome = commands.dispatch_teams(city, incident_id, [team_a, team_b], "duty", 7.5)
-    assert isinstance(outcome, Accepted), outcome
+    outcome = commands.dispatch_teams(city, DUTY, incident_id, [team_a, team_b], 7.5)
+    assert isinstance(outcome, Done), outcome
     assert incident(city, incident_id).status == "dispatched"
     for team in (team_a, team_b):
         state = team_state(city, team)
@@ -103,9 +105,9 @@ def test_dispatching_marks_the_teams_dispatched_and_the_incident_too(city):
 def test_a_team_already_on_a_job_cannot_be_dispatched_again(city):
     first, second = open_incident(city), open_incident(city)
     [team] = free_teams(city, 1)
-    assert isinstance(commands.dispatch_teams(city, first, [team], "duty", 5), Accepted)
-    refused = commands.dispatch_teams(city, second, [team], "li", 5)
-    assert isinstance(refused, Rejection)
+    assert isinstance(commands.dispatch_teams(city, DUTY, first, [team], 5), Done)
+    refused = commands.dispatch_teams(city, desk_user("li"), second, [team], 5)
+    assert isinstance(refused, Refused)
     assert refused.code == "not_permitted"
     assert refused.field == "data.team_ids.0"
     assert first in refused.message and team in refused.message
@@ -120,7 +122,9 @@ def test_two_officers_dispatching_the_same_team_at_once_get_one_success_and_one_
 
     def dispatch(officer: str, incident_id: str) -> None:
         start.wait()
-        outcomes[officer] = commands.dispatch_teams(city, incident_id, [team], officer, 6)
+        outcomes[officer] = commands.dispatch_teams(
+            city, desk_user(officer), incident_id, [team], 6
+        )
 
     threads = [
         threading.Thread(target=dispatch, args=(officer, incident_id))
@@ -130,8 +134,8 @@ def test_two_officers_dispatching_the_same_team_at_once_get_one_success_and_one_
         thread.start()
     for thread in threads:
         thread.join(timeout=60)
-    accepted = [o for o in outcomes.values() if isinstance(o, Accepted)]
-    refused = [o for o in outcomes.values() if isinstance(o, Rejection)]
+    accepted = [o for o in outcomes.values() if isinstance(o, Done)]
+    refused = [o for o in outcomes.values() if isinstance(o, Refused)]
     assert len(accepted) == 1 and len(refused) == 1, outcomes
     assert "already dispatched" in refused[0].message
     state = team_state(city, team)
@@ -147,7 +151,7 @@ def test_an_outside_desk_may_record_a_dispatch_of_a_busy_team(city):
     """Dispatch records from outside systems are facts from their own desks: recorded as sent."""
     first, second = open_incident(city), open_incident(city)
     [team] = free_teams(city, 1)
-    commands.dispatch_teams(city, first, [team], "duty", 5)
+    commands.dispatch_teams(city, DUTY, first, [team], 5)
     data = IncidentDispatched(
         incident_id=second, team_ids=[team], by="district-desk", eta_minutes=9
     )
@@ -160,16 +164,16 @@ def test_an_outside_desk_may_record_a_dispatch_of_a_busy_team(city):
 def test_team_statuses_move_the_incident_along_and_keep_each_teams_times(city):
     incident_id = open_incident(city)
     [team] = free_teams(city, 1)
-    commands.dispatch_teams(city, incident_id, [team], "duty", 5)
-    commands.report_team_status(city, team, "en_route", incident_id, "duty")
+    commands.dispatch_teams(city, DUTY, incident_id, [team], 5)
+    commands.report_team_status(city, DUTY, incident_id, team, "en_route")
     assert incident(city, incident_id).status == "en_route"
-    commands.report_team_status(city, team, "on_scene", incident_id, "duty")
+    commands.report_team_status(city, DUTY, incident_id, team, "on_scene")
     row = incident(city, incident_id)
     assert row.status == "on_scene" and row.on_scene_at is not None and row.en_route_at
-    commands.post_incident_update(city, incident_id, "duty", "阀门已关闭", status="contained")
+    commands.post_incident_update(city, DUTY, incident_id, "阀门已关闭", status="contained")
     assert incident(city, incident_id).status == "contained"
     # a late on_scene report does not move a contained incident back
-    commands.post_incident_update(city, incident_id, "duty", "补报到场", status="on_scene")
+    commands.post_incident_update(city, DUTY, incident_id, "补报到场", status="on_scene")
     assert incident(city, incident_id).status == "contained"
     with city.connect() as connection:
         table = IncidentDispatch.__table__
@@ -186,12 +190,12 @@ def test_team_statuses_move_the_incident_along_and_keep_each_teams_times(city):
 def test_closing_needs_a_summary_and_sends_the_teams_back(city):
     incident_id = open_incident(city)
     [team] = free_teams(city, 1)
-    commands.dispatch_teams(city, incident_id, [team], "duty", 5)
-    refused = commands.close_incident(city, incident_id, "duty", "   ")
-    assert isinstance(refused, Rejection) and refused.field == "summary"
+    commands.dispatch_teams(city, DUTY, incident_id, [team], 5)
+    refused = commands.close_incident(city, DUTY, incident_id, "   ")
+    assert isinstance(refused, Refused) and refused.field == "summary"
     assert incident(city, incident_id).status == "dispatched"
-    outcome = commands.close_incident(city, incident_id, "duty", "漏点已修复，恢复供气", 0)
-    assert isinstance(outcome, Accepted), outcome
+    outcome = commands.close_incident(city, DUTY, incident_id, "漏点已修复，恢复供气", 0)
+    assert isinstance(outcome, Done), outcome
     row = incident(city, incident_id)
     assert (row.status, row.summary, row.casualties, row.closed_by) == (
         "closed",
@@ -200,10 +204,10 @@ def test_closing_needs_a_summary_and_sends_the_teams_back(city):
         "duty",
     )
     assert team_state(city, team).status == "returning"
-    again = commands.close_incident(city, incident_id, "duty", "again")
-    assert isinstance(again, Rejection) and again.code == "not_permitted"
-    late = commands.dispatch_teams(city, incident_id, free_teams(city, 1), "duty", 5)
-    assert isinstance(late, Rejection) and "closed" in late.message
+    again = commands.close_incident(city, DUTY, incident_id, "again")
+    assert isinstance(again, Refused) and again.code == "not_permitted"
+    late = commands.dispatch_teams(city, DUTY, incident_id, free_teams(city, 1), 5)
+    assert isinstance(late, Refused) and "closed" in late.message
 
 
 def test_a_field_app_dispatch_report_counts_as_the_team_sent(city):
@@ -258,28 +262,31 @@ def test_an_alarm_escalated_by_the_desk_becomes_a_sensor_incident(city):
     append_events(city, [Incoming("scada", reading)])
     with city.connect() as connection:
         alarm_id = connection.scalar(select(Alarm.id).where(Alarm.sensor_id == sensor.id))
-    incident_id, outcome = commands.escalate_alarm(city, alarm_id, "duty")
-    assert isinstance(outcome, Accepted) and incident_id
-    row = incident(city, incident_id)
+    outcome = commands.escalate_alarm(city, DUTY, alarm_id)
+    assert isinstance(outcome, Done)
+    row = incident(city, outcome.subject)
     assert row.channel == "sensor" and alarm_id in row.description
-    missing_id, refused = commands.escalate_alarm(city, "no-such-alarm", "duty")
-    assert missing_id is None and isinstance(refused, Rejection)
+    refused = commands.escalate_alarm(city, DUTY, "no-such-alarm")
+    assert isinstance(refused, Refused) and refused.code == "unknown_reference"
 
 
 @pytest.mark.parametrize("bad", ["", "   "])
 def test_an_empty_desk_update_is_refused(city, bad):
     incident_id = open_incident(city)
-    refused = commands.post_incident_update(city, incident_id, "duty", bad)
-    assert isinstance(refused, Rejection) and refused.field == "text"
+    refused = commands.post_incident_update(city, DUTY, incident_id, bad)
+    assert isinstance(refused, Refused) and refused.field == "text"
 
 
 def test_a_team_sent_elsewhere_leaves_the_incident_it_was_on(city):
     first, second = open_incident(city), open_incident(city)
     [team] = free_teams(city, 1)
-    commands.dispatch_teams(city, first, [team], "duty", 5)
-    commands.report_team_status(city, team, "on_scene", first, "duty")
+    commands.dispatch_teams(city, DUTY, first, [team], 5)
+    commands.report_team_status(city, DUTY, first, team, "on_scene")
     # another desk's field app moves the team on without a word about the first job
-    commands.report_team_status(city, team, "dispatched", second, "duty")
+    moved_on = TeamStatus(team_id=team, status="dispatched", incident_id=second)
+    event = Event.of(moved_on, id="field-app-moved-on", occurred_at=datetime.now(UTC))
+    [outcome] = append_events(city, [Incoming("field-app", event)])
+    assert isinstance(outcome, Accepted)
     table = IncidentDispatch.__table__
     with city.connect() as connection:
         rows = dict(

@@ -15,14 +15,14 @@ from data_access import commands
 from data_access.models import Customer, EventRecord, PipelineSegment, Team
 from data_access.queries import incident_view as view
 from tests.conftest import sign_in
+from tests.support import desk_user
 
 JIANGAN, WUCHANG = "420102", "420106"
 
 
 def open_at(engine, lat: float, lon: float, kind: str = "leak") -> str:
     draft = IncidentDraft(kind, 3, "hotline_96511", lat, lon, "测试地址", "测试描述")
-    incident_id, _ = commands.report_incident(engine, draft, "duty")
-    return incident_id
+    return commands.report_incident(engine, desk_user(), draft).subject
 
 
 def test_the_view_lists_the_customers_and_pipelines_at_the_incidents_place(city):

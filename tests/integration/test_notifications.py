@@ -26,10 +26,17 @@ from dashboard.notifier import (
 )
 from dashboard.settings import Settings
 from data_access import commands
-from data_access.eventlog import Accepted
-from data_access.models import Enterprise, Incident, IncidentNotification, Site
+from data_access.commands import Done
+from data_access.models import (
+    Enterprise,
+    Incident,
+    IncidentNotification,
+    NotificationRequest,
+    Site,
+    Team,
+)
 from data_access.queries import notifications as queries
-from tests.support import free_port
+from tests.support import desk_user, free_port
 from tests.unit.test_notifier import Endpoint, start_endpoint
 
 ALL_LEVELS = ("city", "district", "street", "enterprise")
@@ -73,9 +80,9 @@ def open_incident(engine: Engine, lat: float, lon: float) -> str:
         address="武汉市武昌区中华路街解放路88号",
         description="居民报告燃气味",
     )
-    incident_id, outcome = commands.report_incident(engine, draft, "duty")
-    assert isinstance(outcome, Accepted), outcome
-    return incident_id
+    outcome = commands.report_incident(engine, desk_user(), draft)
+    assert isinstance(outcome, Done), outcome
+    return outcome.subject
 
 
 def notifier(engine: Engine, *channels: Any, retries: int = 2) -> Notifier:
@@ -84,7 +91,9 @@ def notifier(engine: Engine, *channels: Any, retries: int = 2) -> Notifier:
 
 
 def notify(n: Notifier, incident_id: str, *levels: str) -> None:
-    n.notify(incident_id, levels or ALL_LEVELS, "duty")
+    """The desk asks (the request is recorded), then the notifier delivers it."""
+    asked = commands.request_notification(n.engine, desk_user(), incident_id, levels or ALL_LEVELS)
+    assert isinstance(asked, Done), asked
     assert n.drain(30)
     n.close()
 
@@ -197,3 +206,23 @@ def test_the_lists_are_scoped_and_failures_come_first(city, serve):
     assert queries.failures_since(city, Scope(district=JIANGAN), since) == 0
     assert queries.failures_since(city, CITYWIDE, datetime.now(UTC) + timedelta(minutes=1)) == 0
     assert queries.channels(city, CITYWIDE) == ["in_app", "webhook"]
+
+
+def test_the_first_dispatch_asks_for_all_four_levels_once(city):
+    site = wuchang_site(city)
+    incident_id = open_incident(city, site["lat"], site["lon"])
+    with city.connect() as connection:
+        teams = connection.scalars(select(Team.id).order_by(Team.id).limit(2)).all()
+    for team in teams:  # two dispatches: only the first asks for the notification
+        assert isinstance(commands.dispatch_teams(city, desk_user(), incident_id, [team], 5), Done)
+    with city.connect() as connection:
+        asked = connection.execute(
+            select(NotificationRequest.levels, NotificationRequest.requested_by).where(
+                NotificationRequest.incident_id == incident_id
+            )
+        ).all()
+    assert [tuple(row) for row in asked] == [(list(ALL_LEVELS), "duty")]
+    notify_all = notifier(city, InAppChannel())
+    assert notify_all.drain(30)
+    notify_all.close()
+    assert set(incident_row(city, incident_id).notified) == set(ALL_LEVELS)

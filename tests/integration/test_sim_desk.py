@@ -21,7 +21,7 @@ from dashboard.domain.incident_form import IncidentDraft
 from dashboard.gateway.server import Gateway, config_from_settings, mount_live_hub
 from dashboard.settings import Settings
 from data_access import commands
-from data_access.eventlog import Accepted
+from data_access.commands import Done
 from data_access.models import IncidentDispatch, Team, TeamState
 from simulators.anomalies import anomaly_rates
 from simulators.core import CityOptions
@@ -29,6 +29,7 @@ from simulators.desk import DeskListener, database_lookup
 from simulators.places import km
 from simulators.run import RunOptions, create_tokens, revoke_tokens, run_city
 from simulators.world import load_world
+from tests.support import desk_user
 
 PACK = load_city_pack("wuhan")
 SECRET = "test-secret-key-0123456789"
@@ -112,14 +113,14 @@ async def test_a_team_the_desk_dispatches_drives_there_and_back_when_closed(
     try:
         await asyncio.wait_for(desk.connected.wait(), WAIT_S)
         # The desk's actions off the event loop, which the gateway shares with the test.
-        incident_id, outcome = await asyncio.to_thread(
-            commands.report_incident, city, DRAFT, "duty"
-        )
-        assert isinstance(outcome, Accepted), outcome
+        duty = desk_user()
+        outcome = await asyncio.to_thread(commands.report_incident, city, duty, DRAFT)
+        assert isinstance(outcome, Done), outcome
+        incident_id = outcome.subject
         team = await asyncio.to_thread(nearest_free_team, city)
         dispatch = commands.dispatch_teams
-        outcome = await asyncio.to_thread(dispatch, city, incident_id, [team], "duty", 5)
-        assert isinstance(outcome, Accepted), outcome
+        outcome = await asyncio.to_thread(dispatch, city, duty, incident_id, [team], 5)
+        assert isinstance(outcome, Done), outcome
 
         row = await until(
             lambda: (r := dispatch_row(city, incident_id, team)) and r.on_scene_at and r,
@@ -131,8 +132,8 @@ async def test_a_team_the_desk_dispatches_drives_there_and_back_when_closed(
         assert state.status in ("on_scene", "returning")  # it leaves once resolved
 
         close = commands.close_incident
-        outcome = await asyncio.to_thread(close, city, incident_id, "duty", "处置完毕")
-        assert isinstance(outcome, Accepted), outcome
+        outcome = await asyncio.to_thread(close, city, duty, incident_id, "处置完毕")
+        assert isinstance(outcome, Done), outcome
         home = await until(
             lambda: (s := team_state(city, team)) and s.status == "available" and s,
             "the team back at base",

@@ -1,12 +1,14 @@
 """The notifier against real local HTTP servers: retries, back-off, failures recorded with their
-error, the SMS gateway's numbers and Chinese text, a hanging server, settings validation.
+error, the SMS gateway's numbers and Chinese text, a hanging server, settings validation, and the
+outbox: a request waits in the database until a notifier delivers it, whatever happens between.
 
-Outcomes are recorded in a throwaway SQLite database through the real write path."""
+Requests and outcomes go through the real write path into a throwaway SQLite database."""
 
 from __future__ import annotations
 
 import json
 import threading
+import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -32,9 +34,12 @@ from dashboard.notifier import (
     street_of,
 )
 from dashboard.settings import Settings, SettingsError
+from data_access import commands
+from data_access.commands import Done, Refused
 from data_access.eventlog import Accepted, Incoming, append_events
 from data_access.models import Incident, IncidentNotification
-from tests.support import free_port
+from data_access.outbox import pending_count
+from tests.support import desk_user, free_port
 
 INCIDENT = "inc-notify-1"
 ADDRESS = "武汉市武昌区中华路街解放路88号"
@@ -133,10 +138,16 @@ def engine(sqlite_engine: Engine) -> Engine:
     return sqlite_engine
 
 
-def notifier(engine: Engine, *channels: Any, retries: int = 3) -> Notifier:
+def notifier(engine: Engine, *channels: Any, retries: int = 3, lease_s: float = 60) -> Notifier:
     # A tiny back-off: the retry logic is what is under test, not the waiting.
     directory = Directory(engine, load_city_pack("wuhan"))
-    return Notifier(engine, channels, directory, retries=retries, base_delay=0.01)
+    return Notifier(engine, channels, directory, retries=retries, base_delay=0.01, lease_s=lease_s)
+
+
+def ask(engine: Engine, *levels: str, incident: str = INCIDENT) -> Done | Refused:
+    """The desk asks for a notification: the request is recorded, nothing is sent yet."""
+    wanted = levels or ("city", "district", "street", "enterprise")
+    return commands.request_notification(engine, desk_user(), incident, wanted)
 
 
 def recorded(engine: Engine) -> list[dict[str, Any]]:
@@ -152,7 +163,11 @@ def notified_levels(engine: Engine) -> dict[str, str]:
 
 
 def run(n: Notifier, *levels: str) -> None:
-    n.notify(INCIDENT, levels or ("city", "district", "street", "enterprise"), "duty")
+    assert isinstance(ask(n.engine, *levels), Done)
+    deliver(n)
+
+
+def deliver(n: Notifier) -> None:
     assert n.drain(30)
     n.close()
 
@@ -220,16 +235,25 @@ def test_nothing_listening_is_recorded_as_a_connection_failure(engine):
     assert row["error"].startswith("connection failed")
 
 
-def test_notify_returns_before_the_delivery_and_drain_waits_for_it(engine, serve):
+def test_asking_returns_before_the_delivery_and_drain_waits_for_it(engine, serve):
     hook = serve("hang", 200)
     n = notifier(engine, WebhookChannel(hook.url, timeout=30), retries=1)
-    n.notify(INCIDENT, ["city"], "duty")  # the server has not answered: still returns
+    n.start()
+    assert isinstance(ask(engine, "city"), Done)  # the server has not answered: still returns
+    wait_until(lambda: hook.requests)  # the background worker is sending it
     assert n.drain(0) is False
     assert recorded(engine) == []
     hook.release.set()
     assert n.drain(30)
     n.close()
     assert [row["channel"] for row in recorded(engine)] == ["webhook"]
+
+
+def wait_until(condition: Callable[[], object], timeout: float = 10) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.02)
 
 
 # --- SMS gateway ------------------------------------------------------------------------------
@@ -281,43 +305,64 @@ def test_an_unexpected_exception_in_a_channel_is_recorded_not_lost(engine):
     assert rows["in_app"]["outcome"] == "delivered"
 
 
-def test_notifying_after_close_is_recorded_as_failed(engine):
-    n = notifier(engine, InAppChannel())
-    n.close()
-    n.notify(INCIDENT, ["city"], "duty")
+def test_a_request_made_while_no_notifier_runs_is_delivered_by_the_next_one(engine):
+    notifier(engine, InAppChannel()).close()
+    assert isinstance(ask(engine, "city"), Done)
+    assert recorded(engine) == [] and pending_count(engine) == 1  # waiting, not lost
+    deliver(notifier(engine, InAppChannel()))
     [row] = recorded(engine)
-    assert (row["outcome"], row["error"]) == ("failed", "not sent: notifier closed")
+    assert (row["channel"], row["outcome"], row["levels"]) == ("in_app", "delivered", ["city"])
+    assert pending_count(engine) == 0
 
 
-def test_notifying_beyond_the_queue_bound_is_recorded_as_failed(engine, serve):
-    hook = serve("hang", 200)
-    directory = Directory(engine, load_city_pack("wuhan"))
-    n = Notifier(engine, [WebhookChannel(hook.url, timeout=30)], directory, max_pending=1)
-    n.notify(INCIDENT, ["city"], "duty")  # its delivery hangs, holding the one place
-    n.notify(INCIDENT, ["district"], "duty")
-    [refused] = recorded(engine)
-    assert (refused["levels"], refused["outcome"]) == (["district"], "failed")
-    assert refused["error"] == "not sent: notifier overloaded"
-    hook.release.set()
-    assert n.drain(30)
-    n.close()
-    assert [row["outcome"] for row in recorded(engine)] == ["failed", "delivered"]
+def test_a_notifier_stopped_mid_delivery_leaves_it_to_the_next_after_its_claim(engine, serve):
+    hook = serve(500, 200)
+    first = notifier(engine, WebhookChannel(hook.url), retries=3, lease_s=0.5)
+    first.base_delay = 30  # it fails once, then waits long before trying again: stop it there
+    first.start()
+    assert isinstance(ask(engine, "city"), Done)
+    wait_until(lambda: hook.requests)
+    first.close()
+    assert recorded(engine) == []  # a stop is no outcome: the request is still in the outbox
+    second = notifier(engine, WebhookChannel(hook.url), lease_s=0.5)
+    time.sleep(0.6)  # the first notifier's claim runs out
+    assert second.drain(30)
+    second.close()
+    [row] = recorded(engine)
+    assert (row["outcome"], row["attempts"]) == ("delivered", 1)
+    request_ids = {request["json"]["request_id"] for request in hook.requests}
+    assert len(hook.requests) == 2 and len(request_ids) == 1  # the same request, sent again
 
 
-def test_an_unknown_incident_sends_nothing_and_drains(engine, serve):
+def test_two_notifiers_deliver_each_request_once(engine, serve):
     hook = serve(200)
+    for _ in range(5):
+        assert isinstance(ask(engine, "city"), Done)
+    pair = [notifier(engine, WebhookChannel(hook.url)) for _ in range(2)]
+    for each in pair:
+        each.start()
+    assert all(each.drain(30) for each in pair)
+    for each in pair:
+        each.close()
+    assert len(hook.requests) == 5
+    assert len({request["json"]["request_id"] for request in hook.requests}) == 5
+    assert len(recorded(engine)) == 5
+
+
+def test_an_unknown_incident_is_refused_and_nothing_is_sent(engine, serve):
+    hook = serve(200)
+    refused = ask(engine, "city", incident="no-such-incident")
+    assert isinstance(refused, Refused) and refused.code == "unknown_reference"
     n = notifier(engine, WebhookChannel(hook.url))
-    n.notify("no-such-incident", ["city"], "duty")
     assert n.drain(30)
     n.close()
     assert hook.requests == [] and recorded(engine) == []
 
 
 def test_unknown_levels_are_refused_at_once(engine):
-    n = notifier(engine, InAppChannel())
-    with pytest.raises(ValueError, match="levels"):
-        n.notify(INCIDENT, ["province"], "duty")
-    n.close()
+    refused = ask(engine, "province")
+    assert isinstance(refused, Refused) and refused.field == "levels"
+    assert pending_count(engine) == 0
 
 
 # --- recipients and settings ------------------------------------------------------------------

@@ -1,0 +1,146 @@
+"""Who may do what: each action's roles, and the scope every object it touches must be in.
+
+Every state-changing command (data_access.commands) asks `may(user, action, *places)` before it
+appends anything: the user's role must be one the action allows, and every object the action
+touches (the incident, each team, the alarm) must lie in the user's scope. An object outside the
+scope is refused as if it did not exist, so a refusal never tells what lies beyond a user's
+reach. Pages ask `allowed(user, action)` only to decide which buttons to show; the command
+decides.
+
+A refusal is a `Refused`: `reason` names its text in the user's language
+(dashboard/texts/refusals.py, "refused.<reason>", filled in with `params`); `code`, `field` and
+`message` are the ingest protocol's shape, in English, for logs, the CLI and the JSON API.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Mapping
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Literal
+
+from dashboard.domain.roles import INCIDENT_DESK_ROLES, Role, User
+
+RefusalCode = Literal[
+    "not_permitted", "unknown_reference", "missing_field", "invalid_field", "out_of_range"
+]
+
+
+class Action(StrEnum):
+    ACKNOWLEDGE_ALARM = "acknowledge_alarm"
+    ESCALATE_ALARM = "escalate_alarm"
+    REPORT_INCIDENT = "report_incident"
+    DISPATCH = "dispatch"
+    REPORT_TEAM_STATUS = "report_team_status"
+    POST_INCIDENT_UPDATE = "post_incident_update"
+    NOTIFY = "notify"
+    CLOSE_INCIDENT = "close_incident"
+    ADMINISTER = "administer"  # user accounts and ingest tokens
+
+
+# The duty desk's work: the city's desk and a district's officer (for their district's incidents).
+_DESK = frozenset({Role.ADMIN, Role.DUTY_OFFICER, Role.DISTRICT_OFFICER})
+# Acknowledging an alarm is also a supervisor's job (they watch the sensors); leadership and the
+# wall only look, and enterprises see alarms only of their own network.
+_ALARM_DESK = _DESK | {Role.SUPERVISOR}
+
+ACTION_ROLES: Mapping[Action, frozenset[Role]] = {
+    Action.ACKNOWLEDGE_ALARM: _ALARM_DESK,
+    Action.ESCALATE_ALARM: _DESK,
+    Action.REPORT_INCIDENT: _DESK,
+    Action.DISPATCH: _DESK,
+    Action.REPORT_TEAM_STATUS: _DESK,
+    Action.POST_INCIDENT_UPDATE: _DESK,
+    Action.NOTIFY: _DESK,
+    Action.CLOSE_INCIDENT: _DESK,
+    Action.ADMINISTER: frozenset({Role.ADMIN}),
+}
+
+
+_EVERYONE = frozenset(Role)
+_INCIDENT_DESK = frozenset(Role(role) for role in INCIDENT_DESK_ROLES)
+
+# Who opens each page; the page's callbacks serve the same roles only (dashboard/guard.py), so
+# nothing a page refuses can be had through Dash's endpoint either.
+PAGE_ROLES: Mapping[str, frozenset[Role]] = {
+    "one_map": _EVERYONE,
+    "screen": _EVERYONE,
+    "incidents": _INCIDENT_DESK,
+    "incident": _INCIDENT_DESK,
+    "incident_report": _INCIDENT_DESK,
+    "response_times": _INCIDENT_DESK,
+    "notifications": _INCIDENT_DESK,
+}
+
+
+def page_roles(page: str) -> tuple[str, ...]:
+    """The role values that may open `page`, as dash.register_page takes them."""
+    return tuple(role.value for role in Role if role in PAGE_ROLES[page])
+
+
+@dataclass(frozen=True)
+class Place:
+    """Where an object belongs, as scopes see it: its district and its enterprise (None: none).
+
+    `noun` and `id` name the object in a refusal ("team TEAM-007")."""
+
+    noun: str
+    id: str
+    district: str | None = None
+    enterprise_id: str | None = None
+
+
+@dataclass(frozen=True)
+class Refused:
+    """Why an action was refused; nothing of it was recorded."""
+
+    reason: str  # the text's key: "refused.<reason>"
+    message: str  # the same in English, for logs, the CLI and the API
+    code: RefusalCode = "not_permitted"
+    field: str = ""
+    params: Mapping[str, str] = dataclasses.field(default_factory=dict)
+
+
+def allowed(user: User, action: Action) -> bool:
+    """Whether the user's role may take this action at all (scope aside)."""
+    return user.role in ACTION_ROLES[action]
+
+
+def may(user: User, action: Action, *places: Place) -> Refused | None:
+    """None when `user` may take `action` on objects at `places`, else why not."""
+    if not allowed(user, action):
+        return Refused(
+            f"role.{action.value}",
+            f"role {user.role.value} may not {action.value.replace('_', ' ')}",
+            params={"role": user.role.value},
+        )
+    for place in places:
+        if not in_scope(user, place):
+            return unknown(place.noun, place.id)
+    return None
+
+
+def in_scope(user: User, place: Place) -> bool:
+    """A district officer reaches their district's objects, an enterprise its own objects;
+    everyone else the whole city."""
+    scope = user.scope
+    if scope.district is not None and place.district != scope.district:
+        return False
+    return scope.enterprise_id is None or place.enterprise_id == scope.enterprise_id
+
+
+def unknown(noun: str, object_id: str, field_name: str = "") -> Refused:
+    """The object is not known, or not in the user's scope: the two look the same, so a
+    refusal never tells whether an object exists outside the user's reach."""
+    return Refused(
+        "unknown",
+        f"{noun} {object_id!r} is not known",
+        code="unknown_reference",
+        field=field_name or noun,
+        params={"noun": noun, "id": object_id},
+    )
+
+
+def missing(field_name: str, message: str) -> Refused:
+    return Refused(f"missing.{field_name}", message, code="missing_field", field=field_name)

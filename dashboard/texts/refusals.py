@@ -1,0 +1,77 @@
+"""Why an action was refused, in the user's language: "refused.<reason>" for each reason a
+command gives (dashboard/domain/policy.py `Refused`), filled in with its params."""
+
+TEXT: dict[str, tuple[str, str]] = {
+    # the role may not take the action at all
+    "refused.role.acknowledge_alarm": (
+        "您的角色不能确认报警。",
+        "Your role may not acknowledge alarms.",
+    ),
+    "refused.role.escalate_alarm": (
+        "您无权将该报警转为事件。",
+        "You may not open an incident from this alarm.",
+    ),
+    "refused.role.report_incident": ("您的角色不能新建事件。", "Your role cannot open incidents."),
+    "refused.role.dispatch": ("您的角色无权派遣队伍。", "Your role may not dispatch teams."),
+    "refused.role.report_team_status": (
+        "您的角色无权登记队伍状态。",
+        "Your role may not record team statuses.",
+    ),
+    "refused.role.post_incident_update": (
+        "您的角色无权发布处置进展。",
+        "Your role may not post incident updates.",
+    ),
+    "refused.role.notify": ("您的角色无权发送通知。", "Your role may not send notifications."),
+    "refused.role.close_incident": ("您的角色无权结案。", "Your role may not close incidents."),
+    "refused.role.administer": (
+        "仅系统管理员可管理用户和接入令牌。",
+        "Only an administrator manages users and ingest tokens.",
+    ),
+    # the object is not there, or not within the user's reach (the two look the same)
+    "refused.unknown": (
+        "未找到{noun} {id}，或不在您的管辖范围内。",
+        "No {noun} {id} within your reach.",
+    ),
+    "refused.noun.incident": ("事件", "incident"),
+    "refused.noun.team": ("队伍", "team"),
+    "refused.noun.alarm": ("报警", "alarm"),
+    "refused.noun.user": ("用户", "user"),
+    "refused.noun.token": ("令牌", "token"),
+    "refused.noun.district": ("辖区", "district"),
+    "refused.noun.enterprise": ("企业", "enterprise"),
+    # the state does not allow it
+    "refused.incident_closed": (
+        "事件 {id} 已结案，不能再处置。",
+        "Incident {id} is closed: nothing more can be done on it.",
+    ),
+    "refused.alarm_cleared": ("报警 {id} 已解除。", "Alarm {id} has cleared."),
+    "refused.team_already_sent": (
+        "队伍 {team} 已派往本事件。",
+        "Team {team} is already on its way to this incident.",
+    ),
+    "refused.team_busy": (
+        "队伍 {team} 正在处置事件 {incident}，不能再派遣。",
+        "Team {team} is busy with incident {incident}: it cannot be sent.",
+    ),
+    "refused.team_unavailable": (
+        "队伍 {team} 当前不可派遣。",
+        "Team {team} is not available to be sent.",
+    ),
+    "refused.team_not_sent": (
+        "队伍 {team} 未派往本事件。",
+        "Team {team} was not sent to this incident.",
+    ),
+    "refused.outside_district": (
+        "该位置不在您的辖区内。",
+        "That place is outside your district.",
+    ),
+    # what was entered
+    "refused.missing.team_ids": ("请至少选择一支队伍。", "Choose at least one team."),
+    "refused.missing.text": ("请填写处置进展。", "Write what happened."),
+    "refused.missing.summary": ("结案须填写处置总结。", "Closing needs a summary."),
+    "refused.missing.levels": ("请至少选择一个通知层级。", "Choose at least one level."),
+    "refused.casualties": ("伤亡人数不能为负数。", "Casualties cannot be negative."),
+    "refused.bad_choice": ("无效的选项：{value}", "Not a valid choice: {value}"),
+    # the event log's own checks (the message is the log's, in English)
+    "refused.rejected": ("未能记录：{message}", "Not recorded: {message}"),
+}

@@ -1,0 +1,35 @@
+"""Commands: the only way in for actions. Each takes the acting `User`, checks the role and the
+scope of every object it touches (dashboard/domain/policy.py), validates, and appends its events
+through the one write path, in one transaction (base.py). Each answers `Done` or `Refused`; a
+refusal's `reason` names its text in the user's language (dashboard/texts/refusals.py).
+
+Callbacks only translate clicks into these calls and refusals into messages.
+"""
+
+from data_access.commands.alarms import acknowledge_alarm, escalate_alarm
+from data_access.commands.base import Done, Refused, Result, user_source
+from data_access.commands.incidents import (
+    close_incident,
+    dispatch_teams,
+    post_incident_update,
+    report_incident,
+    report_team_status,
+    request_notification,
+)
+from data_access.commands.notifications import record_notification
+
+__all__ = [
+    "Done",
+    "Refused",
+    "Result",
+    "acknowledge_alarm",
+    "close_incident",
+    "dispatch_teams",
+    "escalate_alarm",
+    "post_incident_update",
+    "record_notification",
+    "report_incident",
+    "report_team_status",
+    "request_notification",
+    "user_source",
+]

@@ -1,0 +1,50 @@
+"""The delivery worker's record of what became of a notification (dashboard/notifier.py)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from sqlalchemy import Engine
+
+from dashboard.domain.events import IncidentNotified
+from dashboard.domain.roles import User
+from data_access.commands.base import Act, Done, Result, run
+from data_access.eventlog import SYSTEM_SOURCE
+
+__all__ = ["delivery_event_id", "record_notification"]
+
+
+def delivery_event_id(request_id: str, channel: str) -> str:
+    """One outcome per request and channel: a second worker's record of it is a duplicate."""
+    return f"notified-{request_id}-{channel}"[:128]
+
+
+def record_notification(
+    engine: Engine,
+    worker: User,
+    request_id: str,
+    incident_id: str,
+    levels: Sequence[str],
+    recipients: Sequence[str],
+    channel: str,
+    *,
+    delivered: bool,
+    attempts: int,
+    error: str | None = None,
+) -> Result:
+    """Record one channel's outcome of a request, failures too (a system event)."""
+
+    def body(act: Act) -> Done:
+        data = IncidentNotified(
+            incident_id=incident_id,
+            levels=list(levels),  # type: ignore[arg-type]
+            recipients=[r[:200] for r in recipients],
+            channel=channel[:200],
+            outcome="delivered" if delivered else "failed",
+            attempts=max(1, min(attempts, 100)),
+            error=error[:4000] if error else None,
+            request_id=request_id,
+        )
+        return Done(incident_id, act.append(data, ids=[delivery_event_id(request_id, channel)]))
+
+    return run(engine, worker, body, source=SYSTEM_SOURCE)
