@@ -10,19 +10,53 @@ from __future__ import annotations
 
 from typing import Any
 
-from dashboard.domain.events import AlarmCleared, AlarmRaised, Event
+from dashboard.domain.events import AlarmCleared, AlarmRaised, Event, Rejection
 from data_access.projections.batch import Batch
+from data_access.projections.projection import (
+    Projection,
+    References,
+    Wanted,
+    check_references,
+    want_references,
+)
 
 CRITICAL_BEYOND = 0.2  # more than 20 % of the band (or of the bound) outside it: critical
 
 ACTIVE = ("raised", "acknowledged")
+_REFERENCES: References = {  # rows an event names, which must be known
+    "sensor.reading": (("sensor_id", "sensors"),),
+    "alarm.acknowledged": (("alarm_id", "alarms"),),
+    "alarm.cleared": (("alarm_id", "alarms"),),
+}
 
 
-def preload_sensors(b: Batch, sensor_ids: set[str]) -> None:
-    b.load_active_alarms(sensor_ids)
+def wants(event: Event, wanted: Wanted) -> None:
+    data: Any = event.data
+    want_references(event, wanted, _REFERENCES)
+    if event.type == "alarm.raised":
+        wanted.keys["alarms"].add(data.alarm_id)
+    if event.type in ("sensor.reading", "alarm.raised") and data.sensor_id is not None:
+        wanted.more["sensors"].append(data.sensor_id)  # their active alarms
+        wanted.keys["sensors"].add(data.sensor_id)
 
 
-def apply_reading(b: Batch, event: Event, seq: int) -> None:
+def load(b: Batch, wanted: Wanted) -> None:
+    """Second round: the active alarms of the sensors the batch's readings and alarms name."""
+    if wanted.more["sensors"]:
+        b.load_active_alarms(wanted.more["sensors"])
+
+
+def check(b: Batch, event: Event, source: str | None) -> Rejection | None:
+    return check_references(b, event, _REFERENCES)
+
+
+def district(b: Batch, event: Event) -> str | None:
+    if event.type == "sensor.reading":
+        return sensor_district(b, event)
+    return alarm_district(b, event)
+
+
+def apply_reading(b: Batch, event: Event, seq: int, source: str) -> None:
     data: Any = event.data
     sensor = b["sensors"].get(data.sensor_id)
     if sensor is None:
@@ -74,7 +108,7 @@ def alarm_district(b: Batch, event: Event) -> str | None:
     return alarm["district"] if alarm else None
 
 
-def apply_alarm(b: Batch, event: Event, seq: int) -> None:
+def apply_alarm(b: Batch, event: Event, seq: int, source: str) -> None:
     data: Any = event.data
     alarms = b["alarms"]
     row = alarms.get(data.alarm_id)
@@ -113,3 +147,17 @@ def apply_alarm(b: Batch, event: Event, seq: int) -> None:
             b.active_alarm[row["sensor_id"]] = None
         b.count(row["district"], "alarms_active", -1)
     alarms.put(row)
+
+
+PROJECTION = Projection(
+    apply={
+        "sensor.reading": apply_reading,
+        "alarm.raised": apply_alarm,
+        "alarm.acknowledged": apply_alarm,
+        "alarm.cleared": apply_alarm,
+    },
+    wants=wants,
+    check=check,
+    district=district,
+    load=load,
+)

@@ -3,8 +3,9 @@
 Every table a batch touches is read with a few IN queries before the first event is applied
 (`TableCache.load`), changed in Python while the events are applied in order, and written back at
 the end with one executemany INSERT for new rows and one executemany UPDATE for changed rows
-(`TableCache.flush`). The caller holds the single-writer lock for the whole transaction, so what
-was read cannot change underneath.
+(`TableCache.flush`). The open findings the batch's events may resolve are kept alike
+(`OpenFindings`; findings.py raises and resolves them). The caller holds the single-writer lock for
+the whole transaction, so what was read cannot change underneath.
 """
 
 from __future__ import annotations
@@ -29,7 +30,6 @@ from data_access.models import (
     IncidentTimelineEntry,
     NotificationRequest,
 )
-from data_access.projections.findings import OpenFindings
 
 CHUNK = 1000  # keys per IN query: far below SQLite's and PostgreSQL's parameter limits
 
@@ -59,6 +59,8 @@ CACHED_TABLES: tuple[tuple[str, str], ...] = (
 )
 
 ACTIVE_ALARM = ("raised", "acknowledged")
+_FINDINGS = Finding.__table__
+_RESOLUTION = ("resolved", "resolved_at", "resolved_seq", "resolution")  # what resolving changes
 
 
 def chunks(values: Sequence[Any], size: int = CHUNK) -> Iterator[Sequence[Any]]:
@@ -114,6 +116,40 @@ class TableCache:
         self._stored.update(self._new)
         self._new.clear()
         self._dirty.clear()
+
+
+class OpenFindings:
+    """Open findings of this batch's subjects by (kind, subject), stored or raised in it."""
+
+    def __init__(self) -> None:
+        self.open: dict[tuple[str, str], list[dict[str, Any]]] = {}
+        self._loaded: set[str] = set()  # subjects whose stored open findings were read
+        self._resolved: list[dict[str, Any]] = []  # stored rows resolved in this batch
+
+    def load(self, connection: Connection, subjects: Iterable[str | None]) -> None:
+        missing = sorted({s for s in subjects if s is not None and s not in self._loaded})
+        for chunk in chunks(missing):
+            query = select(_FINDINGS).where(
+                _FINDINGS.c.subject_id.in_(chunk), _FINDINGS.c.resolved.is_(False)
+            )
+            for row in connection.execute(query).mappings():
+                self.add(dict(row))
+        self._loaded.update(missing)
+
+    def add(self, row: dict[str, Any]) -> None:
+        self.open.setdefault((row["kind"], row["subject_id"]), []).append(row)
+
+    def pop(self, kind: str, subject_id: str) -> list[dict[str, Any]]:
+        return self.open.pop((kind, subject_id), [])
+
+    def mark_stored(self, row: dict[str, Any]) -> None:
+        """A row read from the table changed: written back at flush (new rows are inserted)."""
+        if row.get("id") is not None:
+            self._resolved.append(row)
+
+    def flush(self, connection: Connection) -> None:
+        update_rows(connection, _FINDINGS, self._resolved, _RESOLUTION, "id")
+        self._resolved.clear()
 
 
 class Batch:

@@ -26,6 +26,7 @@ from dashboard.domain.events import Event, Rejection
 from data_access.projections import findings
 from data_access.projections.batch import Batch
 from data_access.projections.findings import NO_SALE, OUT_OF_ORDER, OVERDUE
+from data_access.projections.projection import Projection, Wanted
 
 STAGES = ("inspection", "filling", "transport", "storage", "sale", "delivery", "use", "recovery")
 # The "8+1" chain: each stage to the next, recovery back to inspection or filling. Scanning the
@@ -42,18 +43,23 @@ NEW_CYCLE_AFTER = frozenset({"inspection", "recovery"})
 PHOTOS = ("storefront", "cylinder_hose", "stove_hose", "surroundings")
 
 
-def preload_keys(event: Event, keys: dict[str, set[Any]]) -> None:
+def wants(event: Event, wanted: Wanted) -> None:
     data: Any = event.data
+    keys = wanted.keys
     if event.type == "delivery.safety_checked":
         keys["customers"].add(data.customer_id)
         keys["workers"].add(data.worker_id)
         keys["cylinders"].add(data.code)
-        return
-    keys["cylinder_states"].add(data.code)
+    else:
+        keys["cylinder_states"].add(data.code)
     if event.type == "cylinder.scanned":
         keys["cylinders"].add(data.code)
         keys["sites"].add(data.site_id)
         keys["customers"].add(data.customer_id)
+    if getattr(data, "stage", None) == "delivery":
+        wanted.more["delivered"].append(data.code)
+    if (code := finding_subject(event)) is not None:
+        wanted.subjects.add(code)
 
 
 def finding_subject(event: Event) -> str | None:
@@ -66,12 +72,15 @@ def finding_subject(event: Event) -> str | None:
     return None
 
 
-def preload_more(b: Batch, delivered: set[str]) -> None:
-    """Second round: who holds the delivered cylinders now (for the delivery rule), and the
-    enterprises of the scanned cylinders and sites (for the findings)."""
+def load(b: Batch, wanted: Wanted) -> None:
+    """Second round, when the batch touches cylinder states: who holds the delivered cylinders
+    now (for the delivery rule), and the enterprises of the scanned cylinders and sites (for the
+    findings)."""
+    if not wanted.keys["cylinder_states"]:
+        return
     states = b["cylinder_states"]
     holders = []
-    for code in delivered:
+    for code in wanted.more["delivered"]:
         row = states.get(code)
         if row is not None and row["holder_type"] == "customer":
             holders.append(row["holder_id"])
@@ -81,7 +90,7 @@ def preload_more(b: Batch, delivered: set[str]) -> None:
     b["enterprises"].load(b.connection, enterprises)
 
 
-def check(b: Batch, event: Event) -> Rejection | None:
+def check(b: Batch, event: Event, source: str | None) -> Rejection | None:
     if event.type != "delivery.safety_checked":
         return None  # a scan of an unknown code is accepted: it is a black cylinder
     data: Any = event.data
@@ -109,7 +118,7 @@ def district(b: Batch, event: Event) -> str | None:
     return b.nearest_district(data.lat, data.lon)
 
 
-def apply_detention(b: Batch, event: Event, seq: int) -> None:
+def apply_detention(b: Batch, event: Event, seq: int, source: str) -> None:
     data: Any = event.data
     state = b["cylinder_states"].get(data.code)
     if state is not None:
@@ -120,7 +129,7 @@ def apply_detention(b: Batch, event: Event, seq: int) -> None:
         b["cylinder_states"].put(state)
 
 
-def apply_safety_check(b: Batch, event: Event, seq: int) -> None:
+def apply_safety_check(b: Batch, event: Event, seq: int, source: str) -> None:
     data: Any = event.data
     cylinder = b["cylinders"].get(data.code)
     worker = b["workers"].get(data.worker_id)
@@ -140,7 +149,7 @@ def apply_safety_check(b: Batch, event: Event, seq: int) -> None:
     )
 
 
-def apply_scan(b: Batch, event: Event, seq: int) -> None:
+def apply_scan(b: Batch, event: Event, seq: int, source: str) -> None:
     data: Any = event.data
     states = b["cylinder_states"]
     state = states.get(data.code)
@@ -250,3 +259,17 @@ def _delivery_problem(b: Batch, state: dict[str, Any] | None, customer_id: str |
     if customer_id is not None and customer_id != state["holder_id"]:
         return f"delivered to {customer_id} but sold to {state['holder_id']}"
     return ""
+
+
+PROJECTION = Projection(
+    apply={
+        "cylinder.scanned": apply_scan,
+        "delivery.safety_checked": apply_safety_check,
+        "cylinder.detained": apply_detention,
+        "cylinder.released": apply_detention,
+    },
+    wants=wants,
+    check=check,
+    district=district,
+    load=load,
+)

@@ -12,7 +12,7 @@ finding; still unsigned and near keeps it (one open finding per permit, never tw
 
 Geometry stays cheap: segments keep their bounding box in columns (min_lat .. max_lon), so the
 batch reads only the segments whose box comes within reach of one of its digs (one range query per
-100 digs, `preload_segments`); the distance to each candidate's edges is then computed in metres
+100 digs, `load`); the distance to each candidate's edges is then computed in metres
 on a local equirectangular projection around the dig, which is accurate to well under a metre at
 these distances (a few hundred metres).
 """
@@ -30,6 +30,7 @@ from dashboard.domain.events import Event, Rejection
 from data_access.projections import findings
 from data_access.projections.batch import Batch, chunks
 from data_access.projections.findings import EXCAVATION
+from data_access.projections.projection import Projection, Wanted
 from data_access.registry import pipeline_box
 
 # Added to the dig's radius: the reported centre is a phone's GPS fix and pipeline maps are
@@ -39,15 +40,18 @@ M_PER_DEG_LAT = 111_195.0  # metres per degree of latitude on the mean Earth sph
 _DIGS_PER_QUERY = 100
 
 
-def preload_keys(event: Event, keys: dict[str, set[Any]]) -> None:
-    keys["excavations"].add(event.data.permit_id)  # type: ignore[attr-defined]
+def wants(event: Event, wanted: Wanted) -> None:
+    data: Any = event.data
+    wanted.keys["excavations"].add(data.permit_id)
+    wanted.more["digs"].append(data)
+    wanted.subjects.add(data.permit_id)
 
 
-def preload_segments(b: Batch, digs: Sequence[Any]) -> None:
-    """Load the segments whose bounding box comes within reach of an unsigned dig."""
+def load(b: Batch, wanted: Wanted) -> None:
+    """Second round: the segments whose bounding box comes within reach of an unsigned dig."""
     cache = b["pipeline_segments"]
     table = cache.table
-    boxes = [_reach_box(dig) for dig in digs if not dig.agreement_signed]
+    boxes = [_reach_box(dig) for dig in wanted.more["digs"] if not dig.agreement_signed]
     for chunk in chunks(boxes, _DIGS_PER_QUERY):
         near = [
             and_(
@@ -62,7 +66,7 @@ def preload_segments(b: Batch, digs: Sequence[Any]) -> None:
             cache.add_loaded(dict(row))
 
 
-def check(b: Batch, event: Event) -> Rejection | None:
+def check(b: Batch, event: Event, source: str | None) -> Rejection | None:
     district = event.data.district  # type: ignore[attr-defined]
     if district not in b.districts:
         message = f"district {district!r} is not a district of this city"
@@ -74,7 +78,7 @@ def district(b: Batch, event: Event) -> str | None:
     return event.data.district  # type: ignore[attr-defined]
 
 
-def apply(b: Batch, event: Event, seq: int) -> None:
+def apply(b: Batch, event: Event, seq: int, source: str) -> None:
     data: Any = event.data
     cache = b["excavations"]
     old = cache.get(data.permit_id)
@@ -158,3 +162,8 @@ def _reach_box(dig: Any) -> tuple[float, float, float, float]:
     dlat = reach / M_PER_DEG_LAT
     dlon = reach / (M_PER_DEG_LAT * max(math.cos(math.radians(dig.lat)), 1e-6))
     return dig.lat - dlat, dig.lon - dlon, dig.lat + dlat, dig.lon + dlon
+
+
+PROJECTION = Projection(
+    apply={"excavation.registered": apply}, wants=wants, check=check, district=district, load=load
+)

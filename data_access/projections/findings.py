@@ -19,26 +19,17 @@ cause found again is a new finding. The resolving events:
 
 A stale event (older than the state it would change, and therefore not applied) resolves nothing.
 Only the open findings of the subjects the batch's events could resolve are read: one IN query on
-(subject_id, kind) per 1,000 subjects, before the first event is applied (`OpenFindings.load`).
+(subject_id, kind) per 1,000 subjects, before the first event is applied (`Batch.open_findings`,
+batch.py).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import TYPE_CHECKING, Any
-
-from sqlalchemy import Connection, select
 
 from dashboard.domain.events import Event
-from data_access.bulk import update_rows
-from data_access.models import Finding
+from data_access.projections.batch import Batch
 
-if TYPE_CHECKING:  # batch.py imports this module
-    from data_access.projections.batch import Batch
-
-_TABLE = Finding.__table__
-_RESOLUTION = ("resolved", "resolved_at", "resolved_seq", "resolution")
-_CHUNK = 1000
 _MAX_RESOLUTION = 200  # findings.resolution is String(200)
 
 BLACK = "black_cylinder"
@@ -46,41 +37,6 @@ OVERDUE = "overdue_filling"
 OUT_OF_ORDER = "stage_out_of_order"
 NO_SALE = "delivery_without_sale"
 EXCAVATION = "excavation_without_agreement"
-
-
-class OpenFindings:
-    """Open findings of this batch's subjects by (kind, subject), stored or raised in it."""
-
-    def __init__(self) -> None:
-        self.open: dict[tuple[str, str], list[dict[str, Any]]] = {}
-        self._loaded: set[str] = set()  # subjects whose stored open findings were read
-        self._resolved: list[dict[str, Any]] = []  # stored rows resolved in this batch
-
-    def load(self, connection: Connection, subjects: Iterable[str | None]) -> None:
-        missing = sorted({s for s in subjects if s is not None and s not in self._loaded})
-        for start in range(0, len(missing), _CHUNK):
-            query = select(_TABLE).where(
-                _TABLE.c.subject_id.in_(missing[start : start + _CHUNK]),
-                _TABLE.c.resolved.is_(False),
-            )
-            for row in connection.execute(query).mappings():
-                self.add(dict(row))
-        self._loaded.update(missing)
-
-    def add(self, row: dict[str, Any]) -> None:
-        self.open.setdefault((row["kind"], row["subject_id"]), []).append(row)
-
-    def pop(self, kind: str, subject_id: str) -> list[dict[str, Any]]:
-        return self.open.pop((kind, subject_id), [])
-
-    def mark_stored(self, row: dict[str, Any]) -> None:
-        """A row read from the table changed: written back at flush (new rows are inserted)."""
-        if row.get("id") is not None:
-            self._resolved.append(row)
-
-    def flush(self, connection: Connection) -> None:
-        update_rows(connection, _TABLE, self._resolved, _RESOLUTION, "id")
-        self._resolved.clear()
 
 
 def raise_finding(

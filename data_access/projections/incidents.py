@@ -12,6 +12,8 @@
   with `outcome` failed). A delivered one records on the incident when each of the four levels
   (city, district, street, enterprise) was first notified (`notified`), and when the last of them
   was (`all_notified_at`).
+- `notification_requests`: the outbox of notifications asked for (`incident.notify_requested`),
+  which the delivery worker takes from (data_access/outbox.py).
 
 `incident.dispatched` also marks its teams dispatched to the incident (their status changes
 everywhere at once). From a duty officer ("user:" sources) it is refused when a team is not free:
@@ -28,6 +30,13 @@ from typing import Any
 from dashboard.domain.dispatch import busy_reason
 from dashboard.domain.events import NOTIFY_LEVELS, Event, Rejection
 from data_access.projections.batch import Batch
+from data_access.projections.projection import (
+    Projection,
+    References,
+    Wanted,
+    check_references,
+    want_references,
+)
 
 OPEN_STATUSES = frozenset(
     {"reported", "dispatched", "en_route", "on_scene", "contained", "resolved"}
@@ -40,10 +49,60 @@ _PROGRESS = {
     )
 }
 USER_PREFIX = "user:"
+_REFERENCES: References = {  # rows an event names, which must be known
+    "incident.dispatched": (("incident_id", "incidents"),),
+    "incident.notified": (("incident_id", "incidents"),),
+    "incident.notify_requested": (("incident_id", "incidents"),),
+    "incident.update": (("incident_id", "incidents"),),
+    "incident.closed": (("incident_id", "incidents"),),
+    "team.position": (("team_id", "teams"),),
+    "team.status": (("team_id", "teams"), ("incident_id", "incidents")),
+}
 
 
 def dispatch_key(incident_id: str, team_id: str) -> str:
     return f"{incident_id}/{team_id}"
+
+
+def wants(event: Event, wanted: Wanted) -> None:
+    data: Any = event.data
+    keys = wanted.keys
+    want_references(event, wanted, _REFERENCES)
+    if event.type == "incident.reported":
+        keys["incidents"].add(data.incident_id)
+    elif event.type == "incident.dispatched":
+        keys["teams"].update(data.team_ids)
+        keys["team_states"].update(data.team_ids)
+        keys["incident_dispatches"].update(
+            dispatch_key(data.incident_id, team) for team in data.team_ids
+        )
+    elif event.type.startswith("team."):
+        keys["team_states"].add(data.team_id)
+
+
+def check(b: Batch, event: Event, source: str | None) -> Rejection | None:
+    rejection = check_references(b, event, _REFERENCES)
+    if rejection is not None or event.type != "incident.dispatched":
+        return rejection
+    data: Any = event.data
+    for index, team_id in enumerate(data.team_ids):
+        if b["teams"].get(team_id) is None:
+            message = f"team {team_id!r} is not known"
+            return Rejection("unknown_reference", f"data.team_ids.{index}", message, event.id)
+    return check_dispatch(b, event, source)
+
+
+def district(b: Batch, event: Event) -> str | None:
+    data: Any = event.data
+    if hasattr(data, "district"):
+        return data.district
+    if event.type.startswith("team."):
+        row = b["teams"].get(data.team_id)
+    elif event.type != "incident.reported":
+        row = b["incidents"].get(data.incident_id)
+    else:
+        return b.nearest_district(data.lat, data.lon)
+    return row["district"] if row else None
 
 
 def check_dispatch(b: Batch, event: Event, source: str | None) -> Rejection | None:
@@ -358,3 +417,20 @@ def _team_on_incident(
     elif data.status in ("returning", "available", "off_duty") and sent["released_at"] is None:
         sent["released_at"] = when
     dispatches.put(sent)
+
+
+PROJECTION = Projection(
+    apply={
+        "incident.reported": apply_incident,
+        "incident.dispatched": apply_incident,
+        "incident.notified": apply_incident,
+        "incident.notify_requested": apply_incident,
+        "incident.update": apply_incident,
+        "incident.closed": apply_incident,
+        "team.position": apply_team,
+        "team.status": apply_team,
+    },
+    wants=wants,
+    check=check,
+    district=district,
+)

@@ -1,4 +1,4 @@
-"""Inspections, hazards (with their status history), incidents, team states and complaints.
+"""Inspections, hazards (with their status history) and complaints.
 
 A change whose occurred_at is older than the row's last change (`updated_at`) is in the log, and
 in the hazard history, but does not overwrite the newer state. First-time stamps such as
@@ -22,8 +22,14 @@ from datetime import timedelta
 from typing import Any
 
 from dashboard.domain.events import Event, HazardReported, Rejection
-from data_access.projections import incidents
 from data_access.projections.batch import Batch
+from data_access.projections.projection import (
+    Projection,
+    References,
+    Wanted,
+    check_references,
+    want_references,
+)
 
 # The default time to rectify a general hazard an inspection found: Shangrao's rules let the
 # inspector set the deadline, and a week is the usual one for general hazards (major ones are
@@ -32,68 +38,32 @@ RECTIFICATION_PERIOD = timedelta(days=7)
 _MAX_ID = 128  # hazard and event ids
 _MAX_CATEGORY = 64  # hazards.category
 
-_REFERENCES: dict[str, tuple[tuple[str, str], ...]] = {
-    # event type -> ((data field, cached table), ...) that must name a known row
+_REFERENCES: References = {  # rows an event names, which must be known
     "hazard.updated": (("hazard_id", "hazards"),),
     "hazard.escalated": (("hazard_id", "hazards"),),
-    "incident.dispatched": (("incident_id", "incidents"),),
-    "incident.notified": (("incident_id", "incidents"),),
-    "incident.notify_requested": (("incident_id", "incidents"),),
-    "incident.update": (("incident_id", "incidents"),),
-    "incident.closed": (("incident_id", "incidents"),),
-    "team.position": (("team_id", "teams"),),
-    "team.status": (("team_id", "teams"), ("incident_id", "incidents")),
     "complaint.updated": (("complaint_id", "complaints"),),
-    "sensor.reading": (("sensor_id", "sensors"),),
-    "alarm.acknowledged": (("alarm_id", "alarms"),),
-    "alarm.cleared": (("alarm_id", "alarms"),),
 }
-_OWN_TABLE = {
-    "inspection.completed": ("inspection_id", "inspections"),
-    "hazard.reported": ("hazard_id", "hazards"),
-    "incident.reported": ("incident_id", "incidents"),
-    "complaint.received": ("complaint_id", "complaints"),
-    "alarm.raised": ("alarm_id", "alarms"),
+_OWN_TABLE: References = {  # the row an event creates
+    "inspection.completed": (("inspection_id", "inspections"),),
+    "hazard.reported": (("hazard_id", "hazards"),),
+    "complaint.received": (("complaint_id", "complaints"),),
 }
 
 
-def preload_keys(event: Event, keys: dict[str, set[Any]]) -> None:
-    data: Any = event.data
-    for field, table in _REFERENCES.get(event.type, ()) + (
-        (_OWN_TABLE[event.type],) if event.type in _OWN_TABLE else ()
-    ):
-        keys[table].add(getattr(data, field))
-    if event.type == "incident.dispatched":
-        keys["teams"].update(data.team_ids)
-        keys["team_states"].update(data.team_ids)
-        keys["incident_dispatches"].update(
-            incidents.dispatch_key(data.incident_id, team) for team in data.team_ids
-        )
-    if event.type.startswith("team."):
-        keys["team_states"].add(data.team_id)
+def wants(event: Event, wanted: Wanted) -> None:
+    want_references(event, wanted, _REFERENCES)
+    want_references(event, wanted, _OWN_TABLE)
     if event.type == "inspection.completed":
-        keys["hazards"].update(
+        data: Any = event.data
+        wanted.keys["hazards"].update(
             rule_hazard_id(data.inspection_id, index)
             for index, item in enumerate(data.items)
             if not item.passed
         )
 
 
-def check(b: Batch, event: Event, source: str | None = None) -> Rejection | None:
-    data: Any = event.data
-    for field, table in _REFERENCES.get(event.type, ()):
-        key = getattr(data, field)
-        if key is not None and b[table].get(key) is None:
-            noun = field.removesuffix("_id")
-            message = f"{noun} {key!r} is not known"
-            return Rejection("unknown_reference", f"data.{field}", message, event.id)
-    if event.type == "incident.dispatched":
-        for index, team_id in enumerate(data.team_ids):
-            if b["teams"].get(team_id) is None:
-                message = f"team {team_id!r} is not known"
-                return Rejection("unknown_reference", f"data.team_ids.{index}", message, event.id)
-        return incidents.check_dispatch(b, event, source)
-    return None
+def check(b: Batch, event: Event, source: str | None) -> Rejection | None:
+    return check_references(b, event, _REFERENCES)
 
 
 def district(b: Batch, event: Event) -> str | None:
@@ -102,10 +72,6 @@ def district(b: Batch, event: Event) -> str | None:
         return data.district
     if event.type.startswith("hazard."):
         row = b["hazards"].get(data.hazard_id)
-    elif event.type.startswith("incident.") and event.type != "incident.reported":
-        row = b["incidents"].get(data.incident_id)
-    elif event.type.startswith("team."):
-        row = b["teams"].get(data.team_id)
     elif event.type == "complaint.updated":
         row = b["complaints"].get(data.complaint_id)
     else:
@@ -116,7 +82,7 @@ def district(b: Batch, event: Event) -> str | None:
 # --- inspections ----------------------------------------------------------------------------
 
 
-def apply_inspection(b: Batch, event: Event, seq: int) -> None:
+def apply_inspection(b: Batch, event: Event, seq: int, source: str) -> None:
     data: Any = event.data
     fields = ("kind", "target_type", "target_id", "district", "inspector_id", "lat", "lon")
     row = {name: getattr(data, name) for name in fields}
@@ -204,7 +170,7 @@ def apply_hazard_reported(b: Batch, event: Event, seq: int, source: str) -> None
     _history(b, event, seq, "reported", source, data.description[:200] or None)
 
 
-def apply_hazard_updated(b: Batch, event: Event, seq: int) -> None:
+def apply_hazard_updated(b: Batch, event: Event, seq: int, source: str) -> None:
     data: Any = event.data
     _history(b, event, seq, data.status, data.actor, data.note)
     row = b["hazards"].get(data.hazard_id)
@@ -222,7 +188,7 @@ def apply_hazard_updated(b: Batch, event: Event, seq: int) -> None:
     b["hazards"].put(row)
 
 
-def apply_hazard_escalated(b: Batch, event: Event, seq: int) -> None:
+def apply_hazard_escalated(b: Batch, event: Event, seq: int, source: str) -> None:
     data: Any = event.data
     _history(b, event, seq, "escalated", data.by, f"{data.level}: {data.note}")
     row = b["hazards"].get(data.hazard_id)
@@ -237,7 +203,7 @@ def apply_hazard_escalated(b: Batch, event: Event, seq: int) -> None:
 # --- complaints -----------------------------------------------------------------------------
 
 
-def apply_complaint(b: Batch, event: Event, seq: int) -> None:
+def apply_complaint(b: Batch, event: Event, seq: int, source: str) -> None:
     data: Any = event.data
     complaints = b["complaints"]
     row = complaints.get(data.complaint_id)
@@ -265,3 +231,18 @@ def apply_complaint(b: Batch, event: Event, seq: int) -> None:
     row["closed_at"] = event.occurred_at if data.status == "closed" else None
     b.count(row["district"], "complaints_open", int(data.status != "closed") - int(was_open))
     complaints.put(row)
+
+
+PROJECTION = Projection(
+    apply={
+        "inspection.completed": apply_inspection,
+        "hazard.reported": apply_hazard_reported,
+        "hazard.updated": apply_hazard_updated,
+        "hazard.escalated": apply_hazard_escalated,
+        "complaint.received": apply_complaint,
+        "complaint.updated": apply_complaint,
+    },
+    wants=wants,
+    check=check,
+    district=district,
+)

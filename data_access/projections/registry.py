@@ -10,6 +10,7 @@ from dashboard.domain.events import Event, Rejection
 from data_access.projections import findings
 from data_access.projections.batch import Batch
 from data_access.projections.findings import BLACK, OVERDUE
+from data_access.projections.projection import Projection, Wanted
 from data_access.registry import pipeline_box
 
 # event type -> (cached table, id field of the event's data, its column)
@@ -30,9 +31,10 @@ _NEEDS_ENTERPRISE = frozenset({"site.registered", "worker.registered", "pipeline
 _NEEDS_DISTRICT = frozenset({"enterprise.registered", "site.registered", "team.registered"})
 
 
-def preload_keys(event: Event, keys: dict[str, set[Any]]) -> None:
+def wants(event: Event, wanted: Wanted) -> None:
     table, field = REGISTRY[event.type]
     data = event.data
+    keys = wanted.keys
     keys[table].add(getattr(data, field))
     keys["enterprises"].add(getattr(data, "enterprise_id", None))
     if event.type == "sensor.registered":
@@ -40,9 +42,10 @@ def preload_keys(event: Event, keys: dict[str, set[Any]]) -> None:
         keys["pipeline_segments"].add(data.segment_id)  # type: ignore[attr-defined]
     if event.type == "cylinder.registered":
         keys["cylinder_states"].add(data.code)  # type: ignore[attr-defined]
+        wanted.subjects.add(data.code)  # type: ignore[attr-defined]
 
 
-def check(b: Batch, event: Event) -> Rejection | None:
+def check(b: Batch, event: Event, source: str | None) -> Rejection | None:
     data: Any = event.data
     if event.type in _NEEDS_ENTERPRISE and b["enterprises"].get(data.enterprise_id) is None:
         return Rejection(
@@ -87,7 +90,7 @@ def district(b: Batch, event: Event) -> str | None:
     return getattr(data, "district", None)
 
 
-def apply(b: Batch, event: Event, seq: int) -> None:
+def apply(b: Batch, event: Event, seq: int, source: str) -> None:
     table, field = REGISTRY[event.type]
     data: Any = event.data
     key = getattr(data, field)
@@ -191,3 +194,8 @@ def _length_m(coords: list[list[float]]) -> float:
         h = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
         total += 2 * 6_371_000 * math.asin(math.sqrt(h))
     return total
+
+
+PROJECTION = Projection(
+    apply=dict.fromkeys(REGISTRY, apply), wants=wants, check=check, district=district
+)

@@ -21,6 +21,7 @@ from zoneinfo import ZoneInfo
 
 from dashboard.domain.events import Event, Rejection
 from data_access.projections.batch import Batch
+from data_access.projections.projection import Projection, Wanted
 
 SUSPENSION_POINTS = 12
 POINTS_TIME_ZONE = ZoneInfo("Asia/Shanghai")
@@ -37,25 +38,27 @@ def year_of(event: Event) -> int:
     return event.occurred_at.astimezone(POINTS_TIME_ZONE).year
 
 
-def preload_keys(event: Event, keys: dict[str, set[Any]]) -> None:
+def wants(event: Event, wanted: Wanted) -> None:
     data: Any = event.data
+    keys = wanted.keys
     keys["violations"].add(data.violation_id)
     keys[SUBJECT_TABLES[data.subject_type]].add(data.subject_id)
     keys["violation_points"].add(points_id(data.subject_type, data.subject_id, year_of(event)))
+    wanted.more["violations"].append(event)
 
 
-def preload_more(b: Batch, events: list[Event]) -> None:
+def load(b: Batch, wanted: Wanted) -> None:
     """Second round: the enterprises of workers with violations (their district)."""
     workers = b["workers"]
     enterprises = []
-    for event in events:
+    for event in wanted.more["violations"]:
         data: Any = event.data
         if data.subject_type == "worker" and (worker := workers.get(data.subject_id)):
             enterprises.append(worker["enterprise_id"])
     b["enterprises"].load(b.connection, enterprises)
 
 
-def check(b: Batch, event: Event) -> Rejection | None:
+def check(b: Batch, event: Event, source: str | None) -> Rejection | None:
     data: Any = event.data
     if b[SUBJECT_TABLES[data.subject_type]].get(data.subject_id) is None:
         message = f"{data.subject_type} {data.subject_id!r} is not registered"
@@ -79,7 +82,7 @@ def district(b: Batch, event: Event) -> str | None:
     return enterprise["district"] if enterprise else None
 
 
-def apply(b: Batch, event: Event, seq: int) -> None:
+def apply(b: Batch, event: Event, seq: int, source: str) -> None:
     data: Any = event.data
     violations = b["violations"]
     if violations.get(data.violation_id) is not None:
@@ -120,3 +123,8 @@ def apply(b: Batch, event: Event, seq: int) -> None:
         total["suspended"] = True
         total["suspended_at"] = event.occurred_at
     b["violation_points"].put(total)
+
+
+PROJECTION = Projection(
+    apply={"violation.recorded": apply}, wants=wants, check=check, district=district, load=load
+)

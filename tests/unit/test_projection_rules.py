@@ -1,18 +1,36 @@
-"""The projections' pure parts: every event type is projected, dig geometry, rule ids."""
+"""The projections' pure parts: every event type is projected once, dig geometry, rule ids."""
 
 from __future__ import annotations
+
+import dataclasses
+from collections import Counter
 
 import pytest
 
 from dashboard.domain.events import EVENT_TYPES
 from dashboard.geo import haversine_km
-from data_access.projections import _APPLY
+from data_access.projections import PROJECTIONS, _by_type
 from data_access.projections.excavations import distance_m
 from data_access.projections.operations import rule_hazard_id
+from data_access.projections.violations import PROJECTION as VIOLATIONS
 
 
-def test_every_event_type_of_the_catalogue_has_a_projection() -> None:
-    assert set(_APPLY) == set(EVENT_TYPES)
+def test_every_event_type_of_the_catalogue_has_exactly_one_projection() -> None:
+    claims = Counter(kind for projection in PROJECTIONS for kind in projection.types)
+    assert set(claims) == set(EVENT_TYPES)
+    assert {kind: n for kind, n in claims.items() if n != 1} == {}
+
+
+def test_the_index_refuses_a_type_claimed_twice_or_a_type_left_out() -> None:
+    with pytest.raises(RuntimeError, match=r"'violation\.recorded' has two projections"):
+        _by_type((*PROJECTIONS, VIOLATIONS))
+    without_violations = tuple(p for p in PROJECTIONS if p is not VIOLATIONS)
+    with pytest.raises(RuntimeError, match=r"without a projection: \['violation\.recorded'\]"):
+        _by_type(without_violations)
+    erased = {"violation.erased": VIOLATIONS.apply["violation.recorded"]}
+    stray = dataclasses.replace(VIOLATIONS, apply={**VIOLATIONS.apply, **erased})
+    with pytest.raises(RuntimeError, match=r"not in the catalogue: \['violation\.erased'\]"):
+        _by_type((*without_violations, stray))
 
 
 def test_the_distance_to_a_pipeline_counts_its_edges_not_only_its_vertices() -> None:
