@@ -47,7 +47,6 @@ TEXT: dict[str, tuple[str, str]] = {
     "alarms.none": ("当前无报警", "No active alarms"),
     "alarms.ack": ("确认", "Acknowledge"),
     "alarms.acked_by": ("已确认", "Acknowledged by"),
-    "alarms.refused": ("您的角色不能确认报警。", "Your role may not acknowledge alarms."),
     "alarms.done": ("已确认报警", "Alarm acknowledged"),
     "alarm_kind.pressure_high": ("压力超高", "Pressure high"),
     "alarm_kind.pressure_low": ("压力过低", "Pressure low"),

@@ -59,7 +59,7 @@ def layout(**_query: str) -> html.Div:
     )
 
 
-def board_header(lang: str, may_dispatch: bool) -> html.Div:
+def board_header(lang: str, may_report: bool) -> html.Div:
     new_button = dbc.Button(
         [html.I(className="bi bi-plus-circle me-1"), t("form.new", lang)],
         id=ids.BOARD_NEW,
@@ -77,7 +77,7 @@ def board_header(lang: str, may_dispatch: bool) -> html.Div:
                 className="board-heading",
             ),
             html.Div(id=ids.BOARD_COUNTS, className="board-counts"),
-            *([new_button] if may_dispatch else []),
+            *([new_button] if may_report else []),
         ],
         className="board-header",
     )

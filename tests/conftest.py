@@ -123,6 +123,7 @@ def demo_app(demo_settings):
 
     app = create_app(demo_settings)
     yield app
+    app.server.config["GASCC"].notifier.close()
     app.server.config["GASCC_ENGINE"].dispose()
 
 

@@ -16,6 +16,7 @@ from pathlib import Path
 from dashboard.domain.roles import Role, User
 
 ROOT = Path(__file__).resolve().parents[1]
+JIANGAN, WUCHANG = "420102", "420106"  # district codes
 IN_JIANGAN = (30.585, 114.29)  # its nearest district centroid is Wuchang's: a containment test
 IN_WUCHANG = (30.55, 114.31)
 

@@ -104,8 +104,6 @@ TEXT: dict[str, tuple[str, str]] = {
         "请更正标红的内容，已填写的内容均已保留。",
         "Correct the fields in red; nothing you entered is lost.",
     ),
-    "form.refused": ("您的角色不能新建事件。", "Your role cannot open incidents."),
-    "form.rejected": ("未能登记：{message}", "Not recorded: {message}"),
     "form.error.outside_district": (
         "该位置不在您的辖区（{district}）内，请报市值班室处理。",
         "That place is outside your district ({district}); pass it to the city duty desk.",

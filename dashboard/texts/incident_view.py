@@ -6,10 +6,6 @@ TEXT: dict[str, tuple[str, str]] = {
     "detail.open_incident": ("打开事件处置页", "Open the incident view"),
     "alarms.escalate": ("转为应急事件", "Open an incident from this alarm"),
     "alarms.escalated": ("已转为应急事件，查看", "Incident opened: view it"),
-    "alarms.refused_escalate": (
-        "您无权将该报警转为事件。",
-        "You may not open an incident from this alarm.",
-    ),
     "incident.not_found": (
         "未找到该事件，或您无权查看。",
         "No such incident, or not yours to see.",
@@ -64,7 +60,6 @@ TEXT: dict[str, tuple[str, str]] = {
     "incident.notify_choose": ("请选择通知层级。", "Choose the levels to notify."),
     "incident.notify_sent": ("通知发送中，结果见下方。", "Sending; the outcome shows below."),
     "incident.refused": ("未执行：", "Refused:"),
-    "incident.denied": ("您无权处置此事件。", "You may not act on this incident."),
     "incident.no_teams": ("范围内没有队伍。", "No teams in your scope."),
     "incident.eta_note": (
         "预计到达时间按直线距离×1.4（道路系数）及当前时段车速估算。",

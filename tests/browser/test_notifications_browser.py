@@ -2,8 +2,9 @@
 listens on its port) shows on top in red with its attempts and error, a new one arrives live,
 the filters work, and a district officer does not see another district's notifications.
 
-The notifications are made by the real notifier in the test process, writing to the demo's own
-database through the write path, as the app's notifier would."""
+The notifications are recorded in the test process through the notifier's own command
+(data_access.commands.record_notification), into the demo's database, as the app's notifier
+records them."""
 
 from __future__ import annotations
 
@@ -12,14 +13,13 @@ from collections.abc import Iterator
 import pytest
 from sqlalchemy import Engine
 
-from dashboard.citypack import load_city_pack
 from dashboard.domain.incident_form import IncidentDraft
-from dashboard.notifier import Directory, InAppChannel, Notifier, WebhookChannel
+from dashboard.domain.roles import system_user
 from data_access import commands
+from data_access.commands import Done
 from data_access.db import make_engine
-from data_access.eventlog import Accepted
 from tests.browser.conftest import sign_in
-from tests.support import IN_WUCHANG, free_port
+from tests.support import IN_WUCHANG, desk_user, free_port
 
 pytestmark = pytest.mark.browser
 
@@ -44,14 +44,23 @@ def notified_incident(engine: Engine) -> str:
         address="武汉市武昌区中华路街解放路88号",
         description="居民报告燃气味",
     )
-    incident_id, outcome = commands.report_incident(engine, draft, "duty")
-    assert isinstance(outcome, Accepted), outcome
-    dead = WebhookChannel(f"http://127.0.0.1:{free_port()}/hook", timeout=5)
-    directory = Directory(engine, load_city_pack("wuhan"))
-    notifier = Notifier(engine, [InAppChannel(), dead], directory, retries=2, base_delay=0.01)
-    notifier.notify(incident_id, ["city", "district", "street", "enterprise"], "duty")
-    assert notifier.drain(30)
-    notifier.close()
+    outcome = commands.report_incident(engine, desk_user(), draft)
+    assert isinstance(outcome, Done), outcome
+    incident_id = outcome.subject
+    # What the app's notifier records for it: in-app delivered, the webhook failed (nothing
+    # listens on its port). Recorded directly: the demo's own notifier must not race for it.
+    levels = ["city", "district", "street", "enterprise"]
+    worker, request = system_user("notifier"), f"browser-{incident_id}"
+    recipients = ["武汉市应急管理办公室", "武昌区燃气管理办公室"]
+    for channel, delivered, error in (
+        ("in_app", True, None),
+        ("webhook", False, f"connection failed: [Errno 111] Connection refused ({free_port()})"),
+    ):
+        recorded = commands.record_notification(
+            engine, worker, request, incident_id, levels, recipients, channel,
+            delivered=delivered, attempts=1 if delivered else 2, error=error,
+        )  # fmt: skip
+        assert isinstance(recorded, Done), recorded
     return incident_id
 
 

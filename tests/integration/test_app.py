@@ -40,6 +40,8 @@ def test_each_app_gets_its_own_resources(demo_settings, tmp_path: Path) -> None:
     with second.server.app_context():
         assert resources().settings.language == "en"
     assert first.server.config["GASCC_ENGINE"] is not second.server.config["GASCC_ENGINE"]
+    for app in (first, second):
+        app.server.config["GASCC"].notifier.close()
 
 
 @pytest.mark.skipif(not REDIS_URL, reason="TEST_REDIS_URL not set")
@@ -51,3 +53,4 @@ def test_with_redis_configured_the_cache_lives_in_redis(demo_settings) -> None:
         resources().cache.set("probe", {"ok": 1})
         assert resources().cache.get("probe") == {"ok": 1}
     assert redis.Redis.from_url(REDIS_URL).exists("gascc:cache:probe") == 1
+    app.server.config["GASCC"].notifier.close()

@@ -1,0 +1,171 @@
+"""Every command, for every role: allowed or refused, and a refused command records nothing.
+
+The expectations are written out here, independently of dashboard/domain/policy.py, so that a
+change of the policy shows up as a failing line. The objects acted on are in Jiang'an; a district
+officer acts there as "own district" and as an officer of Wuchang ("other district")."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime
+from itertools import count
+
+import pytest
+from sqlalchemy import Engine, func, select
+
+from dashboard.domain.dispatch import FREE
+from dashboard.domain.events import Event, SensorReading
+from dashboard.domain.incident_form import IncidentDraft
+from dashboard.domain.roles import Role, User
+from data_access import commands
+from data_access.commands import Done, Refused
+from data_access.eventlog import Incoming, append_events
+from data_access.models import Alarm, EventRecord, Incident, Sensor, Team, TeamState
+from tests.support import IN_JIANGAN, JIANGAN, WUCHANG, desk_user
+
+ACTORS: dict[str, User] = {
+    "admin": desk_user("admin", Role.ADMIN),
+    "leader": desk_user("leader", Role.LEADER),
+    "duty_officer": desk_user("duty", Role.DUTY_OFFICER),
+    "supervisor": desk_user("supervisor", Role.SUPERVISOR),
+    "district_officer": desk_user("jiangan", Role.DISTRICT_OFFICER, district=JIANGAN),
+    "district_officer_elsewhere": desk_user("wuchang", Role.DISTRICT_OFFICER, district=WUCHANG),
+    "enterprise": desk_user("ent", Role.ENTERPRISE, enterprise_id="ENT-0001"),
+    "screen": desk_user("screen", Role.SCREEN),
+}
+DESK = {"admin", "duty_officer", "district_officer"}
+ALLOWED: dict[str, set[str]] = {
+    "acknowledge_alarm": DESK | {"supervisor"},
+    "escalate_alarm": DESK,
+    "report_incident": DESK,
+    "dispatch_teams": DESK,
+    "report_team_status": DESK,
+    "post_incident_update": DESK,
+    "request_notification": DESK,
+    "close_incident": DESK,
+}
+DRAFT = IncidentDraft("leak", 2, "patrol", *IN_JIANGAN, "江岸区测试地址", "巡查闻到燃气味")
+ADMIN = ACTORS["admin"]
+_ids = count()
+
+
+def jiangan_incident(engine: Engine) -> str:
+    result = commands.report_incident(engine, ADMIN, DRAFT)
+    assert isinstance(result, Done), result
+    return result.subject
+
+
+def free_jiangan_team(engine: Engine) -> str:
+    with engine.connect() as connection:
+        states = dict(connection.execute(select(TeamState.team_id, TeamState.status)).all())
+        ours = connection.scalars(select(Team.id).where(Team.district == JIANGAN).order_by(Team.id))
+        return next(team for team in ours if states.get(team, "available") in FREE)
+
+
+def close_all(engine: Engine) -> None:
+    """Close what an actor left open, so that its teams are free for the next actor."""
+    with engine.connect() as connection:
+        still_open = connection.scalars(select(Incident.id).where(Incident.status != "closed"))
+        for incident_id in still_open.all():
+            assert isinstance(commands.close_incident(engine, ADMIN, incident_id, "测试结束"), Done)
+
+
+def dispatched(engine: Engine) -> tuple[str, str]:
+    incident, team = jiangan_incident(engine), free_jiangan_team(engine)
+    assert isinstance(commands.dispatch_teams(engine, ADMIN, incident, [team], 5), Done)
+    return incident, team
+
+
+def jiangan_alarm(engine: Engine) -> str:
+    with engine.connect() as connection:
+        sensor = connection.execute(
+            select(Sensor.id, Sensor.high)
+            .where(Sensor.high.is_not(None), Sensor.district == JIANGAN)
+            .order_by(Sensor.id)
+            .offset(next(_ids))
+        ).first()
+    reading = SensorReading(sensor_id=sensor.id, value=sensor.high * 3)
+    event = Event.of(reading, id=f"reading-{sensor.id}", occurred_at=datetime.now(UTC))
+    append_events(engine, [Incoming("scada", event)])
+    with engine.connect() as connection:
+        return connection.scalar(
+            select(Alarm.id).where(Alarm.sensor_id == sensor.id, Alarm.status == "raised")
+        )
+
+
+# Each command: what it acts on, made fresh for every actor (made by the admin, before the
+# count), and the command itself.
+Setup = Callable[[Engine], tuple]
+Run = Callable[..., object]
+COMMANDS: dict[str, tuple[Setup, Run]] = {
+    "acknowledge_alarm": (lambda e: (jiangan_alarm(e),), commands.acknowledge_alarm),
+    "escalate_alarm": (lambda e: (jiangan_alarm(e),), commands.escalate_alarm),
+    "report_incident": (lambda e: (DRAFT,), commands.report_incident),
+    "dispatch_teams": (
+        lambda e: (jiangan_incident(e), [free_jiangan_team(e)], 5),
+        commands.dispatch_teams,
+    ),
+    "report_team_status": (lambda e: (*dispatched(e), "en_route"), commands.report_team_status),
+    "post_incident_update": (
+        lambda e: (jiangan_incident(e), "现场已警戒"),
+        commands.post_incident_update,
+    ),
+    "request_notification": (
+        lambda e: (jiangan_incident(e), ["city", "district"]),
+        commands.request_notification,
+    ),
+    "close_incident": (lambda e: (dispatched(e)[0], "漏点已处置完毕"), commands.close_incident),
+}
+# The refusal of a role that may never take the action (its text: dashboard/texts/refusals.py).
+ROLE_REFUSAL = {
+    "acknowledge_alarm": "role.acknowledge_alarm",
+    "escalate_alarm": "role.escalate_alarm",
+    "report_incident": "role.report_incident",
+    "dispatch_teams": "role.dispatch",
+    "report_team_status": "role.report_team_status",
+    "post_incident_update": "role.post_incident_update",
+    "request_notification": "role.notify",
+    "close_incident": "role.close_incident",
+}
+
+
+def log_tail(engine: Engine, after: int) -> list[tuple[str, str | None]]:
+    with engine.connect() as connection:
+        rows = connection.execute(
+            select(EventRecord.source, EventRecord.actor).where(EventRecord.seq > after)
+        )
+        return [tuple(row) for row in rows]
+
+
+def newest_seq(engine: Engine) -> int:
+    with engine.connect() as connection:
+        return int(connection.scalar(select(func.coalesce(func.max(EventRecord.seq), 0))) or 0)
+
+
+def test_every_command_has_its_expectations_written_here():
+    assert set(COMMANDS) == set(ALLOWED) == set(ROLE_REFUSAL)
+    public = {name for name in commands.__all__ if name[0].islower()}
+    assert public - set(COMMANDS) == {"record_notification", "user_source"}
+
+
+@pytest.mark.parametrize("command", sorted(COMMANDS))
+def test_each_role_is_allowed_or_refused_and_a_refusal_records_nothing(city, command):
+    setup, run = COMMANDS[command]
+    for actor, user in ACTORS.items():
+        arguments = setup(city)
+        before = newest_seq(city)
+        result = run(city, user, *arguments)
+        logged = log_tail(city, before)
+        if actor in ALLOWED[command]:
+            assert isinstance(result, Done), (command, actor, result)
+            # the action is the user's; the system may follow it (a notification request)
+            assert logged[0] == (f"user:{user.username}", user.username), (command, actor)
+        else:
+            assert isinstance(result, Refused), (command, actor, result)
+            # another district's objects are refused as if they did not exist; a new incident
+            # there is refused as outside the officer's district
+            elsewhere = "outside_district" if command == "report_incident" else "unknown"
+            wanted = elsewhere if actor == "district_officer_elsewhere" else ROLE_REFUSAL[command]
+            assert result.reason == wanted, (command, actor, result)
+            assert logged == [], (command, actor, logged)
+        close_all(city)
