@@ -79,3 +79,48 @@ def post_callback(
 def answer_text(response: Any) -> str:
     """The callback's answer as text (its JSON, Chinese unescaped), for `in` checks."""
     return json.dumps(response.get_json(), ensure_ascii=False)
+
+
+class HttpSession:
+    """A signed-in browser session against a running app, shaped like Flask's test client
+    (`get`, `post(json=...)`, answers with `status_code`, `get_json()`, `data`)."""
+
+    def __init__(self, base_url: str, username: str, password: str | None = None) -> None:
+        import http.cookiejar
+        import urllib.parse
+        import urllib.request
+
+        self.base_url = base_url
+        self._opener = urllib.request.build_opener(
+            urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar())
+        )
+        form = {"username": username, "password": password or f"{username}-demo"}
+        self._opener.open(f"{base_url}/login", urllib.parse.urlencode(form).encode(), timeout=30)
+
+    def get(self, path: str) -> _Answer:
+        return self._send(path, None)
+
+    def post(self, path: str, json: Any) -> _Answer:
+        return self._send(path, json)
+
+    def _send(self, path: str, body: Any) -> _Answer:
+        import urllib.error
+        import urllib.request
+
+        data = None if body is None else json.dumps(body).encode()
+        request = urllib.request.Request(
+            f"{self.base_url}{path}", data=data, headers={"Content-Type": "application/json"}
+        )
+        try:
+            with self._opener.open(request, timeout=60) as response:
+                return _Answer(response.status, response.read())
+        except urllib.error.HTTPError as error:
+            return _Answer(error.code, error.read())
+
+
+class _Answer:
+    def __init__(self, status_code: int, data: bytes) -> None:
+        self.status_code, self.data = status_code, data
+
+    def get_json(self) -> Any:
+        return json.loads(self.data) if self.data else None

@@ -71,16 +71,29 @@ class DemoProcess:
         self.output.append(self.log_path.read_text())
         return self.process.returncode
 
+    def crash(self) -> None:
+        """kill -9 of everything the demo started (app workers, gateway): a power cut."""
+        os.killpg(self.process.pid, signal.SIGKILL)
+        self.process.wait(timeout=30)
+        self.output.append(self.log_path.read_text())
 
-def start_demo(data_dir: Path, timeout: float = 120, *, simulators: bool = False) -> DemoProcess:
+
+def start_demo(
+    data_dir: Path,
+    timeout: float = 120,
+    *,
+    simulators: bool = False,
+    settings: dict[str, str] | None = None,
+) -> DemoProcess:
     """`python -m dashboard demo` on free ports, no map tiles; returns once both servers answer.
 
     Without the simulators unless asked: most tests want a city that changes only when they say.
+    `settings`: more environment variables (GASCC_...). It runs in a process group of its own.
 
     Its output goes to a file, not a pipe, so a chatty run can never block on a full pipe.
     """
     port, gateway_port = free_port(), free_port()
-    env = {**os.environ, "GASCC_TILE_URL": "none", "PYTHONUNBUFFERED": "1"}
+    env = {**os.environ, "GASCC_TILE_URL": "none", "PYTHONUNBUFFERED": "1", **(settings or {})}
     env.pop("SECRET_KEY", None)
     log_path = data_dir.parent / f"{data_dir.name}-demo.log"
     command = [
@@ -97,7 +110,14 @@ def start_demo(data_dir: Path, timeout: float = 120, *, simulators: bool = False
         *([] if simulators else ["--no-simulators"]),
     ]
     with log_path.open("w") as log:
-        process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+        process = subprocess.Popen(
+            command,
+            cwd=ROOT,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
     demo = DemoProcess(
         process, f"http://127.0.0.1:{port}", f"ws://127.0.0.1:{gateway_port}", data_dir, log_path
     )
