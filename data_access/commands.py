@@ -26,6 +26,7 @@ from dashboard.domain.events import (
     TeamStatus,
 )
 from dashboard.domain.incident_form import IncidentDraft
+from dashboard.domain.incidents import is_open
 from data_access.eventlog import Incoming, Outcome, append_events
 from data_access.models import Alarm, Incident, Sensor, TeamState
 
@@ -187,7 +188,7 @@ def close_incident(
     if status is None:
         message = f"incident {incident_id!r} is not known"
         return Rejection("unknown_reference", "incident_id", message)
-    if status == "closed":
+    if not is_open(status):
         return Rejection("not_permitted", "incident_id", f"incident {incident_id!r} is closed")
     closed = IncidentClosed(
         incident_id=incident_id, by=user, summary=summary.strip(), casualties=casualties
