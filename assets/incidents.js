@@ -7,11 +7,11 @@
 
    Response clocks: any element with class "response-clock" and data-reported (ms since epoch),
    optionally data-onscene (ms), shows minutes:seconds from the report until the first team is
-   on scene (or until now), and gets the class "breach" past the 20-minute target, redrawn every
-   second here without a server round trip. */
+   on scene (or until now), and gets the class "breach" once late (gascc.responseLate, from the
+   rules the page carries: assets/gascc.js), redrawn every second here without a server round
+   trip. */
 (function () {
   "use strict";
-  const TARGET_MS = 20 * 60 * 1000;
   const MIN_GAP_MS = 500;
   const cursors = {};
   const pending = {};
@@ -59,7 +59,7 @@
       const onScene = Number(el.dataset.onscene) || 0;
       const elapsed = (onScene || now) - reported;
       el.textContent = (onScene ? "✓ " : "") + clockText(elapsed);
-      el.classList.toggle("breach", elapsed >= TARGET_MS);
+      el.classList.toggle("breach", window.gascc.responseLate(elapsed));
       el.classList.toggle("running", !onScene);
     });
   }

@@ -155,15 +155,15 @@ window.gascc.map.livePoint = function (feature, latlng) {
 
 /* --- One Map layers ------------------------------------------------------------------------ */
 
-/* Incidents carry a response clock: minutes since reported, until a team is on scene. Past the
-   20-minute target the clock turns red and blinks. The clocks are redrawn every 15 s here, in the
-   browser, so no server round trip is needed for time passing. */
-const GASCC_RESPONSE_TARGET_MIN = 20;
+/* Incidents carry a response clock: minutes since reported, until a team is on scene. Once late
+   with no team there (gascc.responseLate, from the rules the page carries: assets/gascc.js) the
+   clock turns red and blinks. The clocks are redrawn every 15 s here, in the browser, so no
+   server round trip is needed for time passing. */
 const gasccClockText = function (reported, onScene) {
   if (!reported) return { text: "", breach: false };
   const end = onScene || Date.now();
   const minutes = Math.max(0, Math.floor((end - reported) / 60000));
-  return { text: (onScene ? "✓ " : "") + minutes + "′", breach: !onScene && minutes >= GASCC_RESPONSE_TARGET_MIN };
+  return { text: (onScene ? "✓ " : "") + minutes + "′", breach: !onScene && window.gascc.responseLate(end - reported) };
 };
 const gasccRefreshClocks = function () {
   document.querySelectorAll(".incident-clock[data-reported]").forEach(function (el) {

@@ -21,7 +21,6 @@
   const RELOAD_AFTER_MS = 24 * 3600 * 1000;
   const RELOAD_GUARD_KEY = "gascc.screen.reloadedAt";
   const RELOAD_GUARD_MS = 5 * 60 * 1000; // never reload in a loop for a server-side bug
-  const ON_SCENE_TARGET_MS = 20 * 60 * 1000;
   const TICK_THROTTLE_MS = 3000;
 
   /* Leaflet styling, referenced from Python as Namespace("gascc", "screen"). */
@@ -136,7 +135,7 @@
       const seconds = Math.floor((elapsed % 60000) / 1000);
       const text = minutes + ":" + String(seconds).padStart(2, "0");
       if (cell.textContent !== text) cell.textContent = text;
-      const late = elapsed > ON_SCENE_TARGET_MS;
+      const late = window.gascc.responseLate(elapsed); // assets/gascc.js: the page's rules
       cell.classList.toggle("late", late);
       if (late && cell.parentElement) cell.parentElement.classList.add("breach");
     }

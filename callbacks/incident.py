@@ -16,13 +16,10 @@ from dash import Input, Output, State, clientside_callback, html
 from dashboard import ids
 from dashboard.auth import current_scope, current_user
 from dashboard.components import local_time
-from dashboard.domain.dispatch import (
-    DESK_TEAM_STEPS,
-    RESPONSE_TARGET_MIN,
-    Candidate,
-    rank_teams,
-)
+from dashboard.domain.dispatch import DESK_TEAM_STEPS, Candidate, rank_teams
+from dashboard.domain.incidents import CLOSED, is_open
 from dashboard.domain.policy import Action, allowed
+from dashboard.domain.response import RESPONSE_TARGET_MIN
 from dashboard.guard import page_callback
 from dashboard.i18n import current_language, t, t_or
 from dashboard.resources import resources
@@ -97,7 +94,7 @@ def refresh(
     sent = view.dispatched_teams(res.engine, incident_id)
     ranked = rank_for(row, scope)
     names = {c.team.id: c.team.name for c in ranked} | {s["team_id"]: s["name"] for s in sent}
-    acts = allowed(user, Action.DISPATCH) and row["status"] != "closed"
+    acts = allowed(user, Action.DISPATCH) and is_open(row["status"])
     return (
         header(row, lang),
         team_markers(row, ranked, sent),
@@ -129,7 +126,7 @@ def header(row: dict[str, Any], lang: str) -> html.Div:
         html.Span(
             dbc.Badge(
                 t_or(f"incident_status.{status}", status, lang),
-                color="success" if status == "closed" else "info",
+                color="success" if status == CLOSED else "info",
                 className="me-2",
             ),
             className="incident-status",
@@ -165,7 +162,7 @@ def header(row: dict[str, Any], lang: str) -> html.Div:
 
 
 def _closed_banner(row: dict[str, Any], lang: str) -> html.Div | None:
-    if row["status"] != "closed":
+    if is_open(row["status"]):
         return None
     return dbc.Alert(
         [

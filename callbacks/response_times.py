@@ -13,8 +13,8 @@ from dash import Input, Output, html
 
 from dashboard import ids
 from dashboard.auth import current_user
-from dashboard.domain.dispatch import RESPONSE_TARGET_MIN
 from dashboard.domain.response import (
+    RESPONSE_TARGET_MIN,
     Month,
     ResponseStats,
     months_between,

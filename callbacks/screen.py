@@ -16,6 +16,7 @@ from dashboard.auth import current_user
 from dashboard.choropleth import SMALL_DISTRICT_KM2, Metric, district_features
 from dashboard.components import legend
 from dashboard.domain.periods import Periods, city_periods
+from dashboard.domain.response import response_late
 from dashboard.domain.roles import Scope
 from dashboard.guard import page_callback
 from dashboard.i18n import current_language, t, t_or
@@ -194,7 +195,7 @@ def incident_row(row: dict, now: datetime, zone: ZoneInfo, lang: str) -> html.Tr
     """One incident and its response clock; late without a team on scene is red (a breach)."""
     reported = row["reported_at"]
     on_scene = row["on_scene_at"]
-    breach = (on_scene or now) - reported > queries.ON_SCENE_TARGET
+    breach = response_late(reported, on_scene, now)
     place = row["name_zh"] if lang == "zh" else row["name_en"]
     kind = t_or(f"incident_kind.{row['kind']}", row["kind"], lang)
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import importlib
+import json
 import sys
 from pathlib import Path
 
@@ -15,6 +16,7 @@ from sqlalchemy import Engine
 from dashboard.api import init_api
 from dashboard.auth import healthz, init_auth
 from dashboard.citypack import load_city_pack
+from dashboard.domain.browser import RULES_ELEMENT_ID, browser_rules
 from dashboard.i18n import t
 from dashboard.notifier import Notifier, build_notifier
 from dashboard.reports import init_reports
@@ -110,6 +112,7 @@ def create_app(settings: Settings, *, engine: Engine | None = None) -> Dash:
     _register_pages_and_callbacks()
     app.layout = shell_layout
     app.index_string = app.index_string.replace("<html>", '<html data-bs-theme="dark">')
+    app.index_string = app.index_string.replace("{%config%}", rules_block() + "{%config%}")
     # Dash finishes setting itself up on the first request, and threads serving the first
     # requests together race: one marks set-up done, another then serves a script Dash has not
     # registered yet (HTTP 500). One request now, before any real one, settles it.
@@ -124,6 +127,13 @@ def _after_each_commit(engine: Engine, settings: Settings, notifier: Notifier) -
     on_commit(engine, notifier.wake)
     if settings.redis_url:
         on_commit(engine, CommitAnnouncer(settings.redis_url))
+
+
+def rules_block() -> str:
+    """The domain's rules for the browser's own clocks (assets/gascc.js reads them): a JSON data
+    block, not a script that runs, so a strict Content-Security-Policy can stay strict."""
+    data = json.dumps(browser_rules(), separators=(",", ":")).replace("<", "\\u003c")
+    return f'<script type="application/json" id="{RULES_ELEMENT_ID}">{data}</script>'
 
 
 def _cache_config(settings: Settings) -> dict[str, object]:

@@ -8,6 +8,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from dashboard.domain.coverage import coverage
 from dashboard.domain.risk import BAND_COLOURS, BANDS, RiskInputs, band_rank, risk_band
 
 # Sequential yellow-to-red: reads on a dark background and for colour-weak eyes.
@@ -71,11 +72,9 @@ class Metric:
 
 
 def _coverage(counts: Counts) -> float | None:
-    """Objects inspected at least once this quarter / objects due, in per cent."""
-    due = counts.get("due")
-    if not due:
-        return None
-    return min(100.0, float(counts.get("inspected") or 0) / float(due) * 100)
+    """Objects inspected at least once this quarter / objects due (domain/coverage.py), in %."""
+    share = coverage(counts.get("inspected") or 0, counts.get("due") or 0)
+    return None if share is None else share * 100
 
 
 def _count_or_zero(name: str) -> Callable[[Counts], float]:

@@ -12,9 +12,9 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Protocol
 
+from dashboard.domain.response import RESPONSE_TARGET_MIN
 from dashboard.geo import haversine_km
 
-RESPONSE_TARGET_MIN = 20.0
 # The capability an incident of each kind needs (the teams' registry lists theirs).
 NEEDS: Mapping[str, str] = {
     "leak": "leak_repair",

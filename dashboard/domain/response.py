@@ -1,12 +1,19 @@
-"""Response-time arithmetic: minutes from report to first team on scene, the 20-minute target,
-compliance and percentiles, and the city's calendar months. Pure: no Dash, no database.
+"""Response-time arithmetic: the 20-minute target and when an incident is late, minutes from
+report to first team on scene, compliance and percentiles, and the city's calendar months. Pure:
+no Dash, no database.
 
-Wuhan's rule (seeds/000, part 2.3): a team on scene within 20 minutes of the report
-(RESPONSE_TARGET_MIN). An incident is *judged* once it can no longer change its verdict: a team
-got there (met or missed by the minute), or 20 minutes passed without one (missed, even while
-still open). One closed within 20 minutes without any team on scene (a false alarm called off)
-is not judged. Compliance is the share of judged incidents that met the target, the same rule as
-the big screen's "on scene within 20 minutes" column.
+Wuhan's rule (seeds/000, part 2.3, "20分钟内到场"): a team on scene within 20 minutes of the
+report, and "within" includes 20:00. Clocks show whole seconds, so the rule is stated in whole
+seconds: an incident is late when the whole seconds from the report to the first team on scene
+(or to now, while no team is there) exceed RESPONSE_TARGET_S (1,200). A clock showing 20:00 is
+still in time; one showing 20:01 is late (`is_late`). In SQL: late iff reported_at <= now - LATE_AT
+(1,201 s). The browser gets the same number from the page (dashboard/domain/browser.py).
+
+An incident is *judged* once it can no longer change its verdict: a team got there (met, or missed
+when late), or it became late without one (missed, even while still open). One closed in time
+without any team on scene (a false alarm called off) is not judged. Compliance is the share of
+judged incidents that met the target, the same rule as the big screen's "on scene within 20
+minutes" column.
 """
 
 from __future__ import annotations
@@ -14,11 +21,14 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from zoneinfo import ZoneInfo
 
-from dashboard.domain.dispatch import RESPONSE_TARGET_MIN
+RESPONSE_TARGET_S = 1200  # a team on scene within 20 minutes of the report, 20:00 included
+RESPONSE_TARGET_MIN = RESPONSE_TARGET_S / 60  # the same target, for charts and dispatch ETAs
+# Late from the 1,201st whole second on. For SQL: late iff reported_at <= now - LATE_AT.
+LATE_AT = timedelta(seconds=RESPONSE_TARGET_S + 1)
 
 
 class Verdict(StrEnum):
@@ -31,9 +41,30 @@ class Verdict(StrEnum):
 def minutes_between(start: datetime | None, end: datetime | None) -> float | None:
     """Minutes from `start` to `end`, never negative (a field app's clock may run a little
     behind the desk's); None when either is missing."""
+    seconds = seconds_between(start, end)
+    return None if seconds is None else seconds / 60.0
+
+
+def seconds_between(start: datetime | None, end: datetime | None) -> float | None:
+    """Seconds from `start` to `end`, never negative; None when either is missing."""
     if start is None or end is None:
         return None
-    return max(0.0, (end - start).total_seconds() / 60.0)
+    return max(0.0, (end - start).total_seconds())
+
+
+def is_late(elapsed_seconds: float) -> bool:
+    """Past the target in whole seconds, as a clock shows them: 20:00 is in time, 20:01 late."""
+    return int(elapsed_seconds) > RESPONSE_TARGET_S
+
+
+def response_late(reported_at: datetime, on_scene_at: datetime | None, now: datetime) -> bool:
+    """Late to the first team on scene, or to now while no team is there: the red clock."""
+    return is_late(seconds_between(reported_at, on_scene_at or now) or 0.0)
+
+
+def late_without_team(reported_at: datetime, on_scene_at: datetime | None, now: datetime) -> bool:
+    """Late with no team on scene yet: a breach someone must act on now."""
+    return on_scene_at is None and response_late(reported_at, None, now)
 
 
 def verdict(
@@ -41,14 +72,13 @@ def verdict(
     on_scene_at: datetime | None,
     now: datetime,
     closed_at: datetime | None = None,
-    target_min: float = RESPONSE_TARGET_MIN,
 ) -> Verdict:
     """Where an incident stands against the target at `now`."""
-    arrived = minutes_between(reported_at, on_scene_at)
+    arrived = seconds_between(reported_at, on_scene_at)
     if arrived is not None:
-        return Verdict.MET if arrived <= target_min else Verdict.MISSED
-    waited = minutes_between(reported_at, closed_at or now) or 0.0
-    if waited > target_min:
+        return Verdict.MISSED if is_late(arrived) else Verdict.MET
+    waited = seconds_between(reported_at, closed_at or now) or 0.0
+    if is_late(waited):
         return Verdict.MISSED
     return Verdict.NO_TEAM if closed_at is not None else Verdict.PENDING
 
@@ -127,9 +157,7 @@ class ResponseStats:
 EMPTY_STATS = ResponseStats(0, 0, None, None, 0, 0, 0, 0)
 
 
-def summarize(
-    cases: Iterable[ResponseCase], now: datetime, target_min: float = RESPONSE_TARGET_MIN
-) -> ResponseStats:
+def summarize(cases: Iterable[ResponseCase], now: datetime) -> ResponseStats:
     minutes: list[float] = []
     count = on_time = judged = waiting = 0
     for case in cases:
@@ -139,7 +167,7 @@ def summarize(
             minutes.append(arrived)
         elif case.closed_at is None:
             waiting += 1
-        outcome = verdict(case.reported_at, case.on_scene_at, now, case.closed_at, target_min)
+        outcome = verdict(case.reported_at, case.on_scene_at, now, case.closed_at)
         judged += outcome in (Verdict.MET, Verdict.MISSED)
         on_time += outcome is Verdict.MET
     return ResponseStats(

@@ -24,6 +24,7 @@ from dashboard.domain.events import (
     TeamStatus,
 )
 from dashboard.domain.incident_form import IncidentDraft
+from dashboard.domain.incidents import is_open
 from dashboard.domain.policy import Action, Place, Refused, missing, unknown
 from dashboard.domain.roles import User
 from data_access.commands.base import Act, Done, Refusal, Result, run
@@ -249,7 +250,7 @@ def incident_row(act: Act, action: Action, incident_id: str) -> Row[Any]:
 def open_incident(act: Act, action: Action, incident_id: str) -> Row[Any]:
     """As `incident_row`, refusing a closed incident."""
     row = incident_row(act, action, incident_id)
-    if row.status == "closed":
+    if not is_open(row.status):
         raise Refusal(
             Refused(
                 "incident_closed",

@@ -29,6 +29,7 @@ from typing import Any
 
 from dashboard.domain.dispatch import busy_reason
 from dashboard.domain.events import NOTIFY_LEVELS, Event, Rejection
+from dashboard.domain.incidents import CLOSED, PROGRESS, is_open
 from data_access.projections.batch import Batch
 from data_access.projections.projection import (
     Projection,
@@ -38,16 +39,8 @@ from data_access.projections.projection import (
     want_references,
 )
 
-OPEN_STATUSES = frozenset(
-    {"reported", "dispatched", "en_route", "on_scene", "contained", "resolved"}
-)
 # How far along an incident is: a report of an earlier step never moves it back.
-_PROGRESS = {
-    status: rank
-    for rank, status in enumerate(
-        ("reported", "dispatched", "en_route", "on_scene", "contained", "resolved", "closed")
-    )
-}
+_PROGRESS = {status: rank for rank, status in enumerate(PROGRESS)}
 USER_PREFIX = "user:"
 _REFERENCES: References = {  # rows an event names, which must be known
     "incident.dispatched": (("incident_id", "incidents"),),
@@ -111,7 +104,7 @@ def check_dispatch(b: Batch, event: Event, source: str | None) -> Rejection | No
         return None
     data: Any = event.data
     incident = b["incidents"].get(data.incident_id)
-    if incident is not None and incident["status"] == "closed":
+    if incident is not None and incident["status"] == CLOSED:
         message = f"incident {data.incident_id!r} is closed"
         return Rejection("not_permitted", "data.incident_id", message, event.id)
     for index, team_id in enumerate(data.team_ids):
@@ -199,12 +192,12 @@ def _reported(b: Batch, event: Event, seq: int, source: str) -> None:
 def _advance(b: Batch, row: dict[str, Any], status: str, when: datetime) -> None:
     """Move the incident on to `status`; never back (a late report of an earlier step stays in
     the timeline only), and nothing reopens a closed incident."""
-    was_open = row["status"] in OPEN_STATUSES
+    was_open = is_open(row["status"])
     if _PROGRESS.get(status, 0) > _PROGRESS.get(row["status"], 0):
         row["status"] = status
     row["updated_at"] = max(row["updated_at"], when)
-    is_open = row["status"] in OPEN_STATUSES
-    b.count(row["district"], "incidents_open", int(is_open) - int(was_open))
+    now_open = is_open(row["status"])
+    b.count(row["district"], "incidents_open", int(now_open) - int(was_open))
 
 
 def _notification(b: Batch, row: dict[str, Any], event: Event, seq: int) -> None:

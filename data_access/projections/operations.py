@@ -17,11 +17,12 @@ Incidents and teams: data_access/projections/incidents.py.
 
 from __future__ import annotations
 
-import hashlib
-from datetime import timedelta
 from typing import Any
 
+from dashboard.domain import complaints as complaint_rules
+from dashboard.domain import hazards as hazard_rules
 from dashboard.domain.events import Event, HazardReported, Rejection
+from dashboard.domain.hazards import RECTIFICATION_PERIOD, rule_hazard_id
 from data_access.projections.batch import Batch
 from data_access.projections.projection import (
     Projection,
@@ -31,11 +32,6 @@ from data_access.projections.projection import (
     want_references,
 )
 
-# The default time to rectify a general hazard an inspection found: Shangrao's rules let the
-# inspector set the deadline, and a week is the usual one for general hazards (major ones are
-# reported by hand, with their own due_at).
-RECTIFICATION_PERIOD = timedelta(days=7)
-_MAX_ID = 128  # hazard and event ids
 _MAX_CATEGORY = 64  # hazards.category
 
 _REFERENCES: References = {  # rows an event names, which must be known
@@ -96,15 +92,6 @@ def apply_inspection(b: Batch, event: Event, seq: int, source: str) -> None:
     }
     b["inspections"].put({**old, **row} if old else row)
     _report_failed_items(b, event)
-
-
-def rule_hazard_id(inspection_id: str, index: int) -> str:
-    """The id of the hazard a failed item creates: stable for the same inspection and item."""
-    hazard_id = f"hazard-{inspection_id}-{index}"
-    if len(hazard_id) <= _MAX_ID:
-        return hazard_id
-    digest = hashlib.sha256(inspection_id.encode("utf-8", "surrogatepass")).hexdigest()[:40]
-    return f"hazard-{digest}-{index}"
 
 
 def _report_failed_items(b: Batch, event: Event) -> None:
@@ -176,14 +163,14 @@ def apply_hazard_updated(b: Batch, event: Event, seq: int, source: str) -> None:
     row = b["hazards"].get(data.hazard_id)
     if row is None or event.occurred_at < row["updated_at"]:
         return
-    was_open = row["status"] != "closed"
+    was_open = hazard_rules.is_open(row["status"])
     row["status"] = data.status
     row["updated_at"] = event.occurred_at
-    if data.status == "closed":
+    if data.status == hazard_rules.CLOSED:
         row["closed_at"] = event.occurred_at
     elif data.status == "reopened":
         row["closed_at"] = None
-    is_open = row["status"] != "closed"
+    is_open = hazard_rules.is_open(row["status"])
     b.count(row["district"], "hazards_open", int(is_open) - int(was_open))
     b["hazards"].put(row)
 
@@ -224,12 +211,13 @@ def apply_complaint(b: Batch, event: Event, seq: int, source: str) -> None:
         return
     if row is None:
         return
-    was_open = row["status"] != "closed"
+    was_open = complaint_rules.is_open(row["status"])
     row["status"] = data.status
     if data.satisfaction is not None:
         row["satisfaction"] = data.satisfaction
-    row["closed_at"] = event.occurred_at if data.status == "closed" else None
-    b.count(row["district"], "complaints_open", int(data.status != "closed") - int(was_open))
+    row["closed_at"] = event.occurred_at if data.status == complaint_rules.CLOSED else None
+    is_open = complaint_rules.is_open(data.status)
+    b.count(row["district"], "complaints_open", int(is_open) - int(was_open))
     complaints.put(row)
 
 

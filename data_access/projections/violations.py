@@ -7,24 +7,20 @@ enterprise's own, a site's, and for a worker the worker's enterprise's district.
 A violation id is recorded once: the same violation_id again (under another event id, however
 late) changes nothing, so points are never counted twice and a late event never overwrites.
 
-Points add up per subject and calendar year in `violation_points`. The year is that of occurred_at
-in Asia/Shanghai (POINTS_TIME_ZONE): the 12-point year is a local calendar year, and China keeps one
-time zone. At SUSPENSION_POINTS or more the subject is suspended for the rest of that year
-(`suspended`, with `suspended_at` the occurred_at of the violation whose arrival took the total
-there), which every view can show as such.
+Points add up per subject and 12-point year in `violation_points`; the year, and the total that
+suspends the subject for the rest of it, are the domain's (dashboard/domain/violations.py).
+`suspended_at` is the occurred_at of the violation whose arrival took the total there, which every
+view can show as such.
 """
 
 from __future__ import annotations
 
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from dashboard.domain.events import Event, Rejection
+from dashboard.domain.violations import is_suspended, points_year
 from data_access.projections.batch import Batch
 from data_access.projections.projection import Projection, Wanted
-
-SUSPENSION_POINTS = 12
-POINTS_TIME_ZONE = ZoneInfo("Asia/Shanghai")
 
 # subject_type -> the registry table of its subjects
 SUBJECT_TABLES = {"enterprise": "enterprises", "site": "sites", "worker": "workers"}
@@ -35,7 +31,7 @@ def points_id(subject_type: str, subject_id: str, year: int) -> str:
 
 
 def year_of(event: Event) -> int:
-    return event.occurred_at.astimezone(POINTS_TIME_ZONE).year
+    return points_year(event.occurred_at)
 
 
 def wants(event: Event, wanted: Wanted) -> None:
@@ -119,7 +115,7 @@ def apply(b: Batch, event: Event, seq: int, source: str) -> None:
     total["points"] += data.points
     total["violations"] += 1
     total["district"], total["enterprise_id"] = where, enterprise_id  # as of the newest record
-    if not total["suspended"] and total["points"] >= SUSPENSION_POINTS:
+    if not total["suspended"] and is_suspended(total["points"]):
         total["suspended"] = True
         total["suspended_at"] = event.occurred_at
     b["violation_points"].put(total)

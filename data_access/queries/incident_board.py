@@ -6,14 +6,15 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Engine, Select, and_, case, func, select
+from sqlalchemy import Engine, Select, case, func, select
 
-from dashboard.domain.dispatch import RESPONSE_TARGET_MIN
+from dashboard.domain.incidents import CLOSED
+from dashboard.domain.response import late_without_team
 from dashboard.domain.roles import Scope
 from data_access.models import Incident, IncidentDispatch
 from data_access.queries.incident_scope import scoped
+from data_access.queries.rules import incident_late_without_team, incident_open
 
-RESPONSE_TARGET = timedelta(minutes=RESPONSE_TARGET_MIN)
 ACTIVE_LIMIT = 300  # a board longer than this is read by its counts, not row by row
 CLOSED_WINDOW = timedelta(hours=24)
 CLOSED_LIMIT = 100
@@ -53,8 +54,8 @@ def _board_query(scope: Scope) -> Select:
 
 
 def breaching(row: dict[str, Any], now: datetime) -> bool:
-    """Past the 20-minute target with no team on scene yet: someone must act now."""
-    return row["on_scene_at"] is None and now - row["reported_at"] >= RESPONSE_TARGET
+    """Late with no team on scene yet (dashboard/domain/response.py): someone must act now."""
+    return late_without_team(row["reported_at"], row["on_scene_at"], now)
 
 
 def active_incidents(
@@ -64,7 +65,7 @@ def active_incidents(
     with `teams` (still on it) and `breach` (late now)."""
     query = _board_query(scope)
     query = (
-        query.where(Incident.status != "closed")
+        query.where(incident_open())
         .order_by(Incident.severity.desc(), Incident.reported_at, Incident.id)
         .limit(limit)
     )
@@ -85,11 +86,9 @@ def board_counts(engine: Engine, scope: Scope, now: datetime) -> dict[str, int]:
     query = scoped(
         select(
             func.count().label("active"),
-            count_of(
-                and_(Incident.on_scene_at.is_(None), Incident.reported_at <= now - RESPONSE_TARGET)
-            ).label("breaching"),
+            count_of(incident_late_without_team(now)).label("breaching"),
             count_of(Incident.dispatched_at.is_(None)).label("no_team"),
-        ).where(Incident.status != "closed"),
+        ).where(incident_open()),
         scope,
     )
     with engine.connect() as connection:
@@ -103,7 +102,7 @@ def recently_closed(
     """Incidents closed in the last 24 hours, in scope, the latest first."""
     query = _board_query(scope)
     query = (
-        query.where(Incident.status == "closed", Incident.closed_at >= now - CLOSED_WINDOW)
+        query.where(Incident.status == CLOSED, Incident.closed_at >= now - CLOSED_WINDOW)
         .order_by(Incident.closed_at.desc(), Incident.id)
         .limit(limit)
     )

@@ -10,6 +10,7 @@ from datetime import datetime
 from sqlalchemy import Connection, Engine, select
 
 from dashboard.domain.events import NOTIFY_LEVELS
+from dashboard.domain.incidents import CLOSED
 from dashboard.domain.response import IncidentResponse, incident_response, minutes_between
 from dashboard.domain.roles import Scope
 from data_access.models import (
@@ -45,7 +46,7 @@ class IncidentFacts:
 
     @property
     def closed(self) -> bool:
-        return self.status == "closed"
+        return self.status == CLOSED
 
 
 @dataclass(frozen=True)

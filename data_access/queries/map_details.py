@@ -36,6 +36,7 @@ from data_access.projections.excavations import EXCAVATION_MARGIN_M, M_PER_DEG_L
 from data_access.projections.findings import EXCAVATION
 from data_access.queries import incident_view
 from data_access.queries.map_layers import SCAN_STAGE, with_alarm_state
+from data_access.queries.rules import hazard_open
 
 CHAIN_LIMIT = 50  # a cylinder's newest scans shown
 TIMELINE_LIMIT = 100
@@ -191,7 +192,7 @@ def site_detail(
     )
     hazards = (
         select(Hazard.id, Hazard.category, Hazard.level, Hazard.status, Hazard.due_at)
-        .where(Hazard.target_type == "site", Hazard.target_id == site_id, Hazard.status != "closed")
+        .where(Hazard.target_type == "site", Hazard.target_id == site_id, hazard_open())
         .order_by(Hazard.due_at)
         .limit(LIST_LIMIT)
     )

@@ -15,6 +15,12 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, and_, func, or_, select
 
+from dashboard.domain import hazards
+from dashboard.domain.coverage import (
+    CUSTOMER_TARGET_TYPE,
+    REGISTRY_TARGET_TYPES,
+    SUPERVISED_CUSTOMER_KINDS,
+)
 from dashboard.domain.roles import Scope
 from data_access.models import (
     Alarm,
@@ -37,10 +43,9 @@ from data_access.models import (
     TeamState,
     Violation,
 )
+from data_access.queries.rules import hazard_open, hazard_overdue, incident_open
 
-SUPERVISED_CUSTOMERS = ("commercial", "industrial")  # households are not due once a quarter
 CYLINDER_FINDINGS = ("black_cylinder", "overdue_filling", "stage_out_of_order")
-OPEN_INCIDENT = ("reported", "dispatched", "on_scene", "contained", "resolved")
 HAZARD_LIMIT = 5000  # the newest-due hazards shown; the count says when there are more
 SCAN_STAGE = EventRecord.data["stage"].as_string()
 SCAN_SITE = EventRecord.data["site_id"].as_string()
@@ -82,8 +87,8 @@ def area_metrics(
                 metrics.setdefault(code, {})[name] = int(value)
 
     with engine.connect() as connection:
-        add("due", _due(connection, scope, level))
-        add("inspected", _inspected(connection, scope, level, quarter_start))
+        add("due", objects_due(connection, scope, level))
+        add("inspected", objects_inspected(connection, scope, level, quarter_start))
         for name, where in _hazard_kinds(now).items():
             add(name, _hazards(connection, scope, level, where))
         if level == "district" and scope.enterprise_id is None:
@@ -100,8 +105,9 @@ def _grouped(connection: Connection, query: Any) -> dict[str, int]:
     return {code: count for code, count in connection.execute(query)}
 
 
-def _due(connection: Connection, scope: Scope, level: str) -> dict[str, int]:
-    """Enterprises (districts only: they have no grid cell), sites, non-household customers."""
+def objects_due(connection: Connection, scope: Scope, level: str) -> dict[str, int]:
+    """The objects due an inspection this quarter (dashboard/domain/coverage.py) per area:
+    enterprises (districts only: they have no grid cell), sites, supervised customers."""
     sites_area = _area_column(level, Site.district, Site.grid_cell)
     sites = select(sites_area, func.count()).group_by(sites_area)
     sites = _scoped_sites(sites, scope)
@@ -111,7 +117,7 @@ def _due(connection: Connection, scope: Scope, level: str) -> dict[str, int]:
     customers_area = _area_column(level, Customer.district, Customer.grid_cell)
     customers = (
         select(customers_area, func.count())
-        .where(Customer.kind.in_(SUPERVISED_CUSTOMERS))
+        .where(Customer.kind.in_(SUPERVISED_CUSTOMER_KINDS))
         .group_by(customers_area)
     )
     enterprises = select(Enterprise.district, func.count()).group_by(Enterprise.district)
@@ -132,22 +138,32 @@ def _scoped_sites(query: Any, scope: Scope) -> Any:
     return query
 
 
-def _inspected(
+def objects_inspected(
     connection: Connection, scope: Scope, level: str, quarter_start: datetime
 ) -> dict[str, int]:
-    """Distinct targets inspected at least once since the quarter began."""
+    """Of the objects due, those inspected at least once since the quarter began, per area."""
     this_quarter = InspectionRecord.occurred_at >= quarter_start
+    supervised = Customer.kind.in_(SUPERVISED_CUSTOMER_KINDS)
+    totals: Counter[str] = Counter()
     if level == "district" and scope.enterprise_id is None:
-        query = (
+        registry = (
             select(InspectionRecord.district, func.count(InspectionRecord.target_id.distinct()))
-            .where(this_quarter)
+            .where(this_quarter, InspectionRecord.target_type.in_(REGISTRY_TARGET_TYPES))
+            .group_by(InspectionRecord.district, InspectionRecord.target_type)
+        )
+        customers = (
+            select(InspectionRecord.district, func.count(InspectionRecord.target_id.distinct()))
+            .join(Customer, Customer.id == InspectionRecord.target_id)
+            .where(this_quarter, InspectionRecord.target_type == CUSTOMER_TARGET_TYPE, supervised)
             .group_by(InspectionRecord.district)
         )
-        if scope.district is not None:
-            query = query.where(InspectionRecord.district == scope.district)
-        return _grouped(connection, query)
-    totals: Counter[str] = Counter()
-    for target_type, model in (("site", Site), ("customer", Customer)):
+        for query in (registry, customers):
+            if scope.district is not None:
+                query = query.where(InspectionRecord.district == scope.district)
+            for code, count in connection.execute(query):
+                totals[code] += count
+        return dict(totals)
+    for target_type, model in (("site", Site), (CUSTOMER_TARGET_TYPE, Customer)):
         if scope.enterprise_id is not None and model is Customer:
             continue
         area = _area_column(level, model.district, model.grid_cell)
@@ -160,15 +176,17 @@ def _inspected(
         )
         if model is Site:
             query = _scoped_sites(query, scope)
-        elif scope.district is not None:
-            query = query.where(Customer.district == scope.district)
+        else:
+            query = query.where(supervised)
+            if scope.district is not None:
+                query = query.where(Customer.district == scope.district)
         totals.update(_grouped(connection, query))
     return dict(totals)
 
 
 def _hazard_kinds(now: datetime) -> dict[str, Any]:
-    is_open = Hazard.status != "closed"
-    overdue = and_(is_open, Hazard.due_at < now)
+    is_open = hazard_open()
+    overdue = hazard_overdue(now)
     return {
         "hazards_open": is_open,
         "hazards_overdue": overdue,
@@ -238,7 +256,7 @@ def hazard_points(
     engine: Engine, scope: Scope, now: datetime, day_start: datetime, limit: int = HAZARD_LIMIT
 ) -> tuple[list[dict[str, Any]], int]:
     """Open hazards (soonest due first) and those closed today; and how many there are in all."""
-    wanted = or_(Hazard.status != "closed", Hazard.closed_at >= day_start)
+    wanted = or_(hazard_open(), Hazard.closed_at >= day_start)
     columns = (
         Hazard.id,
         Hazard.level,
@@ -257,7 +275,11 @@ def hazard_points(
     for row in rows:
         point = dict(row._mapping)
         point["state"] = (
-            "closed_today" if row.status == "closed" else "overdue" if row.due_at < now else "open"
+            "closed_today"
+            if not hazards.is_open(row.status)
+            else "overdue"
+            if hazards.is_overdue(row.status, row.due_at, now)
+            else "open"
         )
         points.append(point)
     return points, count
@@ -369,7 +391,7 @@ def incident_clocks(engine: Engine, scope: Scope) -> list[dict[str, Any]]:
         Incident.on_scene_at,
         Incident.lat,
         Incident.lon,
-    ).where(Incident.status.in_(OPEN_INCIDENT))
+    ).where(incident_open())
     if scope.district is not None:
         query = query.where(Incident.district == scope.district)
     with engine.connect() as connection:
@@ -546,7 +568,7 @@ def _complete_checks_today(connection: Connection, scope: Scope, day_start: date
 
 
 def _emergency_counts(connection: Connection, scope: Scope) -> dict[str, int]:
-    incidents = select(func.count()).select_from(Incident).where(Incident.status.in_(OPEN_INCIDENT))
+    incidents = select(func.count()).select_from(Incident).where(incident_open())
     alarms = select(func.count()).select_from(Alarm).where(Alarm.status != "cleared")
     # A team that has reported no state yet is on standby at its base: available.
     busy = select(TeamState.team_id).where(TeamState.status != "available")

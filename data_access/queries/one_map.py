@@ -20,6 +20,7 @@ from data_access.models import (
     TeamState,
     Worker,
 )
+from data_access.queries.rules import incident_open
 
 
 def district_shapes(engine: Engine) -> list[dict[str, Any]]:
@@ -116,7 +117,7 @@ def live_points(engine: Engine, scope: Scope) -> list[dict[str, Any]]:
     )
     incidents = select(
         Incident.id, Incident.severity, Incident.kind, Incident.lat, Incident.lon, Incident.district
-    ).where(Incident.status != "closed")
+    ).where(incident_open())
     # A team that has reported nothing yet stands by at its base.
     teams = select(
         Team.id,

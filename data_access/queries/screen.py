@@ -16,23 +16,19 @@ from typing import Any
 
 from sqlalchemy import Engine, Integer, Select, cast, func, select
 
+from dashboard.domain.coverage import coverage
+from dashboard.domain.response import Verdict, verdict
 from dashboard.domain.roles import Scope
 from data_access.models import (
-    Customer,
     District,
-    Enterprise,
     EventRecord,
     Finding,
     Hazard,
     Incident,
-    InspectionRecord,
     SafetyCheck,
-    Site,
 )
-from data_access.queries.map_layers import live_kpis
-
-ON_SCENE_TARGET = timedelta(minutes=20)  # the emergency response target (DESIGN.md, "Scale")
-INSPECTED_CUSTOMER_KINDS = ("commercial", "industrial")  # households are not on the quarter plan
+from data_access.queries.map_layers import live_kpis, objects_due, objects_inspected
+from data_access.queries.rules import hazard_open, hazard_overdue, incident_open
 
 
 def _within(query: Select, column: Any, scope: Scope) -> Select:
@@ -87,17 +83,17 @@ class DistrictRow:
     code: str
     name_zh: str
     name_en: str
-    objects_due: int  # enterprises + sites + commercial/industrial customers
+    objects_due: int  # due an inspection this quarter (dashboard/domain/coverage.py)
     inspected: int  # of those, inspected at least once this quarter
     hazards_open: int
     hazards_overdue: int
     incidents_30d: int
-    on_time: int  # on scene within 20 minutes
-    judged: int  # incidents on scene, or past 20 minutes without being so
+    on_time: int  # on scene within the target (dashboard/domain/response.py)
+    judged: int  # incidents whose verdict can no longer change
 
     @property
     def coverage(self) -> float | None:
-        return None if not self.objects_due else min(self.inspected / self.objects_due, 1.0)
+        return coverage(self.inspected, self.objects_due)
 
     @property
     def on_time_share(self) -> float | None:
@@ -119,14 +115,12 @@ def district_league(
     )
     with engine.connect() as connection:
         names = connection.execute(districts.order_by(District.code)).all()
-    due = _objects_due(engine, scope)
-    inspected = _inspected_this_quarter(engine, scope, quarter_start)
+        due = objects_due(connection, scope, "district")
+        inspected = objects_inspected(connection, scope, "district", quarter_start)
     open_hazards = _per_district(
         engine,
         _within(
-            select(Hazard.district, func.count())
-            .where(Hazard.status != "closed")
-            .group_by(Hazard.district),
+            select(Hazard.district, func.count()).where(hazard_open()).group_by(Hazard.district),
             Hazard.district,
             scope,
         ),
@@ -135,7 +129,7 @@ def district_league(
         engine,
         _within(
             select(Hazard.district, func.count())
-            .where(Hazard.status != "closed", Hazard.due_at < now)
+            .where(hazard_overdue(now))
             .group_by(Hazard.district),
             Hazard.district,
             scope,
@@ -158,74 +152,30 @@ def district_league(
     return sorted(rows, key=lambda r: (-(r.coverage or 0.0), r.hazards_overdue, r.code))
 
 
-def _objects_due(engine: Engine, scope: Scope) -> dict[str, int]:
-    totals: dict[str, int] = defaultdict(int)
-    queries = (
-        select(Enterprise.district, func.count()).group_by(Enterprise.district),
-        select(Site.district, func.count()).group_by(Site.district),
-        select(Customer.district, func.count())
-        .where(Customer.kind.in_(INSPECTED_CUSTOMER_KINDS))
-        .group_by(Customer.district),
-    )
-    columns = (Enterprise.district, Site.district, Customer.district)
-    for query, column in zip(queries, columns, strict=True):
-        for code, n in _per_district(engine, _within(query, column, scope)).items():
-            totals[code] += n
-    return dict(totals)
-
-
-def _inspected_this_quarter(engine: Engine, scope: Scope, since: datetime) -> dict[str, int]:
-    """Distinct planned objects inspected at least once since the quarter began."""
-    recent = InspectionRecord.occurred_at >= since
-    registry = (
-        select(InspectionRecord.district, func.count(func.distinct(InspectionRecord.target_id)))
-        .where(recent, InspectionRecord.target_type.in_(("enterprise", "site")))
-        .group_by(InspectionRecord.district, InspectionRecord.target_type)
-    )
-    customers = (
-        select(InspectionRecord.district, func.count(func.distinct(InspectionRecord.target_id)))
-        .join(Customer, Customer.id == InspectionRecord.target_id)
-        .where(
-            recent,
-            InspectionRecord.target_type == "customer",
-            Customer.kind.in_(INSPECTED_CUSTOMER_KINDS),
-        )
-        .group_by(InspectionRecord.district)
-    )
-    totals: dict[str, int] = defaultdict(int)
-    with engine.connect() as connection:
-        for query in (registry, customers):
-            scoped = _within(query, InspectionRecord.district, scope)
-            for code, n in connection.execute(scoped):
-                totals[code] += int(n)
-    return dict(totals)
-
-
 def _response_30d(engine: Engine, scope: Scope, now: datetime) -> dict[str, tuple[int, int, int]]:
-    """(incidents, on scene within 20 min, judged) per district over the last 30 days.
+    """(incidents, on scene in time, judged) per district over the last 30 days, by the
+    domain's verdict (dashboard/domain/response.py).
 
-    Few rows (hundreds a month even for Wuhan), so the minutes are compared here rather than in
+    Few rows (hundreds a month even for Wuhan), so the verdicts are given here rather than in
     two SQL dialects.
     """
     query = _within(
-        select(Incident.district, Incident.reported_at, Incident.on_scene_at).where(
-            Incident.reported_at >= now - timedelta(days=30)
-        ),
+        select(
+            Incident.district, Incident.reported_at, Incident.on_scene_at, Incident.closed_at
+        ).where(Incident.reported_at >= now - timedelta(days=30)),
         Incident.district,
         scope,
     )
     result: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0])
     with engine.connect() as connection:
-        for code, reported, on_scene in connection.execute(query):
+        for code, reported, on_scene, closed in connection.execute(query):
             if code is None:
                 continue
+            outcome = verdict(reported, on_scene, now, closed)
             counts = result[code]
             counts[0] += 1
-            if on_scene is not None:
-                counts[1] += on_scene - reported <= ON_SCENE_TARGET
-                counts[2] += 1
-            elif now - reported > ON_SCENE_TARGET:
-                counts[2] += 1
+            counts[1] += outcome is Verdict.MET
+            counts[2] += outcome in (Verdict.MET, Verdict.MISSED)
     return {code: (a, b, c) for code, (a, b, c) in result.items()}
 
 
@@ -250,7 +200,7 @@ def active_incidents(engine: Engine, scope: Scope, limit: int = 10) -> list[dict
             District.name_en,
         )
         .join(District, District.code == Incident.district, isouter=True)
-        .where(Incident.status != "closed"),
+        .where(incident_open()),
         Incident.district,
         scope,
     )

@@ -28,7 +28,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
-from data_access.projections.operations import RECTIFICATION_PERIOD, rule_hazard_id
+from dashboard.domain.hazards import RECTIFICATION_PERIOD, rule_hazard_id
 from simulators.clock import (
     DAY,
     HOUR,

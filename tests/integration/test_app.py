@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import re
 from dataclasses import replace
@@ -10,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from dashboard.app import NotMigratedError, create_app
+from dashboard.domain.browser import browser_rules
 from dashboard.resources import resources
 from dashboard.settings import Settings
 from tests.conftest import sign_in
@@ -30,6 +32,19 @@ def test_the_page_loads_nothing_from_the_internet(client) -> None:
     assert sources, "the index page should reference its scripts and styles"
     assert [s for s in sources if s.startswith(("http:", "https:", "//"))] == []
     assert 'data-bs-theme="dark"' in page
+
+
+def test_every_page_carries_the_domains_rules_as_a_json_data_block(client) -> None:
+    """assets/gascc.js reads them; a data block, not a script, so a strict CSP allows it."""
+    sign_in(client, "duty")
+    for path in ("/", "/incidents", "/screen"):
+        page = client.get(path).get_data(as_text=True)
+        block = re.search(r'<script type="application/json" id="gascc-rules">(.*?)</script>', page)
+        assert block is not None, path
+        assert json.loads(block.group(1)) == browser_rules()
+        scripts = re.findall(r'src="/assets/([^"?]+\.js)', page)
+        assert scripts[0] == "gascc.js", scripts  # the reader loads before its users
+        assert page.index('id="gascc-rules"') < page.index("/assets/gascc.js")
 
 
 def test_each_app_gets_its_own_resources(demo_settings, tmp_path: Path) -> None:

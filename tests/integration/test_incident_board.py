@@ -31,15 +31,20 @@ CITYWIDE = Scope()
 WUHAN = Bounds(29.971759, 113.696546, 31.363321, 115.076849)
 
 
-def _append(engine: Engine, data, minutes_ago: float) -> None:
-    when = datetime.now(UTC) - timedelta(minutes=minutes_ago)
+def _append(engine: Engine, data, minutes_ago: float, at: datetime | None = None) -> None:
+    when = at or datetime.now(UTC) - timedelta(minutes=minutes_ago)
     event = Event.of(data, id=f"e-{type(data).__name__}-{when.timestamp()}", occurred_at=when)
     [outcome] = append_events(engine, [Incoming("test", event)])
     assert isinstance(outcome, Accepted), outcome
 
 
 def report(
-    engine: Engine, incident_id: str, where: tuple[float, float], severity: int, minutes_ago: float
+    engine: Engine,
+    incident_id: str,
+    where: tuple[float, float],
+    severity: int,
+    minutes_ago: float = 0,
+    at: datetime | None = None,
 ) -> None:
     data = IncidentReported(
         incident_id=incident_id,
@@ -51,7 +56,7 @@ def report(
         severity=severity,
         description="燃气味",
     )
-    _append(engine, data, minutes_ago)
+    _append(engine, data, minutes_ago, at)
 
 
 def _teams(engine: Engine, count: int) -> list[str]:
@@ -102,6 +107,24 @@ def test_the_board_lists_active_incidents_most_severe_then_longest_waiting(board
 def test_the_counts_cover_active_late_and_unattended_incidents(board_city) -> None:
     counts = incident_board.board_counts(board_city, CITYWIDE, datetime.now(UTC))
     assert counts == {"active": 4, "breaching": 2, "no_team": 3}
+
+
+def test_rows_and_count_agree_that_a_clock_at_twenty_minutes_is_in_time(city: Engine) -> None:
+    """The 20:00 edge (dashboard/domain/response.py) at fixed times: whole seconds from the report,
+    20:00 (even 20:00.999) is in time, 20:01 late; each row's flag and the SQL count agree."""
+    now = datetime(2026, 5, 20, 2, 0, tzinfo=UTC)
+    for incident_id, seconds in (("EDGE-1200", 1200), ("EDGE-1200.999", 1200.999)):
+        report(city, incident_id, IN_WUCHANG, 2, at=now - timedelta(seconds=seconds))
+    report(city, "EDGE-1201", IN_WUCHANG, 2, at=now - timedelta(seconds=1201))
+
+    def late_at(when: datetime) -> tuple[set[str], int]:
+        rows = incident_board.active_incidents(city, CITYWIDE, when)
+        count = incident_board.board_counts(city, CITYWIDE, when)["breaching"]
+        return {row["id"] for row in rows if row["breach"]}, count
+
+    assert late_at(now) == ({"EDGE-1201"}, 1)
+    one_second_on = {"EDGE-1200", "EDGE-1200.999", "EDGE-1201"}  # every clock shows 20:01 now
+    assert late_at(now + timedelta(seconds=1)) == (one_second_on, 3)
 
 
 def test_a_district_officer_sees_only_their_districts_incidents(board_city) -> None:

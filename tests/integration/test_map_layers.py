@@ -16,14 +16,16 @@ from dashboard.domain.events import (
     ExcavationRegistered,
     HazardReported,
     HazardUpdated,
+    IncidentDispatched,
     IncidentReported,
     InspectionCompleted,
+    TeamStatus,
 )
 from dashboard.domain.periods import city_periods
 from dashboard.domain.roles import Scope
 from data_access.eventlog import Accepted, Incoming, append_events
-from data_access.models import Customer, Cylinder, Site, Team
-from data_access.queries import map_details, map_layers
+from data_access.models import Customer, Cylinder, Incident, Site, Team
+from data_access.queries import map_details, map_layers, one_map, screen
 
 JIANGAN, WUCHANG = "420102", "420106"
 CITYWIDE = Scope()
@@ -177,6 +179,49 @@ def test_hazards_coverage_and_the_risk_inputs_per_district(city: Engine) -> None
     assert map_details.hazard_history(city, Scope(district=WUCHANG), "HZ-T1") is None
 
 
+def test_coverage_counts_supervised_objects_only_and_the_wall_agrees(city: Engine) -> None:
+    """Households are not due an inspection (dashboard/domain/coverage.py): inspecting one
+    changes no coverage; a restaurant's inspection counts once on the map's districts, its grid
+    cells and the wall's league alike."""
+    kinds = {}
+    for kind in ("household", "commercial"):
+        kinds[kind] = _first(
+            city, select(Customer).where(Customer.district == JIANGAN, Customer.kind == kind)
+        )
+
+    def inspected() -> tuple[int, int]:
+        periods = city_periods(datetime.now(UTC), "Asia/Shanghai")
+        args = (city, CITYWIDE)
+        district = map_layers.area_metrics(*args, "district", periods.now, periods.quarter_start)
+        grid = map_layers.area_metrics(*args, "grid", periods.now, periods.quarter_start)
+        league = screen.district_league(*args, periods.now, periods.quarter_start)
+        for row in league:  # the wall reads the same counts as the map
+            counts = district.get(row.code, {})
+            assert (row.objects_due, row.inspected) == (counts["due"], counts.get("inspected", 0))
+        in_cells = sum(cell.get("inspected", 0) for cell in grid.values())
+        return district[JIANGAN].get("inspected", 0), in_cells
+
+    before = inspected()
+    _append(
+        city,
+        *(
+            InspectionCompleted(
+                inspection_id=f"INSP-{kind}",
+                kind="daily",
+                target_type="customer",
+                target_id=customer.id,
+                district=JIANGAN,
+                inspector_id="inspector-1",
+                items=[{"item": "hose", "passed": True}],
+                lat=customer.lat,
+                lon=customer.lon,
+            )
+            for kind, customer in kinds.items()
+        ),
+    )
+    assert inspected() == (before[0] + 1, before[1] + 1)
+
+
 def test_emergency_and_network_layers_respect_the_scope(city: Engine) -> None:
     _append(
         city,
@@ -228,6 +273,38 @@ def test_emergency_and_network_layers_respect_the_scope(city: Engine) -> None:
     assert map_details.team_detail(city, CITYWIDE, team.id)["members"] > 0
     other = WUCHANG if team.district != WUCHANG else JIANGAN
     assert map_details.team_detail(city, Scope(district=other), team.id) is None
+
+
+def test_an_incident_whose_team_is_on_its_way_stays_on_the_map_and_in_the_count(city):
+    """En route is open (dashboard/domain/incidents.py): its clock and the KPI keep it."""
+    periods = city_periods(datetime.now(UTC), "Asia/Shanghai")
+    before = map_layers.live_kpis(city, CITYWIDE, periods.now, periods.day_start)
+    team = _first(city, select(Team.id).order_by(Team.id)).id
+    _append(
+        city,
+        IncidentReported(
+            incident_id="INC-ER",
+            kind="leak",
+            channel="hotline_96511",
+            lat=30.55,
+            lon=114.31,
+            address="武昌某路 2 号",
+            severity=2,
+            description="燃气味",
+        ),
+        IncidentDispatched(incident_id="INC-ER", team_ids=[team], by="duty", eta_minutes=8),
+        TeamStatus(team_id=team, status="en_route", incident_id="INC-ER"),
+    )
+    with city.connect() as connection:
+        assert connection.scalar(select(Incident.status).where(Incident.id == "INC-ER")) == (
+            "en_route"
+        )
+    assert "INC-ER" in {i["id"] for i in map_layers.incident_clocks(city, CITYWIDE)}
+    assert ("incident", "INC-ER") in {
+        (p["kind"], p["id"]) for p in one_map.live_points(city, CITYWIDE)
+    }
+    after = map_layers.live_kpis(city, CITYWIDE, datetime.now(UTC), periods.day_start)
+    assert after["incidents_open"] == before["incidents_open"] + 1
 
 
 def test_an_enterprise_sees_only_its_own_kpis(city: Engine) -> None:

@@ -10,6 +10,7 @@ import pytest
 from sqlalchemy import Engine, MetaData, select
 
 from dashboard.domain.events import Event, Rejection
+from dashboard.domain.hazards import RECTIFICATION_PERIOD, rule_hazard_id
 from data_access import registry
 from data_access.db import make_engine
 from data_access.eventlog import Accepted, Duplicate, events_since, last_seq
@@ -25,7 +26,6 @@ from data_access.models import (
     Violation,
     ViolationPoints,
 )
-from data_access.projections.operations import RECTIFICATION_PERIOD, rule_hazard_id
 from tests.integration.test_eventlog import accepted, append, area, at, count, ev, scan, seed_city
 from tests.integration.test_projections import one
 

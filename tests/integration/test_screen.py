@@ -5,12 +5,14 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import Engine, select
 
+from callbacks.screen import incident_row
 from dashboard.demo import DEMO_DISTRICT
-from dashboard.domain.events import CylinderScanned, Event, IncidentReported
+from dashboard.domain.events import CylinderScanned, Event, IncidentClosed, IncidentReported
 from dashboard.domain.periods import city_periods
 from dashboard.domain.roles import CITYWIDE, Scope
 from data_access.eventlog import Incoming, append_events
@@ -105,6 +107,46 @@ def test_the_league_has_every_district_and_counts_late_responses(demo_engine) ->
     assert ranks == sorted(ranks, reverse=True)
     scoped = queries.district_league(demo_engine, JIANGAN, now, quarter)
     assert [row.code for row in scoped] == [DEMO_DISTRICT]
+
+
+def test_the_league_judges_by_the_response_verdict(demo_engine) -> None:
+    """Called off in time with no team on scene is not judged (dashboard/domain/response.py),
+    as on the response-times page; no team after 35 minutes is a miss."""
+    report(demo_engine, "S-LATE", IN_WUCHANG, minutes_ago=35)
+    report(demo_engine, "S-CALLED-OFF", IN_WUCHANG, minutes_ago=40)
+    closed = IncidentClosed(incident_id="S-CALLED-OFF", by="duty", summary="误报")
+    when = datetime.now(UTC) - timedelta(minutes=35)
+    append_events(
+        demo_engine,
+        [Incoming("user:duty", Event.of(closed, id="S-CALLED-OFF-closed", occurred_at=when))],
+    )
+    now = datetime.now(UTC)
+    league = queries.district_league(
+        demo_engine, CITYWIDE, now, city_periods(now, ZONE).quarter_start
+    )
+    wuchang = next(row for row in league if row.name_zh == "武昌区")
+    assert (wuchang.incidents_30d, wuchang.on_time, wuchang.judged) == (2, 0, 1)
+
+
+@pytest.mark.parametrize(("seconds", "late"), [(1200, False), (1200.999, False), (1201, True)])
+def test_the_walls_clock_is_red_from_twenty_minutes_and_one_second(seconds, late) -> None:
+    now = datetime(2026, 5, 20, 2, 0, tzinfo=UTC)
+    row = {
+        "id": "S-EDGE",
+        "kind": "leak",
+        "severity": 2,
+        "address": "江汉路 88 号",
+        "reported_at": now - timedelta(seconds=seconds),
+        "dispatched_at": None,
+        "on_scene_at": None,
+        "name_zh": "武昌区",
+        "name_en": "Wuchang",
+    }
+    drawn = incident_row(row, now, ZoneInfo(ZONE), "en")
+    assert (drawn.className == "breach") is late
+    clock = drawn.children[-1]
+    assert clock.children == ("20:01" if late else "20:00")
+    assert ("late" in clock.className.split()) is late
 
 
 def test_the_cylinder_chain_counts_todays_fillings_by_district(demo_engine) -> None:

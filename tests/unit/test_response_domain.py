@@ -8,17 +8,23 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from dashboard.domain.browser import browser_rules
 from dashboard.domain.response import (
+    LATE_AT,
+    RESPONSE_TARGET_S,
     ResponseCase,
     Verdict,
     compliance,
     incident_response,
+    is_late,
+    late_without_team,
     minutes_between,
     month_of,
     month_start,
     months_between,
     percentile,
     recent_months,
+    response_late,
     shift_month,
     summarize,
     verdict,
@@ -56,6 +62,41 @@ def test_verdict_against_the_twenty_minute_target(on_scene, closed, now, expecte
     on_scene_at = None if on_scene is None else at(on_scene)
     closed_at = None if closed is None else at(closed)
     assert verdict(T0, on_scene_at, at(now), closed_at) is expected
+
+
+# --- the 20:00 edge: whole seconds, as every clock shows them ------------------------------
+
+EDGE = [  # seconds from the report, late?
+    (1199.9, False),  # the clock shows 19:59
+    (1200.0, False),  # 20:00: "within 20 minutes" includes 20:00
+    (1200.999, False),  # still 20:00 on the clock: still in time
+    (1201.0, True),  # 20:01: late
+]
+
+
+@pytest.mark.parametrize(("seconds", "late"), EDGE)
+def test_late_is_past_twenty_minutes_in_whole_seconds(seconds, late):
+    assert is_late(seconds) is late
+    reported, now = T0, T0 + timedelta(seconds=seconds)
+    assert response_late(reported, None, now) is late
+    assert late_without_team(reported, None, now) is late
+    assert late_without_team(reported, now, now + timedelta(hours=1)) is False  # a team is there
+    # the SQL bound says the same: late iff reported_at <= now - LATE_AT
+    assert (reported <= now - LATE_AT) is late
+
+
+@pytest.mark.parametrize(("seconds", "late"), EDGE)
+def test_the_verdict_meets_the_target_up_to_a_clock_showing_twenty_minutes(seconds, late):
+    arrived = T0 + timedelta(seconds=seconds)
+    assert verdict(T0, arrived, arrived) is (Verdict.MISSED if late else Verdict.MET)
+    waiting = verdict(T0, None, arrived)
+    assert waiting is (Verdict.MISSED if late else Verdict.PENDING)
+    called_off = verdict(T0, None, T0 + timedelta(hours=2), closed_at=arrived)
+    assert called_off is (Verdict.MISSED if late else Verdict.NO_TEAM)
+
+
+def test_the_browser_gets_the_target_from_the_domain():
+    assert browser_rules() == {"responseTargetS": RESPONSE_TARGET_S} == {"responseTargetS": 1200}
 
 
 def test_incident_response_gives_minutes_from_the_report_for_each_step():

@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 import pytest
 
 from dashboard.citypack import load_city_pack
-from data_access.projections.operations import rule_hazard_id
+from dashboard.domain.hazards import rule_hazard_id
 from simulators.anomalies import anomaly_rates
 from simulators.city import generate
 from simulators.clock import DAY, HOUR, WORK_SHIFTS, quarter_bounds, weekday
