@@ -22,7 +22,7 @@ def acknowledge_alarm(engine: Engine, user: User, alarm_id: str, note: str | Non
     def body(act: Act) -> Done:
         _active_alarm(act, Action.ACKNOWLEDGE_ALARM, alarm_id)
         data = AlarmAcknowledged(alarm_id=alarm_id, by=act.user.username, note=note)
-        return Done(alarm_id, act.append(data))
+        return Done(alarm_id, act.append(data, prefix=f"ack-{alarm_id}"))
 
     return run(engine, user, body)
 

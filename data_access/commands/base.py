@@ -24,6 +24,7 @@ from data_access.eventlog import Accepted, Incoming, LogWriter, write_transactio
 __all__ = ["Act", "Done", "Refusal", "Refused", "Result", "acting", "run", "user_source"]
 
 USER_SOURCE_PREFIX = "user:"
+MAX_EVENT_ID = 128  # the longest id an event may have
 
 
 @dataclass(frozen=True)
@@ -68,10 +69,13 @@ class Act:
         if refused is not None:
             raise Refusal(refused)
 
-    def append(self, *data: EventData, ids: Sequence[str] | None = None) -> int | None:
+    def append(
+        self, *data: EventData, ids: Sequence[str] | None = None, prefix: str | None = None
+    ) -> int | None:
         """Append the action's events, all or nothing; the seq of the first (None: recorded
-        before). `ids` gives deterministic event ids (idempotent actions); else fresh ones."""
-        event_ids = list(ids) if ids is not None else [_fresh_id(item) for item in data]
+        before). `ids` gives deterministic event ids (idempotent actions); else fresh ones,
+        starting with `prefix` (default: the event type's area, e.g. "incident-...")."""
+        event_ids = list(ids) if ids is not None else [_fresh_id(item, prefix) for item in data]
         events = [
             Event.of(item, id=event_id, occurred_at=self.now)
             for item, event_id in zip(data, event_ids, strict=True)
@@ -105,8 +109,10 @@ def run(
         return refusal.refused
 
 
-def _fresh_id(data: EventData) -> str:
-    return f"{data.event_type.split('.')[0]}-{uuid.uuid4().hex}"
+def _fresh_id(data: EventData, prefix: str | None) -> str:
+    fresh = uuid.uuid4().hex
+    readable = f"{prefix or data.event_type.split('.')[0]}-{fresh}"
+    return readable if len(readable) <= MAX_EVENT_ID else fresh
 
 
 def _from_rejection(rejection: Rejection) -> Refused:

@@ -12,7 +12,7 @@ from sqlalchemy import Engine, func, select, text
 
 from dashboard.domain.events import EVENT_TYPES, Event, Rejection
 from data_access import registry
-from data_access.commands import acknowledge_alarm
+from data_access.commands import Done, Refused, acknowledge_alarm
 from data_access.eventlog import (
     Accepted,
     Duplicate,
@@ -24,6 +24,7 @@ from data_access.eventlog import (
 )
 from data_access.models import Alarm, AreaCount, CylinderState, EventRecord, Finding
 from data_access.projections.batch import Batch
+from tests.support import desk_user
 
 T0 = datetime(2026, 11, 23, 8, 0, tzinfo=UTC)
 SOURCE = "ent-0001"
@@ -327,8 +328,8 @@ def raise_alarm(engine: Engine) -> str:
 def test_acknowledge_alarm_records_the_acting_user(engine: Engine) -> None:
     seed_city(engine)
     alarm_id = raise_alarm(engine)
-    outcome = acknowledge_alarm(engine, alarm_id, "zhang", note="on my way")
-    assert isinstance(outcome, Accepted)
+    outcome = acknowledge_alarm(engine, desk_user("zhang"), alarm_id, note="on my way")
+    assert isinstance(outcome, Done)
     with engine.connect() as connection:
         row = connection.execute(select(EventRecord).where(EventRecord.seq == outcome.seq)).one()
         alarm = connection.execute(select(Alarm).where(Alarm.id == alarm_id)).one()
@@ -342,12 +343,12 @@ def test_acknowledge_alarm_records_the_acting_user(engine: Engine) -> None:
 
 def test_acknowledge_alarm_refuses_unknown_and_cleared_alarms(engine: Engine) -> None:
     seed_city(engine)
-    unknown = acknowledge_alarm(engine, "alarm-nope", "zhang")
-    assert isinstance(unknown, Rejection) and unknown.code == "unknown_reference"
+    unknown = acknowledge_alarm(engine, desk_user("zhang"), "alarm-nope")
+    assert isinstance(unknown, Refused) and unknown.code == "unknown_reference"
     alarm_id = raise_alarm(engine)
     accepted(append(engine, ev("sensor.reading", "ok", 2, sensor_id="p1", value=150.0)))
     before = last_seq(engine)
-    cleared = acknowledge_alarm(engine, alarm_id, "zhang")
-    assert isinstance(cleared, Rejection) and cleared.code == "not_permitted"
+    cleared = acknowledge_alarm(engine, desk_user("zhang"), alarm_id)
+    assert isinstance(cleared, Refused) and cleared.code == "not_permitted"
     assert "cleared" in cleared.message
     assert last_seq(engine) == before
