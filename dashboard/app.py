@@ -24,6 +24,7 @@ from dashboard.resources import Resources
 from dashboard.routing import build_router
 from dashboard.settings import Settings
 from dashboard.shell import shell_layout
+from data_access.cache import MemoryCache, RedisCache, use_cache
 from data_access.db import make_engine
 from data_access.eventlog import on_commit
 from data_access.migrate import is_up_to_date
@@ -122,9 +123,11 @@ def create_app(settings: Settings, *, engine: Engine | None = None) -> Dash:
 
 def _after_each_commit(engine: Engine, settings: Settings, notifier: Notifier) -> None:
     """A desk action committed: the notifier looks for its request at once, and the live hubs
-    of every gateway hear of it through Redis (without Redis they poll the log themselves)."""
+    of every gateway hear of it through Redis (without Redis they poll the log themselves).
+    Cached query results live beside the engine (in Redis when there is one)."""
     notifier.start()
     on_commit(engine, notifier.wake)
+    use_cache(engine, RedisCache(settings.redis_url) if settings.redis_url else MemoryCache())
     if settings.redis_url:
         on_commit(engine, CommitAnnouncer(settings.redis_url))
 

@@ -124,10 +124,7 @@ def may(user: User, action: Action, *places: Place) -> Refused | None:
 def in_scope(user: User, place: Place) -> bool:
     """A district officer reaches their district's objects, an enterprise its own objects;
     everyone else the whole city."""
-    scope = user.scope
-    if scope.district is not None and place.district != scope.district:
-        return False
-    return scope.enterprise_id is None or place.enterprise_id == scope.enterprise_id
+    return user.scope.covers(place.district, place.enterprise_id)
 
 
 def unknown(noun: str, object_id: str, field_name: str = "") -> Refused:

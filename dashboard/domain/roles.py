@@ -50,6 +50,13 @@ class Scope:
     def is_citywide(self) -> bool:
         return self.district is None and self.enterprise_id is None
 
+    def covers(self, district: str | None, enterprise_id: str | None) -> bool:
+        """Whether an object of `district`, owned by `enterprise_id` (None: by no enterprise),
+        lies within this scope."""
+        if self.district is not None and district != self.district:
+            return False
+        return self.enterprise_id is None or enterprise_id == self.enterprise_id
+
 
 CITYWIDE = Scope()
 
