@@ -152,7 +152,7 @@ def _placeholder(table: Table, name: str, dialect: Dialect) -> str:
 def _processors(table: Table, names: tuple[str, ...], dialect: Dialect) -> tuple[Processor, ...]:
     processors = []
     for name in names:
-        process = table.c[name].type._cached_bind_processor(dialect)
+        process: Processor = table.c[name].type._cached_bind_processor(dialect)
         if isinstance(table.c[name].type, JSON):
             process = _json_processor(process)
         processors.append(process)

@@ -18,7 +18,7 @@ import pickle
 import threading
 import time
 from collections.abc import Callable, Hashable
-from typing import Any, ParamSpec, Protocol, TypeVar
+from typing import Any, ParamSpec, Protocol, TypeVar, cast
 from weakref import WeakKeyDictionary
 
 import redis
@@ -82,7 +82,7 @@ class RedisCache:
             raw = self._client.get(self.PREFIX + key)
         except redis.RedisError:
             return None
-        return pickle.loads(raw) if raw is not None else None  # our own values only
+        return pickle.loads(cast(bytes, raw)) if raw is not None else None  # our values only
 
     def set(self, key: str, value: Any, seconds: float) -> None:
         with contextlib.suppress(redis.RedisError):  # unkept: the next reader computes it

@@ -26,7 +26,7 @@ from sqlalchemy import Connection, Engine, func, select, text
 
 from dashboard.domain.events import Event, Rejection
 from data_access.bulk import JsonText, insert_rows
-from data_access.models import EventRecord
+from data_access.models import EventRecord, table_of
 from data_access.projections import Projector
 
 __all__ = [
@@ -74,7 +74,7 @@ class Duplicate:
 
 Outcome = Accepted | Duplicate | Rejection
 
-_LOG = EventRecord.__table__
+_LOG = table_of(EventRecord)
 _LOG_COLUMNS = tuple(column.name for column in _LOG.columns)
 
 

@@ -19,7 +19,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import Engine, and_, func, or_, select, update
+from sqlalchemy import ColumnElement, Engine, and_, func, or_, select, update
 
 from data_access.models import IncidentNotification, NotificationRequest
 
@@ -37,7 +37,7 @@ class PendingRequest:
     answered: frozenset[str]  # channels with an outcome recorded for this request
 
 
-def _claimable(now: datetime) -> object:
+def _claimable(now: datetime) -> ColumnElement[bool]:
     return and_(_R.done_at.is_(None), or_(_R.claimed_until.is_(None), _R.claimed_until < now))
 
 
@@ -73,7 +73,8 @@ def claim_requests(
             IncidentNotification.request_id.in_(claimed)
         )
         for request_id, channel in connection.execute(outcomes):
-            answered.setdefault(request_id, set()).add(channel)
+            if request_id is not None:
+                answered.setdefault(request_id, set()).add(channel)
     return [
         PendingRequest(
             row.id,

@@ -12,7 +12,18 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import date
 from typing import Any, Protocol
 
-from sqlalchemy import JSON, Engine, Table, case, delete, func, literal_column, select, text
+from sqlalchemy import (
+    JSON,
+    Engine,
+    Select,
+    Table,
+    case,
+    delete,
+    func,
+    literal_column,
+    select,
+    text,
+)
 
 from data_access.models import (
     AreaCount,
@@ -27,6 +38,7 @@ from data_access.models import (
     Site,
     Team,
     TeamState,
+    table_of,
 )
 
 __all__ = [
@@ -105,7 +117,7 @@ def registry_is_empty(engine: Engine) -> bool:
     """True when no registry table (districts included) holds a row."""
     with engine.connect() as connection:
         for name in REGISTRY_TABLES:
-            probe = select(literal_column("1")).select_from(_table(name)).limit(1)
+            probe: Select[Any] = select(literal_column("1")).select_from(_table(name)).limit(1)
             if connection.scalar(probe) is not None:
                 return False
     return True
@@ -279,7 +291,7 @@ def recount_area_counts(
     with engine.begin() as connection:
         connection.execute(delete(AreaCount))
         if rows:
-            connection.execute(AreaCount.__table__.insert(), rows)
+            connection.execute(table_of(AreaCount).insert(), rows)
     return len(rows)
 
 

@@ -89,7 +89,10 @@ REACH: dict[type, Reach] = {
         lambda e: or_(Sensor.site_id.in_(_own_sites(e)), Sensor.segment_id.in_(_own_segments(e))),
     ),
     Cylinder: Reach(None, lambda e: Cylinder.enterprise_id == e),
-    CylinderState: Reach(CylinderState.district, lambda e: CylinderState.enterprise_id == e),
+    CylinderState: Reach(
+        CylinderState.district,
+        lambda e: CylinderState.code.in_(select(Cylinder.code).where(Cylinder.enterprise_id == e)),
+    ),
     SafetyCheck: Reach(SafetyCheck.district, lambda e: SafetyCheck.enterprise_id == e),
     Finding: Reach(Finding.district, lambda e: Finding.enterprise_id == e),
     Violation: Reach(Violation.district, lambda e: Violation.enterprise_id == e),

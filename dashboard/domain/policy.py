@@ -18,13 +18,9 @@ import dataclasses
 from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Literal
 
+from dashboard.domain.events import RejectionCode
 from dashboard.domain.roles import INCIDENT_DESK_ROLES, Role, User
-
-RefusalCode = Literal[
-    "not_permitted", "unknown_reference", "missing_field", "invalid_field", "out_of_range"
-]
 
 
 class Action(StrEnum):
@@ -97,7 +93,7 @@ class Refused:
 
     reason: str  # the text's key: "refused.<reason>"
     message: str  # the same in English, for logs, the CLI and the API
-    code: RefusalCode = "not_permitted"
+    code: RejectionCode = "not_permitted"  # the ingest protocol's codes
     field: str = ""
     params: Mapping[str, str] = dataclasses.field(default_factory=dict)
 

@@ -8,10 +8,11 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Row, select
+from sqlalchemy import select
 
 from dashboard.domain.dispatch import DESK_TEAM_STEPS, DESK_UPDATE_STATUSES, FREE, busy_reason
 from dashboard.domain.events import (
@@ -233,7 +234,17 @@ def close_incident(
 # --- reading inside the action's transaction ------------------------------------------------
 
 
-def incident_row(act: Act, action: Action, incident_id: str) -> Row[Any]:
+@dataclass(frozen=True)
+class IncidentFacts:
+    """What an action on an incident depends on."""
+
+    id: str
+    status: str
+    district: str | None
+    notified: dict[str, str] | None
+
+
+def incident_row(act: Act, action: Action, incident_id: str) -> IncidentFacts:
     """The incident, if the user may take `action` on it (role, then scope)."""
     act.require(action)
     row = act.connection.execute(
@@ -244,10 +255,10 @@ def incident_row(act: Act, action: Action, incident_id: str) -> Row[Any]:
     if row is None:
         raise Refusal(unknown("incident", incident_id, "incident_id"))
     act.require(action, Place("incident", incident_id, row.district))
-    return row
+    return IncidentFacts(*row)
 
 
-def open_incident(act: Act, action: Action, incident_id: str) -> Row[Any]:
+def open_incident(act: Act, action: Action, incident_id: str) -> IncidentFacts:
     """As `incident_row`, refusing a closed incident."""
     row = incident_row(act, action, incident_id)
     if not is_open(row.status):

@@ -8,7 +8,7 @@ the same transaction; a reading back inside the band clears the active alarm wit
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 from dashboard.domain.events import AlarmCleared, AlarmRaised, Event, Rejection
 from data_access.projections.batch import Batch
@@ -22,6 +22,7 @@ from data_access.projections.projection import (
 
 CRITICAL_BEYOND = 0.2  # more than 20 % of the band (or of the bound) outside it: critical
 
+AlarmLevel = Literal["warning", "critical"]
 ACTIVE = ("raised", "acknowledged")
 _REFERENCES: References = {  # rows an event names, which must be known
     "sensor.reading": (("sensor_id", "sensors"),),
@@ -84,7 +85,7 @@ def apply_reading(b: Batch, event: Event, seq: int, source: str) -> None:
             b.emit(Event.of(cleared, id=clear_id, occurred_at=event.occurred_at))
 
 
-def _level(low: float | None, high: float | None, value: float) -> str:
+def _level(low: float | None, high: float | None, value: float) -> AlarmLevel:
     if low is not None and high is not None and high > low:
         scale = high - low
     else:

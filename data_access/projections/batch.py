@@ -29,6 +29,7 @@ from data_access.models import (
     IncidentNotification,
     IncidentTimelineEntry,
     NotificationRequest,
+    table_of,
 )
 
 CHUNK = 1000  # keys per IN query: far below SQLite's and PostgreSQL's parameter limits
@@ -59,7 +60,7 @@ CACHED_TABLES: tuple[tuple[str, str], ...] = (
 )
 
 ACTIVE_ALARM = ("raised", "acknowledged")
-_FINDINGS = Finding.__table__
+_FINDINGS = table_of(Finding)
 _RESOLUTION = ("resolved", "resolved_at", "resolved_seq", "resolution")  # what resolving changes
 
 
@@ -206,11 +207,11 @@ class Batch:
         for cache in self.tables.values():
             cache.flush(connection)
         for table, rows in (
-            (Finding.__table__, self.findings),
-            (HazardStatusChange.__table__, self.history),
-            (IncidentTimelineEntry.__table__, self.timeline),
-            (IncidentNotification.__table__, self.notifications),
-            (NotificationRequest.__table__, self.requests),
+            (table_of(Finding), self.findings),
+            (table_of(HazardStatusChange), self.history),
+            (table_of(IncidentTimelineEntry), self.timeline),
+            (table_of(IncidentNotification), self.notifications),
+            (table_of(NotificationRequest), self.requests),
         ):
             if rows:
                 insert_rows(connection, table, rows, list(rows[0]))
@@ -220,7 +221,7 @@ class Batch:
     def _flush_counts(self) -> None:
         if not self.counts:
             return
-        table = AreaCount.__table__
+        table = table_of(AreaCount)
         codes = sorted({district for district, _ in self.counts})
         existing: dict[tuple[str, str], int] = {}
         for chunk in chunks(codes):

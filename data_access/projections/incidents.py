@@ -111,9 +111,9 @@ def check_dispatch(b: Batch, event: Event, source: str | None) -> Rejection | No
         state = b["team_states"].get(team_id)
         if state is None:
             continue
-        message = busy_reason(team_id, state["status"], state["incident_id"], data.incident_id)
-        if message is not None:
-            return Rejection("not_permitted", f"data.team_ids.{index}", message, event.id)
+        busy = busy_reason(team_id, state["status"], state["incident_id"], data.incident_id)
+        if busy is not None:
+            return Rejection("not_permitted", f"data.team_ids.{index}", busy, event.id)
     return None
 
 

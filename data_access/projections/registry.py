@@ -139,6 +139,7 @@ def _row(b: Batch, event: Event, data: Any) -> dict[str, Any]:
         return _fields(
             data, "enterprise_id", "kind", "name", "district", "lat", "lon", id="site_id"
         )
+    fields: tuple[str, ...]
     if kind == "worker.registered":
         fields = ("enterprise_id", "role", "name", "certificate_no", "certificate_expires")
         return _fields(data, *fields, id="worker_id")

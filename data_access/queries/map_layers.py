@@ -197,8 +197,8 @@ def _hazard_kinds(now: datetime) -> dict[str, Any]:
 
 def _hazards(connection: Connection, scope: Scope, level: str, where: Any) -> dict[str, int]:
     if level == "district":
-        query = select(Hazard.district, func.count()).where(where).group_by(Hazard.district)
-        return _grouped(connection, _scoped_hazards(query, scope))
+        by_district = select(Hazard.district, func.count()).where(where).group_by(Hazard.district)
+        return _grouped(connection, _scoped_hazards(by_district, scope))
     totals: Counter[str] = Counter()
     for target_type, model in (("site", Site), ("customer", Customer)):
         query = (
