@@ -173,9 +173,10 @@ def _database_copy(
         yield url
 
 
-def _engine_on_copy(
+def engine_on_copy(
     request: pytest.FixtureRequest, tmp_path: Path, template: str
 ) -> Iterator[Engine]:
+    """An engine on a copy of `template` (see _database_copy), disposed after the test."""
     with _database_copy(request, tmp_path, template) as url:
         engine = make_engine(url)
         yield engine
@@ -192,13 +193,7 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
 @pytest.fixture(params=DATABASES)
 def engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
     """A migrated, empty database."""
-    yield from _engine_on_copy(request, tmp_path, "migrated")
-
-
-@pytest.fixture(params=DATABASES)
-def city(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
-    """The demo city (demo scale, seed 7, no logins) on either database."""
-    yield from _engine_on_copy(request, tmp_path, "city")
+    yield from engine_on_copy(request, tmp_path, "migrated")
 
 
 @pytest.fixture
