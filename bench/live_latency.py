@@ -469,12 +469,12 @@ async def drive_phase(
     load_ws = await hello(f"{gateway}/ingest", tokens[LOAD_SOURCE])
     probe_ws = await hello(f"{gateway}/ingest", tokens[PROBE_SOURCE])
     load = asyncio.create_task(send_load(load_ws, events, args.rate, drive, stop_load))
-    await asyncio.sleep(WARMUP_S)
+    await asyncio.sleep(args.warmup)
     drive.cpu_before, began = cpu(), time.monotonic()
     await send_probes(probe_ws, events, args.seconds, drive, first)
     drive.cpu_after, drive.window_s = cpu(), time.monotonic() - began
     drive.probes_done.set()
-    await asyncio.sleep(DRAIN_S)
+    await asyncio.sleep(args.drain)
     await asyncio.to_thread(drive.all_drawn.wait, DRAIN_MAX_S)
     stop_load.set()
     await load
@@ -820,6 +820,15 @@ def main() -> int:
     parser.add_argument("--rate", type=float, default=1_000.0, help="background events/s (1,000)")
     parser.add_argument("--seconds", type=float, default=60.0, help="probe window (60)")
     parser.add_argument("--redis-url", help="run the demo with REDIS_URL set to this")
+    parser.add_argument(
+        "--warmup", type=float, default=WARMUP_S, help="seconds of load before the first probe (5)"
+    )
+    parser.add_argument(
+        "--drain",
+        type=float,
+        default=DRAIN_S,
+        help="seconds of load after the last probe at least (3)",
+    )
     parser.add_argument(
         "--browser-nice",
         type=int,

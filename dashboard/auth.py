@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import time
 from collections import defaultdict, deque
+from collections.abc import Callable
 from datetime import timedelta
 from urllib.parse import urlsplit
 
@@ -64,17 +65,18 @@ def current_scope() -> Scope:
 class LoginThrottle:
     """Refuses a username after MAX_FAILURES failed logins in FAILURE_WINDOW_S seconds."""
 
-    def __init__(self) -> None:
+    def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
         self._failures: dict[str, deque[float]] = defaultdict(deque)
+        self._clock = clock
 
     def blocked(self, username: str) -> bool:
         recent = self._failures[username]
-        while recent and recent[0] < time.monotonic() - FAILURE_WINDOW_S:
+        while recent and recent[0] < self._clock() - FAILURE_WINDOW_S:
             recent.popleft()
         return len(recent) >= MAX_FAILURES
 
     def failed(self, username: str) -> None:
-        self._failures[username].append(time.monotonic())
+        self._failures[username].append(self._clock())
 
     def succeeded(self, username: str) -> None:
         self._failures.pop(username, None)

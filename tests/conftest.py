@@ -2,39 +2,70 @@
 
 PostgreSQL tests run when TEST_POSTGRES_URL is set (CI sets it). With REQUIRE_POSTGRES=1 a
 missing server fails the run instead of skipping, so CI cannot silently test SQLite only.
+
+Migrating a database and seeding the demo city into it are done once per run, into a template
+of each kind; every test gets its own copy (a file copy on SQLite, `CREATE DATABASE ... TEMPLATE`
+on PostgreSQL), so tests stay independent without paying for the migrations and the seed each.
 """
 
 from __future__ import annotations
 
 import os
+import shutil
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
 from sqlalchemy import Engine, text
-from sqlalchemy.exc import ProgrammingError
+from sqlalchemy.exc import OperationalError, ProgrammingError
 
 from data_access.db import make_engine
 from data_access.migrate import upgrade
 
 POSTGRES_URL = os.environ.get("TEST_POSTGRES_URL", "")
 REQUIRE_POSTGRES = os.environ.get("REQUIRE_POSTGRES") == "1"
+DATABASES = ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
+DEMO_SEED = 7
+
+# Fills a template: (its engine, a directory for the files settings may write) -> None.
+Prepare = Callable[[Engine, Path], None]
 
 
-def _postgres_database(base_url: str) -> Iterator[str]:
-    """A throwaway database on the test server, dropped afterwards."""
+def _postgres_admin() -> Engine:
+    return make_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
+
+
+@contextmanager
+def _postgres_database(template: str | None = None) -> Iterator[str]:
+    """A throwaway database on the test server (a copy of `template` if given), dropped
+    afterwards."""
     name = f"gascc_t_{uuid.uuid4().hex[:10]}"
-    admin = make_engine(base_url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    admin = _postgres_admin()
+    _create_database(admin, name, template)
     url = admin.url.set(database=name).render_as_string(hide_password=False)
     try:
         yield url
     finally:
         _drop_database(admin, name)
         admin.dispose()
+
+
+def _create_database(admin: Engine, name: str, template: str | None, attempts: int = 10) -> None:
+    """Create a database, from `template` if given. A template must have no other session: an
+    autovacuum worker that got in before it was closed to connections makes the copy fail."""
+    statement = f'CREATE DATABASE "{name}"' + (f' TEMPLATE "{template}"' if template else "")
+    for attempt in range(attempts):
+        try:
+            with admin.connect() as connection:
+                connection.execute(text(statement))
+            return
+        except OperationalError:
+            if template is None or attempt == attempts - 1:
+                raise
+            time.sleep(0.5)
 
 
 def _drop_database(admin: Engine, name: str, attempts: int = 10) -> None:
@@ -51,65 +82,151 @@ def _drop_database(admin: Engine, name: str, attempts: int = 10) -> None:
             time.sleep(0.5)
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
-def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    """An empty database, once on SQLite and once on PostgreSQL."""
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'test.sqlite3'}"
-        return
+def _require_postgres() -> None:
     if not POSTGRES_URL:
         if REQUIRE_POSTGRES:
             pytest.fail("REQUIRE_POSTGRES=1 but TEST_POSTGRES_URL is not set")
         pytest.skip("TEST_POSTGRES_URL not set")
-    yield from _postgres_database(POSTGRES_URL)
 
 
-@pytest.fixture
-def engine(database_url: str) -> Iterator[Engine]:
-    """A migrated, empty database."""
-    engine = make_engine(database_url)
+def _migrate(engine: Engine, _data_dir: Path) -> None:
     upgrade(engine)
-    yield engine
+
+
+def _migrate_and_seed_city(engine: Engine, data_dir: Path) -> None:
+    from dashboard.demo import seed_if_empty
+    from dashboard.settings import Settings
+
+    upgrade(engine)
+    settings = Settings.from_env({"GASCC_TILE_URL": "none"}, demo=True, data_dir=data_dir)
+    seed_if_empty(engine, settings, scale="demo", seed=DEMO_SEED)
+
+
+def _fold_wal(engine: Engine) -> None:
+    """Move everything from the SQLite write-ahead log into the file, so one copy is complete."""
+    with engine.connect() as connection:
+        connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+
+
+def _sqlite_template(directory: Path, prepare: Prepare) -> Path:
+    path = directory / "template.sqlite3"
+    engine = make_engine(f"sqlite:///{path}")
+    prepare(engine, directory)
+    _fold_wal(engine)
     engine.dispose()
+    return path
+
+
+def _postgres_template(directory: Path, prepare: Prepare) -> Iterator[str]:
+    """A database prepared once and then closed to connections, so that it can be copied."""
+    admin = _postgres_admin()
+    name = f"gascc_tmpl_{uuid.uuid4().hex[:10]}"
+    _create_database(admin, name, None)
+    try:
+        engine = make_engine(admin.url.set(database=name).render_as_string(hide_password=False))
+        prepare(engine, directory)
+        engine.dispose()
+        with admin.connect() as connection:
+            connection.execute(text(f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS false'))
+        yield name
+    finally:
+        _drop_database(admin, name)
+        admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def sqlite_migrated_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return _sqlite_template(tmp_path_factory.mktemp("migrated-template"), _migrate)
+
+
+@pytest.fixture(scope="session")
+def sqlite_city_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return _sqlite_template(tmp_path_factory.mktemp("city-template"), _migrate_and_seed_city)
+
+
+@pytest.fixture(scope="session")
+def postgres_migrated_template(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    yield from _postgres_template(tmp_path_factory.mktemp("pg-migrated"), _migrate)
+
+
+@pytest.fixture(scope="session")
+def postgres_city_template(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    yield from _postgres_template(tmp_path_factory.mktemp("pg-city"), _migrate_and_seed_city)
+
+
+@contextmanager
+def _database_copy(
+    request: pytest.FixtureRequest, tmp_path: Path, template: str | None
+) -> Iterator[str]:
+    """A database of the kind `request.param` for one test: empty, or a copy of the session's
+    `template` ("migrated" or "city"). The templates are made on first use, so a run that
+    deselects PostgreSQL never needs the server."""
+    if request.param == "sqlite":
+        path = tmp_path / "test.sqlite3"
+        if template is not None:
+            shutil.copy(request.getfixturevalue(f"sqlite_{template}_template"), path)
+        yield f"sqlite:///{path}"
+        return
+    _require_postgres()
+    source = request.getfixturevalue(f"postgres_{template}_template") if template else None
+    with _postgres_database(source) as url:
+        yield url
+
+
+def engine_on_copy(
+    request: pytest.FixtureRequest, tmp_path: Path, template: str
+) -> Iterator[Engine]:
+    """An engine on a copy of `template` (see _database_copy), disposed after the test."""
+    with _database_copy(request, tmp_path, template) as url:
+        engine = make_engine(url)
+        yield engine
+        engine.dispose()
+
+
+@pytest.fixture(params=DATABASES)
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """An empty database, once on SQLite and once on PostgreSQL."""
+    with _database_copy(request, tmp_path, None) as url:
+        yield url
+
+
+@pytest.fixture(params=DATABASES)
+def engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
+    """A migrated, empty database."""
+    yield from engine_on_copy(request, tmp_path, "migrated")
 
 
 @pytest.fixture
-def sqlite_engine(tmp_path: Path) -> Iterator[Engine]:
+def sqlite_engine(tmp_path: Path, sqlite_migrated_template: Path) -> Iterator[Engine]:
     """A migrated, empty SQLite database, for tests that need not run on both."""
+    shutil.copy(sqlite_migrated_template, tmp_path / "test.sqlite3")
     engine = make_engine(f"sqlite:///{tmp_path / 'test.sqlite3'}")
-    upgrade(engine)
     yield engine
     engine.dispose()
 
 
 # --- a seeded demo city and apps on it --------------------------------------------------------
 
-DEMO_SEED = 7
-
 
 @pytest.fixture(scope="session")
-def demo_database_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A demo city seeded once per test run; tests get copies of the file."""
-    from dashboard.demo import ensure_demo_users, seed_if_empty
-    from dashboard.settings import Settings
+def demo_database_template(
+    tmp_path_factory: pytest.TempPathFactory, sqlite_city_template: Path
+) -> Path:
+    """The demo city with the demo logins, on SQLite; tests get copies of the file."""
+    from dashboard.demo import ensure_demo_users
 
-    directory = tmp_path_factory.mktemp("demo-template")
-    settings = Settings.from_env({"GASCC_TILE_URL": "none"}, demo=True, data_dir=directory)
-    engine = make_engine(settings.database_url)
-    upgrade(engine)
-    seed_if_empty(engine, settings, scale="demo", seed=DEMO_SEED)
+    path = tmp_path_factory.mktemp("demo-template") / "gascc.sqlite3"
+    shutil.copy(sqlite_city_template, path)
+    engine = make_engine(f"sqlite:///{path}")
     ensure_demo_users(engine)
-    with engine.connect() as connection:  # fold the WAL into the file so one copy is complete
-        connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+    _fold_wal(engine)
     engine.dispose()
-    return directory / "gascc.sqlite3"
+    return path
 
 
 @pytest.fixture
 def demo_settings(tmp_path: Path, demo_database_template: Path):
     """Settings for a fresh copy of the seeded demo city, with no map tiles."""
-    import shutil
-
     from dashboard.settings import Settings
 
     shutil.copy(demo_database_template, tmp_path / "gascc.sqlite3")

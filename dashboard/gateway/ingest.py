@@ -269,12 +269,14 @@ class IngestService:
         committer: GroupCommitter,
         config: IngestConfig | None = None,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        quota_clock: Callable[[], float] = time.monotonic,  # the rate quotas' seconds
     ) -> None:
         self.config = config or IngestConfig()
         self._find_token = find_token
         self._make_incoming = make_incoming
         self._committer = committer
         self._clock = clock
+        self._quota_clock = quota_clock
         self._stopping = asyncio.Event()
         self._handlers: set[asyncio.Task[Any]] = set()
         self._greeting: set[ServerConnection] = set()
@@ -397,7 +399,7 @@ class IngestService:
         window: asyncio.Semaphore,
     ) -> None:
         burst = self.config.burst or max(self.config.rate, self.config.max_events)
-        bucket = TokenBucket(self.config.rate, burst)
+        bucket = TokenBucket(self.config.rate, burst, self._quota_clock)
         while True:
             await window.acquire()
             try:

@@ -13,6 +13,7 @@ import contextlib
 import json
 import logging
 import signal
+import time
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import replace
 from functools import partial
@@ -64,9 +65,10 @@ class Gateway:
         writer: ProcessWriter | None = None,
         make_incoming: Callable[[Any, Event], Any] | None = None,
         routes: Mapping[str, Handler] | None = None,
+        quota_clock: Callable[[], float] = time.monotonic,
     ) -> None:
         """Batches go to `writer` (a child process), else to `append` in a thread (by default
-        `append_events` on `engine`)."""
+        `append_events` on `engine`). `quota_clock` times the connections' rate quotas."""
         from data_access.eventlog import append_events
         from data_access.tokens import find_token
 
@@ -84,6 +86,7 @@ class Gateway:
             make_incoming=make_incoming or incoming_of,
             committer=self.committer,
             config=self.config,
+            quota_clock=quota_clock,
         )
         self.routes: dict[str, Handler] = {INGEST_PATH: self.ingest.handle, **(routes or {})}
         self.server: Server | None = None

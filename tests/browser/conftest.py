@@ -9,6 +9,7 @@ import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import quote
 
 import pytest
 
@@ -71,9 +72,21 @@ def new_tab(browser):
         context.close()
 
 
-def sign_in(tab: Tab, base_url: str, username: str, password: str | None = None) -> None:
+def sign_in(
+    tab: Tab,
+    base_url: str,
+    username: str,
+    password: str | None = None,
+    *,
+    landing: str = "/",
+    language: str | None = None,
+) -> None:
+    """Sign in through the login form, landing on `landing` (the One Map by default) in
+    `language` if given: a test that starts elsewhere need not load the map first."""
     page = tab.page
-    page.goto(f"{base_url}/login")
+    if language is not None:
+        page.goto(f"{base_url}/lang/{language}")  # the session keeps it through the sign-in
+    page.goto(f"{base_url}/login?next={quote(landing)}")
     page.fill("#username", username)
     page.fill("#password", password or f"{username}-demo")
     page.click("#login-submit")

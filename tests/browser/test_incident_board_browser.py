@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from dashboard import ids
 from tests.browser.conftest import ingest_token, send, sign_in
 from tests.support import IN_JIANGAN, IN_WUCHANG, incident
 
@@ -16,12 +17,10 @@ LIVE_WAIT_MS = 10_000  # well under the board's 30 s fallback: only the live cha
 
 
 def open_board(tab, base_url: str, user: str = "duty") -> None:
-    sign_in(tab, base_url, user)
+    sign_in(tab, base_url, user, landing="/incidents")
     page = tab.page
-    page.wait_for_selector("#live-status[data-state='live']", timeout=30_000)
-    page.goto(f"{base_url}/incidents")
-    page.wait_for_selector("#board-counts .kpi-card", timeout=30_000)
-    page.wait_for_selector("#live-status[data-state='live']", timeout=30_000)
+    page.wait_for_selector(f"#{ids.BOARD_COUNTS} .kpi-card", timeout=30_000)
+    page.wait_for_selector(f"#{ids.LIVE_STATUS}[data-state='live']", timeout=30_000)
 
 
 def error_of(page, field: str) -> str:
@@ -69,51 +68,51 @@ def test_the_form_refuses_bad_input_field_by_field_then_reports(demo_server, new
     tab = new_tab()
     open_board(tab, demo_server.url)
     page = tab.page
-    page.click("#board-new")
-    page.wait_for_selector("#incident-form-map path.district-shape", timeout=15_000)
+    page.click(f"#{ids.BOARD_NEW}")
+    page.wait_for_selector(f"#{ids.FORM_MAP} path.district-shape", timeout=15_000)
 
-    page.select_option("#incident-form-kind", "leak")
-    page.locator("#incident-form-severity label", has_text="重大").first.click()
-    page.fill("#incident-form-address", "武昌区 测试街 9 号")
-    page.fill("#incident-form-coords", "25.0, 110.0")  # far outside Wuhan
-    page.click("#incident-form-submit")
+    page.select_option(f"#{ids.FORM_KIND}", "leak")
+    page.locator(f"#{ids.FORM_SEVERITY} label", has_text="重大").first.click()
+    page.fill(f"#{ids.FORM_ADDRESS}", "武昌区 测试街 9 号")
+    page.fill(f"#{ids.FORM_COORDS}", "25.0, 110.0")  # far outside Wuhan
+    page.click(f"#{ids.FORM_SUBMIT}")
     page.wait_for_selector("[data-field='description'] .invalid-feedback:not(:empty)")
     assert error_of(page, "description") == "请描述现场情况。"
     assert error_of(page, "location") == "该位置不在本市范围内。"
     assert error_of(page, "kind") == "" and error_of(page, "severity") == ""
-    assert page.locator("#incident-form-coords.is-invalid").count() == 1
-    assert page.locator("#incident-form-address").input_value() == "武昌区 测试街 9 号"
+    assert page.locator(f"#{ids.FORM_COORDS}.is-invalid").count() == 1
+    assert page.locator(f"#{ids.FORM_ADDRESS}").input_value() == "武昌区 测试街 9 号"
 
-    page.fill("#incident-form-coords", "114.31, 30.55")  # longitude first
-    page.click("#incident-form-submit")
+    page.fill(f"#{ids.FORM_COORDS}", "114.31, 30.55")  # longitude first
+    page.click(f"#{ids.FORM_SUBMIT}")
     page.wait_for_function(
         """() => document.querySelector("[data-field='location'] .invalid-feedback")
             .textContent.includes("写反")"""
     )
 
     # a place from the registry fills the coordinates and the address; the marker shows it
-    page.fill("#incident-form-place-query", "液化气")
+    page.fill(f"#{ids.FORM_PLACE_QUERY}", "液化气")
     page.wait_for_selector(".place-result", timeout=10_000)
     page.locator(".place-result").first.click()
     page.wait_for_function(
-        "() => document.querySelector('#incident-form-coords').value.includes(',')"
+        f"() => document.querySelector('#{ids.FORM_COORDS}').value.includes(',')"
     )
-    page.wait_for_selector("#incident-form-map path.form-marker", timeout=10_000)
-    assert "液化气" in page.locator("#incident-form-address").input_value()
+    page.wait_for_selector(f"#{ids.FORM_MAP} path.form-marker", timeout=10_000)
+    assert "液化气" in page.locator(f"#{ids.FORM_ADDRESS}").input_value()
 
     # a click on the map moves the point there
-    before = page.locator("#incident-form-coords").input_value()
-    page.locator("#incident-form-map").click(position={"x": 260, "y": 170})
+    before = page.locator(f"#{ids.FORM_COORDS}").input_value()
+    page.locator(f"#{ids.FORM_MAP}").click(position={"x": 260, "y": 170})
     page.wait_for_function(
-        "before => document.querySelector('#incident-form-coords').value !== before",
+        f"before => document.querySelector('#{ids.FORM_COORDS}').value !== before",
         arg=before,
     )
 
-    page.fill("#incident-form-description", "用户报告厨房有燃气味，已关闭阀门")
-    page.fill("#incident-form-coords", f"{IN_WUCHANG[0]}, {IN_WUCHANG[1]}")
-    page.click("#incident-form-submit")
-    page.wait_for_selector("#incident-form", state="hidden", timeout=10_000)
-    notice = page.locator("#board-notice [data-incident]")
+    page.fill(f"#{ids.FORM_DESCRIPTION}", "用户报告厨房有燃气味，已关闭阀门")
+    page.fill(f"#{ids.FORM_COORDS}", f"{IN_WUCHANG[0]}, {IN_WUCHANG[1]}")
+    page.click(f"#{ids.FORM_SUBMIT}")
+    page.wait_for_selector(f"#{ids.FORM_MODAL}", state="hidden", timeout=10_000)
+    notice = page.locator(f"#{ids.BOARD_NOTICE} [data-incident]")
     notice.wait_for(timeout=10_000)
     incident_id = notice.get_attribute("data-incident")
     assert incident_id and incident_id.startswith("desk-")
@@ -122,9 +121,9 @@ def test_the_form_refuses_bad_input_field_by_field_then_reports(demo_server, new
     assert "武昌区" in page.locator(f"tr[data-incident='{incident_id}']").inner_text()
 
     # the form opens again empty, ready for the next call
-    page.click("#board-new")
-    page.wait_for_selector("#incident-form-description")
-    assert page.locator("#incident-form-description").input_value() == ""
+    page.click(f"#{ids.BOARD_NEW}")
+    page.wait_for_selector(f"#{ids.FORM_DESCRIPTION}")
+    assert page.locator(f"#{ids.FORM_DESCRIPTION}").input_value() == ""
     assert tab.console_errors == []
 
 
@@ -132,22 +131,22 @@ def test_a_district_officer_cannot_report_outside_their_district(demo_server, ne
     tab = new_tab(1366, 768)
     open_board(tab, demo_server.url, "jiangan")
     page = tab.page
-    page.click("#board-new")
-    page.wait_for_selector("#incident-form-map")
-    page.select_option("#incident-form-kind", "odor")
-    page.locator("#incident-form-severity label", has_text="一般").first.click()
-    page.fill("#incident-form-address", "武昌区 某小区")
-    page.fill("#incident-form-description", "巡查闻到异味")
-    page.fill("#incident-form-coords", f"{IN_WUCHANG[0]}, {IN_WUCHANG[1]}")
-    page.click("#incident-form-submit")
+    page.click(f"#{ids.BOARD_NEW}")
+    page.wait_for_selector(f"#{ids.FORM_MAP}")
+    page.select_option(f"#{ids.FORM_KIND}", "odor")
+    page.locator(f"#{ids.FORM_SEVERITY} label", has_text="一般").first.click()
+    page.fill(f"#{ids.FORM_ADDRESS}", "武昌区 某小区")
+    page.fill(f"#{ids.FORM_DESCRIPTION}", "巡查闻到异味")
+    page.fill(f"#{ids.FORM_COORDS}", f"{IN_WUCHANG[0]}, {IN_WUCHANG[1]}")
+    page.click(f"#{ids.FORM_SUBMIT}")
     page.wait_for_selector("[data-field='location'] .invalid-feedback:not(:empty)")
     assert "辖区（江岸区）" in error_of(page, "location")
-    assert page.locator("#incident-form").is_visible()
+    assert page.locator(f"#{ids.FORM_MODAL}").is_visible()
     assert tab.console_errors == []
 
 
 def test_read_only_roles_see_the_board_without_the_form(demo_server, new_tab) -> None:
     tab = new_tab()
     open_board(tab, demo_server.url, "leader")
-    assert tab.page.locator("#board-new").count() == 0
+    assert tab.page.locator(f"#{ids.BOARD_NEW}").count() == 0
     assert tab.console_errors == []

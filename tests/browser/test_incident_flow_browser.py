@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 
 import pytest
 
+from dashboard import ids
 from tests.browser.conftest import ingest_token, send, sign_in
 from tests.support import IN_WUCHANG, incident
 
@@ -34,12 +35,11 @@ def event(event_id: str, kind: str, data: dict) -> dict:
 def test_an_incident_goes_from_report_to_close_out_report(demo_server, new_tab) -> None:
     token = ingest_token(demo_server, FIELD_TYPES, source="field-app-test")
     desk, wall = new_tab(), new_tab()
-    for tab in (desk, wall):
-        sign_in(tab, demo_server.url, "duty")
+    sign_in(desk, demo_server.url, "duty", landing="/incidents")
+    sign_in(wall, demo_server.url, "duty")  # the One Map
     page = desk.page
-    page.goto(f"{demo_server.url}/incidents")
-    page.wait_for_selector("#live-status[data-state='live']", timeout=30_000)
-    wall.page.wait_for_selector("#live-status[data-state='live']", timeout=30_000)
+    page.wait_for_selector(f"#{ids.LIVE_STATUS}[data-state='live']", timeout=30_000)
+    wall.page.wait_for_selector(f"#{ids.LIVE_STATUS}[data-state='live']", timeout=30_000)
 
     incident_id = "INC-FLOW-1"
     sent_at = time.monotonic()
@@ -55,9 +55,9 @@ def test_an_incident_goes_from_report_to_close_out_report(demo_server, new_tab) 
     free = page.locator(".team-ranking .team-option:not(.unavailable)").first
     team_id = free.locator(".candidate").get_attribute("data-team")
     free.locator("input").check()
-    page.click("#incident-dispatch")
-    page.wait_for_selector("#incident-dispatch-confirm", state="visible", timeout=10_000)
-    page.click("#incident-dispatch-confirm")
+    page.click(f"#{ids.INCIDENT_DISPATCH}")
+    page.wait_for_selector(f"#{ids.INCIDENT_DISPATCH_CONFIRM}", state="visible", timeout=10_000)
+    page.click(f"#{ids.INCIDENT_DISPATCH_CONFIRM}")
     page.wait_for_selector(".action-feedback[data-outcome='done']", timeout=10_000)
     sent_row = f".dispatched-table tr[data-team='{team_id}']"
     page.wait_for_selector(f"{sent_row}[data-status='dispatched']", timeout=10_000)
@@ -112,18 +112,19 @@ def test_an_incident_goes_from_report_to_close_out_report(demo_server, new_tab) 
     page.wait_for_selector(".timeline-entry:has-text('现场已关闭总阀')", timeout=10_000)
     page.wait_for_selector(".incident-status[data-status='contained']", timeout=10_000)
 
-    page.click("#incident-close")
-    page.wait_for_selector("#incident-close-confirm", state="visible", timeout=10_000)
-    page.click("#incident-close-confirm")
-    page.wait_for_selector("#incident-close-error:not(:empty)", timeout=10_000)  # no summary yet
-    page.fill("#incident-close-summary", "漏点已修复，恢复供气，无人员伤亡")
-    page.click("#incident-close-confirm")
+    page.click(f"#{ids.INCIDENT_CLOSE}")
+    page.wait_for_selector(f"#{ids.INCIDENT_CLOSE_CONFIRM}", state="visible", timeout=10_000)
+    page.click(f"#{ids.INCIDENT_CLOSE_CONFIRM}")
+    no_summary_yet = f"#{ids.INCIDENT_CLOSE_ERROR}:not(:empty)"
+    page.wait_for_selector(no_summary_yet, timeout=10_000)
+    page.fill(f"#{ids.INCIDENT_CLOSE_SUMMARY}", "漏点已修复，恢复供气，无人员伤亡")
+    page.click(f"#{ids.INCIDENT_CLOSE_CONFIRM}")
     page.wait_for_selector(".incident-status[data-status='closed']", timeout=10_000)
 
     page.click(".action-feedback a[href^='/report/']")
     page.wait_for_url(f"**/report/{incident_id}", timeout=10_000)
     page.wait_for_selector("text=漏点已修复，恢复供气，无人员伤亡", timeout=10_000)
     page.goto(f"{demo_server.url}/incidents")
-    page.wait_for_selector(f"#board-closed {row}", state="attached", timeout=10_000)
-    assert page.locator(f"#board-list {row}").count() == 0  # no longer active
+    page.wait_for_selector(f"#{ids.BOARD_CLOSED} {row}", state="attached", timeout=10_000)
+    assert page.locator(f"#{ids.BOARD_LIST} {row}").count() == 0  # no longer active
     assert desk.console_errors == [] and wall.console_errors == []

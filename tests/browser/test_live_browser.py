@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
+
 import pytest
 
+from dashboard import ids
 from tests.browser.conftest import ingest_token, send, sign_in
 from tests.support import IN_JIANGAN, IN_WUCHANG, incident
 
@@ -17,7 +20,7 @@ def kpi(page, key: str) -> int:
 def test_the_indicator_says_live_when_the_channel_is_up(demo_server, new_tab) -> None:
     tab = new_tab()
     sign_in(tab, demo_server.url, "duty")
-    tab.page.wait_for_selector("#live-status[data-state='live']", timeout=30_000)
+    tab.page.wait_for_selector(f"#{ids.LIVE_STATUS}[data-state='live']", timeout=30_000)
     assert tab.console_errors == []
 
 
@@ -25,7 +28,7 @@ def test_a_reported_incident_appears_on_the_open_map_and_in_the_counts(demo_serv
     tab = new_tab()
     sign_in(tab, demo_server.url, "duty")
     page = tab.page
-    page.wait_for_selector("#live-status[data-state='live']", timeout=30_000)
+    page.wait_for_selector(f"#{ids.LIVE_STATUS}[data-state='live']", timeout=30_000)
     page.wait_for_selector("[data-kpi='kpi.incidents_open']", timeout=30_000)
     before = kpi(page, "kpi.incidents_open")
 
@@ -51,12 +54,18 @@ def test_a_district_officer_does_not_see_another_districts_incident(demo_server,
     tab = new_tab()
     sign_in(tab, demo_server.url, "jiangan")  # 江岸区; the incident below is in 武昌区
     page = tab.page
-    page.wait_for_selector("#live-status[data-state='live']", timeout=30_000)
+    page.wait_for_selector(f"#{ids.LIVE_STATUS}[data-state='live']", timeout=30_000)
     page.wait_for_selector(".kpi-card", timeout=30_000)
     before = page.locator("path.live-incident").count()  # open incidents in 江岸区, if any
     wuchang = incident("INC-T2", *IN_WUCHANG)
-    ack = send(demo_server, ingest_token(demo_server, "incident.reported"), [wuchang])
-    assert ack["accepted"] == ["INC-T2"], ack
-    page.wait_for_timeout(2_000)
-    assert page.locator("path.live-incident").count() == before
+    # Then one in Jiang'an, with a reporting time of its own to find its marker by: once it is
+    # drawn, the Wuchang one, earlier in the log, would have been drawn too.
+    reported = datetime.now(UTC).replace(microsecond=0) - timedelta(minutes=7)
+    jiangan = incident("INC-T3", *IN_JIANGAN) | {"occurred_at": reported.isoformat()}
+    token = ingest_token(demo_server, "incident.reported")
+    ack = send(demo_server, token, [wuchang, jiangan])
+    assert ack["accepted"] == ["INC-T2", "INC-T3"], ack
+    reported_ms = int(reported.timestamp() * 1000)
+    page.wait_for_selector(f".incident-clock[data-reported='{reported_ms}']", timeout=10_000)
+    assert page.locator("path.live-incident").count() == before + 1
     assert tab.console_errors == []

@@ -13,13 +13,14 @@ from collections.abc import Iterator
 import pytest
 from sqlalchemy import Engine
 
+from dashboard import ids
 from dashboard.domain.incident_form import IncidentDraft
 from dashboard.domain.roles import system_user
 from data_access import commands
 from data_access.commands import Done
 from data_access.db import make_engine
 from tests.browser.conftest import sign_in
-from tests.support import IN_WUCHANG, desk_user, free_port
+from tests.support import IN_JIANGAN, IN_WUCHANG, desk_user, free_port
 
 pytestmark = pytest.mark.browser
 
@@ -33,14 +34,15 @@ def demo_engine(demo_server) -> Iterator[Engine]:
     engine.dispose()
 
 
-def notified_incident(engine: Engine) -> str:
-    """A new Wuchang incident, notified in-app (delivered) and by a webhook nobody answers."""
+def notified_incident(engine: Engine, place: tuple[float, float] = IN_WUCHANG) -> str:
+    """A new incident (in Wuchang unless told), notified in-app (delivered) and by a webhook
+    nobody answers."""
     draft = IncidentDraft(
         kind="leak",
         severity=2,
         channel="hotline_96511",
-        lat=IN_WUCHANG[0],
-        lon=IN_WUCHANG[1],
+        lat=place[0],
+        lon=place[1],
         address="武汉市武昌区中华路街解放路88号",
         description="居民报告燃气味",
     )
@@ -65,10 +67,8 @@ def notified_incident(engine: Engine) -> str:
 
 
 def open_centre(tab, base_url: str, user: str = "duty") -> None:
-    sign_in(tab, base_url, user)
-    tab.page.wait_for_selector("#live-status", timeout=30_000)
-    tab.page.goto(f"{base_url}/notifications")
-    tab.page.wait_for_selector("#notify-summary [data-failed]", timeout=30_000)
+    sign_in(tab, base_url, user, landing="/notifications")
+    tab.page.wait_for_selector(f"#{ids.NOTIFY_SUMMARY} [data-failed]", timeout=30_000)
 
 
 def test_a_failed_webhook_delivery_shows_on_top_in_red(demo_server, demo_engine, new_tab):
@@ -76,7 +76,7 @@ def test_a_failed_webhook_delivery_shows_on_top_in_red(demo_server, demo_engine,
     tab = new_tab(1920, 1080)
     open_centre(tab, demo_server.url)
     page = tab.page
-    first = page.locator("#notify-list tbody tr").first
+    first = page.locator(f"#{ids.NOTIFY_LIST} tbody tr").first
     first.wait_for(timeout=30_000)
     assert first.get_attribute("data-outcome") == "failed"
     assert "notify-failed-row" in first.get_attribute("class")
@@ -91,7 +91,8 @@ def test_a_failed_webhook_delivery_shows_on_top_in_red(demo_server, demo_engine,
     assert red > 2 * max(green, blue)  # red, whatever the exact shade
     delivered = page.locator("tr[data-outcome='delivered']", has_text=incident_id)
     assert delivered.count() == 1 and "站内通知" in delivered.inner_text()
-    assert int(page.locator("#notify-summary [data-failed]").get_attribute("data-failed")) >= 1
+    summary = page.locator(f"#{ids.NOTIFY_SUMMARY} [data-failed]")
+    assert int(summary.get_attribute("data-failed")) >= 1
     link = failed.locator(f"a[href='/incident/{incident_id}']")
     assert link.count() == 1
     assert tab.console_errors == []
@@ -103,18 +104,18 @@ def test_a_new_failure_appears_live_and_the_filters_narrow_the_list(
     tab = new_tab(1366, 768)
     open_centre(tab, demo_server.url)
     page = tab.page
-    page.wait_for_selector("#live-status[data-state='live']", timeout=30_000)
+    page.wait_for_selector(f"#{ids.LIVE_STATUS}[data-state='live']", timeout=30_000)
     incident_id = notified_incident(demo_engine)  # while the page is open
     page.locator(FAILED, has_text=incident_id).wait_for(timeout=25_000)
 
-    page.locator("#notify-failed-only").check()
-    page.wait_for_selector("#notify-list tr[data-outcome='delivered']", state="detached")
+    page.locator(f"#{ids.NOTIFY_FAILED_ONLY}").check()
+    page.wait_for_selector(f"#{ids.NOTIFY_LIST} tr[data-outcome='delivered']", state="detached")
     assert page.locator(FAILED, has_text=incident_id).count() == 1
-    page.locator("#notify-failed-only").uncheck()
-    page.select_option("#notify-channel", "in_app")
-    page.wait_for_selector(f"#notify-list {FAILED}", state="detached")
+    page.locator(f"#{ids.NOTIFY_FAILED_ONLY}").uncheck()
+    page.select_option(f"#{ids.NOTIFY_CHANNEL}", "in_app")
+    page.wait_for_selector(f"#{ids.NOTIFY_LIST} {FAILED}", state="detached")
     channels = page.eval_on_selector_all(
-        "#notify-list tbody tr", "rows => [...new Set(rows.map(r => r.dataset.channel))]"
+        f"#{ids.NOTIFY_LIST} tbody tr", "rows => [...new Set(rows.map(r => r.dataset.channel))]"
     )
     assert channels == ["in_app"]
     assert tab.console_errors == []
@@ -124,8 +125,9 @@ def test_a_district_officer_sees_only_their_districts_notifications(
     demo_server, demo_engine, new_tab
 ):
     incident_id = notified_incident(demo_engine)  # in Wuchang
+    own = notified_incident(demo_engine, IN_JIANGAN)  # and one the officer must see
     tab = new_tab(1366, 768)
     open_centre(tab, demo_server.url, "jiangan")  # Jiang'an's officer
-    tab.page.wait_for_selector("#notify-list > *", timeout=30_000)
-    assert tab.page.locator("#notify-list", has_text=incident_id).count() == 0
+    tab.page.locator(f"#{ids.NOTIFY_LIST}", has_text=own).wait_for(timeout=30_000)
+    assert tab.page.locator(f"#{ids.NOTIFY_LIST}", has_text=incident_id).count() == 0
     assert tab.console_errors == []

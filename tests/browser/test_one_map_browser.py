@@ -7,6 +7,7 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
+from dashboard import ids
 from tests.browser.conftest import ingest_token, send, sign_in
 from tests.support import IN_WUCHANG, incident
 
@@ -104,27 +105,29 @@ def switch_on(page, layer: str) -> None:
 
 def open_detail(page, selector: str, kind: str) -> None:
     page.locator(selector).first.dispatch_event("click")
-    page.wait_for_selector(f"#one-map-detail [data-detail='{kind}']", timeout=15_000)
-    page.locator("#one-map-detail .btn-close").click()
-    page.wait_for_selector("#one-map-detail", state="hidden", timeout=15_000)
+    page.wait_for_selector(f"#{ids.MAP_DETAIL} [data-detail='{kind}']", timeout=15_000)
+    page.locator(f"#{ids.MAP_DETAIL} .btn-close").click()
+    page.wait_for_selector(f"#{ids.MAP_DETAIL}", state="hidden", timeout=15_000)
 
 
 def test_every_layer_shows_and_an_ingested_event_reaches_map_and_kpis(demo_server, new_tab):
     """First in this module: the English flow cache of the demo is still cold here."""
+    token = ingest_token(demo_server, LAYER_TYPES)
+    # A filling and a delivery before the page opens: the cylinder flow, which the map reloads
+    # every 30 s (and the server caches as long), draws their line from its first load.
+    earlier = [{**event, "id": f"L-FLOW-{n}"} for n, event in enumerate(city_events()[:2])]
+    assert len(send(demo_server, token, earlier)["accepted"]) == 2
     tab = new_tab()
-    sign_in(tab, demo_server.url, "duty")
+    sign_in(tab, demo_server.url, "duty", language="en")
     page = tab.page
     wait_for_map(tab)
-    page.goto(demo_server.url + "/lang/en")
-    page.goto(demo_server.url + "/")
-    wait_for_map(tab)
     page.wait_for_selector(".leaflet-control-layers label:has-text('Hazards')", timeout=30_000)
-    page.wait_for_selector("#live-status[data-state='live']", timeout=30_000)
+    page.wait_for_selector(f"#{ids.LIVE_STATUS}[data-state='live']", timeout=30_000)
     fillings = kpi_value(page, "map.kpi.fillings_today")
     incidents = kpi_value(page, "kpi.incidents_open")
     overdue = kpi_value(page, "map.kpi.hazards_overdue")
 
-    ack = send(demo_server, ingest_token(demo_server, LAYER_TYPES), city_events())
+    ack = send(demo_server, token, city_events())
     assert len(ack["accepted"]) == 5, ack
 
     page.wait_for_selector("path.scan-pulse", timeout=15_000)  # live, from the channel
@@ -135,11 +138,11 @@ def test_every_layer_shows_and_an_ingested_event_reaches_map_and_kpis(demo_serve
     wait_for_kpi(page, "map.kpi.hazards_overdue", overdue + 1)
 
     # default-on layers: theme map with its legend, sites, flow, emergency resources
-    assert page.locator("#one-map-legend [data-theme='coverage']").count() == 1
+    assert page.locator(f"#{ids.MAP_LEGEND} [data-theme='coverage']").count() == 1
     for layer in ("flow", "emergency"):
         assert page.locator(f".layer-legend[data-layer='{layer}']").count() == 1
     assert page.locator(".resource-mark").count() > 0
-    page.wait_for_selector("path.flow-line", timeout=75_000)  # refreshed every 30 s
+    page.wait_for_selector("path.flow-line", timeout=15_000)
 
     # lazy layers: nothing until switched on
     assert page.locator("path[class*='pipe-']").count() == 0
@@ -166,10 +169,10 @@ def test_themes_switch_between_districts_and_grid_cells(demo_server, new_tab) ->
     sign_in(tab, demo_server.url, "duty")
     wait_for_map(tab)
     page = tab.page
-    assert page.locator("#one-map-metric option[value='safety_index']").is_disabled()
-    page.select_option("#one-map-metric", "risk_band")
-    page.wait_for_selector("#one-map-legend [data-theme='risk_band']", timeout=15_000)
-    assert "暂行" in page.locator("#one-map-legend").inner_text()  # provisional, and says so
+    assert page.locator(f"#{ids.MAP_METRIC} option[value='safety_index']").is_disabled()
+    page.select_option(f"#{ids.MAP_METRIC}", "risk_band")
+    page.wait_for_selector(f"#{ids.MAP_LEGEND} [data-theme='risk_band']", timeout=15_000)
+    assert "暂行" in page.locator(f"#{ids.MAP_LEGEND}").inner_text()  # provisional, and says so
     page.locator("label", has_text="网格").click()
     page.wait_for_function(
         "document.querySelectorAll('path.district-shape').length > 13", timeout=30_000
@@ -208,9 +211,9 @@ def test_changing_the_theme_recolours_the_map_and_legend(demo_server, new_tab) -
     sign_in(tab, demo_server.url, "duty")
     wait_for_map(tab)
     page = tab.page
-    page.select_option("#one-map-metric", "sites")
+    page.select_option(f"#{ids.MAP_METRIC}", "sites")
     page.wait_for_function(
-        "document.querySelector('#one-map-legend .legend-title').innerText.includes('燃气场站')"
+        f"document.querySelector('#{ids.MAP_LEGEND} .legend-title').innerText.includes('燃气场站')"
     )
     assert tab.console_errors == []
 
@@ -219,7 +222,7 @@ def test_english_switch_relabels_the_page(demo_server, new_tab) -> None:
     tab = new_tab(1366, 768)
     sign_in(tab, demo_server.url, "duty")
     wait_for_map(tab)
-    tab.page.click("#lang-switch")
+    tab.page.click(f"#{ids.LANG_SWITCH}")
     tab.page.wait_for_selector("text=Fillings today", timeout=30_000)
     assert (
         tab.page.locator(".navbar-brand").inner_text().strip() == "City Gas Safety Command Center"
@@ -244,7 +247,7 @@ def test_sign_out_returns_to_the_login_page(demo_server, new_tab) -> None:
     tab.page.wait_for_load_state("networkidle")
     tab.page.goto(demo_server.url + "/")  # a screen account lands on /screen; the map has it too
     wait_for_map(tab)
-    tab.page.click("#logout")
+    tab.page.click(f"#{ids.LOGOUT}")
     tab.page.wait_for_selector("#username")
     tab.page.goto(demo_server.url + "/")
     assert "/login" in tab.page.url
@@ -252,26 +255,23 @@ def test_sign_out_returns_to_the_login_page(demo_server, new_tab) -> None:
 
 def drag_replay_to(page, fraction: float) -> str:
     """Click the time slider at `fraction` of its length (0: 24 h ago); the label it then shows."""
-    before = page.inner_text("#one-map-replay-label")
-    box = page.locator("#one-map-replay .dash-slider-root").bounding_box()
+    before = page.inner_text(f"#{ids.MAP_REPLAY_LABEL}")
+    box = page.locator(f"#{ids.MAP_REPLAY} .dash-slider-root").bounding_box()
     page.mouse.click(box["x"] + box["width"] * fraction, box["y"] + box["height"] / 2)
     page.wait_for_function(
-        "before => document.querySelector('#one-map-replay-label').innerText !== before",
+        f"before => document.querySelector('#{ids.MAP_REPLAY_LABEL}').innerText !== before",
         arg=before,
         timeout=15_000,
     )
-    return page.inner_text("#one-map-replay-label")
+    return page.inner_text(f"#{ids.MAP_REPLAY_LABEL}")
 
 
 def test_the_time_slider_replays_the_city_and_returns_to_live(demo_server, new_tab) -> None:
     tab = new_tab()
-    sign_in(tab, demo_server.url, "duty")
+    sign_in(tab, demo_server.url, "duty", language="en")
     page = tab.page
     wait_for_map(tab)
-    page.goto(demo_server.url + "/lang/en")
-    page.goto(demo_server.url + "/")
-    wait_for_map(tab)
-    page.wait_for_selector("#live-status[data-state='live']", timeout=30_000)
+    page.wait_for_selector(f"#{ids.LIVE_STATUS}[data-state='live']", timeout=30_000)
     three_hours_ago = incident("REPLAY-1", *IN_WUCHANG)
     three_hours_ago["occurred_at"] = (datetime.now(UTC) - timedelta(hours=3)).isoformat()
     ack = send(demo_server, ingest_token(demo_server, "incident.reported"), [three_hours_ago])
@@ -281,9 +281,9 @@ def test_the_time_slider_replays_the_city_and_returns_to_live(demo_server, new_t
 
     # six hours ago: before every incident the tests sent
     assert drag_replay_to(page, 0.75).startswith("Replay")
-    assert "replaying" in page.get_attribute("#one-map-frame", "class")
+    assert "replaying" in page.get_attribute(f"#{ids.MAP_FRAME}", "class")
     wait_for_kpi(page, "kpi.incidents_open", 0)
-    assert "not live" in page.inner_text("#one-map-updated")
+    assert "not live" in page.inner_text(f"#{ids.MAP_UPDATED}")
     page.wait_for_selector("path.live-incident", state="detached", timeout=15_000)
 
     # about two hours ago: only the incident reported three hours ago is open
@@ -292,14 +292,14 @@ def test_the_time_slider_replays_the_city_and_returns_to_live(demo_server, new_t
     assert page.locator("path.live-incident").count() == 1
 
     # live again: everything reloads from the server
-    page.focus("#one-map-replay .dash-slider-thumb")
+    page.focus(f"#{ids.MAP_REPLAY} .dash-slider-thumb")
     page.keyboard.press("End")  # the slider's far end: live
     page.wait_for_function(
-        "() => document.querySelector('#one-map-replay-label').innerText === 'Live'",
+        f"() => document.querySelector('#{ids.MAP_REPLAY_LABEL}').innerText === 'Live'",
         timeout=15_000,
     )
     wait_for_kpi(page, "kpi.incidents_open", live_incidents)
-    assert "replaying" not in page.get_attribute("#one-map-frame", "class")
+    assert "replaying" not in page.get_attribute(f"#{ids.MAP_FRAME}", "class")
     assert tab.console_errors == []
 
 
@@ -308,30 +308,33 @@ def test_playing_the_replay_steps_forward_and_pauses(demo_server, new_tab) -> No
     sign_in(tab, demo_server.url, "duty")
     page = tab.page
     wait_for_map(tab)
-    page.click("#one-map-replay-play")
-    page.wait_for_selector("#one-map-replay-play .bi-pause-fill", timeout=15_000)
-    first = page.inner_text("#one-map-replay-label")
+    page.click(f"#{ids.MAP_REPLAY_PLAY}")
+    page.wait_for_selector(f"#{ids.MAP_REPLAY_PLAY} .bi-pause-fill", timeout=15_000)
+    first = page.inner_text(f"#{ids.MAP_REPLAY_LABEL}")
     page.wait_for_function(
-        "first => document.querySelector('#one-map-replay-label').innerText !== first",
+        f"first => document.querySelector('#{ids.MAP_REPLAY_LABEL}').innerText !== first",
         arg=first,
         timeout=15_000,
     )
-    page.click("#one-map-replay-play")
-    page.wait_for_selector("#one-map-replay-play .bi-play-fill", timeout=15_000)
-    paused = page.inner_text("#one-map-replay-label")
+    page.click(f"#{ids.MAP_REPLAY_PLAY}")
+    page.wait_for_selector(f"#{ids.MAP_REPLAY_PLAY} .bi-play-fill", timeout=15_000)
+    paused = page.inner_text(f"#{ids.MAP_REPLAY_LABEL}")
     page.wait_for_timeout(3_000)  # two timer periods: a paused replay stays where it is
-    assert page.inner_text("#one-map-replay-label") == paused
+    assert page.inner_text(f"#{ids.MAP_REPLAY_LABEL}") == paused
+    page.click(f"#{ids.MAP_REPLAY_PLAY}")  # and played again, it moves on from there
+    page.wait_for_function(
+        f"paused => document.querySelector('#{ids.MAP_REPLAY_LABEL}').innerText !== paused",
+        arg=paused,
+        timeout=15_000,
+    )
     assert tab.console_errors == []
 
 
 def test_clicking_a_sensor_a_pipeline_or_a_resource_opens_its_detail(demo_server, new_tab):
     """Every object on the map opens its detail in the same panel (issue 5)."""
     tab = new_tab()
-    sign_in(tab, demo_server.url, "duty")
+    sign_in(tab, demo_server.url, "duty", language="en")
     page = tab.page
-    wait_for_map(tab)
-    page.goto(demo_server.url + "/lang/en")
-    page.goto(demo_server.url + "/")
     wait_for_map(tab)
     page.wait_for_selector(".leaflet-control-layers label:has-text('Sensors')", timeout=30_000)
     page.wait_for_selector(".resource-mark", timeout=30_000)
@@ -341,13 +344,13 @@ def test_clicking_a_sensor_a_pipeline_or_a_resource_opens_its_detail(demo_server
     # An outlying sensor stands alone at the city's zoom (the rest are clustered).
     page.wait_for_selector("path.sensor-normal, path.sensor-alarm", timeout=15_000)
     page.locator("path.sensor-normal, path.sensor-alarm").first.dispatch_event("click")
-    detail = page.locator("#one-map-detail [data-detail='sensor']")
+    detail = page.locator(f"#{ids.MAP_DETAIL} [data-detail='sensor']")
     detail.wait_for(timeout=15_000)
     assert detail.locator("h5").inner_text().startswith("Sensor · ")
     for label in ("Kind", "High threshold", "Installed at", "Latest readings", "Alarms"):
         assert label in detail.inner_text()
-    page.locator("#one-map-detail .btn-close").click()
-    page.wait_for_selector("#one-map-detail", state="hidden", timeout=15_000)
+    page.locator(f"#{ids.MAP_DETAIL} .btn-close").click()
+    page.wait_for_selector(f"#{ids.MAP_DETAIL}", state="hidden", timeout=15_000)
 
     switch_on(page, "Pipelines")
     page.wait_for_selector("path.pipe-low, path.pipe-medium, path.pipe-high", timeout=15_000)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 
+from dashboard import ids
 from data_access.db import make_engine
 from tests.browser.conftest import sign_in
 from tests.integration.test_incident_report import INCIDENT, build_incident
@@ -28,19 +29,17 @@ def test_the_report_page_shows_the_incident_and_downloads_its_pdf(
 ):
     tab = new_tab(1366, 768)
     page = tab.page
-    sign_in(tab, demo_server.url, "duty")
-    page.wait_for_selector("#shell-navbar", timeout=30_000)
-    page.goto(f"{demo_server.url}/report/{closed_incident}")
-    page.wait_for_selector("#incident-report .report-sheet", timeout=30_000)
+    sign_in(tab, demo_server.url, "duty", landing=f"/report/{closed_incident}")
+    page.wait_for_selector(f"#{ids.REPORT} .report-sheet", timeout=30_000)
     assert page.locator(".report-title").inner_text() == "燃气突发事件处置报告"
-    assert page.locator("#incident-report-open").count() == 0  # closed: no "not closed" banner
+    assert page.locator(f"#{ids.REPORT_OPEN_BANNER}").count() == 0  # closed: no "not closed" banner
     assert page.locator(".report-section").count() == 6
     assert page.locator(".report-section-response .tone-good").first.inner_text() == "14.0 分钟"
-    assert page.locator("#incident-report-back").get_attribute("href") == (
+    assert page.locator(f"#{ids.REPORT_BACK}").get_attribute("href") == (
         f"/incident/{closed_incident}"
     )
     with page.expect_download() as download:
-        page.click("#incident-report-pdf")
+        page.click(f"#{ids.REPORT_PDF}")
     assert download.value.suggested_filename == f"incident-report-{closed_incident}.pdf"
     assert tab.console_errors == []
 
@@ -48,10 +47,8 @@ def test_the_report_page_shows_the_incident_and_downloads_its_pdf(
 def test_an_unknown_report_says_not_found(demo_server, new_tab):
     tab = new_tab()
     page = tab.page
-    sign_in(tab, demo_server.url, "duty")
-    page.wait_for_selector("#shell-navbar", timeout=30_000)
-    page.goto(f"{demo_server.url}/report/INC-NOPE")
-    page.wait_for_selector("#incident-report-not-found", timeout=30_000)
+    sign_in(tab, demo_server.url, "duty", landing="/report/INC-NOPE")
+    page.wait_for_selector(f"#{ids.REPORT_NOT_FOUND}", timeout=30_000)
     assert tab.console_errors == []
 
 
@@ -59,12 +56,12 @@ def test_the_statistics_page_shows_the_table_and_the_chart(demo_server, new_tab,
     tab = new_tab(1920, 1080)
     page = tab.page
     sign_in(tab, demo_server.url, "duty")
-    page.wait_for_selector("#shell-navbar", timeout=30_000)
-    page.click("#shell-navbar a[href='/response-times']")  # it is in the menu
+    page.wait_for_selector(f"#{ids.NAVBAR}", timeout=30_000)
+    page.click(f"#{ids.NAVBAR} a[href='/response-times']")  # it is in the menu
     page.wait_for_selector(".rt-table tr[data-district='total']", timeout=30_000)
-    page.wait_for_selector("#response-times-chart .main-svg", timeout=30_000)
+    page.wait_for_selector(f"#{ids.RT_CHART} .main-svg", timeout=30_000)
     # The responsive chart fills its frame (22rem), not the few pixels a bare parent would give.
-    assert page.locator("#response-times-chart").bounding_box()["height"] > 250
+    assert page.locator(f"#{ids.RT_CHART}").bounding_box()["height"] > 250
     rows = page.locator(".rt-table tbody tr").count()
     assert rows == 13  # every district of the city pack
     total = page.locator(".rt-table tr[data-district='total'] td").first.inner_text()

@@ -21,6 +21,7 @@ from pathlib import Path
 import pytest
 from websockets.sync.client import connect
 
+from dashboard import ids
 from data_access.db import make_engine
 from data_access.tokens import create_token
 from tests.browser.conftest import sign_in
@@ -131,16 +132,16 @@ def test_the_screen_rotates_ticks_and_survives_gateway_and_app_restarts(city, ne
     sign_in(tab, city.url, "screen")
     page.wait_for_url(f"{city.url}/screen")  # the wall account lands on the big screen
     page.goto(f"{city.url}/screen?rotate=2")
-    page.wait_for_selector("#live-status[data-state='live']", timeout=30_000)
+    page.wait_for_selector(f"#{ids.LIVE_STATUS}[data-state='live']", timeout=30_000)
     page.wait_for_selector(".screen-kpi[data-kpi='incidents_open']", timeout=30_000)
-    assert page.locator("#shell-navbar").count() == 0
+    assert page.locator(f"#{ids.NAVBAR}").count() == 0
 
     # The panels rotate, the dots follow, the clock ticks: all in the browser.
-    page.wait_for_selector("#screen[data-active='1']", timeout=10_000)
-    page.wait_for_selector("#screen[data-active='2']", timeout=10_000)
-    clock = page.locator("#screen-clock").inner_text()
+    page.wait_for_selector(f"#{ids.SCREEN}[data-active='1']", timeout=10_000)
+    page.wait_for_selector(f"#{ids.SCREEN}[data-active='2']", timeout=10_000)
+    clock = page.locator(f"#{ids.SCREEN_CLOCK}").inner_text()
     page.wait_for_function(
-        "before => document.getElementById('screen-clock').innerText !== before", arg=clock
+        f"before => document.getElementById('{ids.SCREEN_CLOCK}').innerText !== before", arg=clock
     )
     city.report("INC-S1")
     page.wait_for_selector("[data-incident='INC-S1']", state="attached", timeout=15_000)
@@ -148,24 +149,24 @@ def test_the_screen_rotates_ticks_and_survives_gateway_and_app_restarts(city, ne
 
     # The gateway dies; an incident arrives right after it is back: the screen catches up.
     city.stop(city.gateway, signal.SIGKILL)
-    page.wait_for_selector("#live-status[data-state='offline']", timeout=15_000)
+    page.wait_for_selector(f"#{ids.LIVE_STATUS}[data-state='offline']", timeout=15_000)
     city.start_gateway()
     city.report("INC-S2")
     page.wait_for_selector("[data-incident='INC-S2']", state="attached", timeout=30_000)
-    page.wait_for_selector("#live-status[data-state='live']", timeout=30_000)
+    page.wait_for_selector(f"#{ids.LIVE_STATUS}[data-state='live']", timeout=30_000)
     assert page.evaluate("window.gasccTestMark") == "no reload"
 
     # The app restarts: the banner says so, and the page reloads by itself when it is back.
     city.stop(city.app)
-    page.wait_for_selector("#screen-banner:not([hidden])", timeout=30_000)
-    assert "since" in page.locator("#screen-banner").inner_text() or "自" in (
-        page.locator("#screen-banner").inner_text()
+    page.wait_for_selector(f"#{ids.SCREEN_BANNER}:not([hidden])", timeout=30_000)
+    assert "since" in page.locator(f"#{ids.SCREEN_BANNER}").inner_text() or "自" in (
+        page.locator(f"#{ids.SCREEN_BANNER}").inner_text()
     )
     city.start_app()
     page.wait_for_function("() => window.gasccTestMark === undefined", timeout=60_000)
     page.wait_for_selector("[data-incident='INC-S2']", state="attached", timeout=30_000)
-    page.wait_for_selector("#live-status[data-state='live']", timeout=30_000)
-    assert page.locator("#screen-banner").is_hidden()
+    page.wait_for_selector(f"#{ids.LIVE_STATUS}[data-state='live']", timeout=30_000)
+    assert page.locator(f"#{ids.SCREEN_BANNER}").is_hidden()
     assert page.url == f"{city.url}/screen?rotate=2"
 
     unexpected = [(text, url) for text, url in errors if not expected_while_down(city, text, url)]

@@ -2,19 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from sqlalchemy import Engine
 
-from dashboard.settings import Settings
+from tests.conftest import DATABASES, engine_on_copy
 
 
-@pytest.fixture
-def city(engine: Engine, tmp_path: Path) -> Engine:
-    """The demo city (seed 7) on either database."""
-    from dashboard.demo import seed_if_empty
-
-    settings = Settings.from_env({"GASCC_TILE_URL": "none"}, demo=True, data_dir=tmp_path)
-    seed_if_empty(engine, settings, scale="demo", seed=7)
-    return engine
+@pytest.fixture(params=DATABASES)
+def city(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
+    """The demo city (demo scale, seed 7, no logins) on either database: a copy of the run's
+    template, seeded once."""
+    yield from engine_on_copy(request, tmp_path, "city")

@@ -8,6 +8,7 @@ import json
 import pytest
 from sqlalchemy import func, select
 
+from dashboard.auth import FAILURE_WINDOW_S, MAX_FAILURES, LoginThrottle
 from data_access.models import Site
 from data_access.users import deactivate_user, list_users
 from tests.conftest import sign_in
@@ -77,6 +78,23 @@ def test_repeated_failures_are_throttled(client) -> None:
         sign_in(client, "duty", "wrong-password")
     response = sign_in(client, "duty")  # even the right password, for a while
     assert response.status_code == 429
+
+
+def test_the_throttle_lifts_as_the_failures_leave_its_window() -> None:
+    now = [0.0]
+    throttle = LoginThrottle(clock=lambda: now[0])
+    for _ in range(MAX_FAILURES):
+        throttle.failed("duty")
+        now[0] += 1.0
+    assert throttle.blocked("duty") and not throttle.blocked("other")
+    now[0] = FAILURE_WINDOW_S  # the first failure is as old as the window: it still counts
+    assert throttle.blocked("duty")
+    now[0] = FAILURE_WINDOW_S + 0.5  # it has left the window; the other four have not
+    assert not throttle.blocked("duty")
+    throttle.failed("duty")
+    assert throttle.blocked("duty")
+    throttle.succeeded("duty")
+    assert not throttle.blocked("duty")
 
 
 def test_login_returns_to_the_requested_page(client) -> None:

@@ -1,4 +1,4 @@
-"""Smoke test of bench/live_latency.py: one tab, a low rate, two seconds of probes.
+"""Smoke test of bench/live_latency.py: one tab, a low rate, a short warm-up, two seconds of probes.
 
 It checks that the benchmark runs end to end (demo, tokens, polling app, Chromium, both
 phases, clean shutdown) and that every probe reached the tab; it asserts no timing.
@@ -27,7 +27,7 @@ def test_the_live_latency_benchmark_runs_and_every_probe_is_drawn(tmp_path: Path
         pytest.fail(f"Chromium not found at {CHROMIUM}: apt-get install chromium")
     out = tmp_path / "live.json"
     command = [sys.executable, "bench/live_latency.py", "--tabs", "1", "--rate", "50"]
-    command += ["--seconds", "2", "--json", str(out)]
+    command += ["--seconds", "2", "--warmup", "1", "--drain", "0.5", "--json", str(out)]
     done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=280)
     assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-3000:]
     result = json.loads(out.read_text())

@@ -16,6 +16,8 @@ from collections.abc import AsyncIterator, Iterator
 from dataclasses import replace
 
 import pytest
+import redis
+import redis.asyncio
 from websockets.asyncio.client import ClientConnection, connect
 
 from dashboard.domain.roles import Role, User
@@ -23,6 +25,7 @@ from dashboard.gateway.server import Gateway, config_from_settings, mount_live_h
 from dashboard.live_token import issue_live_token
 from dashboard.settings import Settings
 from data_access.db import make_engine
+from data_access.notify import CHANNEL
 from data_access.tokens import create_token
 from tests.support import IN_JIANGAN, IN_WUCHANG, ROOT, free_port, incident
 
@@ -131,6 +134,29 @@ async def test_a_screen_that_reconnects_gets_what_it_missed(gateway, demo_settin
 # --- several gateways and Redis ---------------------------------------------------------------
 
 
+def answering(port: int, timeout: float = 10) -> None:
+    """Wait until a Redis server answers on `port`."""
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            if redis.Redis(port=port).ping():
+                return
+        except redis.ConnectionError:
+            assert time.monotonic() < deadline, "redis-server did not start"
+            time.sleep(0.02)
+
+
+async def hubs_listening(redis_url: str, count: int, timeout: float = 10) -> None:
+    """Wait until `count` live hubs are subscribed to the log's Redis channel."""
+    client = redis.asyncio.Redis.from_url(redis_url)
+    try:
+        async with asyncio.timeout(timeout):
+            while (await client.pubsub_numsub(CHANNEL))[0][1] < count:
+                await asyncio.sleep(0.02)
+    finally:
+        await client.aclose()
+
+
 @pytest.fixture
 def redis_server() -> Iterator[dict]:
     if shutil.which("redis-server") is None:
@@ -152,7 +178,7 @@ def redis_server() -> Iterator[dict]:
             ],
             stdout=subprocess.DEVNULL,
         )
-        time.sleep(0.3)
+        answering(server["port"])
 
     def stop() -> None:
         server["process"].kill()
@@ -175,7 +201,7 @@ async def test_a_second_gateway_wakes_its_screens_through_redis(
 ) -> None:
     settings = replace(demo_settings, redis_url=redis_server["url"])
     async with RunningGateway(settings) as ingesting, RunningGateway(settings) as serving:
-        await asyncio.sleep(0.3)  # both subscribed
+        await hubs_listening(settings.redis_url, 2)
         screen = await live_screen(serving.url, settings.secret_key, DUTY)
         await ingest(ingesting.url, token, [incident("X-1", *IN_WUCHANG)])
         (event,) = await next_events(screen, timeout=20)

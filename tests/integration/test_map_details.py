@@ -30,6 +30,7 @@ from tests.integration.test_map_layers import (  # the same seeded city and help
     WUCHANG,
     _append,
     _first,
+    earlier_today,
 )
 
 STRANGER = Scope(enterprise_id="ENT-NOT-MINE")
@@ -75,7 +76,8 @@ def test_a_sites_detail_counts_todays_scans_and_lists_hazards_and_the_last_inspe
     site = _first(
         city, select(Site).where(Site.district == JIANGAN, Site.kind == "filling_station")
     )
-    day_start = city_periods(datetime.now(UTC), "Asia/Shanghai").day_start
+    periods = city_periods(datetime.now(UTC), "Asia/Shanghai")
+    day_start = periods.day_start
     before = map_details.site_detail(city, CITYWIDE, site.id, day_start)
     assert before is not None
     fillings = before["scans_today"].get("filling", 0)
@@ -107,7 +109,7 @@ def test_a_sites_detail_counts_todays_scans_and_lists_hazards_and_the_last_inspe
             lat=site.lat,
             lon=site.lon,
         ),
-        minutes_ago=0.5,
+        at=earlier_today(periods, 0.5),
     )
     detail = map_details.site_detail(city, CITYWIDE, site.id, day_start)
     assert detail is not None

@@ -21,7 +21,7 @@ from dashboard.domain.events import (
     InspectionCompleted,
     TeamStatus,
 )
-from dashboard.domain.periods import city_periods
+from dashboard.domain.periods import Periods, city_periods
 from dashboard.domain.roles import Scope
 from data_access.eventlog import Accepted, Incoming, append_events
 from data_access.models import Customer, Cylinder, Incident, Site, Team
@@ -31,14 +31,21 @@ JIANGAN, WUCHANG = "420102", "420106"
 CITYWIDE = Scope()
 
 
-def _append(engine: Engine, *data, minutes_ago: float = 1) -> None:
-    when = datetime.now(UTC) - timedelta(minutes=minutes_ago)
+def _append(engine: Engine, *data, minutes_ago: float = 1, at: datetime | None = None) -> None:
+    when = at or datetime.now(UTC) - timedelta(minutes=minutes_ago)
     items = [
         Incoming("test", Event.of(d, id=f"e-{i}-{when.timestamp()}", occurred_at=when))
         for i, d in enumerate(data)
     ]
     outcomes = append_events(engine, items)
     assert all(isinstance(o, Accepted) for o in outcomes), outcomes
+
+
+def earlier_today(periods: Periods, minutes: float) -> datetime:
+    """`minutes` (under 60) before `periods.now`, or proportionally less in the first hour of the
+    city's day: always today, whatever the time, and moments keep their order."""
+    share = min(1.0, (periods.now - periods.day_start) / timedelta(hours=1))
+    return periods.now - timedelta(minutes=minutes) * share
 
 
 def _first(engine: Engine, query):
@@ -55,19 +62,19 @@ def test_a_running_scan_tally_counts_on_and_agrees_with_a_full_count(city: Engin
     cylinder = _first(
         city, select(Cylinder.code).where(Cylinder.enterprise_id == station.enterprise_id)
     )
-    day_start = city_periods(datetime.now(UTC), "Asia/Shanghai").day_start
+    periods = city_periods(datetime.now(UTC), "Asia/Shanghai")
+    day_start = periods.day_start
 
-    def filling(minutes_ago: float) -> None:
+    def filling(at: datetime) -> None:
         scan = CylinderScanned(
             code=cylinder.code, stage="filling", site_id=station.id, lat=station.lat,
             lon=station.lon,
         )  # fmt: skip
-        _append(city, scan, minutes_ago=minutes_ago)
+        _append(city, scan, at=at)
 
     first = map_layers.tally_scans(city, CITYWIDE, day_start)
-    filling(minutes_ago=0.5)
-    late_from_yesterday = (datetime.now(UTC) - day_start).total_seconds() / 60 + 30
-    filling(minutes_ago=late_from_yesterday)  # arrives now, happened before midnight
+    filling(at=earlier_today(periods, 0.5))
+    filling(at=day_start - timedelta(minutes=30))  # arrives now, happened before midnight
     on = map_layers.tally_scans(city, CITYWIDE, day_start, first)
     assert on.seq > first.seq
     assert on.stages.get("filling", 0) == first.stages.get("filling", 0) + 1
@@ -96,15 +103,15 @@ def test_flows_kpis_and_a_cylinders_scan_chain(city: Engine) -> None:
             lat=station.lat,
             lon=station.lon,
         ),
-        minutes_ago=3,
+        at=earlier_today(periods, 3),
     )
     _append(
         city,
         CylinderScanned(
             code=cylinder.code, stage="delivery", customer_id=customer.id, lat=30.55, lon=114.31
         ),
+        at=earlier_today(periods, 1),
     )
-    periods = city_periods(datetime.now(UTC), "Asia/Shanghai")
     after = map_layers.live_kpis(city, CITYWIDE, periods.now, periods.day_start)
     assert after["fillings_today"] == before["fillings_today"] + 1
     assert after["deliveries_today"] == before["deliveries_today"] + 1
@@ -124,7 +131,8 @@ def test_flows_kpis_and_a_cylinders_scan_chain(city: Engine) -> None:
 
 def test_hazards_coverage_and_the_risk_inputs_per_district(city: Engine) -> None:
     site = _site(city, JIANGAN)
-    now = datetime.now(UTC)
+    periods = city_periods(datetime.now(UTC), "Asia/Shanghai")
+    now = periods.now
     _append(
         city,
         HazardReported(
@@ -150,8 +158,8 @@ def test_hazards_coverage_and_the_risk_inputs_per_district(city: Engine) -> None
             lat=site.lat,
             lon=site.lon,
         ),
+        at=earlier_today(periods, 2),
     )
-    periods = city_periods(datetime.now(UTC), "Asia/Shanghai")
     metrics = map_layers.area_metrics(
         city, CITYWIDE, "district", periods.now, periods.quarter_start
     )
@@ -171,8 +179,9 @@ def test_hazards_coverage_and_the_risk_inputs_per_district(city: Engine) -> None
     )
     assert all(p["id"] != "HZ-T1" for p in wuchang_points)
 
-    _append(city, HazardUpdated(hazard_id="HZ-T1", status="closed", actor="inspector-1"))
-    points, _ = map_layers.hazard_points(city, CITYWIDE, datetime.now(UTC), periods.day_start)
+    closed = HazardUpdated(hazard_id="HZ-T1", status="closed", actor="inspector-1")
+    _append(city, closed, at=earlier_today(periods, 1))
+    points, _ = map_layers.hazard_points(city, CITYWIDE, periods.now, periods.day_start)
     assert next(p for p in points if p["id"] == "HZ-T1")["state"] == "closed_today"
     history = map_details.hazard_history(city, CITYWIDE, "HZ-T1")
     assert history is not None and history["history"][-1]["status"] == "closed"

@@ -13,7 +13,7 @@ from sqlalchemy import Engine, select
 from callbacks.screen import incident_row
 from dashboard.demo import DEMO_DISTRICT
 from dashboard.domain.events import CylinderScanned, Event, IncidentClosed, IncidentReported
-from dashboard.domain.periods import city_periods
+from dashboard.domain.periods import Periods, city_periods
 from dashboard.domain.roles import CITYWIDE, Scope
 from data_access.eventlog import Incoming, append_events
 from data_access.models import Cylinder, Site
@@ -41,15 +41,15 @@ def report(engine: Engine, incident_id: str, where: tuple[float, float], minutes
     append_events(engine, [Incoming("fire-119", Event.of(data, id=incident_id, occurred_at=when))])
 
 
-def fill_one(engine: Engine) -> None:
-    """A registered cylinder filled now at a Jiang'an filling station."""
+def fill_one(engine: Engine, at: datetime) -> None:
+    """A registered cylinder filled at `at` at a Jiang'an filling station."""
     with engine.connect() as connection:
         code = connection.scalar(select(Cylinder.code).limit(1))
         site = connection.execute(
             select(Site.id, Site.lat, Site.lon).where(Site.district == DEMO_DISTRICT).limit(1)
         ).one()
     scan = CylinderScanned(code=code, stage="filling", site_id=site.id, lat=site.lat, lon=site.lon)
-    event = Event.of(scan, id="fill-1", occurred_at=datetime.now(UTC))
+    event = Event.of(scan, id="fill-1", occurred_at=at)
     append_events(engine, [Incoming("ENT-test", event)])
 
 
@@ -58,8 +58,9 @@ def demo_engine(demo_app) -> Engine:
     return demo_app.server.config["GASCC_ENGINE"]
 
 
-def today() -> datetime:
-    return city_periods(datetime.now(UTC), ZONE).day_start
+def periods_now() -> Periods:
+    """Today's periods, taken once per test: a test that runs over midnight keeps its day."""
+    return city_periods(datetime.now(UTC), ZONE)
 
 
 def test_day_and_quarter_start_at_the_citys_midnight() -> None:
@@ -69,18 +70,19 @@ def test_day_and_quarter_start_at_the_citys_midnight() -> None:
 
 
 def test_kpis_count_what_is_open_in_scope(demo_engine) -> None:
-    before = queries.kpis(demo_engine, CITYWIDE, datetime.now(UTC), today())
+    periods = periods_now()
+    before = queries.kpis(demo_engine, CITYWIDE, periods.now, periods.day_start)
     report(demo_engine, "S-W", IN_WUCHANG, minutes_ago=5)
     report(demo_engine, "S-J", IN_JIANGAN, minutes_ago=5)
-    fill_one(demo_engine)
-    city = queries.kpis(demo_engine, CITYWIDE, datetime.now(UTC), today())
-    jiangan = queries.kpis(demo_engine, JIANGAN, datetime.now(UTC), today())
+    fill_one(demo_engine, at=periods.now)
+    city = queries.kpis(demo_engine, CITYWIDE, periods.now, periods.day_start)
+    jiangan = queries.kpis(demo_engine, JIANGAN, periods.now, periods.day_start)
     assert city["incidents_open"] == before["incidents_open"] + 2
     assert city["fillings_today"] == before["fillings_today"] + 1
     assert jiangan["incidents_open"] == 1
     assert jiangan["fillings_today"] == 1
     assert 0 < jiangan["teams_available"] < city["teams_available"]
-    assert queries.kpis(demo_engine, ENTERPRISE, datetime.now(UTC), today()) == {}
+    assert queries.kpis(demo_engine, ENTERPRISE, periods.now, periods.day_start) == {}
 
 
 def test_active_incidents_put_the_late_ones_first_and_respect_the_district(demo_engine) -> None:
@@ -150,11 +152,13 @@ def test_the_walls_clock_is_red_from_twenty_minutes_and_one_second(seconds, late
 
 
 def test_the_cylinder_chain_counts_todays_fillings_by_district(demo_engine) -> None:
-    fill_one(demo_engine)
-    rows = {row["code"]: row for row in queries.cylinder_chain(demo_engine, CITYWIDE, today())}
+    periods = periods_now()
+    fill_one(demo_engine, at=periods.now)
+    day_start = periods.day_start
+    rows = {row["code"]: row for row in queries.cylinder_chain(demo_engine, CITYWIDE, day_start)}
     assert len(rows) == 13
     assert rows[DEMO_DISTRICT]["fillings"] == 1
-    scoped = queries.cylinder_chain(demo_engine, JIANGAN, today())
+    scoped = queries.cylinder_chain(demo_engine, JIANGAN, day_start)
     assert [row["code"] for row in scoped] == [DEMO_DISTRICT]
 
 

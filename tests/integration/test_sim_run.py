@@ -143,19 +143,16 @@ async def test_rejections_and_duplicates_are_exactly_the_anomalies(db: Engine) -
         assert findings.get("black_cylinder", 0) >= 1
 
 
-async def test_every_event_is_accepted_on_postgresql_too(engine: Engine) -> None:
-    if engine.dialect.name == "sqlite":
+async def test_every_event_is_accepted_on_postgresql_too(city: Engine) -> None:
+    if city.dialect.name == "sqlite":
         pytest.skip("SQLite: the demo copy above")
-    from simulators.seed import SCALES, seed_registry
-
-    seed_registry(engine, SCALES["demo"], PACK, seed=7)
     rates = anomaly_rates(0.02, {"disconnect": 0.002})
-    city = CityOptions(seed=7, anomalies=rates, volume=VOLUME, scenarios=SCENARIOS)
-    report = await simulate(engine, city, speed=1200.0, sim_start=MORNING, sim_duration=3600.0)
+    options = CityOptions(seed=7, anomalies=rates, volume=VOLUME, scenarios=SCENARIOS)
+    report = await simulate(city, options, speed=1200.0, sim_start=MORNING, sim_duration=3600.0)
     assert report.ok, report.summary()
     total = report.totals
     assert total.rejected == total.expected_rejected == report.anomalies["unregistered_worker"]
-    rows = logged(engine)
+    rows = logged(city)
     for source, stats in report.stats.items():
         assert rows.get(source, 0) == stats.accepted + stats.resend_duplicates
 

@@ -65,6 +65,13 @@ async def receive_until(ws, last_seq: int) -> list[int]:
     return seen
 
 
+async def caught_up(hub: LiveHub, seq: int) -> None:
+    """Wait until the hub has read the log up to `seq`."""
+    async with asyncio.timeout(5):
+        while hub.newest < seq:
+            await asyncio.sleep(0.01)
+
+
 async def test_a_bad_token_is_refused_with_1008(hub_url) -> None:
     _, _, url = hub_url
     async with connect(url) as ws:
@@ -88,7 +95,7 @@ async def test_a_reconnecting_screen_resumes_without_gaps_or_repeats(hub_url) ->
     hub, log, url = hub_url
     log.add(10)  # seqs 6..15 happened while the screen was away
     hub.notify()
-    await asyncio.sleep(0.1)
+    await caught_up(hub, 15)
     async with connect(url) as ws:
         await ws.send(json.dumps({"op": "hello", "token": issue_live_token(KEY, DUTY), "after": 3}))
         await ws.recv()  # welcome
@@ -112,7 +119,7 @@ async def test_a_screen_too_far_behind_is_told_to_resync(hub_url) -> None:
     hub, log, url = hub_url
     log.add(CATCH_UP_LIMIT + 10)
     hub.notify()
-    await asyncio.sleep(0.2)
+    await caught_up(hub, CATCH_UP_LIMIT + 15)
     async with connect(url) as ws:
         await ws.send(json.dumps({"op": "hello", "token": issue_live_token(KEY, DUTY), "after": 1}))
         await ws.recv()

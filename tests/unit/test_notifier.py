@@ -93,7 +93,8 @@ def start_endpoint(*script: int | str) -> tuple[Endpoint, Callable[[], None]]:
     server = ThreadingHTTPServer(("127.0.0.1", 0), handler_for(endpoint))
     server.daemon_threads = True
     endpoint.url = f"http://127.0.0.1:{server.server_address[1]}/hook"
-    threading.Thread(target=server.serve_forever, daemon=True).start()
+    # Polling often: shutdown() waits for the next poll, half a second by default.
+    threading.Thread(target=server.serve_forever, args=(0.02,), daemon=True).start()
 
     def stop() -> None:
         endpoint.release.set()

@@ -40,7 +40,8 @@ class OsrmLike(BaseHTTPRequestHandler):
 def osrm() -> Iterator[str]:
     OsrmLike.paths = []
     server = ThreadingHTTPServer(("127.0.0.1", 0), OsrmLike)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    # Polling often: shutdown() waits for the next poll, half a second by default.
+    thread = threading.Thread(target=server.serve_forever, args=(0.02,), daemon=True)
     thread.start()
     yield f"http://127.0.0.1:{server.server_address[1]}"
     server.shutdown()

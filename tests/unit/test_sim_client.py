@@ -9,7 +9,7 @@ from typing import Any
 
 from websockets.asyncio.server import serve
 
-from simulators.client import Gates, SourceClient
+from simulators.client import BACKOFF_FIRST_S, Gates, SourceClient
 from simulators.core import Emission, rejected
 
 
@@ -167,16 +167,20 @@ async def test_an_event_naming_another_sources_report_waits_for_its_ack() -> Non
     gates = Gates()
     field = SourceClient(url, "field", "good", wire=wire, gates=gates)
     fire = SourceClient(url, "fire", "good", wire=wire, gates=gates)
+    field.push(reading("arrived", source="field"))  # needs nothing: sent at once
     field.push(reading("team-status", source="field", requires="incident:1"))
     field_task = asyncio.create_task(field.run())
-    await asyncio.sleep(0.3)
-    assert gateway.committed == []  # held back: the incident is not acknowledged yet
+    async with asyncio.timeout(10):
+        while "arrived" not in gateway.committed:
+            await asyncio.sleep(0.01)
+    # Held back, not sent in the frame before it: the incident is not acknowledged yet.
+    assert gateway.committed == ["arrived"]
     fire.push(reading("incident", source="fire", provides="incident:1"))
     fire_task = asyncio.create_task(fire.run())
     await finish(fire, fire_task)
     await finish(field, field_task)
     server.close()
-    assert gateway.committed == ["incident", "team-status"]
+    assert gateway.committed == ["arrived", "incident", "team-status"]
 
 
 async def test_a_bad_token_is_fatal_for_its_source() -> None:
@@ -190,16 +194,20 @@ async def test_a_bad_token_is_fatal_for_its_source() -> None:
     assert stats.pending == 1
 
 
-async def test_an_unreachable_gateway_is_retried_with_growing_backoff() -> None:
+async def test_an_unreachable_gateway_is_retried_with_growing_backoff(monkeypatch) -> None:
     client = SourceClient("ws://127.0.0.1:9/ingest", "s", "good", wire=wire)
     client.push(reading("x"))
-    began = asyncio.get_running_loop().time()
-    task = asyncio.create_task(client.run())
-    while client.stats.reconnects < 3:
-        await asyncio.sleep(0.05)
-    waited = asyncio.get_running_loop().time() - began
-    client.abandon()
-    stats = await asyncio.wait_for(task, 10)
-    # Two sleeps came before the third retry: at least 0.25/2 + 0.5/2 s (jitter is 0.5..1.5).
-    assert waited >= 0.125 + 0.25
+    delays: list[float] = []
+
+    async def note_the_backoff(seconds: float) -> None:  # instead of waiting it out
+        delays.append(seconds)
+        if len(delays) == 3:
+            client.abandon()
+
+    monkeypatch.setattr(client, "_sleep", note_the_backoff)
+    stats = await asyncio.wait_for(client.run(), 10)
+    assert len(delays) == stats.reconnects == 3
+    for attempt, delay in enumerate(delays):  # doubling from the first, jittered by 0.5..1.5
+        base = BACKOFF_FIRST_S * 2**attempt
+        assert 0.5 * base <= delay <= 1.5 * base
     assert stats.pending == 1 and stats.fatal is None
