@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import UTC, datetime
-from itertools import count
 
 import pytest
 from sqlalchemy import Engine, func, select
@@ -46,7 +45,6 @@ ALLOWED: dict[str, set[str]] = {
 }
 DRAFT = IncidentDraft("leak", 2, "patrol", *IN_JIANGAN, "江岸区测试地址", "巡查闻到燃气味")
 ADMIN = ACTORS["admin"]
-_ids = count()
 
 
 def jiangan_incident(engine: Engine) -> str:
@@ -77,13 +75,15 @@ def dispatched(engine: Engine) -> tuple[str, str]:
 
 
 def jiangan_alarm(engine: Engine) -> str:
+    """A fresh alarm: a Jiang'an sensor with no alarm yet reads far above its band."""
+    alarmed = select(Alarm.sensor_id).where(Alarm.sensor_id.is_not(None))
     with engine.connect() as connection:
         sensor = connection.execute(
             select(Sensor.id, Sensor.high)
-            .where(Sensor.high.is_not(None), Sensor.district == JIANGAN)
+            .where(Sensor.high.is_not(None), Sensor.district == JIANGAN, Sensor.id.not_in(alarmed))
             .order_by(Sensor.id)
-            .offset(next(_ids))
         ).first()
+    assert sensor is not None, "the demo city has run out of Jiang'an sensors to alarm"
     reading = SensorReading(sensor_id=sensor.id, value=sensor.high * 3)
     event = Event.of(reading, id=f"reading-{sensor.id}", occurred_at=datetime.now(UTC))
     append_events(engine, [Incoming("scada", event)])
