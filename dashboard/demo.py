@@ -12,11 +12,12 @@ from sqlalchemy import Engine
 
 from dashboard.auth import hash_password
 from dashboard.citypack import load_city_pack
-from dashboard.domain.roles import Role
+from dashboard.domain.roles import Role, system_user
 from dashboard.settings import Settings
+from data_access import commands
 from data_access.queries.registry import first_enterprise_id
 from data_access.registry import registry_is_empty
-from data_access.users import UserError, add_user, find_login
+from data_access.users import find_login
 
 DEMO_DISTRICT = "420102"  # 江岸区 Jiang'an
 
@@ -56,23 +57,24 @@ def seed_if_empty(engine: Engine, settings: Settings, *, scale: str, seed: int) 
 
 
 def ensure_demo_users(engine: Engine) -> list[DemoLogin]:
-    """Create the demo logins that do not exist yet; a second run changes nothing."""
+    """Create the demo logins that do not exist yet (the actor in the log: "demo"); a second
+    run changes nothing."""
     enterprise_id = first_enterprise_id(engine)
+    demo = system_user("demo")
     for login in DEMO_LOGINS:
         if find_login(engine, login.username) is not None:
             continue
-        try:
-            add_user(
-                engine,
-                username=login.username,
-                password_hash=hash_password(login.password),
-                role=login.role,
-                display_name=login.display_name,
-                district=login.district,
-                enterprise_id=enterprise_id if login.bound_to_enterprise else None,
-            )
-        except UserError:
-            continue  # e.g. a city pack without Jiang'an: that login is simply not offered
+        # A refusal (e.g. a city pack without Jiang'an) means that login is simply not offered.
+        commands.create_user(
+            engine,
+            demo,
+            login.username,
+            hash_password(login.password),
+            login.role,
+            display_name=login.display_name,
+            district=login.district,
+            enterprise_id=enterprise_id if login.bound_to_enterprise else None,
+        )
     return [login for login in DEMO_LOGINS if find_login(engine, login.username) is not None]
 
 

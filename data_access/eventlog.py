@@ -15,7 +15,7 @@ can never miss an event committed later with a smaller number.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -239,9 +239,15 @@ def last_seq(engine: Engine) -> int:
 
 
 def events_since(
-    engine: Engine, after_seq: int, *, district: str | None = None, limit: int = 1000
+    engine: Engine,
+    after_seq: int,
+    *,
+    district: str | None = None,
+    limit: int = 1000,
+    exclude_types: Collection[str] = (),
 ) -> list[dict[str, Any]]:
-    """Logged events after `after_seq`, oldest first, at most `limit`; optionally one district."""
+    """Logged events after `after_seq`, oldest first, at most `limit`; optionally one district,
+    and without the `exclude_types`."""
     query = select(
         _LOG.c.seq,
         _LOG.c.source,
@@ -253,6 +259,8 @@ def events_since(
     ).where(_LOG.c.seq > after_seq)
     if district is not None:
         query = query.where(_LOG.c.district == district)
+    if exclude_types:
+        query = query.where(_LOG.c.type.not_in(sorted(exclude_types)))
     query = query.order_by(_LOG.c.seq).limit(limit)
     with engine.connect() as connection:
         return [

@@ -29,6 +29,7 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, tzinfo
 from typing import Any
 
+from dashboard.domain.roles import system_user
 from simulators.city import City, run_tag_for
 from simulators.client import Gates, SourceClient, SourceStats
 from simulators.clock import SimClock, backfill_start, local_day_start, utc_offset_s
@@ -424,17 +425,17 @@ def _progress_line(
 
 # --- tokens -----------------------------------------------------------------------------------
 
+SIMULATORS = system_user("simulators")  # who creates and revokes the runs' tokens
+
 
 def create_tokens(
     engine: Any, sources: list[str], world: World, label: str = "simulators run"
 ) -> tuple[dict[str, str], list[int], list[str]]:
-    """A token per source through data_access.tokens; enterprise sources bound to their
-    enterprise. Returns (tokens, token ids to revoke afterwards, notes)."""
-    import inspect
+    """A token per source through the administration commands (the actor in the log:
+    "simulators"); enterprise sources bound to their enterprise. Returns (tokens, token ids to
+    revoke afterwards, notes)."""
+    from data_access.commands import TokenIssued, create_token
 
-    from data_access.tokens import TokenError, create_token
-
-    binds = "enterprise" in inspect.signature(create_token).parameters
     tokens: dict[str, str] = {}
     ids: list[int] = []
     notes: list[str] = []
@@ -442,25 +443,24 @@ def create_tokens(
         types = source_types(source)
         text = f"{label}: {SOURCE_LABELS.get(source, 'enterprise system (simulated)')}"
         enterprise = source if source in world.enterprise else None
-        try:
-            if binds and enterprise is not None:
-                token_id, token = create_token(engine, source, types, text, enterprise=enterprise)
-            else:
-                token_id, token = create_token(engine, source, types, text)
-        except TokenError as error:  # e.g. the source already has tokens bound differently
-            notes.append(f"{source}: {error}; its token is not bound to its enterprise")
-            token_id, token = create_token(engine, source, types, text)
-        tokens[source] = token
-        ids.append(token_id)
+        issued = create_token(engine, SIMULATORS, source, types, text, enterprise)
+        if not isinstance(issued, TokenIssued):  # e.g. the source has tokens bound otherwise
+            notes.append(f"{source}: {issued.message}; its token is not bound to its enterprise")
+            issued = create_token(engine, SIMULATORS, source, types, text)
+        if not isinstance(issued, TokenIssued):
+            raise RuntimeError(f"no token for source {source}: {issued.message}")
+        tokens[source] = issued.token
+        ids.append(issued.token_id)
     return tokens, ids, notes
 
 
 def revoke_tokens(engine: Any, ids: list[int]) -> None:
-    from data_access.tokens import revoke_token
+    """Revoke the tokens of a run; what cannot be revoked (the database is gone) is left."""
+    from data_access.commands import revoke_token
 
     for token_id in ids:
         with contextlib.suppress(Exception):
-            revoke_token(engine, token_id)
+            revoke_token(engine, SIMULATORS, token_id)
 
 
 def with_scenarios(options: CityOptions, names: list[str], at: float) -> CityOptions:

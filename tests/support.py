@@ -1,4 +1,4 @@
-"""Helpers shared by test modules: running the real demo command."""
+"""Helpers shared by test modules: running the real demo command, issuing ingest tokens."""
 
 from __future__ import annotations
 
@@ -9,11 +9,13 @@ import subprocess
 import sys
 import time
 import urllib.request
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
-from dashboard.domain.roles import Role, User
+from dashboard.domain.roles import Role, User, system_user
 
 ROOT = Path(__file__).resolve().parents[1]
 JIANGAN, WUCHANG = "420102", "420106"  # district codes
@@ -138,3 +140,18 @@ def answers(url: str) -> bool:
             return response.status == 200
     except OSError:
         return False
+
+
+def issue_token(
+    engine: Any,
+    source: str,
+    types: Sequence[str],
+    label: str | None = None,
+    enterprise: str | None = None,
+) -> tuple[int, str]:
+    """A new ingest token (id, token) through the administration command, by "tests"."""
+    from data_access.commands import TokenIssued, create_token
+
+    issued = create_token(engine, system_user("tests"), source, types, label, enterprise)
+    assert isinstance(issued, TokenIssued), issued
+    return issued.token_id, issued.token

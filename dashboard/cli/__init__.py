@@ -15,6 +15,7 @@ import time
 from collections.abc import Callable
 
 from dashboard.cli.errors import EXIT_USAGE, CommandError
+from dashboard.domain.roles import User, system_user
 from dashboard.settings import Settings, SettingsError
 
 
@@ -74,31 +75,49 @@ def _add_db(commands) -> None:
     sub.add_argument("action", choices=("upgrade", "current"))
 
 
+def _writing(commands, name: str, run: Callable, help: str) -> argparse.ArgumentParser:
+    """A subcommand that changes something: the log records who did it (--by)."""
+    sub = _command(commands, name, run, help)
+    sub.add_argument(
+        "--by",
+        metavar="NAME",
+        help="who is acting, recorded in the event log as cli:NAME (default: your OS user name)",
+    )
+    return sub
+
+
 def _add_users(commands) -> None:
     users = commands.add_parser("users", help="user accounts", description="user accounts")
     actions = users.add_subparsers(dest="action", required=True, metavar="ACTION")
-    add = _command(actions, "add", run_users, "add a user (the password is asked for)")
+    add = _writing(actions, "add", run_users, "add a user (the password is asked for)")
     add.add_argument("username")
-    add.add_argument(
-        "--role",
-        required=True,
-        help="admin, leader, duty_officer, supervisor, district_officer, enterprise or screen",
-    )
+    _add_role_and_binding(add)
     add.add_argument("--name", help="display name")
-    add.add_argument("--district", help="district code, for a district_officer")
-    add.add_argument("--enterprise", help="enterprise id, for an enterprise user")
     add.add_argument(
         "--password-stdin", action="store_true", help="read the password from standard input"
     )
     _command(actions, "list", run_users, "list users")
-    deactivate = _command(actions, "deactivate", run_users, "stop a user from signing in")
+    role = _writing(actions, "role", run_users, "give a user another role (and its binding)")
+    role.add_argument("username")
+    _add_role_and_binding(role)
+    deactivate = _writing(actions, "deactivate", run_users, "stop a user from signing in")
     deactivate.add_argument("username")
+
+
+def _add_role_and_binding(sub: argparse.ArgumentParser) -> None:
+    sub.add_argument(
+        "--role",
+        required=True,
+        help="admin, leader, duty_officer, supervisor, district_officer, enterprise or screen",
+    )
+    sub.add_argument("--district", help="district code, for a district_officer")
+    sub.add_argument("--enterprise", help="enterprise id, for an enterprise user")
 
 
 def _add_tokens(commands) -> None:
     tokens = commands.add_parser("tokens", help="ingest tokens", description="ingest tokens")
     actions = tokens.add_subparsers(dest="action", required=True, metavar="ACTION")
-    add = _command(actions, "add", run_tokens, "add a token for one source (printed once)")
+    add = _writing(actions, "add", run_tokens, "add a token for one source (printed once)")
     add.add_argument("--source", required=True, help="the source id the token speaks for")
     add.add_argument(
         "--types",
@@ -111,7 +130,7 @@ def _add_tokens(commands) -> None:
         help="bind to one registered enterprise id: the source may then act only on its objects",
     )
     _command(actions, "list", run_tokens, "list tokens (never the tokens themselves)")
-    revoke = _command(actions, "revoke", run_tokens, "revoke a token by its id")
+    revoke = _writing(actions, "revoke", run_tokens, "revoke a token by its id")
     revoke.add_argument("id", type=int)
 
 
@@ -124,10 +143,27 @@ def run_tokens(args: argparse.Namespace) -> int:
         if args.action == "list":
             return tokens_cli.list_all(engine)
         if args.action == "revoke":
-            return tokens_cli.revoke(engine, args.id)
-        return tokens_cli.add(engine, args)
+            return tokens_cli.revoke(engine, operator(args), args.id)
+        return tokens_cli.add(engine, operator(args), args)
     finally:
         engine.dispose()
+
+
+MAX_OPERATOR_NAME = 48  # "user:cli:NAME" fits the event log's source column
+
+
+def operator(args: argparse.Namespace) -> User:
+    """The operator at the command line, acting with an administrator's rights as "cli:NAME"."""
+    name = args.by
+    if name is None:
+        try:
+            name = getpass.getuser()
+        except (KeyError, OSError):  # no login name and no passwd entry (some containers)
+            raise CommandError("cannot tell who you are: give --by NAME") from None
+    name = name.strip()
+    if not name or len(name) > MAX_OPERATOR_NAME or not name.isprintable():
+        raise CommandError(f"--by needs a name of 1..{MAX_OPERATOR_NAME} printable characters")
+    return system_user(f"cli:{name}")
 
 
 def _add_gateway(commands) -> None:
@@ -207,9 +243,12 @@ def run_users(args: argparse.Namespace) -> int:
     if args.action == "list":
         return user_admin.list_accounts(engine)
     if args.action == "deactivate":
-        return user_admin.deactivate(engine, args.username)
+        return user_admin.deactivate(engine, operator(args), args.username)
+    if args.action == "role":
+        return user_admin.change_role(engine, operator(args), args)
+    by = operator(args)
     password = _read_password(args.password_stdin)
-    return user_admin.add(engine, args, password)
+    return user_admin.add(engine, by, args, password)
 
 
 def _read_password(from_stdin: bool) -> str:

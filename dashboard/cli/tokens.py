@@ -1,7 +1,8 @@
 """`python -m dashboard tokens add|list|revoke`: ingest tokens for operators.
 
 `tokens add` prints the new token alone on its last line, so scripts can take it with `tail -n 1`;
-it is shown this once and stored only hashed.
+it is shown this once and stored only hashed. Adding and revoking go through the administration
+commands (data_access/commands/admin.py) with the operator as the actor (`--by`).
 """
 
 from __future__ import annotations
@@ -11,8 +12,11 @@ import argparse
 from sqlalchemy import Engine
 
 from dashboard.cli.errors import CommandError
-from dashboard.domain.events import EVENT_TYPES, SYSTEM_EVENT_TYPES
-from data_access.tokens import TokenError, create_token, list_tokens, revoke_token
+from dashboard.domain.events import ADMIN_EVENT_TYPES, EVENT_TYPES, SYSTEM_EVENT_TYPES
+from dashboard.domain.roles import User
+from data_access import commands
+from data_access.commands import Done, TokenIssued
+from data_access.tokens import list_tokens
 
 
 def parse_types(raw: str) -> list[str]:
@@ -20,6 +24,12 @@ def parse_types(raw: str) -> list[str]:
     kinds = [part.strip() for part in raw.split(",") if part.strip()]
     if not kinds:
         raise CommandError("--types needs at least one event type, e.g. cylinder.scanned")
+    server_only = [kind for kind in kinds if kind in ADMIN_EVENT_TYPES]
+    if server_only:
+        raise CommandError(
+            f"--types: {', '.join(server_only)} events are written by the command center itself; "
+            "no token may send them"
+        )
     unknown = [kind for kind in kinds if kind not in EVENT_TYPES]
     if unknown:
         raise CommandError(
@@ -29,23 +39,22 @@ def parse_types(raw: str) -> list[str]:
     return sorted(set(kinds))
 
 
-def add(engine: Engine, args: argparse.Namespace) -> int:
+def add(engine: Engine, by: User, args: argparse.Namespace) -> int:
     kinds = parse_types(args.types)
     enterprise = args.enterprise
     if enterprise is not None and not enterprise.strip():
         raise CommandError("--enterprise needs an enterprise id, e.g. ENT-0012")
-    try:
-        token_id, token = create_token(engine, args.source, kinds, args.label, enterprise)
-    except TokenError as error:
-        raise CommandError(str(error)) from None
+    issued = commands.create_token(engine, by, args.source, kinds, args.label, enterprise)
+    if not isinstance(issued, TokenIssued):
+        raise CommandError(issued.message)
     system = [kind for kind in kinds if kind in SYSTEM_EVENT_TYPES]
-    print(f"added token {token_id} for source {args.source.strip()}: {', '.join(kinds)}")
+    print(f"added token {issued.token_id} for source {args.source.strip()}: {', '.join(kinds)}")
     if enterprise is not None:
         print(f"bound to enterprise {enterprise.strip()}: it may act only on its objects")
     if system:
         print(f"note: this token may send system event types: {', '.join(system)}")
     print("the token is shown only now; store it safely:")
-    print(token, flush=True)
+    print(issued.token, flush=True)
     return 0
 
 
@@ -63,10 +72,10 @@ def list_all(engine: Engine) -> int:
     return 0
 
 
-def revoke(engine: Engine, token_id: int) -> int:
-    try:
-        changed = revoke_token(engine, token_id)
-    except TokenError as error:
-        raise CommandError(str(error)) from None
-    print(f"revoked token {token_id}" if changed else f"token {token_id} was already revoked")
+def revoke(engine: Engine, by: User, token_id: int) -> int:
+    result = commands.revoke_token(engine, by, token_id)
+    if not isinstance(result, Done):
+        raise CommandError(result.message)
+    revoked = result.seq is not None
+    print(f"revoked token {token_id}" if revoked else f"token {token_id} was already revoked")
     return 0

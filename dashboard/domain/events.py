@@ -1,10 +1,12 @@
-"""The event catalogue (shared/spec/events.md) as pydantic models, and the wire parser.
+"""The event catalogue (shared/spec/events.md) as pydantic models, and the wire parser; and the
+administration events (user accounts, ingest tokens) the command center logs for itself.
 
 `parse_event` turns one decoded JSON value from an ingest frame into an `Event` or a `Rejection`
 carrying one of the ingest protocol's per-event codes. It never raises on wire input, because one
 bad event must never take down its neighbours in a frame (or the gateway).
 
-Only stdlib and pydantic here: the gateway, the simulators and data_access all import this module.
+Only stdlib, pydantic and the domain's roles here: the gateway, the simulators and data_access all
+import this module.
 """
 
 import re
@@ -30,9 +32,13 @@ from pydantic import (
 )
 from pydantic_core import ErrorDetails, PydanticCustomError
 
+from dashboard.domain.roles import Role
+
 __all__ = [
+    "ADMIN_EVENT_TYPES",
     "EVENT_TYPES",
     "FUTURE_TOLERANCE",
+    "LOGGED_EVENT_TYPES",
     "NOTIFY_LEVELS",
     "REGISTRY_EVENT_TYPES",
     "SYSTEM_EVENT_TYPES",
@@ -74,6 +80,12 @@ __all__ = [
     "TeamPosition",
     "TeamRegistered",
     "TeamStatus",
+    "TokenCreated",
+    "TokenRevoked",
+    "UserChanged",
+    "UserCreated",
+    "UserDeactivated",
+    "UserProfile",
     "ViolationRecorded",
     "WorkerRegistered",
     "choices",
@@ -615,6 +627,75 @@ class ViolationRecorded(EventData):
     evidence: Text | None = None
 
 
+# --- Administration: user accounts and ingest tokens (docs/administration.md) ---
+#
+# Not in the catalogue: the command center's own record, written by its administration commands
+# only (data_access/commands/admin.py), never accepted from a source whatever its token says
+# (parse_event), never sent on the live channel. They hold one-way hashes, never a secret.
+
+Username = Annotated[str, StringConstraints(strict=True, min_length=1, max_length=64)]
+DisplayName = Annotated[str, StringConstraints(strict=True, min_length=1, max_length=100)]
+PasswordHash = Annotated[str, StringConstraints(strict=True, min_length=1, max_length=256)]
+Sha256 = Annotated[str, StringConstraints(strict=True, pattern=r"^[0-9a-f]{64}$")]
+
+
+class UserProfile(BaseModel):
+    """What an administrator sets of a user: the role, its binding and the display name."""
+
+    model_config = ConfigDict(extra="allow", frozen=True)
+
+    role: Role
+    display_name: DisplayName
+    district: Label | None = None  # a district officer's district
+    enterprise_id: Id | None = None  # an enterprise user's enterprise
+
+
+class UserCreated(EventData):
+    event_type: ClassVar[str] = "user.created"
+    username: Username
+    role: Role
+    display_name: DisplayName
+    district: Label | None = None
+    enterprise_id: Id | None = None
+    password_hash: PasswordHash  # dashboard.auth's salted one-way hash
+
+
+class UserChanged(EventData):
+    """The user's role, binding or display name changed: the new values, and the previous."""
+
+    event_type: ClassVar[str] = "user.changed"
+    username: Username
+    role: Role
+    display_name: DisplayName
+    district: Label | None = None
+    enterprise_id: Id | None = None
+    previous: UserProfile
+
+
+class UserDeactivated(EventData):
+    event_type: ClassVar[str] = "user.deactivated"
+    username: Username
+
+
+class TokenCreated(EventData):
+    """An ingest token for `source`: only its SHA-256 is recorded, never the token."""
+
+    event_type: ClassVar[str] = "token.created"
+    source: Annotated[str, StringConstraints(strict=True, min_length=1, max_length=64)]
+    types: Annotated[list[Label], Field(min_length=1, max_length=100)]
+    label: Name | None = None
+    enterprise_id: Id | None = None  # the only enterprise whose objects the source may act on
+    token_hash: Sha256
+
+
+class TokenRevoked(EventData):
+    """`token_hash` names the token for good; `token_id` is the number operators saw."""
+
+    event_type: ClassVar[str] = "token.revoked"
+    token_id: Annotated[StrictInt, Field(ge=1)]
+    token_hash: Sha256
+
+
 _DATA_MODELS: tuple[type[EventData], ...] = (
     EnterpriseRegistered,
     SiteRegistered,
@@ -651,7 +732,18 @@ _DATA_MODELS: tuple[type[EventData], ...] = (
     ViolationRecorded,
 )
 
+# The catalogue: what a source may send (as far as its token allows).
 EVENT_TYPES: dict[str, type[EventData]] = {model.event_type: model for model in _DATA_MODELS}
+
+# Administration: logged like the catalogue's events, but written by the command center only;
+# never accepted from a source whatever its token says, never sent on the live channel.
+ADMIN_EVENT_TYPES: dict[str, type[EventData]] = {
+    model.event_type: model
+    for model in (UserCreated, UserChanged, UserDeactivated, TokenCreated, TokenRevoked)
+}
+
+# Every type the event log holds.
+LOGGED_EVENT_TYPES: dict[str, type[EventData]] = EVENT_TYPES | ADMIN_EVENT_TYPES
 
 SYSTEM_EVENT_TYPES: frozenset[str] = frozenset(
     {
@@ -703,7 +795,7 @@ class Event(BaseModel):
     @field_validator("type")
     @classmethod
     def _known_type(cls, value: str) -> str:
-        if value not in EVENT_TYPES:
+        if value not in LOGGED_EVENT_TYPES:
             raise PydanticCustomError(
                 "unknown_type", "unknown event type {value!r}", {"value": value}
             )
@@ -712,7 +804,7 @@ class Event(BaseModel):
     @field_validator("data", mode="before")
     @classmethod
     def _data_of_its_type(cls, value: object, info: ValidationInfo) -> object:
-        model = EVENT_TYPES.get(info.data.get("type", ""))
+        model = LOGGED_EVENT_TYPES.get(info.data.get("type", ""))
         if model is None or type(value) is model:
             return value
         if isinstance(value, EventData):
@@ -805,7 +897,8 @@ def parse_event(
 ) -> Event | Rejection:
     """Validate one decoded JSON value as an event; never raises for any `raw`.
 
-    `now` must be timezone-aware. `allowed_types` is what the sending token may send (None: any).
+    `now` must be timezone-aware. `allowed_types` is what the sending token may send (None: any);
+    the administration types are refused whatever it says.
     """
     if now.utcoffset() is None:
         raise ValueError("now must be timezone-aware")
@@ -831,6 +924,9 @@ def _validate(raw: object, allowed_types: Collection[str] | None) -> Event:
         head = _Head.model_validate(raw)
     except ValidationError as error:
         raise _from_pydantic(error.errors()[0]) from None
+    if head.type in ADMIN_EVENT_TYPES:
+        message = f"{head.type!r} events are written by the command center, never by a source"
+        raise _Rejected("not_permitted", "type", message)
     if head.type not in EVENT_TYPES:
         raise _Rejected("unknown_type", "type", f"unknown event type {_clip(head.type)}")
     if allowed_types is not None and head.type not in allowed_types:

@@ -27,7 +27,7 @@ from websockets.frames import CloseCode
 from websockets.http11 import Request, Response
 
 from dashboard.citypack import load_city_pack
-from dashboard.domain.events import Bounds, Event
+from dashboard.domain.events import ADMIN_EVENT_TYPES, Bounds, Event
 from dashboard.gateway.ingest import (
     AppendFn,
     GroupCommitter,
@@ -169,12 +169,15 @@ POLL_WITH_REDIS_S = 5.0  # Redis wakes the hub; the poll only covers lost messag
 
 
 def mount_live_hub(gateway: Gateway, settings: Settings) -> tuple[LiveHub, list[asyncio.Task]]:
-    """Serve /live from this gateway: woken by its own commits, by Redis, or by polling the log."""
+    """Serve /live from this gateway: woken by its own commits, by Redis, or by polling the log.
+    The administration events never leave the server: they hold password and token hashes."""
     from data_access.eventlog import Accepted, events_since, last_seq
 
     engine = gateway.engine
     hub = LiveHub(
-        lambda after, limit: events_since(engine, after, limit=limit),
+        lambda after, limit: events_since(
+            engine, after, limit=limit, exclude_types=ADMIN_EVENT_TYPES
+        ),
         settings.secret_key,
         newest_seq=last_seq(engine),
         read_newest=lambda: last_seq(engine),

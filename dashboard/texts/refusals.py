@@ -72,6 +72,13 @@ TEXT: dict[str, tuple[str, str]] = {
     "refused.missing.levels": ("请至少选择一个通知层级。", "Choose at least one level."),
     "refused.casualties": ("伤亡人数不能为负数。", "Casualties cannot be negative."),
     "refused.bad_choice": ("无效的选项：{value}", "Not a valid choice: {value}"),
+    "refused.invalid": ("{field} 的值无效。", "The value of {field} is not valid."),
+    "refused.missing.types": ("请至少选择一种事件类型。", "Choose at least one event type."),
+    "refused.missing.enterprise": ("请填写企业编号。", "Give an enterprise id."),
+    "refused.server_only_type": (
+        "{value} 事件只能由系统自身写入，不能授权给任何接入令牌。",
+        "{value} events are written by the command center itself: no token may send them.",
+    ),
     # the event log's own checks (the message is the log's, in English)
     "refused.rejected": ("未能记录：{message}", "Not recorded: {message}"),
 }

@@ -6,6 +6,14 @@ refusal's `reason` names its text in the user's language (dashboard/texts/refusa
 Callbacks only translate clicks into these calls and refusals into messages.
 """
 
+from data_access.commands.admin import (
+    TokenIssued,
+    change_user,
+    create_token,
+    create_user,
+    deactivate_user,
+    revoke_token,
+)
 from data_access.commands.alarms import acknowledge_alarm, escalate_alarm
 from data_access.commands.base import Done, Refused, Result, user_source
 from data_access.commands.incidents import (
@@ -22,8 +30,13 @@ __all__ = [
     "Done",
     "Refused",
     "Result",
+    "TokenIssued",
     "acknowledge_alarm",
+    "change_user",
     "close_incident",
+    "create_token",
+    "create_user",
+    "deactivate_user",
     "dispatch_teams",
     "escalate_alarm",
     "post_incident_update",
@@ -31,5 +44,6 @@ __all__ = [
     "report_incident",
     "report_team_status",
     "request_notification",
+    "revoke_token",
     "user_source",
 ]

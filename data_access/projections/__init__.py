@@ -15,6 +15,7 @@ owns its event types:
 - `excavations`: excavation permits and the dig-near-a-pipeline-without-agreement finding;
 - `violations`: the 12-point system, points per subject and year;
 - `findings`: raising the supervisors' findings and resolving them automatically;
+- `accounts`: user accounts and ingest tokens (the administration events);
 - `permits`: what a source bound to one enterprise may act on (not_permitted);
 - `projection`: the record each area exports, and what a batch wants read first;
 - `batch`: the per-batch working set, the open findings it may resolve and the area counts
@@ -34,8 +35,9 @@ from collections.abc import Callable, Sequence
 
 from sqlalchemy import Connection
 
-from dashboard.domain.events import EVENT_TYPES, Event, Rejection
+from dashboard.domain.events import LOGGED_EVENT_TYPES, Event, Rejection
 from data_access.projections import (
+    accounts,
     alarms,
     cylinders,
     excavations,
@@ -69,19 +71,22 @@ PROJECTIONS: tuple[Projection, ...] = (
     alarms.PROJECTION,
     excavations.PROJECTION,
     violations.PROJECTION,
+    accounts.PROJECTION,
 )
 
 
 def _by_type(projections: Sequence[Projection]) -> dict[str, Projection]:
-    """Each event type's projection; every type of the catalogue has exactly one."""
+    """Each event type's projection; every type the log holds (the catalogue's and the
+    administration's) has exactly one."""
     index: dict[str, Projection] = {}
     for projection in projections:
         for kind in projection.types:
             if kind in index:
                 raise RuntimeError(f"event type {kind!r} has two projections")
             index[kind] = projection
-    if index.keys() != EVENT_TYPES.keys():
-        missing, unknown = EVENT_TYPES.keys() - index.keys(), index.keys() - EVENT_TYPES.keys()
+    if index.keys() != LOGGED_EVENT_TYPES.keys():
+        missing = LOGGED_EVENT_TYPES.keys() - index.keys()
+        unknown = index.keys() - LOGGED_EVENT_TYPES.keys()
         raise RuntimeError(
             f"event types without a projection: {sorted(missing)}; "
             f"projections of types not in the catalogue: {sorted(unknown)}"
@@ -121,7 +126,7 @@ FIELD_LIMITS = {
 
 @functools.cache
 def _limits(event_type: str) -> tuple[tuple[str, int], ...]:
-    fields = EVENT_TYPES[event_type].model_fields
+    fields = LOGGED_EVENT_TYPES[event_type].model_fields
     return tuple((name, limit) for name, limit in FIELD_LIMITS.items() if name in fields)
 
 

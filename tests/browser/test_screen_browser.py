@@ -23,9 +23,8 @@ from websockets.sync.client import connect
 
 from dashboard import ids
 from data_access.db import make_engine
-from data_access.tokens import create_token
 from tests.browser.conftest import sign_in
-from tests.support import IN_WUCHANG, ROOT, answers, free_port, incident
+from tests.support import IN_WUCHANG, ROOT, answers, free_port, incident, issue_token
 
 pytestmark = pytest.mark.browser
 SECRET = "screen-test-secret-0123456789"
@@ -101,7 +100,7 @@ def city(tmp_path: Path, demo_database_template: Path) -> Iterator[City]:
     data_dir.mkdir()
     shutil.copy(demo_database_template, data_dir / "gascc.sqlite3")
     engine = make_engine(f"sqlite:///{data_dir / 'gascc.sqlite3'}")
-    _, token = create_token(engine, "fire-119", ["incident.reported"])
+    _, token = issue_token(engine, "fire-119", ["incident.reported"])
     engine.dispose()
     city = City(data_dir, free_port(), free_port(), token)
     city.start_gateway()

@@ -9,8 +9,10 @@ import pytest
 from sqlalchemy import func, select
 
 from dashboard.auth import FAILURE_WINDOW_S, MAX_FAILURES, LoginThrottle
+from dashboard.domain.roles import system_user
+from data_access import commands
 from data_access.models import Site
-from data_access.users import deactivate_user, list_users
+from data_access.users import list_users
 from tests.conftest import sign_in
 
 SITES_CALLBACK = {
@@ -127,7 +129,8 @@ def test_logout_ends_the_session(client) -> None:
 
 def test_deactivated_user_is_signed_out_at_the_next_request(client, demo_app) -> None:
     sign_in(client, "duty")
-    deactivate_user(demo_app.server.config["GASCC_ENGINE"], "duty")
+    engine = demo_app.server.config["GASCC_ENGINE"]
+    assert isinstance(commands.deactivate_user(engine, system_user("tests"), "duty"), commands.Done)
     assert client.get("/_dash-layout").status_code == 401
 
 

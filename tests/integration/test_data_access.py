@@ -8,14 +8,17 @@ import pytest
 from sqlalchemy import inspect, select
 from sqlalchemy.exc import IntegrityError
 
-from dashboard.domain.roles import Role, Scope
+from dashboard.domain.roles import Role, Scope, system_user
+from data_access import commands
+from data_access.commands import Done, Refused
 from data_access.db import transaction
 from data_access.migrate import head_revision, is_up_to_date
 from data_access.models import AreaCount, Base, District, EventRecord
 from data_access.queries import one_map
-from data_access.users import UserError, add_user, find_login, list_users
+from data_access.users import find_login, list_users
 
 SHANGHAI = timezone(timedelta(hours=8))
+ADMIN = system_user("tests")
 
 
 def _event(event_id: str, source: str = "ent-0001", **extra) -> EventRecord:
@@ -106,9 +109,10 @@ def _district(code: str) -> District:
 def test_users_are_stored_with_their_role_and_binding(engine) -> None:
     with transaction(engine) as session:
         session.add(_district("420102"))
-    add_user(
-        engine, username="zhou", password_hash="h", role=Role.DISTRICT_OFFICER, district="420102"
+    zhou = commands.create_user(
+        engine, ADMIN, "zhou", "h", Role.DISTRICT_OFFICER, district="420102"
     )
+    assert isinstance(zhou, Done)
     user, stored_hash = find_login(engine, "zhou")
     assert (user.role, user.district, stored_hash) == (Role.DISTRICT_OFFICER, "420102", "h")
     assert user.scope == Scope(district="420102")
@@ -126,21 +130,17 @@ def test_users_are_stored_with_their_role_and_binding(engine) -> None:
     ],
 )
 def test_wrong_role_bindings_are_refused(engine, role, district, enterprise, message) -> None:
-    with pytest.raises(UserError, match=message):
-        add_user(
-            engine,
-            username="x",
-            password_hash="h",
-            role=role,
-            district=district,
-            enterprise_id=enterprise,
-        )
+    refused = commands.create_user(
+        engine, ADMIN, "x", "h", role, district=district, enterprise_id=enterprise
+    )
+    assert isinstance(refused, Refused) and message in refused.message
+    assert list_users(engine) == []
 
 
 def test_duplicate_username_is_refused(engine) -> None:
-    add_user(engine, username="wang", password_hash="h", role=Role.DUTY_OFFICER)
-    with pytest.raises(UserError, match="already exists"):
-        add_user(engine, username="wang", password_hash="h", role=Role.LEADER)
+    assert isinstance(commands.create_user(engine, ADMIN, "wang", "h", Role.DUTY_OFFICER), Done)
+    refused = commands.create_user(engine, ADMIN, "wang", "h", Role.LEADER)
+    assert isinstance(refused, Refused) and "already exists" in refused.message
 
 
 def test_district_counts_are_filtered_by_scope(engine) -> None:

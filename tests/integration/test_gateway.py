@@ -29,12 +29,15 @@ from sqlalchemy.exc import OperationalError
 from websockets.exceptions import ConnectionClosed
 from websockets.sync.client import ClientConnection, connect
 
+from dashboard.domain.events import ADMIN_EVENT_TYPES
+from dashboard.domain.roles import system_user
 from dashboard.gateway.ingest import GroupCommitter, IngestConfig, TokenBucket
 from dashboard.gateway.server import Gateway, city_bounds
+from data_access import commands
 from data_access.db import make_engine
-from data_access.models import EventRecord
-from data_access.tokens import create_token, revoke_token
-from tests.support import ROOT, free_port
+from data_access.models import EventRecord, IngestToken, UserAccount
+from data_access.tokens import hash_token
+from tests.support import ROOT, free_port, issue_token
 
 SOURCE = "ent-test"
 TYPES = ("cylinder.scanned", "delivery.safety_checked", "team.position")
@@ -125,7 +128,7 @@ def db(demo_settings) -> Iterator[Engine]:
 
 @pytest.fixture
 def token(db: Engine) -> str:
-    return create_token(db, SOURCE, TYPES, "tests")[1]
+    return issue_token(db, SOURCE, TYPES, "tests")[1]
 
 
 @pytest.fixture
@@ -180,8 +183,8 @@ def test_a_bad_or_revoked_token_is_unauthorized(
         ws, answer = hello(gateway.url, wrong)
         assert answer["op"] == "error" and answer["code"] == "unauthorized"
         assert closed_code(ws) == 1008
-    token_id, revoked = create_token(db, SOURCE, TYPES)
-    revoke_token(db, token_id)
+    token_id, revoked = issue_token(db, SOURCE, TYPES)
+    assert isinstance(commands.revoke_token(db, system_user("tests"), token_id), commands.Done)
     ws, answer = hello(gateway.url, revoked)
     assert answer["code"] == "unauthorized"
     assert closed_code(ws) == 1008
@@ -313,6 +316,47 @@ def test_each_event_is_accepted_or_rejected_with_index_and_field(
     assert {i: (e["id"], e["code"], e["field"]) for i, e in rejected.items()} == expected
     assert all(entry["message"] for entry in ack["rejected"])
     assert logged(db) == 2
+
+
+def test_no_token_may_send_the_administration_events(db: Engine, gateway: ThreadGateway) -> None:
+    # Whatever its types say: no command makes such a token, so this one is made by hand.
+    forged, admin_types = "forged-admin-token", sorted(ADMIN_EVENT_TYPES)
+    with db.begin() as connection:
+        connection.execute(
+            IngestToken.__table__.insert().values(
+                source="forger",
+                types=admin_types,
+                token_hash=hash_token(forged),
+                created_at=datetime.now(UTC),
+            )
+        )
+    hash_hex = "0" * 64
+    data = {
+        "user.created": {"username": "mole", "role": "admin", "display_name": "mole",
+                         "password_hash": "x"},
+        "user.changed": {"username": "duty", "role": "admin", "display_name": "duty",
+                         "previous": {"role": "duty_officer", "display_name": "duty"}},
+        "user.deactivated": {"username": "duty"},
+        "token.created": {"source": "forger", "types": ["incident.closed"],
+                          "token_hash": hash_hex},
+        "token.revoked": {"token_id": 1, "token_hash": hash_hex},
+    }  # fmt: skip
+    now = datetime.now(UTC).isoformat()
+    events = [
+        {"id": f"admin-{n}", "type": kind, "occurred_at": now, "data": data[kind]}
+        for n, kind in enumerate(admin_types)
+    ]
+    ws, _ = hello(gateway.url, forged)
+    ack = send_events(ws, "admin", events)
+    ws.close()
+    assert ack["accepted"] == [] and len(ack["rejected"]) == len(admin_types)
+    for entry in ack["rejected"]:
+        assert (entry["code"], entry["field"]) == ("not_permitted", "type")
+        assert "written by the command center" in entry["message"]
+    assert logged(db, "forger") == 0
+    with db.connect() as connection:
+        mole = connection.scalar(select(UserAccount.id).where(UserAccount.username == "mole"))
+    assert mole is None
 
 
 def test_pipelined_frames_are_acked_in_order(ws: ClientConnection, db: Engine) -> None:

@@ -21,8 +21,7 @@ from websockets.sync.client import connect
 
 from data_access.db import make_engine
 from data_access.models import AreaCount, EventRecord, Incident
-from data_access.tokens import create_token
-from tests.support import ROOT, answers, free_port
+from tests.support import ROOT, answers, free_port, issue_token
 
 pytestmark = pytest.mark.slow
 
@@ -94,7 +93,7 @@ def send_all(port: int, token: str, frames: dict[int, dict], acked: set[int], ki
 @pytest.mark.parametrize("writer", ["thread", "process"])
 def test_kill_9_mid_stream_then_resending_gives_exact_counts(demo_settings, writer: str) -> None:
     engine = make_engine(demo_settings.database_url)
-    _, token = create_token(engine, "crash-test", ["incident.reported"])
+    _, token = issue_token(engine, "crash-test", ["incident.reported"])
     frames = {n: frame(n) for n in range(FRAMES)}
     acked: set[int] = set()
     port = free_port()

@@ -18,19 +18,24 @@ from dataclasses import replace
 import pytest
 import redis
 import redis.asyncio
+from sqlalchemy import select
 from websockets.asyncio.client import ClientConnection, connect
 
-from dashboard.domain.roles import Role, User
+from dashboard.domain.events import ADMIN_EVENT_TYPES
+from dashboard.domain.roles import Role, User, system_user
 from dashboard.gateway.server import Gateway, config_from_settings, mount_live_hub
 from dashboard.live_token import issue_live_token
 from dashboard.settings import Settings
+from data_access import commands
 from data_access.db import make_engine
+from data_access.eventlog import last_seq
+from data_access.models import EventRecord
 from data_access.notify import CHANNEL
-from data_access.tokens import create_token
-from tests.support import IN_JIANGAN, IN_WUCHANG, ROOT, free_port, incident
+from tests.support import IN_JIANGAN, IN_WUCHANG, ROOT, free_port, incident, issue_token
 
 DUTY = User(1, "duty", Role.DUTY_OFFICER, "值班员")
 JIANGAN = User(4, "jiangan", Role.DISTRICT_OFFICER, "周强", district="420102")
+ADMIN = User(7, "admin", Role.ADMIN, "系统管理员")
 
 
 class RunningGateway:
@@ -80,7 +85,7 @@ async def next_events(ws: ClientConnection, timeout: float = 5) -> list[dict]:
 @pytest.fixture
 def token(demo_settings) -> str:
     engine = make_engine(demo_settings.database_url)
-    _, secret = create_token(engine, "hotline", ["incident.reported"])
+    _, secret = issue_token(engine, "hotline", ["incident.reported"])
     engine.dispose()
     return secret
 
@@ -129,6 +134,34 @@ async def test_a_screen_that_reconnects_gets_what_it_missed(gateway, demo_settin
     again = await live_screen(gateway.url, demo_settings.secret_key, DUTY, after=first["seq"])
     assert [e["id"] for e in await next_events(again)] == ["R-2", "R-3"]
     await again.close()
+
+
+async def test_the_live_channel_never_carries_administration_events(
+    gateway, demo_settings, token
+) -> None:
+    """They hold password and token hashes: the log keeps them, no screen ever gets them."""
+    engine, operator = gateway.engine, system_user("tests")
+    before = last_seq(engine)
+    screen = await live_screen(gateway.url, demo_settings.secret_key, ADMIN)
+
+    def administer() -> None:
+        created = commands.create_user(engine, operator, "newcomer", "hash", Role.LEADER)
+        assert isinstance(created, commands.Done), created
+        assert isinstance(commands.deactivate_user(engine, operator, "newcomer"), commands.Done)
+        token_id, _ = issue_token(engine, "another", ["team.position"])
+        assert isinstance(commands.revoke_token(engine, operator, token_id), commands.Done)
+
+    await asyncio.to_thread(administer)
+    await ingest(gateway.url, token, [incident("A-1", *IN_WUCHANG)])
+    assert [e["id"] for e in await next_events(screen)] == ["A-1"]
+    await screen.close()
+    # nor does a screen catching up from the log
+    again = await live_screen(gateway.url, demo_settings.secret_key, ADMIN, after=before)
+    assert [e["id"] for e in await next_events(again)] == ["A-1"]
+    await again.close()
+    with engine.connect() as connection:
+        logged = connection.scalars(select(EventRecord.type).where(EventRecord.seq > before))
+        assert set(logged) == {*ADMIN_EVENT_TYPES.keys() - {"user.changed"}, "incident.reported"}
 
 
 # --- several gateways and Redis ---------------------------------------------------------------
@@ -232,7 +265,7 @@ async def test_the_client_in_the_protocol_document_works_as_written(gateway, dem
     example = guide.split("```python\n", 1)[1].split("```", 1)[0]
     example = example.replace("ws://127.0.0.1:8765", gateway.url)
     engine = make_engine(demo_settings.database_url)
-    _, secret = create_token(engine, "example", ["sensor.reading"])
+    _, secret = issue_token(engine, "example", ["sensor.reading"])
     engine.dispose()
     outputs = []
     for _ in range(2):  # the guide says: the second run lists the event as a duplicate

@@ -17,10 +17,10 @@ from dashboard.gateway.ingest import IngestConfig
 from dashboard.gateway.server import city_bounds
 from data_access.eventlog import Accepted, Incoming, append_events, last_seq
 from data_access.models import CylinderState
-from data_access.tokens import create_token
 from tests.integration.test_eventlog import accepted, append, count, ev, scan, seed_city
 from tests.integration.test_gateway import ThreadGateway, hello, logged, send_events
 from tests.integration.test_projection_rules import PHOTOS
+from tests.support import issue_token
 
 BOUND = "ent-e1"  # the source of a token bound to enterprise e1
 WEST, EAST = "420102", "420106"
@@ -222,7 +222,7 @@ def gateway(engine: Engine) -> Iterator[ThreadGateway]:
 def test_the_gateway_rejects_another_enterprises_cylinder_as_not_permitted(
     engine: Engine, gateway: ThreadGateway
 ) -> None:
-    token = create_token(engine, BOUND, ["cylinder.scanned"], "e1's app", enterprise="e1")[1]
+    token = issue_token(engine, BOUND, ["cylinder.scanned"], "e1's app", enterprise="e1")[1]
     ws, welcome = hello(gateway.url, token)
     assert welcome["source"] == BOUND
     events = [wire(scan("mine", "Y1", "storage", site_id="s1")), wire(scan("theirs", "Z1", "sale"))]

@@ -1,4 +1,5 @@
-"""Ingest tokens: `python -m dashboard tokens add|list|revoke` and data_access.tokens."""
+"""Ingest tokens: `python -m dashboard tokens add|list|revoke`, the token commands and
+data_access.tokens."""
 
 from __future__ import annotations
 
@@ -11,18 +12,14 @@ from sqlalchemy import Engine, select
 
 from dashboard.cli import main
 from dashboard.domain.events import Event, TeamPosition
+from dashboard.domain.roles import system_user
 from dashboard.gateway.server import incoming_of
-from data_access import registry
+from data_access import commands, registry
+from data_access.commands import Done, Refused, Result
 from data_access.db import make_engine, transaction
-from data_access.models import IngestToken
-from data_access.tokens import (
-    TokenError,
-    create_token,
-    find_token,
-    hash_token,
-    list_tokens,
-    revoke_token,
-)
+from data_access.models import EventRecord, IngestToken
+from data_access.tokens import find_token, hash_token, list_tokens
+from tests.support import issue_token
 
 NOW = datetime(2026, 11, 23, 8, 0, tzinfo=UTC)
 
@@ -42,43 +39,57 @@ def db(data_dir: Path) -> Engine:
     return make_engine(f"sqlite:///{data_dir / 'gascc.sqlite3'}")
 
 
-# --- data_access.tokens -------------------------------------------------------------------------
+# --- the token commands and data_access.tokens -------------------------------------------------
+
+OPERATOR = system_user("tests")
 
 
-def test_a_token_is_stored_only_as_its_hash(engine: Engine) -> None:
-    token_id, token = create_token(engine, "ent-0012", ["cylinder.scanned"], "acme")
+def revoke(engine: Engine, token_id: int) -> Result:
+    return commands.revoke_token(engine, OPERATOR, token_id)
+
+
+def refusal(engine: Engine, *args, **kwargs) -> str:
+    """Why creating this token is refused."""
+    result = commands.create_token(engine, OPERATOR, *args, **kwargs)
+    assert isinstance(result, Refused), result
+    return result.message
+
+
+def test_a_token_is_stored_and_logged_only_as_its_hash(engine: Engine) -> None:
+    token_id, token = issue_token(engine, "ent-0012", ["cylinder.scanned"], "acme")
     assert len(token) >= 43  # token_urlsafe(32)
     with transaction(engine) as session:
         row = session.scalar(select(IngestToken).where(IngestToken.id == token_id))
         stored = [str(value) for value in vars(row).values()]
-    assert token not in stored
+        (logged,) = session.execute(select(EventRecord.actor, EventRecord.data)).all()
+    assert token not in stored and token not in str(logged.data)
     assert row.token_hash == hashlib.sha256(token.encode()).hexdigest() == hash_token(token)
+    assert logged.actor == "tests" and logged.data["token_hash"] == row.token_hash
 
 
 def test_find_token_grants_source_and_types_until_revoked(engine: Engine) -> None:
-    token_id, token = create_token(engine, "ent-0012", ["team.position", "cylinder.scanned"])
+    token_id, token = issue_token(engine, "ent-0012", ["team.position", "cylinder.scanned"])
     grant = find_token(engine, token)
     assert grant is not None
     assert grant.source == "ent-0012"
     assert grant.types == {"team.position", "cylinder.scanned"}
     assert find_token(engine, token + "x") is None
     assert find_token(engine, "") is None
-    assert revoke_token(engine, token_id) is True
-    assert revoke_token(engine, token_id) is False
+    first, again = revoke(engine, token_id), revoke(engine, token_id)
+    assert isinstance(first, Done) and first.seq is not None
+    assert isinstance(again, Done) and again.seq is None  # already revoked: nothing recorded
     assert find_token(engine, token) is None
     (info,) = list_tokens(engine)
     assert info.revoked_at is not None and info.source == "ent-0012"
 
 
 def test_tokens_are_unique_and_refuse_bad_input(engine: Engine) -> None:
-    tokens = {create_token(engine, "fleet", ["team.position"])[1] for _ in range(5)}
+    tokens = {issue_token(engine, "fleet", ["team.position"])[1] for _ in range(5)}
     assert len(tokens) == 5
-    with pytest.raises(TokenError):
-        create_token(engine, " ", ["team.position"])
-    with pytest.raises(TokenError):
-        create_token(engine, "fleet", [])
-    with pytest.raises(TokenError):
-        revoke_token(engine, 999)
+    assert "source" in refusal(engine, " ", ["team.position"])
+    assert "at least one event type" in refusal(engine, "fleet", [])
+    assert "written by the command center" in refusal(engine, "fleet", ["user.created"])
+    assert isinstance(revoke(engine, 999), Refused)
 
 
 def register_enterprises(engine: Engine, *ids: str) -> None:
@@ -92,36 +103,36 @@ def register_enterprises(engine: Engine, *ids: str) -> None:
 
 def test_a_token_may_be_bound_to_one_registered_enterprise(engine: Engine) -> None:
     register_enterprises(engine, "ENT-0012")
-    token_id, token = create_token(engine, "ent-0012", ["cylinder.scanned"], enterprise="ENT-0012")
+    token_id, token = issue_token(engine, "ent-0012", ["cylinder.scanned"], enterprise="ENT-0012")
     grant = find_token(engine, token)
     assert grant is not None and grant.enterprise == "ENT-0012"
     (info,) = list_tokens(engine)
     assert (info.id, info.enterprise) == (token_id, "ENT-0012")
-    unbound = find_token(engine, create_token(engine, "fleet", ["team.position"])[1])
+    unbound = find_token(engine, issue_token(engine, "fleet", ["team.position"])[1])
     assert unbound is not None and unbound.enterprise is None
 
 
 def test_a_source_has_one_binding_and_only_to_a_known_enterprise(engine: Engine) -> None:
     register_enterprises(engine, "ENT-0012", "ENT-0013")
-    with pytest.raises(TokenError, match="unknown enterprise 'ENT-9999'"):
-        create_token(engine, "ent-9999", ["cylinder.scanned"], enterprise="ENT-9999")
-    create_token(engine, "ent-0012", ["cylinder.scanned"], enterprise="ENT-0012")
-    create_token(engine, "ent-0012", ["team.position"], enterprise="ENT-0012")  # a second token
+    unknown = refusal(engine, "ent-9999", ["cylinder.scanned"], enterprise="ENT-9999")
+    assert "unknown enterprise 'ENT-9999'" in unknown
+    issue_token(engine, "ent-0012", ["cylinder.scanned"], enterprise="ENT-0012")
+    issue_token(engine, "ent-0012", ["team.position"], enterprise="ENT-0012")  # a second token
     for other in ("ENT-0013", None):
-        with pytest.raises(TokenError, match="already has active tokens bound to enterprise"):
-            create_token(engine, "ent-0012", ["cylinder.scanned"], enterprise=other)
-    create_token(engine, "fleet", ["team.position"])
-    with pytest.raises(TokenError, match="bound to no enterprise"):
-        create_token(engine, "fleet", ["team.position"], enterprise="ENT-0013")
+        rebound = refusal(engine, "ent-0012", ["cylinder.scanned"], enterprise=other)
+        assert "already has active tokens bound to enterprise" in rebound
+    issue_token(engine, "fleet", ["team.position"])
+    bound = refusal(engine, "fleet", ["team.position"], enterprise="ENT-0013")
+    assert "bound to no enterprise" in bound
     for info in list_tokens(engine):  # rebinding: revoke first
         if info.source == "ent-0012":
-            revoke_token(engine, info.id)
-    create_token(engine, "ent-0012", ["cylinder.scanned"], enterprise="ENT-0013")
+            assert isinstance(revoke(engine, info.id), Done)
+    issue_token(engine, "ent-0012", ["cylinder.scanned"], enterprise="ENT-0013")
 
 
 def test_the_gateway_gets_the_binding_with_the_source(engine: Engine) -> None:
     register_enterprises(engine, "ENT-0012")
-    token = create_token(engine, "ent-0012", ["cylinder.scanned"], enterprise="ENT-0012")[1]
+    token = issue_token(engine, "ent-0012", ["cylinder.scanned"], enterprise="ENT-0012")[1]
     grant = find_token(engine, token)
     assert grant is not None and (grant.source, grant.enterprise) == ("ent-0012", "ENT-0012")
     event = Event.of(TeamPosition(team_id="t1", lat=30.6, lon=114.3), id="p-1", occurred_at=NOW)
@@ -178,6 +189,7 @@ def test_tokens_list_shows_everything_but_the_token(data_dir: Path, capsys) -> N
         ("cylinder.scaned", "unknown event type(s) cylinder.scaned"),
         ("", "at least one event type"),
         (" , ", "at least one event type"),
+        ("team.position,token.created", "token.created events are written by the command center"),
     ],
 )
 def test_tokens_add_refuses_unknown_types(data_dir: Path, capsys, types, expected) -> None:

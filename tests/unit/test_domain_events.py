@@ -10,7 +10,9 @@ from hypothesis import strategies as st
 from pydantic import ValidationError
 
 from dashboard.domain.events import (
+    ADMIN_EVENT_TYPES,
     EVENT_TYPES,
+    LOGGED_EVENT_TYPES,
     REGISTRY_EVENT_TYPES,
     SYSTEM_EVENT_TYPES,
     Bounds,
@@ -20,6 +22,7 @@ from dashboard.domain.events import (
     IncidentReported,
     Rejection,
     SensorReading,
+    UserDeactivated,
     parse_event,
 )
 
@@ -785,3 +788,22 @@ def test_data_base_class_is_not_an_event_type() -> None:
 def test_points_outside_the_twelve_point_scale_are_named() -> None:
     rejection = rejected(with_data("violation.recorded", points=4))
     assert rejection.message == "data.points must be one of 1, 2, 3, 6 or 12, got 4"
+
+
+# --- administration: logged, never sent by a source ---
+
+
+@pytest.mark.parametrize("event_type", sorted(ADMIN_EVENT_TYPES))
+def test_no_source_may_send_an_administration_event_whatever_its_token_says(event_type) -> None:
+    raw = {"id": "adm-1", "type": event_type, "occurred_at": AT, "data": {}}
+    for allowed in (None, {event_type}, set(LOGGED_EVENT_TYPES)):
+        rejection = rejected(raw, allowed_types=allowed)
+        assert (rejection.code, rejection.field) == ("not_permitted", "type")
+        assert "written by the command center" in rejection.message
+
+
+def test_administration_events_are_logged_but_are_no_part_of_the_catalogue() -> None:
+    assert not ADMIN_EVENT_TYPES.keys() & EVENT_TYPES.keys()
+    assert LOGGED_EVENT_TYPES.keys() == EVENT_TYPES.keys() | ADMIN_EVENT_TYPES.keys()
+    event = Event.of(UserDeactivated(username="wang"), id="user-1", occurred_at=NOW)
+    assert Event.model_validate(event.to_wire()) == event  # as the log stores and reads it

@@ -7,7 +7,7 @@ from collections import Counter
 
 import pytest
 
-from dashboard.domain.events import EVENT_TYPES
+from dashboard.domain.events import LOGGED_EVENT_TYPES
 from dashboard.geo import haversine_km
 from data_access.projections import PROJECTIONS, _by_type
 from data_access.projections.excavations import distance_m
@@ -17,7 +17,7 @@ from data_access.projections.violations import PROJECTION as VIOLATIONS
 
 def test_every_event_type_of_the_catalogue_has_exactly_one_projection() -> None:
     claims = Counter(kind for projection in PROJECTIONS for kind in projection.types)
-    assert set(claims) == set(EVENT_TYPES)
+    assert set(claims) == set(LOGGED_EVENT_TYPES)
     assert {kind: n for kind, n in claims.items() if n != 1} == {}
 
 

@@ -1,0 +1,238 @@
+"""Administration: user accounts and ingest tokens, for administrators only.
+
+The actor is an administrator, or the system acting with an administrator's rights under a name
+of its own (`system_user`): an operator at the command line ("cli:<name>"), the demo, the
+simulators. Each command appends one administration event (dashboard/domain/events.py); the
+projection (data_access/projections/accounts.py) keeps the `users` and `ingest_tokens` tables and
+refuses what would break their rules (a username taken, a role without the binding it needs, an
+unknown district or enterprise, a second binding for one source): such a refusal comes back as
+`Refused` ("rejected") with the projection's message.
+
+Passwords arrive hashed (dashboard.auth). A token is made here and returned once
+(`TokenIssued.token`); only its SHA-256 is recorded, in the log and in the table.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import secrets
+from collections.abc import Collection
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+from pydantic import BaseModel, ValidationError
+from sqlalchemy import Engine, Row
+
+from dashboard.domain.events import (
+    ADMIN_EVENT_TYPES,
+    EVENT_TYPES,
+    TokenCreated,
+    TokenRevoked,
+    UserChanged,
+    UserCreated,
+    UserDeactivated,
+    UserProfile,
+)
+from dashboard.domain.policy import Action, Refused, missing
+from dashboard.domain.roles import Role, User
+from data_access.commands.base import Act, Done, Refusal, Result, run
+from data_access.projections.accounts import token_id_of, token_row, user_row
+from data_access.tokens import hash_token
+
+__all__ = [
+    "TokenIssued",
+    "change_user",
+    "create_token",
+    "create_user",
+    "deactivate_user",
+    "revoke_token",
+]
+
+Model = TypeVar("Model", bound=BaseModel)
+
+
+@dataclass(frozen=True)
+class TokenIssued(Done):
+    """A new ingest token: its id (also `subject`, as text), and the token itself, shown this
+    once and kept nowhere."""
+
+    token_id: int
+    token: str = dataclasses.field(repr=False)
+
+
+def create_user(
+    engine: Engine,
+    user: User,
+    username: str,
+    password_hash: str,
+    role: Role,
+    *,
+    display_name: str | None = None,
+    district: str | None = None,
+    enterprise_id: str | None = None,
+) -> Result:
+    """A new account; `Done.subject` is the username. The display name defaults to it."""
+
+    def body(act: Act) -> Done:
+        act.require(Action.ADMINISTER)
+        profile = _profile(role, display_name or username, district, enterprise_id)
+        data = _data(
+            UserCreated, username=username, password_hash=password_hash, **profile.model_dump()
+        )
+        return Done(username, act.append(data))
+
+    return run(engine, user, body)
+
+
+def change_user(
+    engine: Engine,
+    user: User,
+    username: str,
+    role: Role,
+    *,
+    district: str | None = None,
+    enterprise_id: str | None = None,
+    display_name: str | None = None,
+) -> Result:
+    """Give a user a role with the binding it needs (a district, an enterprise, or none), and
+    optionally a new display name (None keeps it). Nothing is recorded when nothing changes
+    (`Done.seq` None)."""
+
+    def body(act: Act) -> Done:
+        act.require(Action.ADMINISTER)
+        row = _account(act, username)
+        name = display_name or row.display_name
+        now = _profile(role, name, district, enterprise_id)
+        before = _profile(Role(row.role), row.display_name, row.district, row.enterprise_id)
+        if now == before:
+            return Done(username, None)
+        data = _data(UserChanged, username=username, previous=before, **now.model_dump())
+        return Done(username, act.append(data))
+
+    return run(engine, user, body)
+
+
+def deactivate_user(engine: Engine, user: User, username: str) -> Result:
+    """Stop a user from signing in (a session of theirs ends at its next request). A user
+    already deactivated is left as is (`Done.seq` None)."""
+
+    def body(act: Act) -> Done:
+        act.require(Action.ADMINISTER)
+        if not _account(act, username).active:
+            return Done(username, None)
+        return Done(username, act.append(UserDeactivated(username=username)))
+
+    return run(engine, user, body)
+
+
+def create_token(
+    engine: Engine,
+    user: User,
+    source: str,
+    types: Collection[str],
+    label: str | None = None,
+    enterprise: str | None = None,
+) -> TokenIssued | Refused:
+    """A new token for `source` and the event types it may send, optionally bound to one
+    registered `enterprise`: its source may then act only on that enterprise's objects."""
+
+    def body(act: Act) -> Done:
+        act.require(Action.ADMINISTER)
+        if enterprise is not None and not enterprise.strip():
+            raise Refusal(missing("enterprise", "binding a token needs an enterprise id"))
+        token = secrets.token_urlsafe(32)  # 256 random bits (data_access/tokens.py)
+        data = _data(
+            TokenCreated,
+            source=source.strip(),
+            types=_token_types(types),
+            label=label or None,
+            enterprise_id=enterprise.strip() if enterprise is not None else None,
+            token_hash=hash_token(token),
+        )
+        seq = act.append(data)
+        token_id = token_id_of(act.connection, data.token_hash)
+        assert token_id is not None  # just inserted, in this transaction
+        return TokenIssued(str(token_id), seq, token_id, token)
+
+    return run(engine, user, body)  # type: ignore[return-value]
+
+
+def revoke_token(engine: Engine, user: User, token_id: int) -> Result:
+    """Retire a token: the gateway refuses it from now on. A token already revoked is left as
+    is (`Done.seq` None)."""
+
+    def body(act: Act) -> Done:
+        act.require(Action.ADMINISTER)
+        row = token_row(act.connection, token_id)
+        if row is None:
+            raise Refusal(_unknown("token", str(token_id), f"no token with id {token_id}"))
+        if row.revoked_at is not None:
+            return Done(str(token_id), None)
+        data = TokenRevoked(token_id=token_id, token_hash=row.token_hash)
+        return Done(str(token_id), act.append(data))
+
+    return run(engine, user, body)
+
+
+# --- checks -----------------------------------------------------------------------------------
+
+
+def _profile(
+    role: Role, display_name: str, district: str | None, enterprise_id: str | None
+) -> UserProfile:
+    """A role, its binding and a name as the events hold them (no binding: None, never "")."""
+    district = (district or "").strip() or None
+    enterprise_id = (enterprise_id or "").strip() or None
+    return _data(
+        UserProfile,
+        role=role,
+        display_name=display_name,
+        district=district,
+        enterprise_id=enterprise_id,
+    )
+
+
+def _account(act: Act, username: str) -> Row[Any]:
+    row = user_row(act.connection, username)
+    if row is None:
+        raise Refusal(_unknown("user", username, f"no user {username!r}"))
+    return row
+
+
+def _token_types(types: Collection[str]) -> list[str]:
+    """The event types a token may send: at least one, each known, and none of the
+    administration types (no source may ever send those)."""
+    kinds = sorted(set(types))
+    if not kinds:
+        raise Refusal(missing("types", "a token needs at least one event type"))
+    for kind in kinds:
+        if kind in ADMIN_EVENT_TYPES:
+            message = f"{kind} events are written by the command center, never by a source"
+            raise Refusal(_bad_type("server_only_type", kind, message))
+        if kind not in EVENT_TYPES:
+            raise Refusal(_bad_type("bad_choice", kind, f"unknown event type {kind!r}"))
+    return kinds
+
+
+def _bad_type(reason: str, kind: str, message: str) -> Refused:
+    return Refused(reason, message, code="invalid_field", field="types", params={"value": kind})
+
+
+def _data(model: type[Model], **fields: Any) -> Model:
+    """The event's data (or part of it), or a refusal naming the first field out of bounds."""
+    try:
+        return model(**fields)
+    except ValidationError as error:
+        first = error.errors()[0]
+        field = ".".join(str(part) for part in first["loc"])
+        message = f"{field}: {first['msg']}"
+        raise Refusal(
+            Refused("invalid", message, code="invalid_field", field=field, params={"field": field})
+        ) from None
+
+
+def _unknown(noun: str, key: str, message: str) -> Refused:
+    """As policy.unknown, with the message operators have always read."""
+    return Refused(
+        "unknown", message, code="unknown_reference", field=noun, params={"noun": noun, "id": key}
+    )
