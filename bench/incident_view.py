@@ -37,11 +37,13 @@ from sqlalchemy import text  # noqa: E402
 
 from dashboard.domain.dispatch import rank_teams  # noqa: E402
 from dashboard.domain.incident_form import IncidentDraft  # noqa: E402
-from dashboard.domain.roles import CITYWIDE  # noqa: E402
+from dashboard.domain.roles import CITYWIDE, Role, User  # noqa: E402
 from data_access import commands  # noqa: E402
 from data_access.db import make_engine  # noqa: E402
 from data_access.migrate import upgrade  # noqa: E402
 from data_access.queries import incident_view as view  # noqa: E402
+
+BENCH_DESK = User(0, "bench", Role.DUTY_OFFICER, "bench")  # the duty officer acting
 
 SEEDED_MARK = "incident_view_seeded.json"
 
@@ -85,8 +87,9 @@ def open_incidents(engine, count: int, seed: int) -> list[tuple[str, float, floa
     opened = []
     for index, (lat, lon) in enumerate(places):
         draft = IncidentDraft("leak", 3, "hotline_96511", lat, lon, f"门牌 {index}", "燃气味浓")
-        incident_id, _ = commands.report_incident(engine, draft, "bench")
-        opened.append((incident_id, lat, lon))
+        reported = commands.report_incident(engine, BENCH_DESK, draft)
+        assert isinstance(reported, commands.Done), reported
+        opened.append((reported.subject, lat, lon))
     return opened
 
 
@@ -100,14 +103,14 @@ def refresh(engine, incident_id: str, lat: float, lon: float) -> None:
 
 
 def desk_update(engine, incident_id: str) -> None:
-    commands.post_incident_update(engine, incident_id, "bench", "现场确认")
+    commands.post_incident_update(engine, BENCH_DESK, incident_id, "现场确认")
 
 
 def dispatch_best(engine, incident_id: str, lat: float, lon: float) -> None:
     """Rank every team and send the best free one: what the officer's two clicks cost."""
     teams = view.team_positions(engine, CITYWIDE)
     best = rank_teams(teams, (lat, lon), "leak", datetime.now(UTC).hour)[0]
-    commands.dispatch_teams(engine, incident_id, [best.team.id], "bench", best.eta_min)
+    commands.dispatch_teams(engine, BENCH_DESK, incident_id, [best.team.id], best.eta_min)
 
 
 def measure(engine, incidents: list[tuple[str, float, float]]) -> dict[str, dict[str, float]]:
