@@ -10,9 +10,8 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Engine, select
 
 from dashboard.domain.dispatch import DESK_TEAM_STEPS, DESK_UPDATE_STATUSES, FREE, busy_reason
 from dashboard.domain.events import (
@@ -48,7 +47,7 @@ def new_incident_id(now: datetime) -> str:
     return f"desk-{now:%Y%m%d-%H%M%S}-{uuid.uuid4().hex[:6]}"
 
 
-def report_incident(engine: Any, user: User, draft: IncidentDraft) -> Result:
+def report_incident(engine: Engine, user: User, draft: IncidentDraft) -> Result:
     """Open an incident by hand from a validated draft; `Done.subject` is its id. A district
     officer files incidents in their own district only (where the projection will file it)."""
 
@@ -79,7 +78,7 @@ def refuse_outside(user: User, district: str | None) -> None:
 
 
 def dispatch_teams(
-    engine: Any, user: User, incident_id: str, team_ids: Sequence[str], eta_minutes: float
+    engine: Engine, user: User, incident_id: str, team_ids: Sequence[str], eta_minutes: float
 ) -> Result:
     """Send teams, each of them free and in the user's scope, to an open incident. Of two
     officers sending the same team at the same moment one succeeds and one is told why not.
@@ -126,7 +125,7 @@ def _refuse_busy(act: Act, incident_id: str, team_ids: Sequence[str]) -> None:
 
 
 def report_team_status(
-    engine: Any, user: User, incident_id: str, team_id: str, status: str
+    engine: Engine, user: User, incident_id: str, team_id: str, status: str
 ) -> Result:
     """What a team sent to this incident radios in: en route, on scene, returning."""
 
@@ -156,7 +155,7 @@ def report_team_status(
 
 
 def post_incident_update(
-    engine: Any, user: User, incident_id: str, text: str, status: str | None = None
+    engine: Engine, user: User, incident_id: str, text: str, status: str | None = None
 ) -> Result:
     """An update from the desk for the timeline, optionally moving the incident's status on."""
 
@@ -178,13 +177,12 @@ def post_incident_update(
 
 
 def request_notification(
-    engine: Any, user: User, incident_id: str, levels: Sequence[str]
+    engine: Engine, user: User, incident_id: str, levels: Sequence[str]
 ) -> Result:
     """Ask for the incident's levels to be told (again). The request is recorded now; the
     delivery worker (dashboard/notifier.py) sends it and records what became of it."""
 
     def body(act: Act) -> Done:
-        act.require(Action.NOTIFY)
         incident_row(act, Action.NOTIFY, incident_id)
         wanted = tuple(level for level in NOTIFY_LEVELS if level in levels)
         if not wanted:
@@ -197,7 +195,7 @@ def request_notification(
 
 
 def close_incident(
-    engine: Any, user: User, incident_id: str, summary: str, casualties: int | None = None
+    engine: Engine, user: User, incident_id: str, summary: str, casualties: int | None = None
 ) -> Result:
     """Close with a summary (required); the teams still on the incident head back."""
 
