@@ -99,7 +99,7 @@ def refresh(engine, incident_id: str, lat: float, lon: float) -> None:
     view.dispatched_teams(engine, incident_id)
     view.timeline(engine, incident_id)
     teams = view.team_positions(engine, CITYWIDE)
-    rank_teams(teams, (lat, lon), row["kind"], datetime.now(UTC).hour)
+    rank_teams(teams, (lat, lon), row.kind, datetime.now(UTC).hour)
 
 
 def desk_update(engine, incident_id: str) -> None:

@@ -24,7 +24,7 @@ from dashboard.guard import page_callback
 from dashboard.i18n import current_language, t, t_or
 from dashboard.resources import resources
 from data_access.queries import incident_view as view
-from data_access.queries.notifications import notification_list
+from data_access.queries.notifications import Notification, notification_list
 from pages.incident import report_href
 
 callback = page_callback("incident")
@@ -93,8 +93,8 @@ def refresh(
         return (html.Div(t("incident.not_found", lang)), [], [], "", "", "", "")
     sent = view.dispatched_teams(res.engine, incident_id)
     ranked = rank_for(row, scope)
-    names = {c.team.id: c.team.name for c in ranked} | {s["team_id"]: s["name"] for s in sent}
-    acts = allowed(user, Action.DISPATCH) and is_open(row["status"])
+    names = {c.team.id: c.team.name for c in ranked} | {s.team_id: s.name for s in sent}
+    acts = allowed(user, Action.DISPATCH) and is_open(row.status)
     return (
         header(row, lang),
         team_markers(row, ranked, sent),
@@ -106,23 +106,23 @@ def refresh(
     )
 
 
-def rank_for(row: dict[str, Any], scope: Any) -> list[Candidate]:
+def rank_for(row: view.IncidentFacts, scope: Any) -> list[Candidate]:
     res = resources()
     teams = view.team_positions(res.engine, scope)
-    at = (row["lat"], row["lon"])
-    return rank_teams(teams, at, row["kind"], now_local().hour, res.router)
+    at = (row.lat, row.lon)
+    return rank_teams(teams, at, row.kind, now_local().hour, res.router)
 
 
-def header(row: dict[str, Any], lang: str) -> html.Div:
-    district = resources().city.district(row["district"]).name(lang) if row["district"] else "—"
-    status, severity = row["status"], row["severity"]
+def header(row: view.IncidentFacts, lang: str) -> html.Div:
+    district = resources().city.district(row.district).name(lang) if row.district else "—"
+    status, severity = row.status, row.severity
     badges = [
         dbc.Badge(
             f"{severity} {t_or(f'severity.{severity}', '', lang)}",
             color="danger" if severity >= 3 else "warning",
             className="me-2",
         ),
-        dbc.Badge(t_or(f"incident_kind.{row['kind']}", row["kind"], lang), className="me-2"),
+        dbc.Badge(t_or(f"incident_kind.{row.kind}", row.kind, lang), className="me-2"),
         html.Span(
             dbc.Badge(
                 t_or(f"incident_status.{status}", status, lang),
@@ -135,20 +135,20 @@ def header(row: dict[str, Any], lang: str) -> html.Div:
     ]
     clock = html.Span(
         className="response-clock",
-        **{"data-reported": _ms(row["reported_at"]), "data-onscene": _ms(row["on_scene_at"])},
+        **{"data-reported": _ms(row.reported_at), "data-onscene": _ms(row.on_scene_at)},
     )
     facts = [
-        (t("incident.reported_at", lang), when(row["reported_at"], "%m-%d %H:%M:%S")),
-        (t("incident.to_dispatch", lang), _minutes(row["reported_at"], row["dispatched_at"])),
+        (t("incident.reported_at", lang), when(row.reported_at, "%m-%d %H:%M:%S")),
+        (t("incident.to_dispatch", lang), _minutes(row.reported_at, row.dispatched_at)),
         (t("incident.to_scene", lang), clock),
         (t("incident.target", lang), f"{RESPONSE_TARGET_MIN:.0f}′"),
-        (t("incident.channel", lang), t_or(f"channel.{row['channel']}", row["channel"], lang)),
+        (t("incident.channel", lang), t_or(f"channel.{row.channel}", row.channel, lang)),
         (t("incident.district", lang), district),
     ]
     return html.Div(
         [
-            html.H4([*badges, html.Span(row["address"])], className="mb-1"),
-            html.Div(row["description"], className="text-secondary mb-2"),
+            html.H4([*badges, html.Span(row.address)], className="mb-1"),
+            html.Div(row.description, className="text-secondary mb-2"),
             html.Div(
                 [
                     html.Span([html.Span(f"{k} ", className="text-secondary"), v], className="me-4")
@@ -161,23 +161,25 @@ def header(row: dict[str, Any], lang: str) -> html.Div:
     )
 
 
-def _closed_banner(row: dict[str, Any], lang: str) -> html.Div | None:
-    if is_open(row["status"]):
+def _closed_banner(row: view.IncidentFacts, lang: str) -> html.Div | None:
+    if is_open(row.status):
         return None
     return dbc.Alert(
         [
-            html.Strong(t("incident.closed_by", lang).format(by=row["closed_by"] or "—")),
-            html.Span(f" {when(row['closed_at'], '%m-%d %H:%M')} · {row['summary'] or ''} "),
-            html.A(t("incident.report", lang), href=report_href(row["id"]), className="ms-2"),
+            html.Strong(t("incident.closed_by", lang).format(by=row.closed_by or "—")),
+            html.Span(f" {when(row.closed_at, '%m-%d %H:%M')} · {row.summary or ''} "),
+            html.A(t("incident.report", lang), href=report_href(row.id), className="ms-2"),
         ],
         color="success",
         className="mt-2 mb-0 py-2",
     )
 
 
-def team_markers(row: dict[str, Any], ranked: list[Candidate], sent: list[dict[str, Any]]) -> list:
-    at = [row["lat"], row["lon"]]
-    on_job = {s["team_id"] for s in sent if s["released_at"] is None}
+def team_markers(
+    row: view.IncidentFacts, ranked: list[Candidate], sent: list[view.SentTeam]
+) -> list:
+    at = [row.lat, row.lon]
+    on_job = {s.team_id for s in sent if s.released_at is None}
     shown = [c for c in ranked if c.team.id in on_job] + [
         c for c in ranked[:SHOWN_TEAMS] if c.team.id not in on_job
     ]
@@ -200,7 +202,7 @@ def team_markers(row: dict[str, Any], ranked: list[Candidate], sent: list[dict[s
             weight=3,
             fillColor="#ff3b30",
             fillOpacity=0.95,
-            children=dl.Tooltip(row["address"]),
+            children=dl.Tooltip(row.address),
             className="incident-marker",
         )
     )
@@ -274,17 +276,17 @@ def ranking_note(ranked: list[Candidate], lang: str) -> str:
     return t("incident.eta_note_routed" if routed else "incident.eta_note", lang)
 
 
-def dispatched_list(sent: list[dict[str, Any]], lang: str, acts: bool) -> html.Div | str:
+def dispatched_list(sent: list[view.SentTeam], lang: str, acts: bool) -> html.Div | str:
     if not sent:
         return html.Div(t("incident.none_sent", lang), className="text-secondary small")
     rows = []
     for s in sent:
-        status = s["status"] or "dispatched"
+        status = s.status or "dispatched"
         steps = (
             [
                 dbc.Button(
                     t_or(f"team_status.{step}", step, lang),
-                    id={"type": ids.TEAM_STATUS, "team": s["team_id"], "status": step},
+                    id={"type": ids.TEAM_STATUS, "team": s.team_id, "status": step},
                     size="sm",
                     color="secondary",
                     outline=True,
@@ -292,21 +294,21 @@ def dispatched_list(sent: list[dict[str, Any]], lang: str, acts: bool) -> html.D
                 )
                 for step in DESK_TEAM_STEPS
             ]
-            if acts and s["released_at"] is None and s["now_on"] == s["incident_id"]
+            if acts and s.released_at is None and s.now_on == s.incident_id
             else []
         )
-        eta = "—" if s["eta_minutes"] is None else f"{s['eta_minutes']:.0f}′"
+        eta = "—" if s.eta_minutes is None else f"{s.eta_minutes:.0f}′"
         rows.append(
             html.Tr(
                 [
-                    html.Td(s["name"]),
+                    html.Td(s.name),
                     html.Td(t_or(f"team_status.{status}", status, lang)),
-                    html.Td(when(s["dispatched_at"], "%H:%M")),
+                    html.Td(when(s.dispatched_at, "%H:%M")),
                     html.Td(eta),
-                    html.Td(_minutes(s["dispatched_at"], s["on_scene_at"])),
+                    html.Td(_minutes(s.dispatched_at, s.on_scene_at)),
                     html.Td(steps),
                 ],
-                **{"data-team": s["team_id"], "data-status": status},
+                **{"data-team": s.team_id, "data-status": status},
             )
         )
     heads = ("team", "status", "sent_at", "eta", "took", "radio")
@@ -329,23 +331,23 @@ TIMELINE_ICONS = {
 }
 
 
-def timeline_list(entries: list[dict[str, Any]], names: dict[str, str], lang: str) -> html.Ul:
+def timeline_list(entries: list[view.TimelineRow], names: dict[str, str], lang: str) -> html.Ul:
     items = [_timeline_item(e, names, lang) for e in reversed(entries)]  # newest first
     return html.Ul(items, className="list-unstyled mb-0 timeline")
 
 
-def _timeline_item(entry: dict[str, Any], names: dict[str, str], lang: str) -> html.Li:
-    kind, status = entry["kind"], entry["status"]
+def _timeline_item(entry: view.TimelineRow, names: dict[str, str], lang: str) -> html.Li:
+    kind, status = entry.kind, entry.status
     label = t_or(f"timeline.{kind}", kind, lang)
     text: list = []
     if kind == "dispatched":
-        teams = [names.get(team, team) for team in (entry["text"] or "").split()]
+        teams = [names.get(team, team) for team in (entry.text or "").split()]
         text.append("、".join(teams) if lang == "zh" else ", ".join(teams))
     elif kind == "team":
-        team = entry["team_name"] or entry["team_id"]
+        team = entry.team_name or entry.team_id
         text.append(f"{team} → {t_or(f'team_status.{status}', status or '', lang)}")
     elif kind == "notified":  # the projection writes "<channel>: <level>, <level>"
-        channel, _, levels = (entry["text"] or "").partition(": ")
+        channel, _, levels = (entry.text or "").partition(": ")
         words = [
             t_or(f"notify.level.{level}", level, lang) for level in levels.split(", ") if level
         ]
@@ -362,21 +364,21 @@ def _timeline_item(entry: dict[str, Any], names: dict[str, str], lang: str) -> h
             text.append(
                 dbc.Badge(t_or(f"incident_status.{status}", status, lang), className="me-2")
             )
-        text.append(entry["text"] or "")
-    photos = [_photo(p) for p in entry["photos"] or []]
+        text.append(entry.text or "")
+    photos = [_photo(p) for p in entry.photos]
     return html.Li(
         [
-            html.Span(when(entry["occurred_at"]), className="when"),
+            html.Span(when(entry.occurred_at), className="when"),
             html.I(className=f"bi {TIMELINE_ICONS.get(kind, 'bi-dot')} mx-2"),
             html.Span(label, className="what me-2"),
             html.Span(text, className="text"),
-            html.Span(f" · {entry['actor'].removeprefix('user:')}", className="who text-secondary")
-            if entry["actor"] and kind != "notified"
+            html.Span(f" · {entry.actor.removeprefix('user:')}", className="who text-secondary")
+            if entry.actor and kind != "notified"
             else None,
             html.Div(photos, className="photos") if photos else None,
         ],
         className=f"timeline-entry kind-{kind}",
-        **{"data-kind": kind, "data-seq": entry["seq"]},
+        **{"data-kind": kind, "data-seq": entry.seq},
     )
 
 
@@ -389,34 +391,34 @@ def _photo(reference: str) -> html.A:
     return html.Span(reference, className="small text-secondary")
 
 
-def notification_rows(rows: list[dict[str, Any]], lang: str) -> html.Div:
+def notification_rows(rows: list[Notification], lang: str) -> html.Div:
     if not rows:
         return html.Div(t("incident.none_notified", lang), className="text-secondary small")
     items = []
     for row in rows:
-        failed = row["outcome"] == "failed"
-        levels = "、".join(t_or(f"notify.level.{v}", v, lang) for v in row["levels"])
-        detail = f" · {row['error']}" if failed and row.get("error") else ""
+        failed = row.outcome == "failed"
+        levels = "、".join(t_or(f"notify.level.{v}", v, lang) for v in row.levels)
+        detail = f" · {row.error}" if failed and row.error else ""
         items.append(
             html.Li(
                 [
-                    html.Span(when(row["occurred_at"]), className="when me-2"),
+                    html.Span(when(row.occurred_at), className="when me-2"),
                     html.Span(
-                        t_or(f"notify.channel.{row['channel']}", row["channel"], lang),
+                        t_or(f"notify.channel.{row.channel}", row.channel, lang),
                         className="me-2 fw-semibold",
                     ),
                     html.Span(levels, className="me-2"),
                     dbc.Badge(
-                        t_or(f"notify.outcome.{row['outcome']}", row["outcome"], lang),
+                        t_or(f"notify.outcome.{row.outcome}", row.outcome, lang),
                         color="danger" if failed else "success",
                     ),
                     html.Span(
-                        f" ×{row['attempts']}{detail}" if row.get("attempts") else detail,
+                        f" ×{row.attempts}{detail}" if row.attempts else detail,
                         className="small text-secondary",
                     ),
                 ],
                 className="notification-row" + (" failed" if failed else ""),
-                **{"data-outcome": row["outcome"], "data-channel": row["channel"]},
+                **{"data-outcome": row.outcome, "data-channel": row.channel},
             )
         )
     return html.Ul(items, className="list-unstyled mb-0")

@@ -79,7 +79,7 @@ def confirm_dispatch(_open: int | None, _cancel: int | None, chosen: list[str], 
         if team in by_id
     ]
     return True, html.Div(
-        [html.Div(t("incident.dispatch_to", lang).format(address=row["address"])), html.Ul(items)]
+        [html.Div(t("incident.dispatch_to", lang).format(address=row.address)), html.Ul(items)]
     )
 
 

@@ -6,6 +6,7 @@ something happened, never to move a clock on."""
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import quote
@@ -102,7 +103,7 @@ def refresh_board(_id: str, _tick: object, _n: object, _resync: object, _done: o
     closed = board.recently_closed(res.engine, user.scope, now)
     updated = f"{t('board.updated', lang)} {now.astimezone(zone):%H:%M:%S}"
     return (
-        incident_table(active, counts["active"], now, zone, lang),
+        incident_table(active, counts.active, now, zone, lang),
         count_strip(counts, lang),
         closed_section(closed, zone, lang),
         _scope_note(user.scope, lang) + updated,
@@ -114,18 +115,19 @@ def _scope_note(scope: Scope, lang: str) -> str:
     return f"{t('scope.district', lang)} · " if scope.district is not None else ""
 
 
-def count_strip(counts: dict[str, int], lang: str) -> dbc.Row:
+def count_strip(counts: board.BoardCounts, lang: str) -> dbc.Row:
     cards = []
     for key, label, icon in COUNTS:
-        card = kpi_card(label, counts[key], icon, lang)
-        if key != "active" and counts[key]:
+        count = getattr(counts, key)
+        card = kpi_card(label, count, icon, lang)
+        if key != "active" and count:
             card.className += " alarm"  # late or unattended: red while there is any
         cards.append(card)
     return dbc.Row(cards, className="g-2 flex-nowrap")
 
 
 def incident_table(
-    rows: list[dict[str, Any]], total: int, now: datetime, zone: ZoneInfo, lang: str
+    rows: list[board.BoardIncident], total: int, now: datetime, zone: ZoneInfo, lang: str
 ) -> html.Div:
     if not rows:
         return html.Div(
@@ -154,26 +156,26 @@ def incident_table(
     )
 
 
-def incident_row(row: dict[str, Any], now: datetime, zone: ZoneInfo, lang: str) -> html.Tr:
-    late = {"data-breach": "1"} if row["breach"] else {}
+def incident_row(row: board.BoardIncident, now: datetime, zone: ZoneInfo, lang: str) -> html.Tr:
+    late = {"data-breach": "1"} if row.breach else {}
     return html.Tr(
         [
-            html.Td(severity_badge(row["severity"], lang)),
-            html.Td(t_or(f"incident_kind.{row['kind']}", row["kind"], lang), className="nowrap"),
+            html.Td(severity_badge(row.severity, lang)),
+            html.Td(t_or(f"incident_kind.{row.kind}", row.kind, lang), className="nowrap"),
             html.Td(place_cell(row, lang), className="board-place"),
-            html.Td(t_or(f"channel.{row['channel']}", row["channel"], lang)),
+            html.Td(t_or(f"channel.{row.channel}", row.channel, lang)),
             html.Td(
-                t_or(f"incident_status.{row['status']}", row["status"], lang),
-                className=f"board-status status-{row['status']}",
+                t_or(f"incident_status.{row.status}", row.status, lang),
+                className=f"board-status status-{row.status}",
             ),
-            html.Td(clock_time(row["reported_at"], now, zone), className="nowrap"),
+            html.Td(clock_time(row.reported_at, now, zone), className="nowrap"),
             html.Td(response_clock(row)),
             html.Td(to_dispatch(row, lang), className="nowrap"),
-            html.Td(str(row["teams"]), className="board-teams"),
-            html.Td(open_link(row["id"], lang)),
+            html.Td(str(row.teams), className="board-teams"),
+            html.Td(open_link(row.id, lang)),
         ],
-        className="board-row breach" if row["breach"] else "board-row",
-        **{"data-incident": row["id"], "data-severity": str(row["severity"])},
+        className="board-row breach" if row.breach else "board-row",
+        **{"data-incident": row.id, "data-severity": str(row.severity)},
         **late,
     )
 
@@ -185,10 +187,10 @@ def severity_badge(severity: int, lang: str) -> html.Span:
     )
 
 
-def place_cell(row: dict[str, Any], lang: str) -> list:
-    district = _district_name(row["district"], lang)
+def place_cell(row: board.BoardIncident, lang: str) -> list:
+    district = _district_name(row.district, lang)
     return [
-        html.Div(row["address"], className="board-address", title=row["address"]),
+        html.Div(row.address, className="board-address", title=row.address),
         html.Div(district, className="board-district"),
     ]
 
@@ -212,11 +214,11 @@ def _ms(when: datetime | None) -> int | str:
     return int(when.timestamp() * 1000) if when is not None else ""
 
 
-def response_clock(row: dict[str, Any]) -> html.Span:
+def response_clock(row: board.BoardIncident) -> html.Span:
     """Ticks in the browser every second (assets/incidents.js); the server only places it."""
     return html.Span(
         className="response-clock",
-        **{"data-reported": _ms(row["reported_at"]), "data-onscene": _ms(row["on_scene_at"])},
+        **{"data-reported": _ms(row.reported_at), "data-onscene": _ms(row.on_scene_at)},
     )
 
 
@@ -225,10 +227,10 @@ def minutes_text(delta: timedelta) -> str:
     return f"{seconds // 60}:{seconds % 60:02d}"
 
 
-def to_dispatch(row: dict[str, Any], lang: str) -> str | html.Span:
-    if row["dispatched_at"] is None:
+def to_dispatch(row: board.BoardIncident, lang: str) -> str | html.Span:
+    if row.dispatched_at is None:
         return html.Span(t("board.not_dispatched", lang), className="board-waiting")
-    return minutes_text(row["dispatched_at"] - row["reported_at"])
+    return minutes_text(row.dispatched_at - row.reported_at)
 
 
 def open_link(incident_id: str, lang: str) -> html.A:
@@ -239,26 +241,26 @@ def open_link(incident_id: str, lang: str) -> html.A:
     )
 
 
-def closed_section(rows: list[dict[str, Any]], zone: ZoneInfo, lang: str) -> list:
+def closed_section(rows: list[board.BoardIncident], zone: ZoneInfo, lang: str) -> list:
     summary = html.Summary(f"{t('board.closed', lang)} ({len(rows)})")
     if not rows:
         return [summary, html.Div(t("board.closed.none", lang), className="text-secondary p-2")]
     body = [
         html.Tr(
             [
-                html.Td(severity_badge(row["severity"], lang)),
-                html.Td(t_or(f"incident_kind.{row['kind']}", row["kind"], lang)),
+                html.Td(severity_badge(row.severity, lang)),
+                html.Td(t_or(f"incident_kind.{row.kind}", row.kind, lang)),
                 html.Td(place_cell(row, lang), className="board-place"),
-                html.Td(f"{row['reported_at'].astimezone(zone):%H:%M}"),
-                html.Td(f"{row['closed_at'].astimezone(zone):%H:%M}"),
+                html.Td(f"{row.reported_at.astimezone(zone):%H:%M}"),
+                html.Td(f"{row.closed_at.astimezone(zone):%H:%M}"),
                 html.Td(
-                    minutes_text(row["on_scene_at"] - row["reported_at"])
-                    if row["on_scene_at"] is not None
+                    minutes_text(row.on_scene_at - row.reported_at)
+                    if row.on_scene_at is not None
                     else t("board.not_on_scene", lang)
                 ),
-                html.Td(open_link(row["id"], lang)),
+                html.Td(open_link(row.id, lang)),
             ],
-            **{"data-incident": row["id"]},
+            **{"data-incident": row.id},
         )
         for row in rows
     ]
@@ -374,9 +376,9 @@ def find_places(text: str | None):
     buttons = [
         html.Button(
             [
-                html.Span(t(f"form.place.{place['kind']}", lang), className="place-kind"),
-                html.Span(place["label"], className="place-name"),
-                html.Span(place["address"], className="place-address"),
+                html.Span(t(f"form.place.{place.kind}", lang), className="place-kind"),
+                html.Span(place.label, className="place-name"),
+                html.Span(place.address, className="place-address"),
             ],
             id={"type": ids.FORM_PLACE, "index": index},
             type="button",
@@ -384,7 +386,7 @@ def find_places(text: str | None):
         )
         for index, place in enumerate(found)
     ]
-    return buttons, found
+    return buttons, [asdict(place) for place in found]  # the form's store: plain JSON
 
 
 @callback(

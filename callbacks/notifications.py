@@ -5,7 +5,6 @@ when a filter changes, on live `incident.notified` events (at most twice a secon
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
-from typing import Any
 from zoneinfo import ZoneInfo
 
 from dash import Input, Output, clientside_callback, dcc, html
@@ -105,7 +104,7 @@ def failure_count(failed: int, lang: str) -> html.Div:
 
 
 def notification_table(
-    rows: list[dict[str, Any]], zone: ZoneInfo, lang: str, failed_only: bool
+    rows: list[queries.CentreNotification], zone: ZoneInfo, lang: str, failed_only: bool
 ) -> html.Div:
 
     if not rows:
@@ -123,22 +122,22 @@ def notification_table(
     )
 
 
-def notification_row(row: dict[str, Any], zone: ZoneInfo, lang: str) -> html.Tr:
-    failed = row["outcome"] == "failed"
-    when = row["occurred_at"].astimezone(zone)
+def notification_row(row: queries.CentreNotification, zone: ZoneInfo, lang: str) -> html.Tr:
+    failed = row.outcome == "failed"
+    when = row.occurred_at.astimezone(zone)
     return html.Tr(
         [
             html.Td(f"{when:%m-%d %H:%M:%S}", className="text-nowrap notify-time"),
-            html.Td(outcome_badge(row["outcome"], lang)),
+            html.Td(outcome_badge(row.outcome, lang)),
             html.Td(incident_link(row, lang)),
-            html.Td([level_badge(level, lang) for level in row["levels"]], className="text-nowrap"),
-            html.Td(t_or(f"notify.channel.{row['channel']}", row["channel"], lang)),
-            html.Td(recipients_text(row["recipients"], lang), className="notify-recipients"),
-            html.Td(str(row["attempts"] or 1), className="text-center"),
-            html.Td(row["error"] or "", className="notify-error" if failed else ""),
+            html.Td([level_badge(level, lang) for level in row.levels], className="text-nowrap"),
+            html.Td(t_or(f"notify.channel.{row.channel}", row.channel, lang)),
+            html.Td(recipients_text(row.recipients, lang), className="notify-recipients"),
+            html.Td(str(row.attempts or 1), className="text-center"),
+            html.Td(row.error or "", className="notify-error" if failed else ""),
         ],
         className="notify-failed-row" if failed else "",
-        **{"data-outcome": row["outcome"], "data-channel": row["channel"]},
+        **{"data-outcome": row.outcome, "data-channel": row.channel},
     )
 
 
@@ -159,14 +158,14 @@ def level_badge(level: str, lang: str) -> html.Span:
     )
 
 
-def incident_link(row: dict[str, Any], lang: str) -> dcc.Link:
-    kind = t_or(f"incident_kind.{row['kind']}", row["kind"], lang)
+def incident_link(row: queries.CentreNotification, lang: str) -> dcc.Link:
+    kind = t_or(f"incident_kind.{row.kind}", row.kind, lang)
     return dcc.Link(
         [
-            html.Span(f"{kind} · {row['address']}", className="notify-incident"),
-            html.Div(row["incident_id"], className="small text-secondary"),
+            html.Span(f"{kind} · {row.address}", className="notify-incident"),
+            html.Div(row.incident_id, className="small text-secondary"),
         ],
-        href=f"/incident/{row['incident_id']}",
+        href=f"/incident/{row.incident_id}",
         className="text-reset",
     )
 

@@ -31,7 +31,6 @@ callback = page_callback("response_times")
 
 # The app's font stack (assets/app.css): Chinese month names need a CJK font in the chart too.
 CHART_FONTS = "Microsoft YaHei, PingFang SC, Noto Sans CJK SC, WenQuanYi Micro Hei, sans-serif"
-TABLE_CACHE_S = 60  # statistics of past months hardly move; the current one may wait a minute
 
 
 @callback(
@@ -50,7 +49,7 @@ def show_statistics(first: str | None, last: str | None):
     zone = res.settings.time_zone
     now = datetime.now(UTC)
     months, swapped = chosen_months(first, last, now, zone)
-    stats = _cached_table(user.scope, months, now)
+    stats = response_table(res.engine, user.scope, months, now, zone)
     districts = district_rows(user.scope, stats, lang)
     notice = (
         dbc.Alert(t("rt.range_swapped", lang), color="info", className="py-2") if swapped else None
@@ -79,16 +78,6 @@ def chosen_months(
     if swapped:
         first, last = last, first
     return months_between(first, last), swapped
-
-
-def _cached_table(scope: Scope, months: list[Month], now: datetime) -> ResponseTable:
-    res = resources()
-    key = f"response_times:{scope.district}:{scope.enterprise_id}:{months[0]}:{months[-1]}"
-    table = res.cache.get(key)
-    if table is None:
-        table = response_table(res.engine, scope, months, now, res.settings.time_zone)
-        res.cache.set(key, table, timeout=TABLE_CACHE_S)
-    return table
 
 
 def district_rows(scope: Scope, stats: ResponseTable, lang: str) -> list[tuple[str | None, str]]:

@@ -164,18 +164,18 @@ class Directory:
         self.engine = engine
         self.city = city
 
-    def district_name(self, incident: Mapping[str, Any]) -> str:
+    def district_name(self, incident: queries.IncidentNotice) -> str:
         """The incident's district (the projection's), else the one its point lies in."""
-        code = incident.get("district")
+        code = incident.district
         if code is not None:
             try:
                 return self.city.district(code).name_zh
             except KeyError:
                 return code
-        found = self.city.district_at(incident["lat"], incident["lon"])
+        found = self.city.district_at(incident.lat, incident.lon)
         return found.name_zh if found is not None else ""
 
-    def recipients(self, incident: Mapping[str, Any], levels: Sequence[str]) -> dict[str, str]:
+    def recipients(self, incident: queries.IncidentNotice, levels: Sequence[str]) -> dict[str, str]:
         district = self.district_name(incident)
         found: dict[str, str] = {}
         for level in levels:
@@ -184,41 +184,39 @@ class Directory:
             elif level == "district":
                 found[level] = f"{district}燃气管理办公室" if district else UNKNOWN
             elif level == "street":
-                street = street_of(incident["address"], self.city.name_zh, district)
+                street = street_of(incident.address, self.city.name_zh, district)
                 found[level] = street_office(street)
             elif level == "enterprise":
-                owner = queries.responsible_enterprise(
-                    self.engine, incident["lat"], incident["lon"]
-                )
-                found[level] = owner["name"] if owner else UNKNOWN
+                owner = queries.responsible_enterprise(self.engine, incident.lat, incident.lon)
+                found[level] = owner.name if owner else UNKNOWN
         return found
 
 
 def word_notice(
     directory: Directory,
-    incident: Mapping[str, Any],
+    incident: queries.IncidentNotice,
     levels: Sequence[str],
     zone: ZoneInfo,
     now: datetime,
     request_id: str = "",
 ) -> Notice:
     district_name = directory.district_name(incident)
-    reported = incident["reported_at"].astimezone(zone)
-    kind = t(f"incident_kind.{incident['kind']}", "zh")
+    reported = incident.reported_at.astimezone(zone)
+    kind = t(f"incident_kind.{incident.kind}", "zh")
     who = "、".join(t(f"notify.level.{level}", "zh") for level in levels)
-    place = incident["address"]
+    place = incident.address
     if district_name and district_name not in place:
         place = f"{district_name}{place}"
     text = (
-        f"【燃气应急】{place}发生{kind}（{incident['severity']}级），"
-        f"{reported:%m-%d %H:%M}接报，事件编号{incident['id']}。请{who}责任人立即响应。"
+        f"【燃气应急】{place}发生{kind}（{incident.severity}级），"
+        f"{reported:%m-%d %H:%M}接报，事件编号{incident.id}。请{who}责任人立即响应。"
     )
     return Notice(
-        incident_id=incident["id"],
-        kind=incident["kind"],
-        severity=incident["severity"],
-        address=incident["address"],
-        district=incident["district"],
+        incident_id=incident.id,
+        kind=incident.kind,
+        severity=incident.severity,
+        address=incident.address,
+        district=incident.district,
         district_name=district_name,
         levels=tuple(levels),
         recipients=directory.recipients(incident, levels),

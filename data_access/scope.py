@@ -43,7 +43,7 @@ from data_access.models import (
 __all__ = ["REACH", "Reach", "scoped", "sees"]
 
 Owned = Callable[[str], ColumnElement[bool]]  # enterprise id -> "this row is that enterprise's"
-S = TypeVar("S", bound=Select[Any])
+S = TypeVar("S", bound=Select[*tuple[Any, ...]])  # of any number of columns
 
 
 @dataclass(frozen=True)

@@ -50,13 +50,13 @@ def layout(incident_id: str | None = None, **_query: str) -> html.Div:
     acts = allowed(user, Action.DISPATCH)  # buttons shown; each action's command decides
     return html.Div(
         [
-            dcc.Store(id=ids.INCIDENT_ID, data=found["id"]),
+            dcc.Store(id=ids.INCIDENT_ID, data=found.id),
             dcc.Store(id=ids.INCIDENT_TICK),
             dcc.Interval(id=ids.INCIDENT_REFRESH, interval=REFRESH_MS),
             html.Div(
                 [
                     html.Div(id=ids.INCIDENT_HEADER, className="incident-header flex-grow-1"),
-                    actions(found["id"], lang, acts),
+                    actions(found.id, lang, acts),
                 ],
                 className="d-flex align-items-start gap-3 flex-wrap",
             ),
@@ -64,7 +64,7 @@ def layout(incident_id: str | None = None, **_query: str) -> html.Div:
             dbc.Row(
                 [
                     dbc.Col(
-                        [incident_map(lang, found["lat"], found["lon"]), around_panel(lang)],
+                        [incident_map(lang, found.lat, found.lon), around_panel(lang)],
                         lg=7,
                         className="mb-3",
                     ),
@@ -84,7 +84,7 @@ def layout(incident_id: str | None = None, **_query: str) -> html.Div:
             close_modal(lang),
         ],
         className="incident-view",
-        **{"data-incident": found["id"]},
+        **{"data-incident": found.id},
     )
 
 

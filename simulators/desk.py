@@ -275,6 +275,6 @@ def database_lookup(engine: Any) -> Lookup:
         row = incident(engine, incident_id, CITYWIDE)
         if row is None:
             return None
-        return float(row["lat"]), float(row["lon"]), str(row["kind"]), int(row["severity"])
+        return float(row.lat), float(row.lon), str(row.kind), int(row.severity)
 
     return lookup

@@ -3,6 +3,7 @@ most urgent first, and the ones closed in the last day."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -12,12 +13,44 @@ from dashboard.domain.incidents import CLOSED
 from dashboard.domain.response import late_without_team
 from dashboard.domain.roles import Scope
 from data_access.models import Incident, IncidentDispatch
-from data_access.queries.incident_scope import scoped
 from data_access.queries.rules import incident_late_without_team, incident_open
+from data_access.scope import scoped
 
 ACTIVE_LIMIT = 300  # a board longer than this is read by its counts, not row by row
 CLOSED_WINDOW = timedelta(hours=24)
 CLOSED_LIMIT = 100
+
+
+@dataclass(frozen=True, slots=True)
+class BoardIncident:
+    """One line of the board: the incident and how many teams are still on it."""
+
+    id: str
+    kind: str
+    channel: str
+    address: str
+    district: str | None
+    severity: int
+    status: str
+    lat: float
+    lon: float
+    reported_at: datetime
+    dispatched_at: datetime | None
+    on_scene_at: datetime | None
+    closed_at: datetime | None
+    teams: int  # sent, and not yet returning or available again
+    breach: bool  # open, late and no team on scene (response.late_without_team): act now
+
+
+@dataclass(frozen=True, slots=True)
+class BoardCounts:
+    """The numbers above the list, over every active incident in scope."""
+
+    active: int
+    breaching: int  # late now
+    no_team: int  # not yet given any team
+
+
 _COLUMNS = (
     Incident.id,
     Incident.kind,
@@ -50,17 +83,12 @@ def _board_query(scope: Scope) -> Select:
     query = select(*_COLUMNS, func.coalesce(teams.c.teams, 0).label("teams")).outerjoin(
         teams, teams.c.incident_id == Incident.id
     )
-    return scoped(query, scope)
-
-
-def breaching(row: dict[str, Any], now: datetime) -> bool:
-    """Late with no team on scene yet (dashboard/domain/response.py): someone must act now."""
-    return late_without_team(row["reported_at"], row["on_scene_at"], now)
+    return scoped(query, scope, Incident)
 
 
 def active_incidents(
     engine: Engine, scope: Scope, now: datetime, limit: int = ACTIVE_LIMIT
-) -> list[dict[str, Any]]:
+) -> list[BoardIncident]:
     """Incidents not closed, in scope: the most severe first, then the longest waiting; each
     with `teams` (still on it) and `breach` (late now)."""
     query = _board_query(scope)
@@ -69,14 +97,16 @@ def active_incidents(
         .order_by(Incident.severity.desc(), Incident.reported_at, Incident.id)
         .limit(limit)
     )
-    with engine.connect() as connection:
-        rows = [dict(row._mapping) for row in connection.execute(query)]
-    for row in rows:
-        row["breach"] = breaching(row, now)
-    return rows
+    with engine.connect() as connection:  # by name: wider than SQLAlchemy types rows (10)
+        return [
+            BoardIncident(
+                **row._mapping, breach=late_without_team(row.reported_at, row.on_scene_at, now)
+            )
+            for row in connection.execute(query)
+        ]
 
 
-def board_counts(engine: Engine, scope: Scope, now: datetime) -> dict[str, int]:
+def board_counts(engine: Engine, scope: Scope, now: datetime) -> BoardCounts:
     """The numbers above the list, over every active incident in scope (not just the rows
     shown): active, late now, and not yet given any team."""
 
@@ -90,16 +120,18 @@ def board_counts(engine: Engine, scope: Scope, now: datetime) -> dict[str, int]:
             count_of(Incident.dispatched_at.is_(None)).label("no_team"),
         ).where(incident_open()),
         scope,
+        Incident,
     )
     with engine.connect() as connection:
-        row = connection.execute(query).one()
-    return {key: int(value) for key, value in row._mapping.items()}
+        active, late, no_team = connection.execute(query).one()
+    return BoardCounts(int(active), int(late), int(no_team))
 
 
 def recently_closed(
     engine: Engine, scope: Scope, now: datetime, limit: int = CLOSED_LIMIT
-) -> list[dict[str, Any]]:
-    """Incidents closed in the last 24 hours, in scope, the latest first."""
+) -> list[BoardIncident]:
+    """Incidents closed in the last 24 hours, in scope, the latest first (none breaching: no
+    one is waiting any more)."""
     query = _board_query(scope)
     query = (
         query.where(Incident.status == CLOSED, Incident.closed_at >= now - CLOSED_WINDOW)
@@ -107,4 +139,4 @@ def recently_closed(
         .limit(limit)
     )
     with engine.connect() as connection:
-        return [dict(row._mapping) for row in connection.execute(query)]
+        return [BoardIncident(**row._mapping, breach=False) for row in connection.execute(query)]

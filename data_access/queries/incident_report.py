@@ -10,59 +10,14 @@ from datetime import datetime
 from sqlalchemy import Connection, Engine, select
 
 from dashboard.domain.events import NOTIFY_LEVELS
-from dashboard.domain.incidents import CLOSED
 from dashboard.domain.response import IncidentResponse, incident_response, minutes_between
 from dashboard.domain.roles import Scope
-from data_access.models import (
-    Incident,
-    IncidentDispatch,
-    IncidentNotification,
-    IncidentTimelineEntry,
-    Team,
-)
-from data_access.queries.incident_scope import scoped
+from data_access.models import Incident, IncidentDispatch, IncidentNotification, Team
+from data_access.queries.incident_view import FACT_COLUMNS, IncidentFacts, TimelineRow, timeline_of
+from data_access.scope import scoped
 
 
-@dataclass(frozen=True)
-class IncidentFacts:
-    id: str
-    kind: str
-    severity: int
-    address: str
-    district: str | None
-    channel: str
-    description: str
-    status: str
-    lat: float
-    lon: float
-    reported_at: datetime
-    dispatched_at: datetime | None
-    en_route_at: datetime | None
-    on_scene_at: datetime | None
-    closed_at: datetime | None
-    summary: str | None
-    casualties: int | None
-    closed_by: str | None
-
-    @property
-    def closed(self) -> bool:
-        return self.status == CLOSED
-
-
-@dataclass(frozen=True)
-class TimelineRow:
-    seq: int
-    kind: str  # reported | dispatched | update | notified | closed | team
-    status: str | None
-    actor: str | None
-    team_id: str | None
-    team_name: str | None
-    text: str | None
-    photos: tuple[str, ...]
-    occurred_at: datetime
-
-
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class TeamRow:
     team_id: str
     name: str
@@ -80,7 +35,7 @@ class TeamRow:
         return minutes_between(self.dispatched_at, self.on_scene_at)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class NotificationRow:
     seq: int
     levels: tuple[str, ...]
@@ -92,7 +47,7 @@ class NotificationRow:
     occurred_at: datetime
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class IncidentReport:
     incident: IncidentFacts
     response: IncidentResponse
@@ -104,41 +59,20 @@ class IncidentReport:
     generated_at: datetime
 
 
-_FACTS = (
-    "id",
-    "kind",
-    "severity",
-    "address",
-    "district",
-    "channel",
-    "description",
-    "status",
-    "lat",
-    "lon",
-    "reported_at",
-    "dispatched_at",
-    "en_route_at",
-    "on_scene_at",
-    "closed_at",
-    "summary",
-    "casualties",
-    "closed_by",
-)
-
-
 def incident_report(
     engine: Engine, incident_id: str, scope: Scope, now: datetime
 ) -> IncidentReport | None:
     """The report as of `now`, or None when the incident is unknown or outside `scope` (the
     caller cannot tell which: both look the same to the user)."""
-    columns = [getattr(Incident, name) for name in _FACTS]
-    query = scoped(select(*columns, Incident.notified, Incident.all_notified_at), scope)
+    query = scoped(
+        select(*FACT_COLUMNS, Incident.notified, Incident.all_notified_at), scope, Incident
+    )
     with engine.connect() as connection:
         row = connection.execute(query.where(Incident.id == incident_id)).first()
         if row is None:
             return None
-        facts = IncidentFacts(**{name: getattr(row, name) for name in _FACTS})
-        timeline = _timeline(connection, incident_id)
+        facts = IncidentFacts(*row[: len(FACT_COLUMNS)])
+        timeline = tuple(timeline_of(connection, incident_id))
         teams = _teams(connection, incident_id)
         notifications = _notifications(connection, incident_id)
     notified = {
@@ -157,34 +91,6 @@ def incident_report(
     )
     return IncidentReport(
         facts, response, timeline, teams, notifications, notified, row.all_notified_at, now
-    )
-
-
-def _timeline(connection: Connection, incident_id: str) -> tuple[TimelineRow, ...]:
-    entry = IncidentTimelineEntry
-    query = (
-        select(
-            entry.seq,
-            entry.kind,
-            entry.status,
-            entry.actor,
-            entry.team_id,
-            Team.name,
-            entry.text,
-            entry.photos,
-            entry.occurred_at,
-        )
-        .outerjoin(Team, Team.id == entry.team_id)
-        .where(entry.incident_id == incident_id)
-        .order_by(entry.seq)
-    )
-    return tuple(
-        TimelineRow(
-            seq, kind, status, actor, team_id, team_name, text, tuple(photos or ()), occurred_at
-        )
-        for seq, kind, status, actor, team_id, team_name, text, photos, occurred_at in (
-            connection.execute(query)
-        )
     )
 
 

@@ -1,22 +1,25 @@
 """What the incident view shows: the incident, its timeline and teams, what lies around it, and
 the teams that could go, with their positions for the dispatch ranking.
 
-Everything is scoped like the incident list (data_access/queries/incident_scope.py): a district
-officer sees their district's incidents, teams and surroundings; an enterprise sees none.
+Everything is scoped by data_access/scope.py: a district officer sees their district's incidents,
+teams and surroundings; an enterprise sees no incident (so never opens the view).
 """
 
 from __future__ import annotations
 
 import math
-from datetime import date
-from typing import Any
+from dataclasses import dataclass, fields
+from datetime import date, datetime
+from typing import Any, TypeVar, TypeVarTuple
 
-from sqlalchemy import Engine, Select, and_, func, select
+from sqlalchemy import Connection, Engine, Row, Select, and_, exists, func, select
 
 from dashboard.domain.dispatch import TeamPosition
+from dashboard.domain.incidents import CLOSED
 from dashboard.domain.roles import Scope
 from dashboard.geo import haversine_km
 from data_access.models import (
+    Alarm,
     Customer,
     CylinderState,
     Enterprise,
@@ -32,8 +35,10 @@ from data_access.models import (
     TeamState,
 )
 from data_access.projections.excavations import M_PER_DEG_LAT
-from data_access.queries.incident_scope import scoped
-from data_access.queries.map_layers import with_alarm_state
+from data_access.scope import scoped
+
+Q = TypeVar("Q", bound=Select[*tuple[Any, ...]])  # a query, whatever its columns
+Ts = TypeVarTuple("Ts")  # its columns' types, kept by `_all`
 
 NEAR_M = 1000  # pipelines, sensors and digs worth knowing about around an incident
 ADDRESS_M = 60  # "registered at this address": a building and its neighbours
@@ -42,9 +47,248 @@ NEAREST_DEPOTS = 3
 NEAREST_EXPERTS = 6
 
 
-def _rows(engine: Engine, query: Any) -> list[dict[str, Any]]:
+# --- the incident, its timeline and its teams -------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class IncidentFacts:
+    """An incident as the desk reads it: what was reported, where, and how far it has come."""
+
+    id: str
+    kind: str
+    severity: int
+    address: str
+    district: str | None
+    channel: str
+    description: str
+    status: str
+    lat: float
+    lon: float
+    reported_at: datetime
+    dispatched_at: datetime | None
+    en_route_at: datetime | None
+    on_scene_at: datetime | None
+    closed_at: datetime | None
+    summary: str | None
+    casualties: int | None
+    closed_by: str | None
+
+    @property
+    def closed(self) -> bool:
+        return self.status == CLOSED
+
+
+FACT_COLUMNS = tuple(getattr(Incident, field.name) for field in fields(IncidentFacts))
+
+
+@dataclass(frozen=True, slots=True)
+class TimelineRow:
+    seq: int
+    kind: str  # reported | dispatched | update | notified | closed | team
+    status: str | None
+    actor: str | None
+    team_id: str | None
+    team_name: str | None
+    text: str | None
+    photos: tuple[str, ...]
+    occurred_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class SentTeam:
+    """A team sent to the incident, and what it is doing now (it may be on another job)."""
+
+    team_id: str
+    incident_id: str
+    name: str
+    level: str  # city | district | street | enterprise
+    members: int
+    dispatched_at: datetime
+    by: str
+    eta_minutes: float | None  # None: not sent by this desk
+    en_route_at: datetime | None
+    on_scene_at: datetime | None
+    released_at: datetime | None  # returning or available again
+    status: str | None  # now; None: it never reported
+    now_on: str | None  # the incident it serves now
+    lat: float | None
+    lon: float | None
+
+
+def incident(engine: Engine, incident_id: str, scope: Scope) -> IncidentFacts | None:
+    """The incident, or None when it is unknown or outside `scope`."""
+    query = scoped(select(*FACT_COLUMNS), scope, Incident).where(Incident.id == incident_id)
     with engine.connect() as connection:
-        return [dict(row._mapping) for row in connection.execute(query)]
+        row = connection.execute(query).first()
+    return IncidentFacts(*row) if row is not None else None
+
+
+def timeline(engine: Engine, incident_id: str) -> list[TimelineRow]:
+    """Every entry, oldest first, with the team's name for team entries."""
+    with engine.connect() as connection:
+        return timeline_of(connection, incident_id)
+
+
+def timeline_of(connection: Connection, incident_id: str) -> list[TimelineRow]:
+    """`timeline` within a connection the caller holds (the report reads all in one)."""
+    entry = IncidentTimelineEntry
+    query = (
+        select(
+            entry.seq,
+            entry.kind,
+            entry.status,
+            entry.actor,
+            entry.team_id,
+            Team.name,
+            entry.text,
+            entry.photos,
+            entry.occurred_at,
+        )
+        .outerjoin(Team, Team.id == entry.team_id)
+        .where(entry.incident_id == incident_id)
+        .order_by(entry.seq)
+    )
+    return [
+        TimelineRow(
+            seq, kind, status, actor, team_id, team_name, text, tuple(photos or ()), occurred_at
+        )
+        for seq, kind, status, actor, team_id, team_name, text, photos, occurred_at in (
+            connection.execute(query)
+        )
+    ]
+
+
+def dispatched_teams(engine: Engine, incident_id: str) -> list[SentTeam]:
+    """The teams sent, first sent first, with what each is doing now."""
+    sent = IncidentDispatch
+    query = (
+        select(
+            sent.team_id,
+            sent.incident_id,
+            Team.name,
+            Team.level,
+            Team.members,
+            sent.dispatched_at,
+            sent.by,
+            sent.eta_minutes,
+            sent.en_route_at,
+            sent.on_scene_at,
+            sent.released_at,
+            TeamState.status,
+            TeamState.incident_id.label("now_on"),
+            TeamState.lat,
+            TeamState.lon,
+        )
+        .join(Team, Team.id == sent.team_id)
+        .join(TeamState, TeamState.team_id == sent.team_id, isouter=True)
+        .where(sent.incident_id == incident_id)
+        .order_by(sent.dispatched_at, sent.team_id)
+    )
+    with engine.connect() as connection:  # by name: wider than SQLAlchemy types rows (10)
+        return [SentTeam(**row._mapping) for row in connection.execute(query)]
+
+
+def team_positions(engine: Engine, scope: Scope) -> list[TeamPosition]:
+    """Every team in scope where it is now (at base, available, if it never reported)."""
+    query = select(
+        Team.id,
+        Team.name,
+        Team.capabilities,
+        func.coalesce(TeamState.status, "available"),
+        func.coalesce(TeamState.lat, Team.lat),
+        func.coalesce(TeamState.lon, Team.lon),
+    ).join(TeamState, TeamState.team_id == Team.id, isouter=True)
+    query = scoped(query, scope, Team).order_by(Team.id)
+    with engine.connect() as connection:
+        return [
+            TeamPosition(team_id, name, tuple(capabilities or ()), status, lat, lon)
+            for team_id, name, capabilities, status, lat, lon in connection.execute(query)
+        ]
+
+
+# --- what lies around the incident ----------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class PipelineNear:
+    id: str
+    pressure_class: str  # low | medium | high
+    material: str
+    laid_year: int
+    coords: list[list[float]]  # [[lat, lon], ...]
+    enterprise: str  # its owner's name
+
+
+@dataclass(frozen=True, slots=True)
+class SensorNear:
+    id: str
+    kind: str  # pressure | flow | methane
+    lat: float
+    lon: float
+    segment_id: str | None
+    site_id: str | None
+    in_alarm: bool  # one of its alarms is not cleared
+
+
+@dataclass(frozen=True, slots=True)
+class DigNear:
+    id: str  # the permit
+    contractor: str
+    lat: float
+    lon: float
+    radius_m: float
+    starts_on: date
+    ends_on: date
+    agreement_signed: bool
+
+
+@dataclass(frozen=True, slots=True)
+class CustomerAt:
+    """A customer registered at the address, and their last delivery's safety check."""
+
+    id: str
+    kind: str  # household | commercial | industrial
+    real_name_verified: bool
+    lat: float
+    lon: float
+    enterprise: str | None  # their supplier's name
+    distance_m: float
+    code: str | None = None  # the cylinder last delivered; None: no delivery on record
+    check_passed: bool | None = None
+    last_delivery_at: datetime | None = None
+    cylinder_stage: str | None = None  # where that cylinder is now
+
+
+@dataclass(frozen=True, slots=True)
+class Depot:
+    id: str
+    name: str
+    lat: float
+    lon: float
+    skills: tuple[str, ...]
+    district: str | None
+    distance_km: float
+
+
+@dataclass(frozen=True, slots=True)
+class Expert:
+    id: str
+    name: str
+    lat: float | None
+    lon: float | None
+    skills: tuple[str, ...]
+    district: str | None
+    distance_km: float | None  # None: no place in the registry (reached by phone)
+
+
+@dataclass(frozen=True, slots=True)
+class Surroundings:
+    pipelines: list[PipelineNear]
+    sensors: list[SensorNear]
+    excavations: list[DigNear]
+    customers: list[CustomerAt]
+    depots: list[Depot]
+    experts: list[Expert]
 
 
 def _box(lat: float, lon: float, metres: float) -> tuple[float, float]:
@@ -54,97 +298,31 @@ def _box(lat: float, lon: float, metres: float) -> tuple[float, float]:
     return d_lat, d_lon
 
 
-def _within(query: Select, lat_col: Any, lon_col: Any, lat: float, lon: float, m: float) -> Select:
+def _within(query: Q, lat_col: Any, lon_col: Any, lat: float, lon: float, m: float) -> Q:
     d_lat, d_lon = _box(lat, lon, m)
     return query.where(
         lat_col.between(lat - d_lat, lat + d_lat), lon_col.between(lon - d_lon, lon + d_lon)
     )
 
 
-def incident(engine: Engine, incident_id: str, scope: Scope) -> dict[str, Any] | None:
-    rows = _rows(
-        engine, scoped(select(Incident.__table__), scope).where(Incident.id == incident_id)
-    )
-    return rows[0] if rows else None
+def _all(engine: Engine, query: Select[*Ts]) -> list[Row[*Ts]]:
+    with engine.connect() as connection:
+        return list(connection.execute(query))
 
 
-def timeline(engine: Engine, incident_id: str) -> list[dict[str, Any]]:
-    """Every entry, oldest first, with the team's name for team entries."""
-    query = (
-        select(IncidentTimelineEntry.__table__, Team.name.label("team_name"))
-        .join(Team, Team.id == IncidentTimelineEntry.team_id, isouter=True)
-        .where(IncidentTimelineEntry.incident_id == incident_id)
-        .order_by(IncidentTimelineEntry.seq)
-    )
-    return _rows(engine, query)
-
-
-def dispatched_teams(engine: Engine, incident_id: str) -> list[dict[str, Any]]:
-    """The teams sent, first sent first, with what each is doing now."""
-    query = (
-        select(
-            IncidentDispatch.__table__,
-            Team.name,
-            Team.level,
-            Team.members,
-            TeamState.status,
-            TeamState.incident_id.label("now_on"),
-            TeamState.lat,
-            TeamState.lon,
-        )
-        .join(Team, Team.id == IncidentDispatch.team_id)
-        .join(TeamState, TeamState.team_id == IncidentDispatch.team_id, isouter=True)
-        .where(IncidentDispatch.incident_id == incident_id)
-        .order_by(IncidentDispatch.dispatched_at, IncidentDispatch.team_id)
-    )
-    return _rows(engine, query)
-
-
-def team_positions(engine: Engine, scope: Scope) -> list[TeamPosition]:
-    """Every team in scope where it is now (at base, available, if it never reported)."""
-    if scope.enterprise_id is not None:
-        return []
-    query = select(
-        Team.id,
-        Team.name,
-        Team.capabilities,
-        func.coalesce(TeamState.status, "available").label("status"),
-        func.coalesce(TeamState.lat, Team.lat).label("lat"),
-        func.coalesce(TeamState.lon, Team.lon).label("lon"),
-    ).join(TeamState, TeamState.team_id == Team.id, isouter=True)
-    if scope.district is not None:
-        query = query.where(Team.district == scope.district)
-    return [
-        TeamPosition(
-            id=row["id"],
-            name=row["name"],
-            capabilities=tuple(row["capabilities"] or ()),
-            status=row["status"],
-            lat=row["lat"],
-            lon=row["lon"],
-        )
-        for row in _rows(engine, query.order_by(Team.id))
-    ]
-
-
-# --- what lies around the incident ----------------------------------------------------------
-
-
-def surroundings(
-    engine: Engine, lat: float, lon: float, scope: Scope, today: date
-) -> dict[str, Any]:
+def surroundings(engine: Engine, lat: float, lon: float, scope: Scope, today: date) -> Surroundings:
     """Pipelines, sensors and digs within NEAR_M, customers at the address, depots, experts."""
-    return {
-        "pipelines": pipelines_near(engine, lat, lon, scope),
-        "sensors": sensors_near(engine, lat, lon, scope),
-        "excavations": digs_near(engine, lat, lon, scope, today),
-        "customers": customers_at(engine, lat, lon, scope),
-        "depots": nearest_resources(engine, lat, lon, scope, "supply_depot", NEAREST_DEPOTS),
-        "experts": experts(engine, lat, lon, scope),
-    }
+    return Surroundings(
+        pipelines=pipelines_near(engine, lat, lon, scope),
+        sensors=sensors_near(engine, lat, lon, scope),
+        excavations=digs_near(engine, lat, lon, scope, today),
+        customers=customers_at(engine, lat, lon, scope),
+        depots=nearest_depots(engine, lat, lon, scope, NEAREST_DEPOTS),
+        experts=experts(engine, lat, lon, scope),
+    )
 
 
-def pipelines_near(engine: Engine, lat: float, lon: float, scope: Scope) -> list[dict[str, Any]]:
+def pipelines_near(engine: Engine, lat: float, lon: float, scope: Scope) -> list[PipelineNear]:
     """Segments whose bounding box reaches within NEAR_M of the point."""
     d_lat, d_lon = _box(lat, lon, NEAR_M)
     query = (
@@ -154,7 +332,7 @@ def pipelines_near(engine: Engine, lat: float, lon: float, scope: Scope) -> list
             PipelineSegment.material,
             PipelineSegment.laid_year,
             PipelineSegment.coords,
-            Enterprise.name.label("enterprise"),
+            Enterprise.name,
         )
         .join(Enterprise, Enterprise.id == PipelineSegment.enterprise_id)
         .where(
@@ -166,29 +344,33 @@ def pipelines_near(engine: Engine, lat: float, lon: float, scope: Scope) -> list
         .order_by(PipelineSegment.pressure_class.desc(), PipelineSegment.id)
         .limit(LIST_LIMIT)
     )
-    if scope.district is not None:
-        query = query.where(PipelineSegment.district == scope.district)
-    return _rows(engine, query)
+    return [PipelineNear(*row) for row in _all(engine, scoped(query, scope, PipelineSegment))]
 
 
-def sensors_near(engine: Engine, lat: float, lon: float, scope: Scope) -> list[dict[str, Any]]:
-    """Sensors within NEAR_M, with "alarm" while one of their alarms is not cleared."""
+def sensors_near(engine: Engine, lat: float, lon: float, scope: Scope) -> list[SensorNear]:
+    """Sensors within NEAR_M, each saying whether one of its alarms is not cleared."""
+    alarmed = exists().where(Alarm.sensor_id == Sensor.id, Alarm.status != "cleared")
     query = _within(
-        select(Sensor.id, Sensor.kind, Sensor.lat, Sensor.lon, Sensor.segment_id, Sensor.site_id),
+        select(
+            Sensor.id,
+            Sensor.kind,
+            Sensor.lat,
+            Sensor.lon,
+            Sensor.segment_id,
+            Sensor.site_id,
+            alarmed.label("in_alarm"),
+        ),
         Sensor.lat,
         Sensor.lon,
         lat,
         lon,
         NEAR_M,
     )
-    if scope.district is not None:
-        query = query.where(Sensor.district == scope.district)
-    return with_alarm_state(engine, _rows(engine, query.order_by(Sensor.id).limit(LIST_LIMIT)))
+    query = scoped(query, scope, Sensor).order_by(Sensor.id).limit(LIST_LIMIT)
+    return [SensorNear(*row) for row in _all(engine, query)]
 
 
-def digs_near(
-    engine: Engine, lat: float, lon: float, scope: Scope, today: date
-) -> list[dict[str, Any]]:
+def digs_near(engine: Engine, lat: float, lon: float, scope: Scope, today: date) -> list[DigNear]:
     """Excavations not yet over within NEAR_M (their centre), newest first."""
     query = _within(
         select(
@@ -207,12 +389,11 @@ def digs_near(
         lon,
         NEAR_M,
     )
-    if scope.district is not None:
-        query = query.where(Excavation.district == scope.district)
-    return _rows(engine, query.order_by(Excavation.starts_on.desc()).limit(LIST_LIMIT))
+    query = scoped(query, scope, Excavation).order_by(Excavation.starts_on.desc()).limit(LIST_LIMIT)
+    return [DigNear(*row) for row in _all(engine, query)]
 
 
-def customers_at(engine: Engine, lat: float, lon: float, scope: Scope) -> list[dict[str, Any]]:
+def customers_at(engine: Engine, lat: float, lon: float, scope: Scope) -> list[CustomerAt]:
     """Customers registered within ADDRESS_M, nearest first, each with their last delivery's
     safety check (随瓶安检: one per delivery) and the cylinder it was for, where it is now."""
     query = _within(
@@ -222,7 +403,7 @@ def customers_at(engine: Engine, lat: float, lon: float, scope: Scope) -> list[d
             Customer.real_name_verified,
             Customer.lat,
             Customer.lon,
-            Enterprise.name.label("enterprise"),
+            Enterprise.name,
         ).join(Enterprise, Enterprise.id == Customer.enterprise_id, isouter=True),
         Customer.lat,
         Customer.lon,
@@ -230,18 +411,19 @@ def customers_at(engine: Engine, lat: float, lon: float, scope: Scope) -> list[d
         lon,
         ADDRESS_M,
     )
-    if scope.district is not None:
-        query = query.where(Customer.district == scope.district)
-    customers = _rows(engine, query.limit(200))
-    for customer in customers:
-        customer["distance_m"] = _metres(lat, lon, customer["lat"], customer["lon"])
-    customers.sort(key=lambda c: c["distance_m"])
-    customers = customers[:LIST_LIMIT]
-    last = _last_checks(engine, [c["id"] for c in customers])
-    return [{**c, **last.get(c["id"], {})} for c in customers]
+    found = [
+        (*row, _metres(lat, lon, row.lat, row.lon))
+        for row in _all(engine, scoped(query, scope, Customer).limit(200))
+    ]
+    nearest = sorted(found, key=lambda row: row[-1])[:LIST_LIMIT]
+    last = _last_checks(engine, [row[0] for row in nearest])
+    return [CustomerAt(*row, *last.get(row[0], ())) for row in nearest]
 
 
-def _last_checks(engine: Engine, customer_ids: list[str]) -> dict[str, dict[str, Any]]:
+def _last_checks(
+    engine: Engine, customer_ids: list[str]
+) -> dict[str, tuple[str, bool, datetime, str | None]]:
+    """Each customer's last safety check: (code, passed, occurred_at, where the cylinder is)."""
     if not customer_ids:
         return {}
     newest = (
@@ -254,9 +436,9 @@ def _last_checks(engine: Engine, customer_ids: list[str]) -> dict[str, dict[str,
         select(
             SafetyCheck.customer_id,
             SafetyCheck.code,
-            SafetyCheck.passed.label("check_passed"),
-            SafetyCheck.occurred_at.label("last_delivery_at"),
-            CylinderState.stage.label("cylinder_stage"),
+            SafetyCheck.passed,
+            SafetyCheck.occurred_at,
+            CylinderState.stage,
         )
         .join(
             newest,
@@ -264,37 +446,61 @@ def _last_checks(engine: Engine, customer_ids: list[str]) -> dict[str, dict[str,
         )
         .join(CylinderState, CylinderState.code == SafetyCheck.code, isouter=True)
     )
-    return {row.pop("customer_id"): row for row in _rows(engine, query)}
+    return {
+        customer: (code, passed, at, stage)
+        for customer, code, passed, at, stage in _all(engine, query)
+    }
 
 
-def nearest_resources(
-    engine: Engine, lat: float, lon: float, scope: Scope, kind: str, limit: int
-) -> list[dict[str, Any]]:
-    """Resources of a kind with a place, nearest first, with their straight-line distance."""
-    query = select(
-        Resource.id, Resource.name, Resource.lat, Resource.lon, Resource.skills, Resource.district
-    ).where(Resource.kind == kind, Resource.lat.is_not(None), Resource.lon.is_not(None))
-    if scope.district is not None:
-        query = query.where(Resource.district == scope.district)
-    rows = _rows(engine, query)
-    for row in rows:
-        row["distance_km"] = _metres(lat, lon, row["lat"], row["lon"]) / 1000
-    return sorted(rows, key=lambda r: (r["distance_km"], r["id"]))[:limit]
+_RESOURCE_COLUMNS = (
+    Resource.id,
+    Resource.name,
+    Resource.lat,
+    Resource.lon,
+    Resource.skills,
+    Resource.district,
+)
 
 
-def experts(engine: Engine, lat: float, lon: float, scope: Scope) -> list[dict[str, Any]]:
+def nearest_depots(engine: Engine, lat: float, lon: float, scope: Scope, limit: int) -> list[Depot]:
+    """Supply depots with a place, nearest first, with their straight-line distance."""
+    query = select(*_RESOURCE_COLUMNS).where(Resource.kind == "supply_depot")
+    depots = [
+        Depot(
+            key,
+            name,
+            at_lat,
+            at_lon,
+            tuple(skills or ()),
+            district,
+            haversine_km(lat, lon, at_lat, at_lon),
+        )
+        for key, name, at_lat, at_lon, skills, district in _all(
+            engine, scoped(query, scope, Resource)
+        )
+        if at_lat is not None and at_lon is not None
+    ]
+    return sorted(depots, key=lambda depot: (depot.distance_km, depot.id))[:limit]
+
+
+def experts(engine: Engine, lat: float, lon: float, scope: Scope) -> list[Expert]:
     """Every expert in scope with skills; the distance where the registry gives a place (most
     experts are reached by phone and have none)."""
-    query = select(
-        Resource.id, Resource.name, Resource.lat, Resource.lon, Resource.skills, Resource.district
-    ).where(Resource.kind == "expert")
-    if scope.district is not None:
-        query = query.where(Resource.district == scope.district)
-    rows = _rows(engine, query.order_by(Resource.id))
-    for row in rows:
-        known = row["lat"] is not None and row["lon"] is not None
-        row["distance_km"] = _metres(lat, lon, row["lat"], row["lon"]) / 1000 if known else None
-    return rows
+    query = select(*_RESOURCE_COLUMNS).where(Resource.kind == "expert")
+    return [
+        Expert(
+            key,
+            name,
+            at_lat,
+            at_lon,
+            tuple(skills or ()),
+            district,
+            None if at_lat is None or at_lon is None else haversine_km(lat, lon, at_lat, at_lon),
+        )
+        for key, name, at_lat, at_lon, skills, district in _all(
+            engine, scoped(query, scope, Resource).order_by(Resource.id)
+        )
+    ]
 
 
 def _metres(lat1: float, lon1: float, lat2: float, lon2: float) -> float:

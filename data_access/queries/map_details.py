@@ -7,6 +7,7 @@ cannot tell the two apart, so it reveals nothing about other districts' or enter
 from __future__ import annotations
 
 import math
+from dataclasses import asdict
 from datetime import date, datetime
 from typing import Any
 
@@ -121,7 +122,8 @@ def incident_timeline(engine: Engine, scope: Scope, incident_id: str) -> dict[st
     incident = incident_view.incident(engine, incident_id, scope)
     if incident is None:
         return None
-    return {**incident, "timeline": incident_view.timeline(engine, incident_id)[-TIMELINE_LIMIT:]}
+    timeline = incident_view.timeline(engine, incident_id)[-TIMELINE_LIMIT:]
+    return {**asdict(incident), "timeline": [asdict(entry) for entry in timeline]}
 
 
 def team_detail(engine: Engine, scope: Scope, team_id: str) -> dict[str, Any] | None:

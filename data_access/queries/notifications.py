@@ -7,21 +7,26 @@ for a signed-in user, so they take no `Scope`; everything a user sees goes throu
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
-from sqlalchemy import Engine, Select, false, func, select
+from sqlalchemy import Engine, func, select
 
 from dashboard.domain.roles import Scope
 from data_access.models import Enterprise, Incident, IncidentNotification, PipelineSegment, Site
 from data_access.projections.excavations import M_PER_DEG_LAT, distance_m
 from data_access.registry import pipeline_box
+from data_access.scope import scoped
 
 ENTERPRISE_REACH_M = 1000.0  # the gas enterprise answerable for a place: its assets this close
 CENTRE_LIMIT = 200  # rows the notification centre shows at most
 
 __all__ = [
     "ENTERPRISE_REACH_M",
+    "CentreNotification",
+    "IncidentNotice",
+    "Notification",
+    "ResponsibleEnterprise",
     "channels",
     "failures_since",
     "incident_notice",
@@ -31,15 +36,34 @@ __all__ = [
 ]
 
 
-def _rows(engine: Engine, query: Select) -> list[dict[str, Any]]:
-    with engine.connect() as connection:
-        return [dict(row._mapping) for row in connection.execute(query)]
-
-
 # --- for the notifier (system) ----------------------------------------------------------------
 
 
-def incident_notice(engine: Engine, incident_id: str) -> dict[str, Any] | None:
+@dataclass(frozen=True, slots=True)
+class IncidentNotice:
+    """What a notification says about an incident."""
+
+    id: str
+    kind: str
+    severity: int
+    address: str
+    district: str | None
+    lat: float
+    lon: float
+    reported_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class ResponsibleEnterprise:
+    """The gas enterprise answerable for a place, and what ties it there."""
+
+    id: str
+    name: str
+    via: str  # pipeline | site
+    distance_m: float
+
+
+def incident_notice(engine: Engine, incident_id: str) -> IncidentNotice | None:
     """What a notification says about an incident: kind, severity, place, district, time."""
     query = select(
         Incident.id,
@@ -51,15 +75,16 @@ def incident_notice(engine: Engine, incident_id: str) -> dict[str, Any] | None:
         Incident.lon,
         Incident.reported_at,
     ).where(Incident.id == incident_id)
-    rows = _rows(engine, query)
-    return rows[0] if rows else None
+    with engine.connect() as connection:
+        row = connection.execute(query).first()
+    return IncidentNotice(*row) if row is not None else None
 
 
 def responsible_enterprise(
     engine: Engine, lat: float, lon: float, within_m: float = ENTERPRISE_REACH_M
-) -> dict[str, Any] | None:
+) -> ResponsibleEnterprise | None:
     """The gas enterprise whose pipeline segment or site is nearest to (lat, lon), within
-    `within_m` metres: {"id", "name", "via": "pipeline" | "site", "distance_m"}; None if none.
+    `within_m` metres; None if none.
 
     Two range queries (segments by their bounding box, sites by their point) bring the few
     candidates; exact distances are then measured in metres (projections/excavations.py)."""
@@ -84,45 +109,62 @@ def responsible_enterprise(
             & (PipelineSegment.max_lon >= west)
         )
     )
-    for row in _rows(engine, segments):
-        if not row["coords"]:
-            continue
-        box = row if row["min_lat"] is not None else pipeline_box(row["coords"])
-        if box["min_lat"] > north or box["max_lat"] < south:
-            continue
-        if box["min_lon"] > east or box["max_lon"] < west:
-            continue
-        candidates.append((distance_m(lat, lon, row["coords"]), row["enterprise_id"], "pipeline"))
     sites = select(Site.enterprise_id, Site.lat, Site.lon).where(
         Site.lat.between(south, north), Site.lon.between(west, east)
     )
-    for row in _rows(engine, sites):
-        candidates.append(
-            (distance_m(lat, lon, [[row["lat"], row["lon"]]]), row["enterprise_id"], "site")
-        )
+    with engine.connect() as connection:
+        segment_rows = connection.execute(segments).all()
+        site_rows = connection.execute(sites).all()
+    for owner, coords, min_lat, min_lon, max_lat, max_lon in segment_rows:
+        if not coords:
+            continue
+        if min_lat is None or min_lon is None or max_lat is None or max_lon is None:
+            box = pipeline_box(coords)
+            min_lat, min_lon = box["min_lat"], box["min_lon"]
+            max_lat, max_lon = box["max_lat"], box["max_lon"]
+        if min_lat > north or max_lat < south or min_lon > east or max_lon < west:
+            continue
+        candidates.append((distance_m(lat, lon, coords), owner, "pipeline"))
+    for owner, site_lat, site_lon in site_rows:
+        candidates.append((distance_m(lat, lon, [[site_lat, site_lon]]), owner, "site"))
     near = sorted(c for c in candidates if c[0] <= within_m)
     if not near:
         return None
     metres, enterprise_id, via = near[0]
     with engine.connect() as connection:
         name = connection.scalar(select(Enterprise.name).where(Enterprise.id == enterprise_id))
-    return {"id": enterprise_id, "name": name or enterprise_id, "via": via, "distance_m": metres}
+    return ResponsibleEnterprise(enterprise_id, name or enterprise_id, via, metres)
 
 
-# --- for people: always scoped ------------------------------------------------------------------
+# --- for people: always scoped (data_access/scope.py: the city's desk, a district its own) ------
 
 
-def _scoped(query: Select, scope: Scope) -> Select:
-    """Notifications belong to the city's incident desk: a district officer sees their
-    district's, an enterprise none (as with incidents, data_access/queries/incident_scope.py)."""
-    if scope.enterprise_id is not None:
-        return query.where(false())
-    if scope.district is not None:
-        return query.where(IncidentNotification.district == scope.district)
-    return query
+@dataclass(frozen=True, slots=True)
+class Notification:
+    """One delivery of an incident's notification over one channel, and what became of it."""
+
+    seq: int
+    incident_id: str
+    levels: list[str]
+    recipients: list[str]
+    channel: str
+    outcome: str  # delivered | failed
+    attempts: int | None
+    error: str | None
+    district: str | None
+    occurred_at: datetime  # UTC
 
 
-_COLUMNS = (
+@dataclass(frozen=True, slots=True)
+class CentreNotification(Notification):
+    """A notification as the centre lists it, with what its incident is."""
+
+    kind: str
+    address: str
+    severity: int
+
+
+_COLUMNS = (  # named as Notification's fields: rows are read into it by name
     IncidentNotification.seq,
     IncidentNotification.incident_id,
     IncidentNotification.levels,
@@ -143,7 +185,7 @@ def notification_centre(
     failed_only: bool = False,
     channel: str | None = None,
     limit: int = CENTRE_LIMIT,
-) -> list[dict[str, Any]]:
+) -> list[CentreNotification]:
     """The newest notifications in scope, with their incident's kind, address and severity.
 
     Newest first from the log; the page puts failures on top (`order_for_centre`)."""
@@ -157,37 +199,44 @@ def notification_centre(
         query = query.where(IncidentNotification.outcome == "failed")
     if channel:
         query = query.where(IncidentNotification.channel == channel)
+    query = scoped(query, scope, IncidentNotification)
     query = query.order_by(IncidentNotification.seq.desc()).limit(limit)
-    return order_for_centre(_rows(engine, _scoped(query, scope)))
+    with engine.connect() as connection:
+        rows = [CentreNotification(**row._mapping) for row in connection.execute(query)]
+    return order_for_centre(rows)
 
 
-def order_for_centre(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+def order_for_centre(rows: list[CentreNotification]) -> list[CentreNotification]:
     """Failures first (they need someone to act), each group newest first."""
-    return sorted(rows, key=lambda r: (r["outcome"] != "failed", -r["seq"]))
+    return sorted(rows, key=lambda r: (r.outcome != "failed", -r.seq))
 
 
 def failures_since(engine: Engine, scope: Scope, since: datetime) -> int:
     """How many deliveries failed in scope since `since` (aware UTC)."""
-    query = select(func.count()).where(
-        IncidentNotification.outcome == "failed", IncidentNotification.occurred_at >= since
+    query = (
+        select(func.count())
+        .select_from(IncidentNotification)
+        .where(IncidentNotification.outcome == "failed", IncidentNotification.occurred_at >= since)
     )
     with engine.connect() as connection:
-        return int(connection.scalar(_scoped(query.select_from(IncidentNotification), scope)) or 0)
+        return int(connection.scalar(scoped(query, scope, IncidentNotification)) or 0)
 
 
 def channels(engine: Engine, scope: Scope) -> list[str]:
     """The channels that have carried notifications in scope (the centre's filter choices)."""
     query = select(IncidentNotification.channel).distinct().order_by(IncidentNotification.channel)
-    return [row["channel"] for row in _rows(engine, _scoped(query, scope))]
+    with engine.connect() as connection:
+        return list(connection.scalars(scoped(query, scope, IncidentNotification)))
 
 
-def notification_list(engine: Engine, incident_id: str, scope: Scope) -> list[dict[str, Any]]:
-    """Every notification of one incident in log order, for the incident view: levels, channel,
-    recipients, outcome (delivered | failed), attempts, error, occurred_at (UTC). Empty when the
+def notification_list(engine: Engine, incident_id: str, scope: Scope) -> list[Notification]:
+    """Every notification of one incident in log order, for the incident view. Empty when the
     incident is outside the scope."""
     query = (
         select(*_COLUMNS)
         .where(IncidentNotification.incident_id == incident_id)
         .order_by(IncidentNotification.seq)
     )
-    return _rows(engine, _scoped(query, scope))
+    query = scoped(query, scope, IncidentNotification)
+    with engine.connect() as connection:
+        return [Notification(**row._mapping) for row in connection.execute(query)]

@@ -6,6 +6,7 @@ which the officer can refine before submitting."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import Engine, Select, select
@@ -13,9 +14,22 @@ from sqlalchemy import Engine, Select, select
 from dashboard.domain.roles import Scope
 from data_access.models import Customer, District, Enterprise, Site, Team
 from data_access.projections.batch import district_locator
+from data_access.scope import scoped
 
 SEARCH_LIMIT = 10
 MAX_TEXT = 100
+
+
+@dataclass(frozen=True, slots=True)
+class Place:
+    """A registry object the desk may file an incident at."""
+
+    kind: str  # site | enterprise | team | customer
+    id: str
+    label: str
+    lat: float
+    lon: float
+    address: str  # the district and the name: the officer may refine it
 
 
 def _like(text: str) -> str:
@@ -24,16 +38,7 @@ def _like(text: str) -> str:
     return f"%{escaped}%"
 
 
-def _in_scope(query: Select, model: Any, owner: Any, scope: Scope) -> Select:
-    """`owner`: the column naming the enterprise an object belongs to."""
-    if scope.district is not None:
-        query = query.where(model.district == scope.district)
-    if scope.enterprise_id is not None:  # an enterprise's own places only
-        query = query.where(owner == scope.enterprise_id)
-    return query
-
-
-def _named(model: Any, owner: Any, text: str, scope: Scope, limit: int) -> Select:
+def _named(model: Any, text: str, scope: Scope, limit: int) -> Select:
     """Objects of `model` whose name contains `text` (case-insensitively), with a location."""
     query = (
         select(
@@ -49,7 +54,7 @@ def _named(model: Any, owner: Any, text: str, scope: Scope, limit: int) -> Selec
         .order_by(model.name, model.id)
         .limit(limit)
     )
-    return _in_scope(query, model, owner, scope)
+    return scoped(query, scope, model)
 
 
 def _customer(text: str, scope: Scope) -> Select:
@@ -65,36 +70,36 @@ def _customer(text: str, scope: Scope) -> Select:
         .join(District, District.code == Customer.district)
         .where(Customer.id == text)
     )
-    return _in_scope(query, Customer, Customer.enterprise_id, scope)
+    return scoped(query, scope, Customer)
 
 
 def search_places(
     engine: Engine, text: str, scope: Scope, limit: int = SEARCH_LIMIT
-) -> list[dict[str, Any]]:
+) -> list[Place]:
     """Up to `limit` places matching `text`, in scope: sites, enterprises, team bases, then a
-    customer by number. Each is {kind, id, label, lat, lon, address}."""
+    customer by number."""
     text = (text or "").strip()[:MAX_TEXT]
     if not text or limit <= 0:
         return []
     searches = (
-        ("site", _named(Site, Site.enterprise_id, text, scope, limit)),
-        ("enterprise", _named(Enterprise, Enterprise.id, text, scope, limit)),
-        ("team", _named(Team, Team.owner_id, text, scope, limit)),
+        ("site", _named(Site, text, scope, limit)),
+        ("enterprise", _named(Enterprise, text, scope, limit)),
+        ("team", _named(Team, text, scope, limit)),
         ("customer", _customer(text, scope)),
     )
-    places: list[dict[str, Any]] = []
+    places: list[Place] = []
     with engine.connect() as connection:
         for kind, query in searches:
             for row in connection.execute(query):
                 places.append(
-                    {
-                        "kind": kind,
-                        "id": row.id,
-                        "label": row.name,
-                        "lat": float(row.lat),
-                        "lon": float(row.lon),
-                        "address": f"{row.district_name} {row.name}",
-                    }
+                    Place(
+                        kind=kind,
+                        id=row.id,
+                        label=row.name,
+                        lat=float(row.lat),
+                        lon=float(row.lon),
+                        address=f"{row.district_name} {row.name}",
+                    )
                 )
                 if len(places) >= limit:
                     return places

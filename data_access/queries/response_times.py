@@ -27,11 +27,14 @@ from dashboard.domain.response import (
     summarize,
 )
 from dashboard.domain.roles import Scope
+from data_access.cache import cached
 from data_access.models import Incident
-from data_access.queries.incident_scope import scoped
+from data_access.scope import scoped
+
+TABLE_CACHE_S = 60  # statistics of past months hardly move; the current one may wait a minute
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class ResponseTable:
     months: tuple[Month, ...]
     total: ResponseStats  # the whole period, every district in scope
@@ -58,6 +61,7 @@ def response_cases(
             Incident.district, Incident.reported_at, Incident.on_scene_at, Incident.closed_at
         ).where(Incident.reported_at >= start, Incident.reported_at < end),
         scope,
+        Incident,
     )
     with engine.connect() as connection:
         return [
@@ -66,10 +70,12 @@ def response_cases(
         ]
 
 
+@cached(TABLE_CACHE_S, key=lambda scope, months, now, time_zone: (scope, tuple(months), time_zone))
 def response_table(
     engine: Engine, scope: Scope, months: Sequence[Month], now: datetime, time_zone: str
 ) -> ResponseTable:
-    """Statistics over `months` (consecutive, oldest first), as of `now`."""
+    """Statistics over `months` (consecutive, oldest first), as of `now` (kept a minute: the
+    minute's first reader's `now` serves the others)."""
     if not months:
         return ResponseTable((), EMPTY_STATS, {}, {})
     start = month_start(months[0], time_zone)

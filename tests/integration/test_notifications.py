@@ -152,8 +152,8 @@ def test_the_recipients_are_the_four_levels_offices_and_the_enterprise_on_the_sp
 def test_no_enterprise_is_answerable_far_from_every_pipeline_and_site(city):
     site = wuchang_site(city)
     found = queries.responsible_enterprise(city, site["lat"], site["lon"])
-    assert found is not None and found["name"] == site["enterprise"]
-    assert found["distance_m"] < 1
+    assert found is not None and found.name == site["enterprise"]
+    assert found.distance_m < 1
     assert queries.responsible_enterprise(city, 29.0, 113.0) is None  # outside the city
 
 
@@ -181,24 +181,24 @@ def test_the_lists_are_scoped_and_failures_come_first(city, serve):
     notify(notifier(city, InAppChannel(), WebhookChannel(hook.url), retries=1), incident_id)
 
     listed = queries.notification_list(city, incident_id, CITYWIDE)
-    assert sorted(row["channel"] for row in listed) == ["in_app", "webhook"]  # in parallel
-    failed = next(row for row in listed if row["outcome"] == "failed")
-    assert failed["attempts"] == 1 and failed["error"].startswith("HTTP 500")
-    assert failed["levels"] == list(ALL_LEVELS)
-    assert failed["occurred_at"].tzinfo is not None
+    assert sorted(row.channel for row in listed) == ["in_app", "webhook"]  # in parallel
+    failed = next(row for row in listed if row.outcome == "failed")
+    assert failed.attempts == 1 and failed.error.startswith("HTTP 500")
+    assert failed.levels == list(ALL_LEVELS)
+    assert failed.occurred_at.tzinfo is not None
     assert len(queries.notification_list(city, incident_id, Scope(district=WUCHANG))) == 2
     assert queries.notification_list(city, incident_id, Scope(district=JIANGAN)) == []
     assert queries.notification_list(city, incident_id, Scope(enterprise_id="ENT-0001")) == []
 
     centre = queries.notification_centre(city, CITYWIDE)
-    assert centre[0]["outcome"] == "failed" and centre[0]["incident_id"] == incident_id
-    assert centre[0]["kind"] == "leak"
-    assert [
-        r["outcome"] for r in queries.notification_centre(city, CITYWIDE, failed_only=True)
-    ] == ["failed"]
-    assert [
-        r["channel"] for r in queries.notification_centre(city, CITYWIDE, channel="in_app")
-    ] == ["in_app"]
+    assert centre[0].outcome == "failed" and centre[0].incident_id == incident_id
+    assert centre[0].kind == "leak"
+    assert [r.outcome for r in queries.notification_centre(city, CITYWIDE, failed_only=True)] == [
+        "failed"
+    ]
+    assert [r.channel for r in queries.notification_centre(city, CITYWIDE, channel="in_app")] == [
+        "in_app"
+    ]
     assert queries.notification_centre(city, Scope(district=JIANGAN)) == []
     assert queries.notification_centre(city, Scope(enterprise_id="ENT-0001")) == []
     since = datetime.now(UTC) - timedelta(hours=24)
@@ -206,6 +206,12 @@ def test_the_lists_are_scoped_and_failures_come_first(city, serve):
     assert queries.failures_since(city, Scope(district=JIANGAN), since) == 0
     assert queries.failures_since(city, CITYWIDE, datetime.now(UTC) + timedelta(minutes=1)) == 0
     assert queries.channels(city, CITYWIDE) == ["in_app", "webhook"]
+    # the counts and the channel choices are scoped like the lists (no test had said so)
+    assert queries.failures_since(city, Scope(district=WUCHANG), since) == 1
+    assert queries.failures_since(city, Scope(enterprise_id="ENT-0001"), since) == 0
+    assert queries.channels(city, Scope(district=WUCHANG)) == ["in_app", "webhook"]
+    assert queries.channels(city, Scope(district=JIANGAN)) == []
+    assert queries.channels(city, Scope(enterprise_id="ENT-0001")) == []
 
 
 def test_the_first_dispatch_asks_for_all_four_levels_once(city):

@@ -4,6 +4,7 @@ page's callback: the table with its total row, the district officer's scope."""
 from __future__ import annotations
 
 import json
+import pickle
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -12,6 +13,7 @@ from sqlalchemy import Engine, select
 from dashboard.domain.events import Event, EventData, IncidentClosed, IncidentReported, TeamStatus
 from dashboard.domain.response import month_of, month_start, shift_month
 from dashboard.domain.roles import CITYWIDE, Scope
+from data_access.cache import MemoryCache, use_cache
 from data_access.eventlog import Accepted, Incoming, append_events
 from data_access.models import Team
 from data_access.queries.response_times import response_table
@@ -118,6 +120,31 @@ def test_a_district_officer_counts_only_their_district(city):
     assert table.total.count == 2 and table.total.compliance == 0
     nothing = response_table(city, Scope(enterprise_id="ENT-0001"), [A, B], NOW, ZONE)
     assert nothing.total.count == 0
+
+
+def test_the_table_is_kept_a_minute_per_scope_and_period(city):
+    """In the engine's cache (the app's): a later incident waits for the minute to pass, and
+    another scope or period never gets this one's table. Redis keeps it pickled."""
+    load_incidents(city)
+    use_cache(city, MemoryCache())
+    kept = response_table(city, CITYWIDE, [A, B], NOW, ZONE)
+    late = IncidentReported(
+        incident_id="RT-8",
+        kind="leak",
+        channel="patrol",
+        lat=PLACES[WUCHANG][0],
+        lon=PLACES[WUCHANG][1],
+        address="测试地址",
+        severity=2,
+        description="测试",
+    )
+    event = Event.of(late, id="RT-8-0", occurred_at=reported_in(A))
+    [outcome] = append_events(city, [Incoming("field-app", event)])
+    assert isinstance(outcome, Accepted)
+    assert response_table(city, CITYWIDE, [A, B], NOW + timedelta(seconds=1), ZONE) is kept
+    assert response_table(city, Scope(district=WUCHANG), [A, B], NOW, ZONE).total.count == 5
+    assert response_table(city, CITYWIDE, [A], NOW, ZONE).total.count == 4
+    assert pickle.loads(pickle.dumps(kept)) == kept
 
 
 # --- the page's callback --------------------------------------------------------------------

@@ -39,6 +39,7 @@ from data_access.commands import Done, Refused
 from data_access.eventlog import Accepted, Incoming, append_events
 from data_access.models import Incident, IncidentNotification
 from data_access.outbox import pending_count
+from data_access.queries.notifications import IncidentNotice
 from tests.support import desk_user, free_port
 
 INCIDENT = "inc-notify-1"
@@ -387,7 +388,9 @@ def test_the_street_is_read_from_the_address(address: str, street: str | None):
 
 def test_an_address_without_a_street_leaves_the_street_office_unknown(engine, serve):
     directory = Directory(engine, load_city_pack("wuhan"))
-    incident = {"district": "420106", "address": "江汉路 88 号", "lat": 0.0, "lon": 0.0}
+    incident = IncidentNotice(
+        "inc-1", "leak", 2, "江汉路 88 号", "420106", 0.0, 0.0, datetime.now(UTC)
+    )
     found = directory.recipients(incident, ["district", "street", "enterprise"])
     assert found == {"district": "武昌区燃气管理办公室", "street": UNKNOWN, "enterprise": UNKNOWN}
 
