@@ -110,7 +110,7 @@ def open_detail(page, selector: str, kind: str) -> None:
 
 
 def test_every_layer_shows_and_an_ingested_event_reaches_map_and_kpis(demo_server, new_tab):
-    """First in this module: the English flow cache of the demo is still cold here."""
+    """First in this module: the demo's flow cache is still cold here."""
     tab = new_tab()
     sign_in(tab, demo_server.url, "duty")
     page = tab.page
