@@ -7,7 +7,6 @@ callbacks/one_map_detail.py; both register with this module.
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any
 from urllib.parse import quote
 from zoneinfo import ZoneInfo
 
@@ -44,17 +43,16 @@ from dashboard.domain.risk import BANDS
 from dashboard.domain.roles import Scope
 from dashboard.guard import page_callback
 from dashboard.i18n import current_language, refusal_text, t, t_or
-from dashboard.live_counts import todays_scans
 from dashboard.resources import resources
 from data_access import commands
 from data_access.commands import Refused
 from data_access.queries import map_layers
 from data_access.queries import one_map as queries
+from data_access.queries.map_layers import GridShape, LiveKpis
+from data_access.queries.one_map import ActiveAlarm, DistrictShape
 
 callback = page_callback("one_map")
 
-COUNTS_CACHE_S = 2  # live screens of one scope share one recount
-AREA_CACHE_S = 60  # coverage and hazard counts per area: heavier, and slow to change
 # The live strip: what happens today and what needs someone now (key, label, icon).
 KPIS = (
     ("fillings_today", "map.kpi.fillings_today", "bi-fuel-pump"),
@@ -80,10 +78,16 @@ def recolour_areas(metric_key: str | None, level: str | None):
     if metric is None:
         return no_update, no_update, no_update
     level = "grid" if level == "grid" and metric.key in GRID_METRICS else "district"
-    scope, lang = current_scope(), current_language()
-    shapes = _shapes(level, scope)
+    res, scope, lang = resources(), current_scope(), current_language()
+    shapes: list[DistrictShape] | list[GridShape] = (
+        queries.district_shapes(res.engine)
+        if level == "district"
+        else map_layers.grid_shapes(res.engine, scope)
+    )
+    periods = city_periods(datetime.now(UTC), res.settings.time_zone)
+    values = map_layers.area_values(res.engine, scope, level, periods.now, periods.quarter_start)
     features, scale = district_features(
-        shapes, _area_counts(level, scope), metric, lang, describe=_describer(metric, lang)
+        shapes, values, metric, lang, describe=_describer(metric, lang)
     )
     if level == "grid":  # a thousand cells: thin outlines, or the city drowns in lines
         for feature in features["features"]:
@@ -93,38 +97,6 @@ def recolour_areas(metric_key: str | None, level: str | None):
         theme_legend(metric, scale, level, lang),
         area_labels(shapes, features) if level == "district" else None,
     )
-
-
-def _shapes(level: str, scope: Scope) -> list[dict]:
-    res = resources()
-    key = "one_map:shapes" if level == "district" else f"one_map:grid:{scope.district}"
-    shapes = res.cache.get(key)
-    if shapes is None:
-        shapes = (
-            queries.district_shapes(res.engine)
-            if level == "district"
-            else map_layers.grid_shapes(res.engine, scope)
-        )
-        res.cache.set(key, shapes, timeout=3600)
-    return shapes
-
-
-def _area_counts(level: str, scope: Scope) -> dict[str, dict]:
-    """area_counts (districts) merged with the themes' metrics, cached per scope and level."""
-    res = resources()
-    key = f"one_map:areas:{level}:{scope.district}:{scope.enterprise_id}"
-    merged = res.cache.get(key)
-    if merged is None:
-        periods = city_periods(datetime.now(UTC), res.settings.time_zone)
-        merged = map_layers.area_metrics(
-            res.engine, scope, level, periods.now, periods.quarter_start
-        )
-        if level == "district":
-            counts = queries.district_counts(res.engine, scope)
-            for row in counts.to_dict("records"):
-                merged.setdefault(row.pop("code"), {}).update(row)
-        res.cache.set(key, merged, timeout=AREA_CACHE_S)
-    return merged
 
 
 def _describer(metric: Metric, lang: str):
@@ -148,7 +120,7 @@ def theme_legend(metric: Metric, scale: Legend, level: str, lang: str) -> html.D
     return html.Div([box, html.Div(note, className="legend-note")], **{"data-theme": metric.key})
 
 
-def area_labels(shapes: list[dict], features: dict) -> dict:
+def area_labels(shapes: list[DistrictShape], features: dict) -> dict:
     """Each district's value (and name, for districts large enough to hold it) at its centre;
     assets/map.js hides the names of small central districts at city zoom, where they crowd."""
     labels = []
@@ -159,12 +131,12 @@ def area_labels(shapes: list[dict], features: dict) -> dict:
                 "type": "Feature",
                 "geometry": {
                     "type": "Point",
-                    "coordinates": [shape["centroid_lon"], shape["centroid_lat"]],
+                    "coordinates": [shape.centroid_lon, shape.centroid_lat],
                 },
                 "properties": {
                     "name": properties["name"],
                     "shown": "" if properties["value"] is None else properties["shown"],
-                    "small": (shape.get("area_km2") or 0) < SMALL_DISTRICT_KM2,
+                    "small": (shape.area_km2 or 0) < SMALL_DISTRICT_KM2,
                 },
             }
         )
@@ -184,16 +156,11 @@ def refresh_counts(_map_id: str, _tick: object, _resync: object, replay_minutes:
     if replay_minutes:  # the time slider shows the past: callbacks/one_map_replay.py
         return no_update, no_update
     res, scope, lang = resources(), current_scope(), current_language()
-    key = f"one_map:kpis:{scope.district}:{scope.enterprise_id}"
-    counts = res.cache.get(key)
-    if counts is None:
-        periods = city_periods(datetime.now(UTC), res.settings.time_zone)
-        scans = todays_scans(scope, periods.day_start)
-        counts = map_layers.live_kpis(res.engine, scope, periods.now, periods.day_start, scans)
-        res.cache.set(key, counts, timeout=COUNTS_CACHE_S)
+    periods = city_periods(datetime.now(UTC), res.settings.time_zone)
+    kpis = map_layers.current_kpis(res.engine, scope, periods.now, periods.day_start)
     now = datetime.now(UTC).astimezone(ZoneInfo(res.settings.time_zone))
     return (
-        kpi_strip(counts, lang),
+        kpi_strip(kpis, lang),
         f"{scope_label(scope, lang)}{t('map.updated', lang)} {now:%Y-%m-%d %H:%M:%S}",
     )
 
@@ -223,8 +190,9 @@ def scope_label(scope: Scope, lang: str) -> str:
     return ""
 
 
-def kpi_strip(counts: dict[str, Any], lang: str) -> dbc.Row:
+def kpi_strip(kpis: LiveKpis, lang: str) -> dbc.Row:
     """An enterprise sees its own fillings, deliveries and hazards; no emergency cards."""
+    counts = kpis.by_name()
     cards = [kpi_card(label, counts[key], icon, lang) for key, label, icon in KPIS if key in counts]
     return dbc.Row(cards, className="g-2 flex-nowrap")
 
@@ -287,18 +255,18 @@ def escalate(clicks: list[int | None]):
     )
 
 
-def alarm_row(alarm: dict, lang: str, may_act: bool, may_escalate: bool = False) -> html.Div:
-    place = alarm["name_zh"] if lang == "zh" else alarm["name_en"]
-    time_shown = alarm["raised_at"].astimezone(ZoneInfo(resources().settings.time_zone))
-    kind = t_or(f"alarm_kind.{alarm['kind']}", alarm["kind"], lang)
+def alarm_row(alarm: ActiveAlarm, lang: str, may_act: bool, may_escalate: bool = False) -> html.Div:
+    place = alarm.name_zh if lang == "zh" else alarm.name_en
+    time_shown = alarm.raised_at.astimezone(ZoneInfo(resources().settings.time_zone))
+    kind = t_or(f"alarm_kind.{alarm.kind}", alarm.kind, lang)
     text = f"{time_shown:%H:%M} {place or ''} {kind}"
-    if alarm["value"] is not None:
-        text += f" {alarm['value']:g}"
+    if alarm.value is not None:
+        text += f" {alarm.value:g}"
     action: list = []
-    if alarm["status"] == "acknowledged":
+    if alarm.status == "acknowledged":
         action = [
             html.Span(
-                f"{t('alarms.acked_by', lang)} {alarm['acknowledged_by']}",
+                f"{t('alarms.acked_by', lang)} {alarm.acknowledged_by}",
                 className="text-secondary small",
             )
         ]
@@ -306,7 +274,7 @@ def alarm_row(alarm: dict, lang: str, may_act: bool, may_escalate: bool = False)
         action = [
             dbc.Button(
                 t("alarms.ack", lang),
-                id={"type": ids.ALARM_ACK, "alarm": alarm["id"]},
+                id={"type": ids.ALARM_ACK, "alarm": alarm.id},
                 size="sm",
                 color="warning",
                 outline=True,
@@ -317,7 +285,7 @@ def alarm_row(alarm: dict, lang: str, may_act: bool, may_escalate: bool = False)
         action.append(
             dbc.Button(
                 html.I(className="bi bi-fire"),
-                id={"type": ids.ALARM_ESCALATE, "alarm": alarm["id"]},
+                id={"type": ids.ALARM_ESCALATE, "alarm": alarm.id},
                 size="sm",
                 color="danger",
                 outline=True,
@@ -327,9 +295,7 @@ def alarm_row(alarm: dict, lang: str, may_act: bool, may_escalate: bool = False)
         )
     return html.Div(
         [
-            html.Span(
-                t(f"alarm.{alarm['level']}", lang), className=f"alarm-level {alarm['level']}"
-            ),
+            html.Span(t(f"alarm.{alarm.level}", lang), className=f"alarm-level {alarm.level}"),
             html.Span(text, className="alarm-text", title=text),
             *action,
         ],

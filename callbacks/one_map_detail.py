@@ -22,6 +22,7 @@ from dashboard.guard import page_callback
 from dashboard.i18n import current_language, t, t_or
 from dashboard.resources import resources
 from data_access.queries import map_details
+from data_access.queries.map_details import NearDig, TimelineEntry
 
 callback = page_callback("one_map")
 
@@ -98,19 +99,19 @@ def cylinder_detail(scope, code: str, lang: str) -> html.Div:
     if chain is None:
         return _nothing(lang)
     rows = [
-        [_when(s["occurred_at"]), t_or(f"stage.{s['stage']}", s["stage"], lang), s["site_id"]]
-        for s in chain["scans"]
+        [_when(s.occurred_at), t_or(f"stage.{s.stage}", s.stage, lang), s.site_id]
+        for s in chain.scans
     ]
     return html.Div(
         [
             html.H5(f"{t('detail.cylinder', lang)} · {code}"),
             html.Div(t("detail.black", lang), className="badge bg-danger mb-2")
-            if chain["is_black"]
+            if chain.is_black
             else None,
             _facts(
                 [
-                    ("detail.enterprise", chain["enterprise_id"]),
-                    ("detail.stage", t_or(f"stage.{chain['stage']}", chain["stage"], lang)),
+                    ("detail.enterprise", chain.enterprise_id),
+                    ("detail.stage", t_or(f"stage.{chain.stage}", chain.stage, lang)),
                 ],
                 lang,
             ),
@@ -126,24 +127,22 @@ def hazard_detail(scope, hazard_id: str, lang: str) -> html.Div:
     hazard = map_details.hazard_history(resources().engine, scope, hazard_id)
     if hazard is None:
         return _nothing(lang)
-    rows = [
-        [_when(h["occurred_at"]), h["status"], h["actor"], h["note"]] for h in hazard["history"]
-    ]
+    rows = [[_when(h.occurred_at), h.status, h.actor, h.note] for h in hazard.history]
     headers = ["detail.time", "detail.status", "detail.actor", "detail.event"]
     return html.Div(
         [
             html.H5(f"{t('detail.hazard', lang)} · {hazard_id}"),
             _facts(
                 [
-                    ("detail.category", hazard["category"]),
-                    ("detail.level", hazard["level"]),
-                    ("detail.status", hazard["status"]),
-                    ("detail.reported", _when(hazard["reported_at"])),
-                    ("detail.due", _when(hazard["due_at"])),
+                    ("detail.category", hazard.category),
+                    ("detail.level", hazard.level),
+                    ("detail.status", hazard.status),
+                    ("detail.reported", _when(hazard.reported_at)),
+                    ("detail.due", _when(hazard.due_at)),
                 ],
                 lang,
             ),
-            html.P(hazard["description"], className="small"),
+            html.P(hazard.description, className="small"),
             _table([t(h, lang) for h in headers], rows),
         ],
         **{"data-detail": "hazard"},
@@ -155,18 +154,18 @@ def incident_detail(scope, incident_id: str, lang: str) -> html.Div:
     if incident is None:
         return _nothing(lang)
     rows = [
-        [_when(e["occurred_at"]), t_or(f"timeline.{e['kind']}", e["kind"], lang), _note(e, lang)]
-        for e in incident["timeline"]
+        [_when(e.occurred_at), t_or(f"timeline.{e.kind}", e.kind, lang), _note(e, lang)]
+        for e in incident.timeline
     ]
     return html.Div(
         [
             html.H5(f"{t('detail.incident', lang)} · {incident_id}"),
             _facts(
                 [
-                    ("detail.kind", _incident_kind(incident["kind"], lang)),
-                    ("detail.status", _status(incident["status"], lang)),
-                    ("detail.address", incident["address"]),
-                    ("detail.reported", _when(incident["reported_at"])),
+                    ("detail.kind", _incident_kind(incident.kind, lang)),
+                    ("detail.status", _status(incident.status, lang)),
+                    ("detail.address", incident.address),
+                    ("detail.reported", _when(incident.reported_at)),
                 ],
                 lang,
             ),
@@ -190,10 +189,10 @@ def _status(status: str, lang: str) -> str:
     return t_or(f"incident_status.{status}", t_or(f"team_status.{status}", status, lang), lang)
 
 
-def _note(entry: dict, lang: str) -> str:
+def _note(entry: TimelineEntry, lang: str) -> str:
     """The telling parts of a timeline entry (status, team, text), briefly."""
-    status = _status(entry["status"], lang) if entry["status"] else None
-    parts = (status, entry["team_name"], (entry["text"] or "")[:80] or None)
+    status = _status(entry.status, lang) if entry.status else None
+    parts = (status, entry.team_name, (entry.text or "")[:80] or None)
     return " · ".join(part for part in parts if part)
 
 
@@ -203,14 +202,14 @@ def team_detail(scope, team_id: str, lang: str) -> html.Div:
         return _nothing(lang)
     return html.Div(
         [
-            html.H5(f"{t('detail.team', lang)} · {team['name']}"),
+            html.H5(f"{t('detail.team', lang)} · {team.name}"),
             _facts(
                 [
-                    ("detail.status", team["status"]),
-                    ("detail.members", team["members"]),
-                    ("detail.capabilities", ", ".join(team["capabilities"] or [])),
-                    ("detail.current_incident", team["incident_id"]),
-                    ("detail.level", team["level"]),
+                    ("detail.status", team.status),
+                    ("detail.members", team.members),
+                    ("detail.capabilities", ", ".join(team.capabilities or [])),
+                    ("detail.current_incident", team.incident_id),
+                    ("detail.level", team.level),
                 ],
                 lang,
             ),
@@ -226,9 +225,10 @@ def _periods() -> Periods:
     return city_periods(datetime.now(UTC), resources().settings.time_zone)
 
 
-def _district(row: dict, lang: str) -> str:
-    """The district's name in `lang`, or its code when the registry has no name for it."""
-    return row.get(f"district_{lang}") or row.get("district") or "—"
+def _district(row: Any, lang: str) -> str:
+    """The district's name in `lang`, or its code when the registry has no name for it (a
+    detail row with `district`, `district_zh` and `district_en`)."""
+    return (row.district_zh if lang == "zh" else row.district_en) or row.district or "—"
 
 
 def _section(title_key: str, content: Any, empty_key: str, lang: str) -> list:
@@ -255,27 +255,21 @@ def site_detail(scope, site_id: str, lang: str) -> html.Div | None:
         return None
     scans = [
         [_label("stage", stage, lang), f"{count:,}"]
-        for stage, count in sorted(site["scans_today"].items(), key=_chain_position)
+        for stage, count in sorted(site.scans_today.items(), key=_chain_position)
     ]
     hazards = [
-        [
-            h["id"],
-            h["category"],
-            _label("hazard_level", h["level"], lang),
-            h["status"],
-            _when(h["due_at"]),
-        ]
-        for h in site["open_hazards"]
+        [h.id, h.category, _label("hazard_level", h.level, lang), h.status, _when(h.due_at)]
+        for h in site.open_hazards
     ]
     hazard_headers = ["detail.id", "detail.category", "detail.level", "detail.status", "detail.due"]
-    last = site["last_inspection"]
+    last = site.last_inspection
     inspection = (
         _facts(
             [
-                ("detail.time", _when(last["occurred_at"])),
-                ("detail.kind", _label("inspection_kind", last["kind"], lang)),
-                ("detail.status", t("detail.passed" if last["passed"] else "detail.failed", lang)),
-                ("detail.inspector", last["inspector_id"]),
+                ("detail.time", _when(last.occurred_at)),
+                ("detail.kind", _label("inspection_kind", last.kind, lang)),
+                ("detail.status", t("detail.passed" if last.passed else "detail.failed", lang)),
+                ("detail.inspector", last.inspector_id),
             ],
             lang,
         )
@@ -284,12 +278,12 @@ def site_detail(scope, site_id: str, lang: str) -> html.Div | None:
     )
     return html.Div(
         [
-            html.H5(f"{t('detail.site_title', lang)} · {site['name']}"),
+            html.H5(f"{t('detail.site_title', lang)} · {site.name}"),
             _facts(
                 [
-                    ("detail.kind", _label("site", site["kind"], lang)),
-                    ("detail.enterprise", site["enterprise"]),
-                    ("detail.licence", site["licence_no"]),
+                    ("detail.kind", _label("site", site.kind, lang)),
+                    ("detail.enterprise", site.enterprise),
+                    ("detail.licence", site.licence_no),
                     ("detail.district", _district(site, lang)),
                 ],
                 lang,
@@ -318,17 +312,17 @@ def resource_detail(scope, resource_id: str, lang: str) -> html.Div | None:
     resource = map_details.resource_detail(resources().engine, scope, resource_id)
     if resource is None:
         return None
-    status = resource["team_status"] or ("available" if resource["team_id"] else None)
+    status = resource.team_status or ("available" if resource.team_id else None)
     return html.Div(
         [
-            html.H5(f"{t('detail.resource', lang)} · {resource['name']}"),
+            html.H5(f"{t('detail.resource', lang)} · {resource.name}"),
             _facts(
                 [
-                    ("detail.kind", _label("legend", resource["kind"], lang)),
-                    ("detail.name", resource["name"]),
-                    ("detail.team_name", resource["team"]),
+                    ("detail.kind", _label("legend", resource.kind, lang)),
+                    ("detail.name", resource.name),
+                    ("detail.team_name", resource.team),
                     ("detail.team_status", _label("team_status", status, lang)),
-                    ("detail.skills", ", ".join(resource["skills"] or [])),
+                    ("detail.skills", ", ".join(resource.skills or [])),
                     ("detail.district", _district(resource, lang)),
                 ],
                 lang,
@@ -343,23 +337,23 @@ def pipeline_detail(scope, segment_id: str, lang: str) -> html.Div | None:
     if segment is None:
         return None
     sensors = [
-        [s["id"], _label("sensor_kind", s["kind"], lang), t(f"legend.sensor.{s['state']}", lang)]
-        for s in segment["sensors"]
+        [s.id, _label("sensor_kind", s.kind, lang), t(f"legend.sensor.{s.state}", lang)]
+        for s in segment.sensors
     ]
     digs = [
-        [d["id"], d["contractor"], f"{d['radius_m']:.0f} m", _agreement(d, lang)]
-        for d in segment["excavations"]
+        [d.id, d.contractor, f"{d.radius_m:.0f} m", _agreement(d, lang)]
+        for d in segment.excavations
     ]
     return html.Div(
         [
             html.H5(f"{t('detail.pipeline', lang)} · {segment_id}"),
             _facts(
                 [
-                    ("detail.pressure", _label("legend.pipe", segment["pressure_class"], lang)),
-                    ("detail.material", segment["material"]),
-                    ("detail.laid_year", segment["laid_year"]),
-                    ("detail.length", f"{segment['length_m']:,.0f} m"),
-                    ("detail.owner", segment["enterprise"]),
+                    ("detail.pressure", _label("legend.pipe", segment.pressure_class, lang)),
+                    ("detail.material", segment.material),
+                    ("detail.laid_year", segment.laid_year),
+                    ("detail.length", f"{segment.length_m:,.0f} m"),
+                    ("detail.owner", segment.enterprise),
                     ("detail.district", _district(segment, lang)),
                 ],
                 lang,
@@ -396,9 +390,9 @@ def pipeline_detail(scope, segment_id: str, lang: str) -> html.Div | None:
     )
 
 
-def _agreement(dig: dict, lang: str) -> str:
+def _agreement(dig: NearDig | map_details.ExcavationDetail, lang: str) -> str:
     return t(
-        "legend.excavation.signed" if dig["agreement_signed"] else "legend.excavation.unsigned",
+        "legend.excavation.signed" if dig.agreement_signed else "legend.excavation.unsigned",
         lang,
     )
 
@@ -408,22 +402,22 @@ def sensor_detail(scope, sensor_id: str, lang: str) -> html.Div | None:
     if sensor is None:
         return None
     place = (
-        f"{t('detail.site', lang)} · {sensor['site'] or sensor['site_id']}"
-        if sensor["site_id"]
-        else f"{t('detail.segment', lang)} · {sensor['segment_id']}"
-        if sensor["segment_id"]
+        f"{t('detail.site', lang)} · {sensor.site or sensor.site_id}"
+        if sensor.site_id
+        else f"{t('detail.segment', lang)} · {sensor.segment_id}"
+        if sensor.segment_id
         else None
     )
-    readings = [[_when(r["occurred_at"]), r["value"]] for r in sensor["readings"]]
+    readings = [[_when(r.occurred_at), r.value] for r in sensor.readings]
     alarms = [
         [
-            _when(a["raised_at"]),
-            _label("alarm_kind", a["kind"], lang),
-            _label("alarm", a["level"], lang),
-            a["value"],
-            _label("alarm_status", a["status"], lang),
+            _when(a.raised_at),
+            _label("alarm_kind", a.kind, lang),
+            _label("alarm", a.level, lang),
+            a.value,
+            _label("alarm_status", a.status, lang),
         ]
-        for a in sensor["alarms"]
+        for a in sensor.alarms
     ]
     alarm_headers = ["detail.time", "detail.kind", "detail.level", "detail.value", "detail.status"]
     return html.Div(
@@ -431,10 +425,10 @@ def sensor_detail(scope, sensor_id: str, lang: str) -> html.Div | None:
             html.H5(f"{t('detail.sensor', lang)} · {sensor_id}"),
             _facts(
                 [
-                    ("detail.kind", _label("sensor_kind", sensor["kind"], lang)),
-                    ("detail.status", t(f"legend.sensor.{sensor['state']}", lang)),
-                    ("detail.low", sensor["low"]),
-                    ("detail.high", sensor["high"]),
+                    ("detail.kind", _label("sensor_kind", sensor.kind, lang)),
+                    ("detail.status", t(f"legend.sensor.{sensor.state}", lang)),
+                    ("detail.low", sensor.low),
+                    ("detail.high", sensor.high),
                     ("detail.installed_at", place),
                     ("detail.district", _district(sensor, lang)),
                 ],
@@ -463,19 +457,19 @@ def excavation_detail(scope, permit_id: str, lang: str) -> html.Div | None:
     dig = map_details.excavation_detail(resources().engine, scope, permit_id)
     if dig is None:
         return None
-    finding = dig["finding"]
+    finding = dig.finding
     state = t(
-        "detail.finding_resolved" if finding and finding["resolved"] else "detail.finding_open",
+        "detail.finding_resolved" if finding and finding.resolved else "detail.finding_open",
         lang,
     )
     segments = [
         [
-            s["id"],
-            _label("legend.pipe", s["pressure_class"], lang),
-            s["enterprise_id"],
-            f"{s['distance_m']:.0f} m",
+            s.id,
+            _label("legend.pipe", s.pressure_class, lang),
+            s.enterprise_id,
+            f"{s.distance_m:.0f} m",
         ]
-        for s in dig["segments"]
+        for s in dig.segments
     ]
     segment_headers = ["detail.segment", "detail.pressure", "detail.owner", "detail.distance"]
     return html.Div(
@@ -484,17 +478,15 @@ def excavation_detail(scope, permit_id: str, lang: str) -> html.Div | None:
             _facts(
                 [
                     ("detail.permit", permit_id),
-                    ("detail.contractor", dig["contractor"]),
-                    ("detail.starts", dig["starts_on"]),
-                    ("detail.ends", dig["ends_on"]),
-                    ("detail.radius", f"{dig['radius_m']:.0f} m"),
+                    ("detail.contractor", dig.contractor),
+                    ("detail.starts", dig.starts_on),
+                    ("detail.ends", dig.ends_on),
+                    ("detail.radius", f"{dig.radius_m:.0f} m"),
                     ("detail.district", _district(dig, lang)),
                     ("detail.agreement", _agreement(dig, lang)),
                     (
                         "detail.finding",
-                        f"{state} · {finding['detail']}"
-                        if finding
-                        else t("detail.no_finding", lang),
+                        f"{state} · {finding.detail}" if finding else t("detail.no_finding", lang),
                     ),
                 ],
                 lang,

@@ -9,26 +9,33 @@ sensors and excavations are refreshed every 30 s while on; emergency points move
 from __future__ import annotations
 
 import html as html_text
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
 
 from dash import ClientsideFunction, Input, Output, State, clientside_callback, html, no_update
 
 from dashboard import ids
 from dashboard.auth import current_scope
-from dashboard.domain.flows import flow_counts, flow_lines
+from dashboard.domain.flows import FlowLine
 from dashboard.domain.periods import Periods, city_periods
-from dashboard.domain.roles import Scope
 from dashboard.guard import page_callback
 from dashboard.i18n import current_language, t, t_or
 from dashboard.resources import resources
 from data_access.queries import map_layers
 from data_access.queries import one_map as queries
+from data_access.queries.map_layers import (
+    CylinderAnomaly,
+    ExcavationSite,
+    HazardPoint,
+    IncidentClock,
+    PipelineLine,
+    ResourcePoint,
+    SensorPoint,
+)
+from data_access.queries.one_map import MovingPoint, SitePoint
 
 callback = page_callback("one_map")
 
-FLOW_CACHE_S = 30
-FLOW_WINDOW_S = 3600
 LAZY = ("hazards", "pipelines", "excavations", "sensors")
 HAZARD_COLOURS = {"open": "#ffb020", "overdue": "#ff1744", "closed_today": "#00c853"}
 PIPE_COLOURS = {"low": "#4fc3f7", "medium": "#ffca28", "high": "#ff5252"}
@@ -78,7 +85,7 @@ def load_points(_map_id: str, _resync: object):
     sites = queries.site_points(res.engine, scope)
     clocks = map_layers.incident_clocks(res.engine, scope)
     return (
-        site_features(sites.to_dict("records"), lang),
+        site_features(sites, lang),
         live_features(queries.live_points(res.engine, scope), clocks, lang),
     )
 
@@ -94,18 +101,18 @@ def load_resources(_map_id: str, _resync: object):
     return resource_features(map_layers.resource_points(res.engine, current_scope()), lang)
 
 
-def site_features(sites: list[dict], lang: str) -> dict:
+def site_features(sites: list[SitePoint], lang: str) -> dict:
     return _collection(
         [
             _point(
-                s["lat"],
-                s["lon"],
+                s.lat,
+                s.lon,
                 {
-                    "kind": s["kind"],
-                    "ref": f"site:{s['id']}",
+                    "kind": s.kind,
+                    "ref": f"site:{s.id}",
                     "tooltip": (
-                        f"<b>{html_text.escape(s['name'])}</b><br>"
-                        f"{t('site.' + s['kind'], lang)} · {html_text.escape(s['enterprise'])}"
+                        f"<b>{html_text.escape(s.name)}</b><br>"
+                        f"{t('site.' + s.kind, lang)} · {html_text.escape(s.enterprise)}"
                     ),
                 },
             )
@@ -114,21 +121,21 @@ def site_features(sites: list[dict], lang: str) -> dict:
     )
 
 
-def live_features(points: list[dict], clocks: list[dict], lang: str) -> dict:
+def live_features(points: list[MovingPoint], clocks: list[IncidentClock], lang: str) -> dict:
     """Alarms, incidents (with their response clock's start) and teams; ids are "kind:id"."""
-    started = {c["id"]: c for c in clocks}
+    started = {c.id: c for c in clocks}
     features = []
     for p in points:
-        properties: dict[str, Any] = {"kind": p["kind"], "state": p["state"]}
-        label = html_text.escape(f"{p['label']} ({p['state']})")
-        if p["kind"] == "incident" and p["id"] in started:
-            clock = started[p["id"]]
-            properties["reported_ms"] = _epoch_ms(clock["reported_at"])
-            properties["on_scene_ms"] = _epoch_ms(clock["on_scene_at"])
-            properties["label"] = html_text.escape(clock["address"] or p["label"])
+        properties: dict[str, Any] = {"kind": p.kind, "state": p.state}
+        label = html_text.escape(f"{p.label} ({p.state})")
+        if p.kind == "incident" and p.id in started:
+            clock = started[p.id]
+            properties["reported_ms"] = _epoch_ms(clock.reported_at)
+            properties["on_scene_ms"] = _epoch_ms(clock.on_scene_at)
+            properties["label"] = html_text.escape(clock.address or p.label)
         else:
             properties["tooltip"] = label
-        features.append(_point(p["lat"], p["lon"], properties, f"{p['kind']}:{p['id']}"))
+        features.append(_point(p.lat, p.lon, properties, f"{p.kind}:{p.id}"))
     return _collection(features)
 
 
@@ -136,18 +143,18 @@ def _epoch_ms(when: datetime | None) -> int | None:
     return None if when is None else int(when.timestamp() * 1000)
 
 
-def resource_features(rows: list[dict], lang: str) -> dict:
+def resource_features(rows: list[ResourcePoint], lang: str) -> dict:
     return _collection(
         [
             _point(
-                r["lat"],
-                r["lon"],
+                r.lat,
+                r.lon,
                 {
-                    "kind": r["kind"],
-                    "ref": f"resource:{r['id']}",
-                    "colour": RESOURCE_COLOURS.get(r["kind"], "#ffffff"),
-                    "tooltip": f"<b>{html_text.escape(r['name'])}</b><br>"
-                    f"{t('legend.' + r['kind'], lang)}",
+                    "kind": r.kind,
+                    "ref": f"resource:{r.id}",
+                    "colour": RESOURCE_COLOURS.get(r.kind, "#ffffff"),
+                    "tooltip": f"<b>{html_text.escape(r.name)}</b><br>"
+                    f"{t('legend.' + r.kind, lang)}",
                 },
             )
             for r in rows
@@ -170,49 +177,18 @@ def load_flows(_tick: object, overlays: list[str] | None, _resync: object, repla
     lang = current_language()
     if replay or "flow" not in overlay_keys(overlays, lang):  # replay: one_map_replay.py
         return no_update, no_update
-    res, scope = resources(), current_scope()
-    key = f"one_map:flows:{scope.district}:{scope.enterprise_id}:{lang}"
-    cached = res.cache.get(key)
-    if cached is None:
-        cached = flows_and_anomalies(scope, lang)
-        res.cache.set(key, cached, timeout=FLOW_CACHE_S)
-    return cached
+    layer = map_layers.live_flows(resources().engine, current_scope(), datetime.now(UTC))
+    anomalies = _collection([_anomaly_feature(a, lang) for a in layer.anomalies])
+    return flow_features(layer.lines), anomalies
 
 
-def flows_and_anomalies(scope: Scope, lang: str) -> tuple[dict, dict]:
-    anomalies = map_layers.cylinder_anomalies(resources().engine, scope)
-    flows = flows_until(datetime.now(UTC), scope, lang)
-    return flows, _collection([_anomaly_feature(a, lang) for a in anomalies])
+def flow_features(lines: list[FlowLine]) -> dict:
+    """Cylinder flow as weighted lines (now, or a replayed moment)."""
+    return _collection([_flow_feature(line) for line in lines])
 
 
-def flows_until(until: datetime, scope: Scope, lang: str) -> dict:
-    """The hour of cylinder flow before `until` as weighted lines (now, or a replayed moment)."""
-    since = until - timedelta(seconds=FLOW_WINDOW_S)
-    scans = map_layers.recent_scans(resources().engine, scope, since, until)
-    lines = flow_lines(flow_counts(scans), _place_positions(scope))
-    return _collection([_flow_feature(line, lang) for line in lines])
-
-
-def _place_positions(scope: Scope) -> dict[tuple[str, str], tuple[float, float]]:
-    res = resources()
-    sites = queries.site_points(res.engine, scope)
-    positions = {("site", s.id): (s.lat, s.lon) for s in sites.itertuples()}
-    for shape in _district_shapes():
-        positions[("district", shape["code"])] = (shape["centroid_lat"], shape["centroid_lon"])
-    return positions
-
-
-def _district_shapes() -> list[dict]:
-    res = resources()
-    shapes = res.cache.get("one_map:shapes")
-    if shapes is None:
-        shapes = queries.district_shapes(res.engine)
-        res.cache.set("one_map:shapes", shapes, timeout=3600)
-    return shapes
-
-
-def _flow_feature(line: dict, lang: str) -> dict:
-    (lat1, lon1), (lat2, lon2) = line["from"], line["to"]
+def _flow_feature(line: FlowLine) -> dict:
+    (lat1, lon1), (lat2, lon2) = line.start, line.end
     return {
         "type": "Feature",
         "geometry": {
@@ -220,23 +196,23 @@ def _flow_feature(line: dict, lang: str) -> dict:
             "coordinates": [[round(lon1, 5), round(lat1, 5)], [round(lon2, 5), round(lat2, 5)]],
         },
         "properties": {
-            "weight": line["weight"],
-            "tooltip": f"{html_text.escape(line['origin'][1])} → "
-            f"{html_text.escape(line['destination'][1])}: {line['weight']}",
+            "weight": line.weight,
+            "tooltip": f"{html_text.escape(line.origin[1])} → "
+            f"{html_text.escape(line.destination[1])}: {line.weight}",
         },
     }
 
 
-def _anomaly_feature(row: dict, lang: str) -> dict:
-    kind = t_or(f"finding.{row['kind']}", row["kind"], lang)
+def _anomaly_feature(row: CylinderAnomaly, lang: str) -> dict:
+    kind = t_or(f"finding.{row.kind}", row.kind, lang)
     return _point(
-        row["lat"],
-        row["lon"],
+        row.lat,
+        row.lon,
         {
-            "kind": row["kind"],
-            "ref": f"cylinder:{row['subject_id']}",
-            "tooltip": f"<b>{html_text.escape(row['subject_id'])}</b><br>{html_text.escape(kind)}"
-            f"<br>{html_text.escape(row['detail'])}",
+            "kind": row.kind,
+            "ref": f"cylinder:{row.subject_id}",
+            "tooltip": f"<b>{html_text.escape(row.subject_id)}</b><br>{html_text.escape(kind)}"
+            f"<br>{html_text.escape(row.detail)}",
         },
     )
 
@@ -277,65 +253,65 @@ def load_lazy_layers(overlays: list[str] | None, _tick: object, pipelines: dict 
     return tuple(out)
 
 
-def _hazard_feature(p: dict, lang: str) -> dict:
-    state = t(f"legend.hazards.{p['state']}", lang)
+def _hazard_feature(p: HazardPoint, lang: str) -> dict:
+    state = t(f"legend.hazards.{p.state}", lang)
     return _point(
-        p["lat"],
-        p["lon"],
+        p.lat,
+        p.lon,
         {
-            "state": p["state"],
-            "level": p["level"],
-            "ref": f"hazard:{p['id']}",
-            "tooltip": f"<b>{html_text.escape(p['category'])}</b><br>{state}"
-            f" · {html_text.escape(p['level'])}",
+            "state": p.state,
+            "level": p.level,
+            "ref": f"hazard:{p.id}",
+            "tooltip": f"<b>{html_text.escape(p.category)}</b><br>{state}"
+            f" · {html_text.escape(p.level)}",
         },
     )
 
 
-def _excavation_feature(r: dict, lang: str) -> dict:
-    signed = "signed" if r["agreement_signed"] else "unsigned"
+def _excavation_feature(r: ExcavationSite, lang: str) -> dict:
+    signed = "signed" if r.agreement_signed else "unsigned"
     return _point(
-        r["lat"],
-        r["lon"],
+        r.lat,
+        r.lon,
         {
-            "radius": r["radius_m"],
-            "signed": bool(r["agreement_signed"]),
-            "ref": f"excavation:{r['id']}",
-            "tooltip": f"<b>{html_text.escape(r['contractor'])}</b><br>"
-            f"{r['starts_on']} – {r['ends_on']} · {r['radius_m']:.0f} m<br>"
+            "radius": r.radius_m,
+            "signed": bool(r.agreement_signed),
+            "ref": f"excavation:{r.id}",
+            "tooltip": f"<b>{html_text.escape(r.contractor)}</b><br>"
+            f"{r.starts_on} – {r.ends_on} · {r.radius_m:.0f} m<br>"
             f"{t('legend.excavation.' + signed, lang)}",
         },
     )
 
 
-def _sensor_feature(r: dict, lang: str) -> dict:
+def _sensor_feature(r: SensorPoint, lang: str) -> dict:
     return _point(
-        r["lat"],
-        r["lon"],
+        r.lat,
+        r.lon,
         {
-            "state": r["state"],
-            "ref": f"sensor:{r['id']}",
-            "tooltip": f"<b>{html_text.escape(r['id'])}</b> {html_text.escape(r['kind'])}<br>"
-            f"{t('legend.sensor.' + r['state'], lang)}",
+            "state": r.state,
+            "ref": f"sensor:{r.id}",
+            "tooltip": f"<b>{html_text.escape(r.id)}</b> {html_text.escape(r.kind)}<br>"
+            f"{t('legend.sensor.' + r.state, lang)}",
         },
     )
 
 
-def _pipeline_feature(r: dict, lang: str) -> dict:
+def _pipeline_feature(r: PipelineLine, lang: str) -> dict:
     coords: list[list[float]] = []
-    for lat, lon in r["coords"]:
+    for lat, lon in r.coords:
         point = [round(lon, COORD_DECIMALS), round(lat, COORD_DECIMALS)]
         if not coords or coords[-1] != point:
             coords.append(point)
-    pressure = t_or(f"legend.pipe.{r['pressure_class']}", r["pressure_class"], lang)
+    pressure = t_or(f"legend.pipe.{r.pressure_class}", r.pressure_class, lang)
     return {
         "type": "Feature",
         "geometry": {"type": "LineString", "coordinates": coords},
         "properties": {
-            "pressure": r["pressure_class"],
-            "ref": f"pipeline:{r['id']}",
-            "tooltip": f"<b>{html_text.escape(r['id'])}</b><br>{pressure} · "
-            f"{html_text.escape(r['material'])} · {r['laid_year']}",
+            "pressure": r.pressure_class,
+            "ref": f"pipeline:{r.id}",
+            "tooltip": f"<b>{html_text.escape(r.id)}</b><br>{pressure} · "
+            f"{html_text.escape(r.material)} · {r.laid_year}",
         },
     }
 

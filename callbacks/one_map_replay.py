@@ -15,17 +15,15 @@ from zoneinfo import ZoneInfo
 from dash import ClientsideFunction, Input, Output, State, clientside_callback, no_update
 
 from callbacks.one_map import kpi_strip, scope_label
-from callbacks.one_map_layers import flows_until, live_features
+from callbacks.one_map_layers import flow_features, live_features
 from dashboard import ids
 from dashboard.auth import current_user
 from dashboard.guard import page_callback
 from dashboard.i18n import current_language, t
 from dashboard.resources import resources
-from data_access.queries.replay import REPLAY_SPAN, CityMoment, city_at
+from data_access.queries.replay import REPLAY_SPAN, city_at
 
 callback = page_callback("one_map")
-
-REPLAY_CACHE_S = 60
 
 
 @callback(
@@ -49,28 +47,18 @@ def show_moment(minutes: float | None):
     res, scope = resources(), user.scope
     now = datetime.now(UTC).replace(second=0, microsecond=0)
     at = now + max(timedelta(minutes=minutes), -REPLAY_SPAN)
-    key = f"one_map:replay:{scope.district}:{scope.enterprise_id}:{lang}:{at:%Y%m%d%H%M}"
-    shown = res.cache.get(key)
-    if shown is None:
-        moment = city_at(res.engine, scope, at, res.settings.time_zone)
-        shown = (
-            live_features(moment.points, [], lang),
-            flows_until(at, scope, lang),
-            kpi_strip(_kpis(moment), lang),
-        )
-        res.cache.set(key, shown, timeout=REPLAY_CACHE_S)
+    moment = city_at(res.engine, scope, at, res.settings.time_zone)  # whole minutes: kept 60 s
     local = at.astimezone(ZoneInfo(res.settings.time_zone))
     label = f"{t('replay.at', lang)} {local:%m-%d %H:%M}"
     updated = f"{scope_label(scope, lang)}{label} · {t('replay.not_live', lang)}"
-    return (*shown, updated, label, no_update)
-
-
-def _kpis(moment: CityMoment) -> dict:
-    """The strip's cards from a replayed moment: the same keys as the live strip."""
-    counts = dict(moment.counts)
-    checks, deliveries = counts.pop("safety_checks_today", 0), counts.get("deliveries_today")
-    counts["safety_check_rate"] = min(100.0, checks * 100 / deliveries) if deliveries else None
-    return counts
+    return (
+        live_features(moment.points, [], lang),
+        flow_features(moment.flows),
+        kpi_strip(moment.kpis, lang),
+        updated,
+        label,
+        no_update,
+    )
 
 
 # Playing: the timer steps the slider forward until it reaches live, then stops.

@@ -20,16 +20,16 @@ from dashboard.domain.response import response_late
 from dashboard.domain.roles import Scope
 from dashboard.guard import page_callback
 from dashboard.i18n import current_language, t, t_or
-from dashboard.live_counts import todays_scans
 from dashboard.resources import resources
 from data_access.queries import one_map as map_queries
 from data_access.queries import screen as queries
+from data_access.queries.map_layers import LiveKpis
+from data_access.queries.one_map import DistrictShape, MovingPoint
+from data_access.queries.screen import ActiveIncident, ChainRow
 
 callback = page_callback("screen")
 
-CACHE_S = 3  # every wall of one scope shares one recount per live tick
-SLOW_CACHE_S = 25
-NO_HAZARD = "#1f5f86"  # rankings and the cylinder chain: heavier, and they move slowly
+NO_HAZARD = "#1f5f86"
 HAZARDS = Metric("hazards_open", lambda c: float(c.get("hazards_open") or 0))
 KPIS = (
     ("alarms_active", "kpi.alarms_active", "bi-bell-fill", "alarm"),
@@ -52,15 +52,6 @@ def _periods(now: datetime) -> Periods:
     return city_periods(now, resources().settings.time_zone)
 
 
-def _cached(key: str, seconds: int, compute):
-    cache = resources().cache
-    value = cache.get(key)
-    if value is None:
-        value = compute()
-        cache.set(key, value, timeout=seconds)
-    return value
-
-
 @callback(
     Output(ids.SCREEN_KPIS, "children"),
     Output(ids.SCREEN_INCIDENTS, "children"),
@@ -75,21 +66,11 @@ def refresh_live(_n: int | None, _tick: object, _resync: object):
     """What live events change: the KPI band, the incident clocks, the moving points."""
     scope, lang, zone = _viewer()
     engine, now = resources().engine, datetime.now(UTC)
-    day = _periods(now).day_start
-    key = f"screen:live:{scope.district}:{scope.enterprise_id}"
-    counts, incidents, points = _cached(
-        key,
-        CACHE_S,
-        lambda: (
-            queries.kpis(engine, scope, now, day, todays_scans(scope, day)),
-            queries.active_incidents(engine, scope),
-            map_queries.live_points(engine, scope),
-        ),
-    )
+    live = queries.wall_live(engine, scope, now, _periods(now).day_start)
     return (
-        kpi_band(counts, lang),
-        incident_board(incidents, now, zone, lang),
-        point_features(points, lang),
+        kpi_band(live.kpis, lang),
+        incident_board(live.incidents, now, zone, lang),
+        point_features(live.points, lang),
         f"{t('screen.updated', lang)} {now.astimezone(zone):%H:%M:%S}",
         int(now.timestamp() * 1000),
     )
@@ -108,28 +89,19 @@ def refresh_slow(_n: int | None, _resync: object):
     """The district views: the hazard map, the league table, the cylinder chain."""
     scope, lang, _zone = _viewer()
     res, now = resources(), datetime.now(UTC)
-    shapes = _cached("one_map:shapes", 3600, lambda: map_queries.district_shapes(res.engine))
-    if scope.district is not None:
-        shapes = [shape for shape in shapes if shape["code"] == scope.district]
-    key = f"screen:slow:{scope.district}:{scope.enterprise_id}"
-    counts, league, chain = _cached(
-        key,
-        SLOW_CACHE_S,
-        lambda: (
-            map_queries.district_counts(res.engine, scope).to_dict("records"),
-            queries.district_league(res.engine, scope, now, _periods(now).quarter_start),
-            queries.cylinder_chain(res.engine, scope, _periods(now).day_start),
-        ),
-    )
-    by_district = {row["code"]: row for row in counts}
-    features, scale = district_features(shapes, by_district, HAZARDS, lang)
+    shapes = map_queries.district_shapes(res.engine)
+    if scope.district is not None:  # the wall of one district draws that district alone
+        shapes = [shape for shape in shapes if shape.code == scope.district]
+    periods = _periods(now)
+    views = queries.wall_districts(res.engine, scope, now, periods.day_start, periods.quarter_start)
+    features, scale = district_features(shapes, views.counts, HAZARDS, lang)
     colors, labels = calm_zero(features, list(scale.colors), scale.labels())
     return (
         features,
         district_labels(shapes, features),
         legend(t("kpi.hazards_open", lang), colors, labels, t("map.legend.none", lang)),
-        league_table(league, lang),
-        cylinder_table(chain, lang),
+        league_table(views.league, lang),
+        cylinder_table(views.chain, lang),
     )
 
 
@@ -144,7 +116,9 @@ clientside_callback(
 # --- pieces ---------------------------------------------------------------------------------
 
 
-def kpi_band(counts: dict[str, int], lang: str) -> list[html.Div]:
+def kpi_band(kpis: LiveKpis | None, lang: str) -> list[html.Div]:
+    """The wall's big numbers (none for an enterprise, screen.kpis)."""
+    counts = {} if kpis is None else kpis.by_name()
     return [
         html.Div(
             [
@@ -167,7 +141,9 @@ def clock_text(delta: timedelta) -> str:
     return f"{seconds // 60}:{seconds % 60:02d}"
 
 
-def incident_board(rows: list[dict], now: datetime, zone: ZoneInfo, lang: str) -> html.Div:
+def incident_board(
+    rows: list[ActiveIncident], now: datetime, zone: ZoneInfo, lang: str
+) -> html.Div:
     if not rows:
         return html.Div(t("inc.none", lang), className="screen-empty")
     head = html.Tr(
@@ -191,13 +167,13 @@ def incident_board(rows: list[dict], now: datetime, zone: ZoneInfo, lang: str) -
     )
 
 
-def incident_row(row: dict, now: datetime, zone: ZoneInfo, lang: str) -> html.Tr:
+def incident_row(row: ActiveIncident, now: datetime, zone: ZoneInfo, lang: str) -> html.Tr:
     """One incident and its response clock; late without a team on scene is red (a breach)."""
-    reported = row["reported_at"]
-    on_scene = row["on_scene_at"]
+    reported = row.reported_at
+    on_scene = row.on_scene_at
     breach = response_late(reported, on_scene, now)
-    place = row["name_zh"] if lang == "zh" else row["name_en"]
-    kind = t_or(f"incident_kind.{row['kind']}", row["kind"], lang)
+    place = row.name_zh if lang == "zh" else row.name_en
+    kind = t_or(f"incident_kind.{row.kind}", row.kind, lang)
 
     def at(moment: datetime | None, missing: str) -> html.Td:
         shown = f"{moment.astimezone(zone):%H:%M}" if moment else t(missing, lang)
@@ -218,19 +194,19 @@ def incident_row(row: dict, now: datetime, zone: ZoneInfo, lang: str) -> html.Tr
     )
     return html.Tr(
         [
-            html.Td([html.Span(f"{row['severity']}", className="sev"), kind]),
+            html.Td([html.Span(f"{row.severity}", className="sev"), kind]),
             html.Td(
-                [html.Span(place or "", className="place"), row["address"]],
+                [html.Span(place or "", className="place"), row.address],
                 className="addr",
-                title=row["address"],
+                title=row.address,
             ),
             at(reported, "inc.waiting"),
-            at(row["dispatched_at"], "inc.not_dispatched"),
+            at(row.dispatched_at, "inc.not_dispatched"),
             at(on_scene, "inc.waiting"),
             clock,
         ],
         className="breach" if breach else "",
-        **{"data-incident": row["id"]},
+        **{"data-incident": row.id},
     )
 
 
@@ -303,46 +279,45 @@ CYLINDER_COLUMNS = (
 )
 
 
-def cylinder_cells(row: dict) -> list[html.Td]:
-    checks = row["checks"]
+def cylinder_cells(row: ChainRow) -> list[html.Td]:
+    checks = row.checks
     shown = {
-        **{key: f"{row[key]:,}" for key in ("fillings", "deliveries", "checks")},
-        "pass_rate": percent(row["checks_passed"] / checks if checks else None),
-        "photos": percent(row["checks_photos"] / checks if checks else None),
-        "black_cylinders": f"{row['black_cylinders']:,}",
-        "overdue_fillings": f"{row['overdue_fillings']:,}",
+        "fillings": f"{row.fillings:,}",
+        "deliveries": f"{row.deliveries:,}",
+        "checks": f"{row.checks:,}",
+        "pass_rate": percent(row.checks_passed / checks if checks else None),
+        "photos": percent(row.checks_photos / checks if checks else None),
+        "black_cylinders": f"{row.black_cylinders:,}",
+        "overdue_fillings": f"{row.overdue_fillings:,}",
     }
-    alarming = {"black_cylinders", "overdue_fillings"}
+    alarming = {"black_cylinders": row.black_cylinders, "overdue_fillings": row.overdue_fillings}
     return [
-        html.Td(
-            shown[key],
-            className="num " + ("late" if key in alarming and row[key] else ""),
-        )
+        html.Td(shown[key], className="num " + ("late" if alarming.get(key) else ""))
         for key, _ in CYLINDER_COLUMNS
     ]
 
 
-def cylinder_table(rows: list[dict], lang: str) -> html.Div:
+def cylinder_table(rows: list[ChainRow], lang: str) -> html.Div:
     head = html.Tr(
         [html.Th(t("rank.district", lang))]
         + [html.Th(t(label, lang), className="num") for _, label in CYLINDER_COLUMNS]
     )
-    total = {
-        key: sum(row[key] for row in rows)
-        for key in (
-            "fillings",
-            "deliveries",
-            "checks",
-            "checks_passed",
-            "checks_photos",
-            "black_cylinders",
-            "overdue_fillings",
-        )
-    }
+    total = ChainRow(
+        code="",
+        name_zh="",
+        name_en="",
+        fillings=sum(row.fillings for row in rows),
+        deliveries=sum(row.deliveries for row in rows),
+        checks=sum(row.checks for row in rows),
+        checks_passed=sum(row.checks_passed for row in rows),
+        checks_photos=sum(row.checks_photos for row in rows),
+        black_cylinders=sum(row.black_cylinders for row in rows),
+        overdue_fillings=sum(row.overdue_fillings for row in rows),
+    )
     body = [
         html.Tr(
-            [html.Td(row["name_zh"] if lang == "zh" else row["name_en"]), *cylinder_cells(row)],
-            **{"data-district": row["code"]},
+            [html.Td(row.name_zh if lang == "zh" else row.name_en), *cylinder_cells(row)],
+            **{"data-district": row.code},
         )
         for row in rows
     ]
@@ -375,18 +350,18 @@ def calm_zero(features: dict, colors: list[str], labels: list[str]) -> tuple[lis
     return [NO_HAZARD, *(c for c, _ in rest)], ["0", *(label for _, label in rest)]
 
 
-def district_labels(shapes: list[dict], features: dict) -> list[dl.DivMarker]:
+def district_labels(shapes: list[DistrictShape], features: dict) -> list[dl.DivMarker]:
     """Each district's name and open hazards at its centre, large enough for the room. The
     small central districts show their number only: their names would cover each other."""
     labels = []
     for shape, feature in zip(shapes, features["features"], strict=True):
         value = feature["properties"]["value"]
         shown = "" if value is None else f"<b>{value:,.0f}</b>"
-        small = (shape.get("area_km2") or SMALL_DISTRICT_KM2) < SMALL_DISTRICT_KM2
+        small = (shape.area_km2 or SMALL_DISTRICT_KM2) < SMALL_DISTRICT_KM2
         name = "" if small else f"<span>{feature['properties']['name']}</span>"
         labels.append(
             dl.DivMarker(
-                position=[shape["centroid_lat"], shape["centroid_lon"]],
+                position=[shape.centroid_lat, shape.centroid_lon],
                 iconOptions={
                     "className": "screen-district-label" + (" small" if small else ""),
                     "html": f"{name}{shown}",
@@ -399,18 +374,18 @@ def district_labels(shapes: list[dict], features: dict) -> list[dl.DivMarker]:
     return labels
 
 
-def point_features(points: list[dict], lang: str) -> dict:
+def point_features(points: list[MovingPoint], lang: str) -> dict:
     return {
         "type": "FeatureCollection",
         "features": [
             {
                 "type": "Feature",
-                "id": f"{p['kind']}:{p['id']}",
-                "geometry": {"type": "Point", "coordinates": [p["lon"], p["lat"]]},
+                "id": f"{p.kind}:{p.id}",
+                "geometry": {"type": "Point", "coordinates": [p.lon, p.lat]},
                 "properties": {
-                    "kind": p["kind"],
-                    "state": p["state"],
-                    "tooltip": html_text.escape(f"{t('screen.map.' + p['kind'], lang)} {p['id']}"),
+                    "kind": p.kind,
+                    "state": p.state,
+                    "tooltip": html_text.escape(f"{t('screen.map.' + p.kind, lang)} {p.id}"),
                 },
             }
             for p in points

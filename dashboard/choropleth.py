@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import html
 import math
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 from dashboard.domain.coverage import coverage
 from dashboard.domain.risk import BAND_COLOURS, BANDS, RiskInputs, band_rank, risk_band
@@ -19,6 +19,22 @@ NO_DATA = "#2b3a4a"
 SMALL_DISTRICT_KM2 = 150
 
 Counts = Mapping[str, float]
+
+
+class Area(Protocol):
+    """A district or grid cell as the map colours it (data_access/queries: DistrictShape,
+    GridShape)."""
+
+    @property
+    def code(self) -> str: ...
+    @property
+    def name_zh(self) -> str: ...
+    @property
+    def name_en(self) -> str: ...
+    @property
+    def population(self) -> int | None: ...
+    @property
+    def geometry(self) -> dict[str, Any]: ...
 
 
 def _ratio(numerator: str, denominator: str, scale: float) -> Callable[[Counts], float | None]:
@@ -142,7 +158,7 @@ def _distinct_decimals(breaks: tuple[float, ...], decimals: int, most: int = 3) 
 
 
 def district_features(
-    shapes: list[dict[str, Any]],
+    shapes: Sequence[Area],
     counts_by_district: Mapping[str, Counts],
     metric: Metric,
     lang: str,
@@ -152,17 +168,17 @@ def district_features(
     grid cells: any shapes with code, names and geometry). `describe` words a value for the
     tooltip (e.g. a risk band's name); by default the number."""
     values = {
-        shape["code"]: metric.compute(
-            {**counts_by_district.get(shape["code"], {}), "population": shape.get("population")}
+        shape.code: metric.compute(
+            {**counts_by_district.get(shape.code, {}), "population": shape.population}
         )
-        if shape["code"] in counts_by_district
+        if shape.code in counts_by_district
         else None
         for shape in shapes
     }
     legend = metric.fixed or quantile_legend(
         [v for v in values.values() if v is not None], metric.decimals
     )
-    features = [_feature(shape, values[shape["code"]], legend, lang, describe) for shape in shapes]
+    features = [_feature(shape, values[shape.code], legend, lang, describe) for shape in shapes]
     return {"type": "FeatureCollection", "features": features}, legend
 
 
@@ -171,20 +187,20 @@ def value_text(value: float | None, decimals: int, suffix: str = "") -> str:
 
 
 def _feature(
-    shape: dict[str, Any],
+    shape: Area,
     value: float | None,
     legend: Legend,
     lang: str,
     describe: Callable[[float | None], str] | None = None,
 ) -> dict:
-    name = html.escape(shape["name_zh"] if lang == "zh" else shape["name_en"])
+    name = html.escape(shape.name_zh if lang == "zh" else shape.name_en)
     shown = describe(value) if describe else value_text(value, legend.decimals)
     return {
         "type": "Feature",
-        "id": shape["code"],
-        "geometry": shape["geometry"],
+        "id": shape.code,
+        "geometry": shape.geometry,
         "properties": {
-            "code": shape["code"],
+            "code": shape.code,
             "name": name,
             "value": value,
             "shown": shown,

@@ -24,6 +24,7 @@ from data_access.models import (
     CylinderState,
     District,
     Enterprise,
+    EventRecord,
     Excavation,
     Finding,
     GridCell,
@@ -38,6 +39,7 @@ from data_access.models import (
     Site,
     Team,
     Violation,
+    Worker,
 )
 
 __all__ = ["REACH", "Reach", "scoped", "sees"]
@@ -89,6 +91,7 @@ REACH: dict[type, Reach] = {
         lambda e: or_(Sensor.site_id.in_(_own_sites(e)), Sensor.segment_id.in_(_own_segments(e))),
     ),
     Cylinder: Reach(None, lambda e: Cylinder.enterprise_id == e),
+    Worker: Reach(None, lambda e: Worker.enterprise_id == e),
     CylinderState: Reach(
         CylinderState.district,
         lambda e: CylinderState.code.in_(select(Cylinder.code).where(Cylinder.enterprise_id == e)),
@@ -100,6 +103,10 @@ REACH: dict[type, Reach] = {
     InspectionRecord: Reach(
         InspectionRecord.district,
         _target_owned(InspectionRecord.target_type, InspectionRecord.target_id),
+    ),
+    # the log, read for cylinder scans: an enterprise's are those at its sites
+    EventRecord: Reach(
+        EventRecord.district, lambda e: EventRecord.data["site_id"].as_string().in_(_own_sites(e))
     ),
     # areas: a district officer sees their own; outlines and names are public to the others
     District: Reach(District.code, lambda e: District.code.is_not(None)),

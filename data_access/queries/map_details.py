@@ -7,11 +7,11 @@ cannot tell the two apart, so it reveals nothing about other districts' or enter
 from __future__ import annotations
 
 import math
-from dataclasses import asdict
+from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any
+from typing import TypeVarTuple
 
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Engine, Row, Select, func, select
 
 from dashboard.domain.roles import Scope
 from data_access.models import (
@@ -25,6 +25,8 @@ from data_access.models import (
     Finding,
     Hazard,
     HazardStatusChange,
+    Incident,
+    IncidentTimelineEntry,
     InspectionRecord,
     PipelineSegment,
     Resource,
@@ -35,60 +37,124 @@ from data_access.models import (
 )
 from data_access.projections.excavations import EXCAVATION_MARGIN_M, M_PER_DEG_LAT, distance_m
 from data_access.projections.findings import EXCAVATION
-from data_access.queries import incident_view
-from data_access.queries.map_layers import SCAN_STAGE, with_alarm_state
+from data_access.queries.map_layers import SCAN_STAGE, SensorState, sensors_in_alarm
 from data_access.queries.rules import hazard_open
+from data_access.scope import scoped, sees
 
 CHAIN_LIMIT = 50  # a cylinder's newest scans shown
 TIMELINE_LIMIT = 100
 
 
-def _rows(engine: Engine, query: Any) -> list[dict[str, Any]]:
+# Rows are typed by their columns, so a row and the dataclass built from it cannot drift apart.
+# SQLAlchemy types the first nine columns of a select; rows wider than that are built by name.
+Columns = TypeVarTuple("Columns")
+DISTRICT_ZH = District.name_zh.label("district_zh")  # the district's names, by a join
+DISTRICT_EN = District.name_en.label("district_en")
+
+
+def _rows(engine: Engine, query: Select[*Columns]) -> list[Row[*Columns]]:
     with engine.connect() as connection:
-        return [dict(row._mapping) for row in connection.execute(query)]
+        return list(connection.execute(query))
 
 
-def cylinder_chain(engine: Engine, scope: Scope, code: str) -> dict[str, Any] | None:
+def _first(engine: Engine, query: Select[*Columns]) -> Row[*Columns] | None:
+    with engine.connect() as connection:
+        return connection.execute(query).first()
+
+
+# --- what moves and what is wrong: cylinders, hazards, incidents, teams ---------------------
+
+
+@dataclass(frozen=True, slots=True)
+class ChainScan:
+    occurred_at: datetime
+    stage: str | None
+    site_id: str | None
+    worker_id: str | None
+    customer_id: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class CylinderChain:
+    code: str
+    enterprise_id: str | None  # None: registered by no enterprise
+    stage: str | None  # None: never scanned
+    is_black: bool
+    scans: list[ChainScan]  # newest first
+
+
+def cylinder_chain(engine: Engine, scope: Scope, code: str) -> CylinderChain | None:
     """A cylinder's current state and its `cylinder.scanned` events, newest first."""
-    state = _rows(engine, select(CylinderState.__table__).where(CylinderState.code == code))
-    owner = _rows(engine, select(Cylinder.enterprise_id).where(Cylinder.code == code))
-    if not state and not owner:
+    state = _first(
+        engine,
+        select(CylinderState.stage, CylinderState.is_black, CylinderState.district).where(
+            CylinderState.code == code
+        ),
+    )
+    enterprise = _first(engine, select(Cylinder.enterprise_id).where(Cylinder.code == code))
+    if state is None and enterprise is None:
         return None
-    enterprise = owner[0]["enterprise_id"] if owner else None
-    district = state[0]["district"] if state else None
-    if scope.enterprise_id is not None and enterprise != scope.enterprise_id:
+    owner = enterprise.enterprise_id if enterprise is not None else None
+    if not sees(scope, state.district if state is not None else None, owner):
         return None
-    if scope.district is not None and district != scope.district:
-        return None
-    scans = select(EventRecord.seq, EventRecord.occurred_at, EventRecord.district, EventRecord.data)
-    scans = scans.where(
+    scans = select(EventRecord.occurred_at, EventRecord.data).where(
         EventRecord.type == "cylinder.scanned",
         EventRecord.data["code"].as_string() == code,
     )
     events = _rows(engine, scans.order_by(EventRecord.seq.desc()).limit(CHAIN_LIMIT))
-    current = state[0] if state else None
-    return {
-        "code": code,
-        "enterprise_id": enterprise,
-        "stage": current["stage"] if current else None,
-        "is_black": bool(current["is_black"]) if current else enterprise is None,
-        "scans": [
-            {
-                "occurred_at": e["occurred_at"],
-                "stage": e["data"].get("stage"),
-                "site_id": e["data"].get("site_id"),
-                "worker_id": e["data"].get("worker_id"),
-                "customer_id": e["data"].get("customer_id"),
-            }
-            for e in events
+    return CylinderChain(
+        code=code,
+        enterprise_id=owner,
+        stage=state.stage if state is not None else None,
+        is_black=bool(state.is_black) if state is not None else owner is None,
+        scans=[
+            ChainScan(
+                occurred_at,
+                data.get("stage"),
+                data.get("site_id"),
+                data.get("worker_id"),
+                data.get("customer_id"),
+            )
+            for occurred_at, data in events
         ],
-    }
+    )
 
 
-def hazard_history(engine: Engine, scope: Scope, hazard_id: str) -> dict[str, Any] | None:
+@dataclass(frozen=True, slots=True)
+class HazardChange:
+    status: str
+    actor: str
+    note: str | None
+    occurred_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class HazardHistory:
+    id: str
+    category: str
+    level: str
+    description: str
+    status: str
+    reported_at: datetime
+    due_at: datetime
+    closed_at: datetime | None
+    history: list[HazardChange]  # oldest first
+
+
+def hazard_history(engine: Engine, scope: Scope, hazard_id: str) -> HazardHistory | None:
     """A hazard and its status changes, oldest first."""
-    hazards = _rows(engine, select(Hazard.__table__).where(Hazard.id == hazard_id))
-    if not hazards or not _hazard_in_scope(engine, scope, hazards[0]):
+    query = select(
+        Hazard.id,
+        Hazard.category,
+        Hazard.level,
+        Hazard.description,
+        Hazard.status,
+        Hazard.reported_at,
+        Hazard.due_at,
+        Hazard.closed_at,
+    ).where(Hazard.id == hazard_id)
+    hazard = _first(engine, scoped(query, scope, Hazard))
+    if hazard is None:
         return None
     history = _rows(
         engine,
@@ -101,35 +167,67 @@ def hazard_history(engine: Engine, scope: Scope, hazard_id: str) -> dict[str, An
         .where(HazardStatusChange.hazard_id == hazard_id)
         .order_by(HazardStatusChange.seq, HazardStatusChange.id),
     )
-    return {**hazards[0], "history": history}
+    return HazardHistory(*hazard, [HazardChange(*row) for row in history])
 
 
-def _hazard_in_scope(engine: Engine, scope: Scope, hazard: dict[str, Any]) -> bool:
-    if scope.district is not None and hazard["district"] != scope.district:
-        return False
-    if scope.enterprise_id is None:
-        return True
-    if hazard["target_type"] == "enterprise":
-        return hazard["target_id"] == scope.enterprise_id
-    if hazard["target_type"] != "site":
-        return False
-    owner = _rows(engine, select(Site.enterprise_id).where(Site.id == hazard["target_id"]))
-    return bool(owner) and owner[0]["enterprise_id"] == scope.enterprise_id
+@dataclass(frozen=True, slots=True)
+class TimelineEntry:
+    occurred_at: datetime
+    kind: str  # reported, dispatched, update, notified, closed, team
+    status: str | None
+    team_name: str | None
+    text: str | None
 
 
-def incident_timeline(engine: Engine, scope: Scope, incident_id: str) -> dict[str, Any] | None:
+@dataclass(frozen=True, slots=True)
+class IncidentTimeline:
+    id: str
+    kind: str
+    status: str
+    address: str
+    reported_at: datetime
+    timeline: list[TimelineEntry]  # the newest TIMELINE_LIMIT, oldest first
+
+
+def incident_timeline(engine: Engine, scope: Scope, incident_id: str) -> IncidentTimeline | None:
     """An incident and its newest timeline entries, oldest first; authorities only."""
-    incident = incident_view.incident(engine, incident_id, scope)
+    query = select(
+        Incident.id, Incident.kind, Incident.status, Incident.address, Incident.reported_at
+    ).where(Incident.id == incident_id)
+    incident = _first(engine, scoped(query, scope, Incident))
     if incident is None:
         return None
-    timeline = incident_view.timeline(engine, incident_id)[-TIMELINE_LIMIT:]
-    return {**asdict(incident), "timeline": [asdict(entry) for entry in timeline]}
+    entries = (
+        select(
+            IncidentTimelineEntry.occurred_at,
+            IncidentTimelineEntry.kind,
+            IncidentTimelineEntry.status,
+            Team.name,
+            IncidentTimelineEntry.text,
+        )
+        .join(Team, Team.id == IncidentTimelineEntry.team_id, isouter=True)
+        .where(IncidentTimelineEntry.incident_id == incident_id)
+        .order_by(IncidentTimelineEntry.seq.desc())
+        .limit(TIMELINE_LIMIT)
+    )
+    newest_first = [TimelineEntry(*row) for row in _rows(engine, entries)]
+    return IncidentTimeline(*incident, newest_first[::-1])
 
 
-def team_detail(engine: Engine, scope: Scope, team_id: str) -> dict[str, Any] | None:
+@dataclass(frozen=True, slots=True)
+class TeamDetail:
+    id: str
+    name: str
+    level: str
+    district: str
+    members: int
+    capabilities: list[str]
+    status: str | None  # None: no report yet
+    incident_id: str | None
+
+
+def team_detail(engine: Engine, scope: Scope, team_id: str) -> TeamDetail | None:
     """A team: its registry record, current status and place, and the incident it serves."""
-    if scope.enterprise_id is not None:
-        return None
     query = (
         select(
             Team.id,
@@ -140,16 +238,12 @@ def team_detail(engine: Engine, scope: Scope, team_id: str) -> dict[str, Any] | 
             Team.capabilities,
             TeamState.status,
             TeamState.incident_id,
-            TeamState.speed_kmh,
-            TeamState.updated_at,
         )
         .join(TeamState, TeamState.team_id == Team.id, isouter=True)
         .where(Team.id == team_id)
     )
-    if scope.district is not None:
-        query = query.where(Team.district == scope.district)
-    rows = _rows(engine, query)
-    return rows[0] if rows else None
+    row = _first(engine, scoped(query, scope, Team))
+    return None if row is None else TeamDetail(*row)
 
 
 # --- the registry's objects on the map: sites, resources, pipelines, sensors, digs ----------
@@ -161,9 +255,43 @@ READINGS_LIMIT = 10
 NEAR_MARGIN_M = EXCAVATION_MARGIN_M
 
 
+@dataclass(frozen=True, slots=True)
+class SiteHazard:
+    id: str
+    category: str
+    level: str
+    status: str
+    due_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class LastInspection:
+    id: str
+    kind: str
+    passed: bool
+    inspector_id: str
+    occurred_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class SiteDetail:
+    id: str
+    name: str
+    kind: str
+    district: str
+    enterprise_id: str
+    enterprise: str  # its name
+    licence_no: str | None
+    district_zh: str | None
+    district_en: str | None
+    scans_today: dict[str, int]  # stage -> scans at the site since the city's midnight
+    open_hazards: list[SiteHazard]  # soonest due first
+    last_inspection: LastInspection | None
+
+
 def site_detail(
     engine: Engine, scope: Scope, site_id: str, day_start: datetime
-) -> dict[str, Any] | None:
+) -> SiteDetail | None:
     """A site, its enterprise, today's scans there by stage, its open hazards, last inspection."""
     query = (
         select(
@@ -174,17 +302,18 @@ def site_detail(
             Site.enterprise_id,
             Enterprise.name.label("enterprise"),
             Enterprise.licence_no,
-            *_district_names(),
+            DISTRICT_ZH,
+            DISTRICT_EN,
         )
         .join(Enterprise, Enterprise.id == Site.enterprise_id)
         .join(District, District.code == Site.district, isouter=True)
         .where(Site.id == site_id)
     )
-    sites = _rows(engine, _scoped(query, scope, Site.district, Site.enterprise_id))
-    if not sites:
+    site = _first(engine, scoped(query, scope, Site))
+    if site is None:
         return None
     scans = (
-        select(SCAN_STAGE.label("stage"), func.count().label("count"))
+        select(SCAN_STAGE, func.count())
         .where(
             EventRecord.type == "cylinder.scanned",
             EventRecord.occurred_at >= day_start,
@@ -210,33 +339,31 @@ def site_detail(
         .order_by(InspectionRecord.occurred_at.desc())
         .limit(1)
     )
-    last = _rows(engine, inspections)
-    return {
-        **sites[0],
-        "scans_today": {r["stage"]: int(r["count"]) for r in _rows(engine, scans)},
-        "open_hazards": _rows(engine, hazards),
-        "last_inspection": last[0] if last else None,
-    }
+    last = _first(engine, inspections)
+    return SiteDetail(
+        *site,
+        {stage: int(count) for stage, count in _rows(engine, scans)},
+        [SiteHazard(*row) for row in _rows(engine, hazards)],
+        None if last is None else LastInspection(*last),
+    )
 
 
-def _district_names() -> tuple[Any, Any]:
-    """The district's names (district_zh, district_en), from a join with `districts`."""
-    return District.name_zh.label("district_zh"), District.name_en.label("district_en")
+@dataclass(frozen=True, slots=True)
+class ResourceDetail:
+    id: str
+    kind: str  # vehicle | supply_depot | expert
+    name: str
+    district: str | None
+    skills: list[str] | None
+    team_id: str | None
+    team: str | None  # its name
+    team_status: str | None  # None: no report yet, or no team
+    district_zh: str | None
+    district_en: str | None
 
 
-def _scoped(query: Any, scope: Scope, district: Any, enterprise: Any) -> Any:
-    """`query` narrowed to the scope's district and enterprise (by the given columns)."""
-    if scope.district is not None:
-        query = query.where(district == scope.district)
-    if scope.enterprise_id is not None:
-        query = query.where(enterprise == scope.enterprise_id)
-    return query
-
-
-def resource_detail(engine: Engine, scope: Scope, resource_id: str) -> dict[str, Any] | None:
+def resource_detail(engine: Engine, scope: Scope, resource_id: str) -> ResourceDetail | None:
     """A vehicle, supply depot or expert, with its team's name and status; authorities only."""
-    if scope.enterprise_id is not None:
-        return None
     query = (
         select(
             Resource.id,
@@ -247,22 +374,54 @@ def resource_detail(engine: Engine, scope: Scope, resource_id: str) -> dict[str,
             Resource.team_id,
             Team.name.label("team"),
             TeamState.status.label("team_status"),
-            *_district_names(),
+            DISTRICT_ZH,
+            DISTRICT_EN,
         )
         .join(Team, Team.id == Resource.team_id, isouter=True)
         .join(District, District.code == Resource.district, isouter=True)
         .join(TeamState, TeamState.team_id == Resource.team_id, isouter=True)
         .where(Resource.id == resource_id)
     )
-    if scope.district is not None:
-        query = query.where(Resource.district == scope.district)
-    rows = _rows(engine, query)
-    return rows[0] if rows else None
+    row = _first(engine, scoped(query, scope, Resource))
+    return None if row is None else ResourceDetail(**row._mapping)
+
+
+@dataclass(frozen=True, slots=True)
+class SegmentSensor:
+    id: str
+    kind: str
+    state: SensorState
+
+
+@dataclass(frozen=True, slots=True)
+class NearDig:
+    id: str
+    contractor: str
+    radius_m: float
+    starts_on: date
+    ends_on: date
+    agreement_signed: bool
+
+
+@dataclass(frozen=True, slots=True)
+class PipelineDetail:
+    id: str
+    pressure_class: str
+    material: str
+    laid_year: int
+    length_m: float
+    district: str
+    enterprise_id: str
+    enterprise: str  # its name
+    district_zh: str | None
+    district_en: str | None
+    sensors: list[SegmentSensor]
+    excavations: list[NearDig]  # digs not yet over near it, newest first
 
 
 def pipeline_detail(
     engine: Engine, scope: Scope, segment_id: str, today: date
-) -> dict[str, Any] | None:
+) -> PipelineDetail | None:
     """A segment, its owner, its sensors (with state) and the digs not yet over near it."""
     query = (
         select(
@@ -273,47 +432,55 @@ def pipeline_detail(
             PipelineSegment.length_m,
             PipelineSegment.district,
             PipelineSegment.enterprise_id,
+            Enterprise.name.label("enterprise"),
+            DISTRICT_ZH,
+            DISTRICT_EN,
             PipelineSegment.min_lat,
             PipelineSegment.min_lon,
             PipelineSegment.max_lat,
             PipelineSegment.max_lon,
-            Enterprise.name.label("enterprise"),
-            *_district_names(),
         )
         .join(Enterprise, Enterprise.id == PipelineSegment.enterprise_id)
         .join(District, District.code == PipelineSegment.district, isouter=True)
         .where(PipelineSegment.id == segment_id)
     )
-    segments = _rows(
-        engine, _scoped(query, scope, PipelineSegment.district, PipelineSegment.enterprise_id)
-    )
-    if not segments:
+    segment = _first(engine, scoped(query, scope, PipelineSegment))
+    if segment is None:
         return None
-    segment = segments[0]
-    sensors = with_alarm_state(
+    facts = dict(segment._mapping)
+    corners = [facts.pop(name) for name in ("min_lat", "min_lon", "max_lat", "max_lon")]
+    sensors = _rows(
         engine,
-        _rows(
-            engine,
-            select(Sensor.id, Sensor.kind)
-            .where(Sensor.segment_id == segment_id)
-            .order_by(Sensor.id)
-            .limit(LIST_LIMIT),
-        ),
+        select(Sensor.id, Sensor.kind)
+        .where(Sensor.segment_id == segment_id)
+        .order_by(Sensor.id)
+        .limit(LIST_LIMIT),
     )
-    return {**segment, "sensors": sensors, "excavations": _digs_near(engine, scope, segment, today)}
+    in_alarm = sensors_in_alarm(engine, [sensor.id for sensor in sensors])
+    box = None if None in corners else (corners[0], corners[1], corners[2], corners[3])
+    return PipelineDetail(
+        **facts,
+        sensors=[
+            SegmentSensor(id_, kind, "alarm" if id_ in in_alarm else "normal")
+            for id_, kind in sensors
+        ],
+        excavations=_digs_near(engine, scope, box, today),
+    )
 
 
 def _digs_near(
-    engine: Engine, scope: Scope, box: dict[str, Any], today: date
-) -> list[dict[str, Any]]:
-    """Digs not yet over whose buffer (radius + margin) reaches the segment's bounding box.
+    engine: Engine, scope: Scope, box: tuple[float, float, float, float] | None, today: date
+) -> list[NearDig]:
+    """Digs not yet over whose buffer (radius + margin) reaches the segment's bounding box
+    (min_lat, min_lon, max_lat, max_lon).
 
     Linear in SQL on both databases: a degree of longitude is taken at the box's middle latitude
     (a segment spans a few km at most, so the error is far below the margin). The authorities'
     view only, like the excavation layer."""
-    if scope.enterprise_id is not None or box["min_lat"] is None:
+    if box is None:
         return []
-    middle = (box["min_lat"] + box["max_lat"]) / 2
+    min_lat, min_lon, max_lat, max_lon = box
+    middle = (min_lat + max_lat) / 2
     per_lat = 1 / M_PER_DEG_LAT
     per_lon = 1 / (M_PER_DEG_LAT * max(math.cos(math.radians(middle)), 1e-6))
     reach = Excavation.radius_m + NEAR_MARGIN_M
@@ -328,20 +495,51 @@ def _digs_near(
         )
         .where(
             Excavation.ends_on >= today,
-            Excavation.lat + reach * per_lat >= box["min_lat"],
-            Excavation.lat - reach * per_lat <= box["max_lat"],
-            Excavation.lon + reach * per_lon >= box["min_lon"],
-            Excavation.lon - reach * per_lon <= box["max_lon"],
+            Excavation.lat + reach * per_lat >= min_lat,
+            Excavation.lat - reach * per_lat <= max_lat,
+            Excavation.lon + reach * per_lon >= min_lon,
+            Excavation.lon - reach * per_lon <= max_lon,
         )
         .order_by(Excavation.starts_on.desc(), Excavation.id)
         .limit(LIST_LIMIT)
     )
-    if scope.district is not None:
-        query = query.where(Excavation.district == scope.district)
-    return _rows(engine, query)
+    return [NearDig(*row) for row in _rows(engine, scoped(query, scope, Excavation))]
 
 
-def sensor_detail(engine: Engine, scope: Scope, sensor_id: str) -> dict[str, Any] | None:
+@dataclass(frozen=True, slots=True)
+class Reading:
+    occurred_at: datetime
+    value: float | None
+
+
+@dataclass(frozen=True, slots=True)
+class SensorAlarm:
+    id: str
+    kind: str
+    level: str
+    value: float | None
+    status: str
+    raised_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class SensorDetail:
+    id: str
+    kind: str
+    low: float | None
+    high: float | None
+    district: str
+    site_id: str | None
+    segment_id: str | None
+    site: str | None  # the site's name
+    district_zh: str | None
+    district_en: str | None
+    state: SensorState
+    readings: list[Reading]  # newest first
+    alarms: list[SensorAlarm]  # newest first
+
+
+def sensor_detail(engine: Engine, scope: Scope, sensor_id: str) -> SensorDetail | None:
     """A sensor, where it sits (site or segment), its newest readings and its alarms."""
     query = (
         select(
@@ -353,21 +551,15 @@ def sensor_detail(engine: Engine, scope: Scope, sensor_id: str) -> dict[str, Any
             Sensor.site_id,
             Sensor.segment_id,
             Site.name.label("site"),
-            func.coalesce(Site.enterprise_id, PipelineSegment.enterprise_id).label("owner"),
-            *_district_names(),
+            DISTRICT_ZH,
+            DISTRICT_EN,
         )
         .join(District, District.code == Sensor.district, isouter=True)
         .join(Site, Site.id == Sensor.site_id, isouter=True)
-        .join(PipelineSegment, PipelineSegment.id == Sensor.segment_id, isouter=True)
         .where(Sensor.id == sensor_id)
     )
-    sensors = _rows(engine, query)
-    if not sensors:
-        return None
-    sensor = sensors[0]
-    if scope.district is not None and sensor["district"] != scope.district:
-        return None
-    if scope.enterprise_id is not None and sensor["owner"] != scope.enterprise_id:
+    sensor = _first(engine, scoped(query, scope, Sensor))
+    if sensor is None:
         return None
     readings = (
         select(EventRecord.occurred_at, EventRecord.data)
@@ -384,70 +576,108 @@ def sensor_detail(engine: Engine, scope: Scope, sensor_id: str) -> dict[str, Any
         .order_by(Alarm.raised_at.desc(), Alarm.id)
         .limit(LIST_LIMIT)
     )
-    alarm_rows = _rows(engine, alarms)
-    return {
-        **sensor,
-        "state": "alarm" if any(a["status"] != "cleared" for a in alarm_rows) else "normal",
-        "readings": [
-            {"occurred_at": r["occurred_at"], "value": r["data"].get("value")}
-            for r in _rows(engine, readings)
-        ],
-        "alarms": alarm_rows,
-    }
+    alarm_rows = [SensorAlarm(*row) for row in _rows(engine, alarms)]
+    return SensorDetail(
+        **sensor._mapping,
+        state="alarm" if any(a.status != "cleared" for a in alarm_rows) else "normal",
+        readings=[Reading(at, data.get("value")) for at, data in _rows(engine, readings)],
+        alarms=alarm_rows,
+    )
 
 
-def excavation_detail(engine: Engine, scope: Scope, permit_id: str) -> dict[str, Any] | None:
+@dataclass(frozen=True, slots=True)
+class DigFinding:
+    detail: str
+    resolved: bool
+    resolution: str | None
+    occurred_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class NearSegment:
+    id: str
+    pressure_class: str
+    enterprise_id: str
+    distance_m: float
+
+
+@dataclass(frozen=True, slots=True)
+class ExcavationDetail:
+    id: str  # the permit
+    contractor: str
+    district: str
+    lat: float
+    lon: float
+    radius_m: float
+    starts_on: date
+    ends_on: date
+    agreement_signed: bool
+    occurred_at: datetime
+    district_zh: str | None
+    district_en: str | None
+    finding: DigFinding | None  # the newest, open or resolved
+    segments: list[NearSegment]  # within its reach, nearest first
+
+
+def excavation_detail(engine: Engine, scope: Scope, permit_id: str) -> ExcavationDetail | None:
     """A dig, its rule finding (newest, open or resolved) and the segments within its reach,
     nearest first; the authorities' view only, like the excavation layer."""
-    if scope.enterprise_id is not None:
-        return None
     query = (
-        select(Excavation.__table__, *_district_names())
+        select(
+            Excavation.id,
+            Excavation.contractor,
+            Excavation.district,
+            Excavation.lat,
+            Excavation.lon,
+            Excavation.radius_m,
+            Excavation.starts_on,
+            Excavation.ends_on,
+            Excavation.agreement_signed,
+            Excavation.occurred_at,
+            DISTRICT_ZH,
+            DISTRICT_EN,
+        )
         .join(District, District.code == Excavation.district, isouter=True)
         .where(Excavation.id == permit_id)
     )
-    if scope.district is not None:
-        query = query.where(Excavation.district == scope.district)
-    digs = _rows(engine, query)
-    if not digs:
+    dig = _first(engine, scoped(query, scope, Excavation))
+    if dig is None:
         return None
-    dig = digs[0]
-    finding = _rows(
+    finding = _first(
         engine,
         select(Finding.detail, Finding.resolved, Finding.resolution, Finding.occurred_at)
         .where(Finding.subject_id == permit_id, Finding.kind == EXCAVATION)
         .order_by(Finding.seq.desc())
         .limit(1),
     )
-    return {
-        **dig,
-        "finding": finding[0] if finding else None,
-        "segments": _segments_near(engine, scope, dig),
-    }
+    return ExcavationDetail(
+        **dig._mapping,
+        finding=None if finding is None else DigFinding(*finding),
+        segments=_segments_near(engine, scope, dig.lat, dig.lon, dig.radius_m),
+    )
 
 
-def _segments_near(engine: Engine, scope: Scope, dig: dict[str, Any]) -> list[dict[str, Any]]:
+def _segments_near(
+    engine: Engine, scope: Scope, lat: float, lon: float, radius_m: float
+) -> list[NearSegment]:
     """Segments whose polyline comes within the dig's radius + margin, with the distance."""
-    reach = dig["radius_m"] + NEAR_MARGIN_M
+    reach = radius_m + NEAR_MARGIN_M
     dlat = reach / M_PER_DEG_LAT
-    dlon = reach / (M_PER_DEG_LAT * max(math.cos(math.radians(dig["lat"])), 1e-6))
+    dlon = reach / (M_PER_DEG_LAT * max(math.cos(math.radians(lat)), 1e-6))
     query = select(
         PipelineSegment.id,
         PipelineSegment.pressure_class,
         PipelineSegment.enterprise_id,
         PipelineSegment.coords,
     ).where(
-        PipelineSegment.min_lat <= dig["lat"] + dlat,
-        PipelineSegment.max_lat >= dig["lat"] - dlat,
-        PipelineSegment.min_lon <= dig["lon"] + dlon,
-        PipelineSegment.max_lon >= dig["lon"] - dlon,
+        PipelineSegment.min_lat <= lat + dlat,
+        PipelineSegment.max_lat >= lat - dlat,
+        PipelineSegment.min_lon <= lon + dlon,
+        PipelineSegment.max_lon >= lon - dlon,
     )
-    if scope.district is not None:
-        query = query.where(PipelineSegment.district == scope.district)
     near = []
-    for row in _rows(engine, query):
-        coords = row.pop("coords")
-        distance = distance_m(dig["lat"], dig["lon"], coords)
+    for id_, pressure, owner, coords in _rows(engine, scoped(query, scope, PipelineSegment)):
+        distance = distance_m(lat, lon, coords)
         if distance <= reach:
-            near.append({**row, "distance_m": distance})
-    return sorted(near, key=lambda s: s["distance_m"])[:LIST_LIMIT]
+            near.append(NearSegment(id_, pressure, owner, distance))
+    return sorted(near, key=lambda s: s.distance_m)[:LIST_LIMIT]

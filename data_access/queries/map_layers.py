@@ -1,8 +1,9 @@
 """Queries behind the One Map's layers: area metrics, hazards, flows, resources, networks, KPIs.
 
-Every function takes the user's `Scope` and filters on it: a district officer sees one district,
-an enterprise its own objects (and none of the authorities' emergency data). Times are aware UTC;
-"today" and "this quarter" are computed by the caller in the city's time zone.
+Every function takes the user's `Scope` and applies it through data_access/scope.py: a district
+officer sees one district, an enterprise its own objects (and none of the authorities' emergency
+data). Times are aware UTC; "today" and "this quarter" are computed by the caller in the city's
+time zone.
 """
 
 from __future__ import annotations
@@ -10,10 +11,10 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime, timedelta
-from typing import Any
+from datetime import date, datetime, timedelta
+from typing import Any, Literal, cast
 
-from sqlalchemy import Connection, Engine, and_, func, or_, select
+from sqlalchemy import ColumnElement, Connection, Engine, and_, func, or_, select
 
 from dashboard.domain import hazards
 from dashboard.domain.coverage import (
@@ -21,7 +22,9 @@ from dashboard.domain.coverage import (
     REGISTRY_TARGET_TYPES,
     SUPERVISED_CUSTOMER_KINDS,
 )
+from dashboard.domain.flows import FlowLine, Place, flow_counts, flow_lines
 from dashboard.domain.roles import Scope
+from data_access.cache import cache_for, cached
 from data_access.models import (
     Alarm,
     Customer,
@@ -43,7 +46,15 @@ from data_access.models import (
     TeamState,
     Violation,
 )
+from data_access.queries.one_map import (
+    SHAPES_CACHE_S,
+    AreaValues,
+    district_counts,
+    district_shapes,
+    site_points,
+)
 from data_access.queries.rules import hazard_open, hazard_overdue, incident_open
+from data_access.scope import scoped
 
 CYLINDER_FINDINGS = ("black_cylinder", "overdue_filling", "stage_out_of_order")
 HAZARD_LIMIT = 5000  # the newest-due hazards shown; the count says when there are more
@@ -51,11 +62,31 @@ SCAN_STAGE = EventRecord.data["stage"].as_string()
 SCAN_SITE = EventRecord.data["site_id"].as_string()
 SCAN_CODE = EventRecord.data["code"].as_string()
 
+COUNTS_CACHE_S = 2  # live screens of one scope share one recount
+AREA_CACHE_S = 60  # coverage and hazard counts per area: heavier, and slow to change
+FLOW_CACHE_S = 30
+FLOW_WINDOW = timedelta(hours=1)  # the cylinder flow drawn: the hour before now
+TALLY_KEEP_S = 26 * 3600  # a day's scan tally, kept a little past the day
+
 
 # --- areas: districts and grid cells -------------------------------------------------------
 
 
-def grid_shapes(engine: Engine, scope: Scope) -> list[dict[str, Any]]:
+@dataclass(frozen=True, slots=True)
+class GridShape:
+    code: str
+    district: str
+    name_zh: str
+    name_en: str
+    area_km2: float
+    centroid_lat: float
+    centroid_lon: float
+    geometry: dict[str, Any]  # GeoJSON
+    population: None = None  # a grid cell has none of its own (districts do)
+
+
+@cached(SHAPES_CACHE_S)
+def grid_shapes(engine: Engine, scope: Scope) -> list[GridShape]:
     """Grid cells with outlines (a district officer gets only their district's cells)."""
     query = select(
         GridCell.code,
@@ -67,19 +98,30 @@ def grid_shapes(engine: Engine, scope: Scope) -> list[dict[str, Any]]:
         GridCell.centroid_lon,
         GridCell.geometry,
     ).order_by(GridCell.code)
-    if scope.district is not None:
-        query = query.where(GridCell.district == scope.district)
     with engine.connect() as connection:
-        return [dict(row._mapping) for row in connection.execute(query)]
+        return [GridShape(*row) for row in connection.execute(scoped(query, scope, GridCell))]
+
+
+@cached(AREA_CACHE_S, key=lambda scope, level, now, quarter_start: (scope, level))
+def area_values(
+    engine: Engine, scope: Scope, level: str, now: datetime, quarter_start: datetime
+) -> AreaValues:
+    """What the One Map's themes read per area: `area_metrics`, and for districts the kept
+    area counts over them (one_map.district_counts)."""
+    values = area_metrics(engine, scope, level, now, quarter_start)
+    if level == "district":
+        for code, counts in district_counts(engine, scope).items():
+            values.setdefault(code, {}).update(counts)
+    return values
 
 
 def area_metrics(
     engine: Engine, scope: Scope, level: str, now: datetime, quarter_start: datetime
-) -> dict[str, dict[str, int]]:
+) -> AreaValues:
     """Per district (level "district") or grid cell ("grid"): what the themes and the risk band
     read. Keys: due, inspected, hazards_open, hazards_overdue, major_open, major_overdue,
     incidents_90d, violation_points."""
-    metrics: dict[str, dict[str, int]] = {}
+    metrics: AreaValues = {}
 
     def add(name: str, counts: dict[str, int]) -> None:
         for code, value in counts.items():
@@ -91,6 +133,8 @@ def area_metrics(
         add("inspected", objects_inspected(connection, scope, level, quarter_start))
         for name, where in _hazard_kinds(now).items():
             add(name, _hazards(connection, scope, level, where))
+        # Emergencies and the 12-point system's penalties weigh a district's risk for the
+        # authorities; an enterprise's map colours its own sites and hazards only.
         if level == "district" and scope.enterprise_id is None:
             add("incidents_90d", _incidents_since(connection, scope, now - timedelta(days=90)))
             add("violation_points", _violation_points(connection, scope, now.year))
@@ -110,9 +154,10 @@ def objects_due(connection: Connection, scope: Scope, level: str) -> dict[str, i
     enterprises (districts only: they have no grid cell), sites, supervised customers."""
     sites_area = _area_column(level, Site.district, Site.grid_cell)
     sites = select(sites_area, func.count()).group_by(sites_area)
-    sites = _scoped_sites(sites, scope)
-    totals = Counter(_grouped(connection, sites))
+    totals = Counter(_grouped(connection, scoped(sites, scope, Site)))
     if scope.enterprise_id is not None:
+        # An enterprise's coverage is that of its own sites: the enterprises and the supervised
+        # customers are the authorities' inspection plan.
         return dict(totals)
     customers_area = _area_column(level, Customer.district, Customer.grid_cell)
     customers = (
@@ -121,21 +166,10 @@ def objects_due(connection: Connection, scope: Scope, level: str) -> dict[str, i
         .group_by(customers_area)
     )
     enterprises = select(Enterprise.district, func.count()).group_by(Enterprise.district)
-    if scope.district is not None:
-        customers = customers.where(Customer.district == scope.district)
-        enterprises = enterprises.where(Enterprise.district == scope.district)
-    totals.update(_grouped(connection, customers))
+    totals.update(_grouped(connection, scoped(customers, scope, Customer)))
     if level == "district":
-        totals.update(_grouped(connection, enterprises))
+        totals.update(_grouped(connection, scoped(enterprises, scope, Enterprise)))
     return dict(totals)
-
-
-def _scoped_sites(query: Any, scope: Scope) -> Any:
-    if scope.district is not None:
-        query = query.where(Site.district == scope.district)
-    if scope.enterprise_id is not None:
-        query = query.where(Site.enterprise_id == scope.enterprise_id)
-    return query
 
 
 def objects_inspected(
@@ -145,6 +179,8 @@ def objects_inspected(
     this_quarter = InspectionRecord.occurred_at >= quarter_start
     supervised = Customer.kind.in_(SUPERVISED_CUSTOMER_KINDS)
     totals: Counter[str] = Counter()
+    # The authorities' districts count every object due by the inspections' own district; an
+    # enterprise (its sites only, as in objects_due) and grid cells go through the objects.
     if level == "district" and scope.enterprise_id is None:
         registry = (
             select(InspectionRecord.district, func.count(InspectionRecord.target_id.distinct()))
@@ -158,14 +194,12 @@ def objects_inspected(
             .group_by(InspectionRecord.district)
         )
         for query in (registry, customers):
-            if scope.district is not None:
-                query = query.where(InspectionRecord.district == scope.district)
-            for code, count in connection.execute(query):
+            for code, count in connection.execute(scoped(query, scope, InspectionRecord)):
                 totals[code] += count
         return dict(totals)
     for target_type, model in (("site", Site), (CUSTOMER_TARGET_TYPE, Customer)):
         if scope.enterprise_id is not None and model is Customer:
-            continue
+            continue  # its own sites only, as in objects_due
         area = _area_column(level, model.district, model.grid_cell)
         query = (
             select(area, func.count(InspectionRecord.target_id.distinct()))
@@ -174,17 +208,13 @@ def objects_inspected(
             .where(this_quarter, InspectionRecord.target_type == target_type)
             .group_by(area)
         )
-        if model is Site:
-            query = _scoped_sites(query, scope)
-        else:
+        if model is Customer:
             query = query.where(supervised)
-            if scope.district is not None:
-                query = query.where(Customer.district == scope.district)
-        totals.update(_grouped(connection, query))
+        totals.update(_grouped(connection, scoped(query, scope, model)))
     return dict(totals)
 
 
-def _hazard_kinds(now: datetime) -> dict[str, Any]:
+def _hazard_kinds(now: datetime) -> dict[str, ColumnElement[bool]]:
     is_open = hazard_open()
     overdue = hazard_overdue(now)
     return {
@@ -198,7 +228,7 @@ def _hazard_kinds(now: datetime) -> dict[str, Any]:
 def _hazards(connection: Connection, scope: Scope, level: str, where: Any) -> dict[str, int]:
     if level == "district":
         by_district = select(Hazard.district, func.count()).where(where).group_by(Hazard.district)
-        return _grouped(connection, _scoped_hazards(by_district, scope))
+        return _grouped(connection, scoped(by_district, scope, Hazard))
     totals: Counter[str] = Counter()
     for target_type, model in (("site", Site), ("customer", Customer)):
         query = (
@@ -208,23 +238,8 @@ def _hazards(connection: Connection, scope: Scope, level: str, where: Any) -> di
             .where(where, Hazard.target_type == target_type)
             .group_by(model.grid_cell)
         )
-        totals.update(_grouped(connection, _scoped_hazards(query, scope)))
+        totals.update(_grouped(connection, scoped(query, scope, Hazard)))
     return dict(totals)
-
-
-def _scoped_hazards(query: Any, scope: Scope) -> Any:
-    """A district's hazards; an enterprise's: those found at it or at its sites."""
-    if scope.district is not None:
-        query = query.where(Hazard.district == scope.district)
-    if scope.enterprise_id is not None:
-        own_sites = select(Site.id).where(Site.enterprise_id == scope.enterprise_id)
-        query = query.where(
-            or_(
-                and_(Hazard.target_type == "enterprise", Hazard.target_id == scope.enterprise_id),
-                and_(Hazard.target_type == "site", Hazard.target_id.in_(own_sites)),
-            )
-        )
-    return query
 
 
 def _incidents_since(connection: Connection, scope: Scope, since: datetime) -> dict[str, int]:
@@ -233,9 +248,7 @@ def _incidents_since(connection: Connection, scope: Scope, since: datetime) -> d
         .where(Incident.reported_at >= since)
         .group_by(Incident.district)
     )
-    if scope.district is not None:
-        query = query.where(Incident.district == scope.district)
-    return _grouped(connection, query)
+    return _grouped(connection, scoped(query, scope, Incident))
 
 
 def _violation_points(connection: Connection, scope: Scope, year: int) -> dict[str, int]:
@@ -244,17 +257,29 @@ def _violation_points(connection: Connection, scope: Scope, year: int) -> dict[s
         .where(Violation.year == year)
         .group_by(Violation.district)
     )
-    if scope.district is not None:
-        query = query.where(Violation.district == scope.district)
-    return _grouped(connection, query)
+    return _grouped(connection, scoped(query, scope, Violation))
 
 
 # --- hazards --------------------------------------------------------------------------------
 
+HazardState = Literal["open", "overdue", "closed_today"]
+
+
+@dataclass(frozen=True, slots=True)
+class HazardPoint:
+    id: str
+    level: str
+    category: str
+    status: str
+    due_at: datetime
+    lat: float
+    lon: float
+    state: HazardState
+
 
 def hazard_points(
     engine: Engine, scope: Scope, now: datetime, day_start: datetime, limit: int = HAZARD_LIMIT
-) -> tuple[list[dict[str, Any]], int]:
+) -> tuple[list[HazardPoint], int]:
     """Open hazards (soonest due first) and those closed today; and how many there are in all."""
     wanted = or_(hazard_open(), Hazard.closed_at >= day_start)
     columns = (
@@ -266,76 +291,71 @@ def hazard_points(
         Hazard.lat,
         Hazard.lon,
     )
-    query = _scoped_hazards(select(*columns).where(wanted), scope)
-    total = _scoped_hazards(select(func.count()).select_from(Hazard).where(wanted), scope)
+    query = scoped(select(*columns).where(wanted), scope, Hazard)
+    total = scoped(select(func.count()).select_from(Hazard).where(wanted), scope, Hazard)
     with engine.connect() as connection:
         rows = connection.execute(query.order_by(Hazard.due_at).limit(limit)).all()
         count = int(connection.scalar(total) or 0)
-    points = []
-    for row in rows:
-        point = dict(row._mapping)
-        point["state"] = (
-            "closed_today"
-            if not hazards.is_open(row.status)
-            else "overdue"
-            if hazards.is_overdue(row.status, row.due_at, now)
-            else "open"
-        )
-        points.append(point)
-    return points, count
+    return [
+        HazardPoint(*row, state=_hazard_state(row.status, row.due_at, now)) for row in rows
+    ], count
+
+
+def _hazard_state(status: str, due_at: datetime, now: datetime) -> HazardState:
+    if not hazards.is_open(status):
+        return "closed_today"
+    return "overdue" if hazards.is_overdue(status, due_at, now) else "open"
 
 
 # --- cylinder flow --------------------------------------------------------------------------
 
 
+@dataclass(frozen=True, slots=True)
+class Scan:
+    """One `cylinder.scanned` event: which cylinder, at which stage, where."""
+
+    code: str
+    stage: str
+    site_id: str | None
+    district: str | None
+    lat: float | None
+    lon: float | None
+
+
 def recent_scans(
     engine: Engine, scope: Scope, since: datetime, until: datetime | None = None
-) -> list[dict[str, Any]]:
+) -> list[Scan]:
     """`cylinder.scanned` events since `since` (up to `until`), oldest first: code, stage,
     site, place."""
     query = (
-        select(
-            SCAN_CODE.label("code"),
-            SCAN_STAGE.label("stage"),
-            SCAN_SITE.label("site_id"),
-            EventRecord.district,
-            EventRecord.data,
-        )
+        select(SCAN_CODE, SCAN_STAGE, SCAN_SITE, EventRecord.district, EventRecord.data)
         .where(EventRecord.type == "cylinder.scanned", EventRecord.occurred_at >= since)
         .order_by(EventRecord.seq)
     )
     if until is not None:
         query = query.where(EventRecord.occurred_at <= until)
-    if scope.district is not None:
-        query = query.where(EventRecord.district == scope.district)
     with engine.connect() as connection:
-        rows = connection.execute(query).all()
-        own = _enterprise_sites(connection, scope)
-    scans = []
-    for code, stage, site_id, district, data in rows:
-        if own is not None and site_id not in own:
-            continue
-        scans.append(
-            {
-                "code": code,
-                "stage": stage,
-                "site_id": site_id,
-                "district": district,
-                "lat": data.get("lat"),
-                "lon": data.get("lon"),
-            }
-        )
-    return scans
+        rows = connection.execute(scoped(query, scope, EventRecord)).all()
+    return [
+        Scan(code, stage, site_id, district, data.get("lat"), data.get("lon"))
+        for code, stage, site_id, district, data in rows
+    ]
 
 
-def _enterprise_sites(connection: Connection, scope: Scope) -> set[str] | None:
-    if scope.enterprise_id is None:
-        return None
-    query = select(Site.id).where(Site.enterprise_id == scope.enterprise_id)
-    return set(connection.scalars(query))
+@dataclass(frozen=True, slots=True)
+class CylinderAnomaly:
+    """An open cylinder finding, where the cylinder was last seen."""
+
+    id: int
+    kind: str
+    subject_id: str  # the cylinder's code
+    detail: str
+    occurred_at: datetime
+    lat: float
+    lon: float
 
 
-def cylinder_anomalies(engine: Engine, scope: Scope, limit: int = 500) -> list[dict[str, Any]]:
+def cylinder_anomalies(engine: Engine, scope: Scope, limit: int = 500) -> list[CylinderAnomaly]:
     """Open cylinder findings (black cylinders, overdue fillings, broken chains) where the
     cylinder was last seen, newest first."""
     query = (
@@ -353,34 +373,78 @@ def cylinder_anomalies(engine: Engine, scope: Scope, limit: int = 500) -> list[d
         .order_by(Finding.seq.desc())
         .limit(limit)
     )
-    if scope.district is not None:
-        query = query.where(Finding.district == scope.district)
-    if scope.enterprise_id is not None:
-        query = query.where(Finding.enterprise_id == scope.enterprise_id)
     with engine.connect() as connection:
-        return [dict(row._mapping) for row in connection.execute(query)]
+        return [CylinderAnomaly(*row) for row in connection.execute(scoped(query, scope, Finding))]
+
+
+def cylinder_flows(engine: Engine, scope: Scope, until: datetime) -> list[FlowLine]:
+    """The hour of cylinder flow before `until` as weighted lines (dashboard/domain/flows.py)."""
+    scans = recent_scans(engine, scope, until - FLOW_WINDOW, until)
+    positions: dict[Place, tuple[float, float]] = {
+        ("site", site.id): (site.lat, site.lon) for site in site_points(engine, scope)
+    }
+    for shape in district_shapes(engine):
+        positions[("district", shape.code)] = (shape.centroid_lat, shape.centroid_lon)
+    return flow_lines(flow_counts(scans), positions)
+
+
+@dataclass(frozen=True, slots=True)
+class FlowLayer:
+    """The One Map's flow overlay: the last hour's lines and the open cylinder findings."""
+
+    lines: list[FlowLine]
+    anomalies: list[CylinderAnomaly]
+
+
+@cached(FLOW_CACHE_S, key=lambda scope, now: scope)
+def live_flows(engine: Engine, scope: Scope, now: datetime) -> FlowLayer:
+    """The flow overlay as of `now`, shared FLOW_CACHE_S by every map of one scope."""
+    return FlowLayer(cylinder_flows(engine, scope, now), cylinder_anomalies(engine, scope))
 
 
 # --- emergency resources --------------------------------------------------------------------
 
 
-def resource_points(engine: Engine, scope: Scope) -> list[dict[str, Any]]:
+@dataclass(frozen=True, slots=True)
+class ResourcePoint:
+    id: str
+    kind: str  # vehicle | supply_depot | expert
+    name: str
+    team_id: str | None
+    lat: float
+    lon: float
+
+
+def resource_points(engine: Engine, scope: Scope) -> list[ResourcePoint]:
     """Vehicles, supply depots and experts with a place; none for an enterprise's view."""
-    if scope.enterprise_id is not None:
-        return []
     query = select(
         Resource.id, Resource.kind, Resource.name, Resource.team_id, Resource.lat, Resource.lon
     ).where(Resource.lat.is_not(None), Resource.lon.is_not(None))
-    if scope.district is not None:
-        query = query.where(Resource.district == scope.district)
     with engine.connect() as connection:
-        return [dict(row._mapping) for row in connection.execute(query.order_by(Resource.id))]
+        rows = connection.execute(scoped(query, scope, Resource).order_by(Resource.id))
+        return [
+            ResourcePoint(id_, kind, name, team, cast(float, lat), cast(float, lon))  # placed
+            for id_, kind, name, team, lat, lon in rows
+        ]
 
 
-def incident_clocks(engine: Engine, scope: Scope) -> list[dict[str, Any]]:
+@dataclass(frozen=True, slots=True)
+class IncidentClock:
+    """An open incident with the times its response clock reads."""
+
+    id: str
+    kind: str
+    severity: int
+    status: str
+    address: str
+    reported_at: datetime
+    on_scene_at: datetime | None
+    lat: float
+    lon: float
+
+
+def incident_clocks(engine: Engine, scope: Scope) -> list[IncidentClock]:
     """Open incidents with the times their response clock reads."""
-    if scope.enterprise_id is not None:
-        return []
     query = select(
         Incident.id,
         Incident.kind,
@@ -392,16 +456,23 @@ def incident_clocks(engine: Engine, scope: Scope) -> list[dict[str, Any]]:
         Incident.lat,
         Incident.lon,
     ).where(incident_open())
-    if scope.district is not None:
-        query = query.where(Incident.district == scope.district)
     with engine.connect() as connection:
-        return [dict(row._mapping) for row in connection.execute(query)]
+        return [IncidentClock(*row) for row in connection.execute(scoped(query, scope, Incident))]
 
 
 # --- networks: pipelines, excavations, sensors ----------------------------------------------
 
 
-def pipeline_lines(engine: Engine, scope: Scope) -> list[dict[str, Any]]:
+@dataclass(frozen=True, slots=True)
+class PipelineLine:
+    id: str
+    pressure_class: str  # low | medium | high
+    material: str
+    laid_year: int
+    coords: list[list[float]]  # [[lat, lon], ...]
+
+
+def pipeline_lines(engine: Engine, scope: Scope) -> list[PipelineLine]:
     """Pipeline segments with their polylines (simplified by the caller)."""
     query = select(
         PipelineSegment.id,
@@ -410,18 +481,25 @@ def pipeline_lines(engine: Engine, scope: Scope) -> list[dict[str, Any]]:
         PipelineSegment.laid_year,
         PipelineSegment.coords,
     )
-    if scope.district is not None:
-        query = query.where(PipelineSegment.district == scope.district)
-    if scope.enterprise_id is not None:
-        query = query.where(PipelineSegment.enterprise_id == scope.enterprise_id)
     with engine.connect() as connection:
-        return [dict(row._mapping) for row in connection.execute(query)]
+        rows = connection.execute(scoped(query, scope, PipelineSegment))
+        return [PipelineLine(*row) for row in rows]
 
 
-def excavation_sites(engine: Engine, scope: Scope, today: Any) -> list[dict[str, Any]]:
+@dataclass(frozen=True, slots=True)
+class ExcavationSite:
+    id: str
+    contractor: str
+    lat: float
+    lon: float
+    radius_m: float
+    starts_on: date
+    ends_on: date
+    agreement_signed: bool
+
+
+def excavation_sites(engine: Engine, scope: Scope, today: date) -> list[ExcavationSite]:
     """Digs not yet over, with their buffer radius; the authorities' view only."""
-    if scope.enterprise_id is not None:
-        return []
     query = select(
         Excavation.id,
         Excavation.contractor,
@@ -432,47 +510,56 @@ def excavation_sites(engine: Engine, scope: Scope, today: Any) -> list[dict[str,
         Excavation.ends_on,
         Excavation.agreement_signed,
     ).where(Excavation.ends_on >= today)
-    if scope.district is not None:
-        query = query.where(Excavation.district == scope.district)
     with engine.connect() as connection:
-        return [dict(row._mapping) for row in connection.execute(query)]
+        rows = connection.execute(scoped(query, scope, Excavation))
+        return [ExcavationSite(*row) for row in rows]
+
+
+SensorState = Literal["normal", "alarm"]
+
+
+def sensors_in_alarm(engine: Engine, sensor_ids: list[str]) -> set[str]:
+    """Those of `sensor_ids` with an alarm not yet cleared."""
+    if not sensor_ids:
+        return set()
+    query = select(Alarm.sensor_id).where(
+        Alarm.sensor_id.in_(sensor_ids), Alarm.status != "cleared"
+    )
+    with engine.connect() as connection:
+        return {sensor_id for sensor_id in connection.scalars(query) if sensor_id is not None}
 
 
 def with_alarm_state(engine: Engine, sensors: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Each sensor with "state": "alarm" while one of its alarms is not cleared, else "normal"."""
-    ids = [s["id"] for s in sensors]
-    in_alarm: set[str] = set()
-    if ids:
-        query = select(Alarm.sensor_id).where(Alarm.sensor_id.in_(ids), Alarm.status != "cleared")
-        with engine.connect() as connection:
-            in_alarm = set(connection.scalars(query))
+    """Each sensor with "state": "alarm" while one of its alarms is not cleared, else "normal"
+    (for the incident view's rows; typed rows use `sensors_in_alarm`)."""
+    in_alarm = sensors_in_alarm(engine, [s["id"] for s in sensors])
     return [{**s, "state": "alarm" if s["id"] in in_alarm else "normal"} for s in sensors]
 
 
-def sensor_points(engine: Engine, scope: Scope) -> list[dict[str, Any]]:
+@dataclass(frozen=True, slots=True)
+class SensorPoint:
+    id: str
+    kind: str  # pressure | flow | methane
+    lat: float
+    lon: float
+    site_id: str | None
+    state: SensorState  # "alarm" while an alarm of theirs is not cleared
+
+
+def sensor_points(engine: Engine, scope: Scope) -> list[SensorPoint]:
     """Sensors with their state: "alarm" while an alarm of theirs is not cleared."""
     alarmed = select(Alarm.sensor_id).where(Alarm.status != "cleared", Alarm.sensor_id.is_not(None))
     query = select(Sensor.id, Sensor.kind, Sensor.lat, Sensor.lon, Sensor.site_id)
-    if scope.district is not None:
-        query = query.where(Sensor.district == scope.district)
-    if scope.enterprise_id is not None:
-        own_sites = select(Site.id).where(Site.enterprise_id == scope.enterprise_id)
-        own_segments = select(PipelineSegment.id).where(
-            PipelineSegment.enterprise_id == scope.enterprise_id
-        )
-        query = query.where(or_(Sensor.site_id.in_(own_sites), Sensor.segment_id.in_(own_segments)))
     with engine.connect() as connection:
         in_alarm = set(connection.scalars(alarmed))
-        rows = [dict(row._mapping) for row in connection.execute(query.order_by(Sensor.id))]
-    for row in rows:
-        row["state"] = "alarm" if row["id"] in in_alarm else "normal"
-    return rows
+        rows = connection.execute(scoped(query, scope, Sensor).order_by(Sensor.id)).all()
+    return [SensorPoint(*row, state="alarm" if row.id in in_alarm else "normal") for row in rows]
 
 
 # --- the KPI strip --------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class ScanTally:
     """Today's filling and delivery scans in one scope, counted up to `seq` of the log."""
 
@@ -505,34 +592,88 @@ def tally_scans(
     return ScanTally(day_start, newest, dict(stages))
 
 
+def todays_scans(engine: Engine, scope: Scope, day_start: datetime) -> dict[str, int]:
+    """Today's filling and delivery scans in `scope`, counting only what the log got since the
+    last call: the running tally is kept in the engine's query cache (data_access/cache.py),
+    shared by the One Map's KPI strip and the wall's KPI band. Without a cache, the whole day."""
+    cache = cache_for(engine)
+    key = f"{__name__}.todays_scans:{scope!r}"
+    kept = cache.get(key) if cache is not None else None
+    tally = tally_scans(engine, scope, day_start, kept)
+    if cache is not None and tally is not kept:
+        cache.set(key, tally, TALLY_KEEP_S)
+    return tally.stages
+
+
+@dataclass(frozen=True, slots=True)
+class EmergencyCounts:
+    incidents_open: int
+    teams_available: int
+    alarms_active: int
+
+
+@dataclass(frozen=True, slots=True)
+class LiveKpis:
+    """The live strip's numbers in one scope."""
+
+    fillings_today: int
+    deliveries_today: int
+    safety_check_rate: float | None  # % of today's deliveries; None: no delivery yet
+    hazards_open: int
+    hazards_overdue: int
+    emergency: EmergencyCounts | None  # None for an enterprise: the authorities' view
+
+    def by_name(self) -> dict[str, int | float | None]:
+        """The numbers keyed as the strips' cards are (the emergency ones when there are)."""
+        numbers: dict[str, int | float | None] = {
+            "fillings_today": self.fillings_today,
+            "deliveries_today": self.deliveries_today,
+            "safety_check_rate": self.safety_check_rate,
+            "hazards_open": self.hazards_open,
+            "hazards_overdue": self.hazards_overdue,
+        }
+        if self.emergency is not None:
+            numbers["incidents_open"] = self.emergency.incidents_open
+            numbers["teams_available"] = self.emergency.teams_available
+            numbers["alarms_active"] = self.emergency.alarms_active
+        return numbers
+
+
 def live_kpis(
     engine: Engine,
     scope: Scope,
     now: datetime,
     day_start: datetime,
     scans: Mapping[str, int] | None = None,
-) -> dict[str, Any]:
+) -> LiveKpis:
     """Today's fillings and deliveries, the safety-check rate, hazards, incidents, teams, alarms.
 
     `scans`: today's scans by stage when the caller keeps a running tally (`tally_scans`)."""
     with engine.connect() as connection:
         stages = scans if scans is not None else _scans_today(connection, scope, day_start)
         checks = _complete_checks_today(connection, scope, day_start)
-        kpis: dict[str, Any] = {
-            "fillings_today": stages.get("filling", 0),
-            "deliveries_today": stages.get("delivery", 0),
-            "safety_check_rate": _rate(checks, stages.get("delivery", 0)),
-        }
-        for name, where in _hazard_kinds(now).items():
-            if name in ("hazards_open", "hazards_overdue"):
-                query = select(func.count()).select_from(Hazard).where(where)
-                kpis[name] = int(connection.scalar(_scoped_hazards(query, scope)) or 0)
-        if scope.enterprise_id is None:
-            kpis |= _emergency_counts(connection, scope)
-    return kpis
+        hazards_open = _count_hazards(connection, scope, hazard_open())
+        hazards_overdue = _count_hazards(connection, scope, hazard_overdue(now))
+        # The strip of an enterprise has no emergency cards at all, rather than zeros.
+        emergency = _emergency_counts(connection, scope) if scope.enterprise_id is None else None
+    return LiveKpis(
+        fillings_today=stages.get("filling", 0),
+        deliveries_today=stages.get("delivery", 0),
+        safety_check_rate=rate(checks, stages.get("delivery", 0)),
+        hazards_open=hazards_open,
+        hazards_overdue=hazards_overdue,
+        emergency=emergency,
+    )
 
 
-def _rate(part: int, whole: int) -> float | None:
+@cached(COUNTS_CACHE_S, key=lambda scope, now, day_start: (scope, day_start))
+def current_kpis(engine: Engine, scope: Scope, now: datetime, day_start: datetime) -> LiveKpis:
+    """`live_kpis` on today's running scan tally, shared COUNTS_CACHE_S by one scope's maps."""
+    return live_kpis(engine, scope, now, day_start, todays_scans(engine, scope, day_start))
+
+
+def rate(part: int, whole: int) -> float | None:
+    """`part` in % of `whole` (at most 100), None when there is no whole."""
     return None if not whole else min(100.0, part * 100.0 / whole)
 
 
@@ -545,12 +686,12 @@ def _scans_today(
         SCAN_STAGE.in_(("filling", "delivery")),
         *where,
     )
-    if scope.district is not None:
-        query = query.where(EventRecord.district == scope.district)
-    if scope.enterprise_id is not None:
-        own_sites = select(Site.id).where(Site.enterprise_id == scope.enterprise_id)
-        query = query.where(SCAN_SITE.in_(own_sites))
-    return _grouped(connection, query.group_by(SCAN_STAGE))
+    return _grouped(connection, scoped(query, scope, EventRecord).group_by(SCAN_STAGE))
+
+
+def _count_hazards(connection: Connection, scope: Scope, where: Any) -> int:
+    query = select(func.count()).select_from(Hazard).where(where)
+    return int(connection.scalar(scoped(query, scope, Hazard)) or 0)
 
 
 def _complete_checks_today(connection: Connection, scope: Scope, day_start: datetime) -> int:
@@ -560,25 +701,17 @@ def _complete_checks_today(connection: Connection, scope: Scope, day_start: date
         .select_from(SafetyCheck)
         .where(SafetyCheck.occurred_at >= day_start, SafetyCheck.photos_complete.is_(True))
     )
-    if scope.district is not None:
-        query = query.where(SafetyCheck.district == scope.district)
-    if scope.enterprise_id is not None:
-        query = query.where(SafetyCheck.enterprise_id == scope.enterprise_id)
-    return int(connection.scalar(query) or 0)
+    return int(connection.scalar(scoped(query, scope, SafetyCheck)) or 0)
 
 
-def _emergency_counts(connection: Connection, scope: Scope) -> dict[str, int]:
+def _emergency_counts(connection: Connection, scope: Scope) -> EmergencyCounts:
     incidents = select(func.count()).select_from(Incident).where(incident_open())
     alarms = select(func.count()).select_from(Alarm).where(Alarm.status != "cleared")
     # A team that has reported no state yet is on standby at its base: available.
     busy = select(TeamState.team_id).where(TeamState.status != "available")
     teams = select(func.count()).select_from(Team).where(Team.id.not_in(busy))
-    if scope.district is not None:
-        incidents = incidents.where(Incident.district == scope.district)
-        alarms = alarms.where(Alarm.district == scope.district)
-        teams = teams.where(Team.district == scope.district)
-    return {
-        "incidents_open": int(connection.scalar(incidents) or 0),
-        "teams_available": int(connection.scalar(teams) or 0),
-        "alarms_active": int(connection.scalar(alarms) or 0),
-    }
+    return EmergencyCounts(
+        incidents_open=int(connection.scalar(scoped(incidents, scope, Incident)) or 0),
+        teams_available=int(connection.scalar(scoped(teams, scope, Team)) or 0),
+        alarms_active=int(connection.scalar(scoped(alarms, scope, Alarm)) or 0),
+    )

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Any
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Literal
 
-import pandas as pd
 from sqlalchemy import Engine, func, select
 
 from dashboard.domain.roles import Scope
+from data_access.cache import cached
 from data_access.models import (
     Alarm,
     AreaCount,
@@ -21,9 +24,28 @@ from data_access.models import (
     Worker,
 )
 from data_access.queries.rules import incident_open
+from data_access.scope import scoped
+
+SHAPES_CACHE_S = 3600  # district outlines change with a new city pack, not by the hour
+
+# Per area (district or grid cell code): metric name -> value, as the map's themes read them.
+AreaValues = dict[str, dict[str, int]]
 
 
-def district_shapes(engine: Engine) -> list[dict[str, Any]]:
+@dataclass(frozen=True, slots=True)
+class DistrictShape:
+    code: str
+    name_zh: str
+    name_en: str
+    population: int
+    area_km2: float
+    centroid_lat: float
+    centroid_lon: float
+    geometry: dict[str, Any]  # GeoJSON
+
+
+@cached(SHAPES_CACHE_S)
+def district_shapes(engine: Engine) -> list[DistrictShape]:
     """Every district with its outline; boundaries are public, so not scoped."""
     query = select(
         District.code,
@@ -36,38 +58,42 @@ def district_shapes(engine: Engine) -> list[dict[str, Any]]:
         District.geometry,
     ).order_by(District.code)
     with engine.connect() as connection:
-        return [dict(row._mapping) for row in connection.execute(query)]
+        return [DistrictShape(*row) for row in connection.execute(query)]
 
 
-def district_counts(engine: Engine, scope: Scope) -> pd.DataFrame:
-    """One row per district in scope, one column per counted metric (area_counts)."""
+def district_counts(engine: Engine, scope: Scope) -> AreaValues:
+    """Per district in scope, each counted metric (area_counts)."""
     if scope.enterprise_id is not None:
-        return _enterprise_district_counts(engine, scope.enterprise_id)
+        # The kept counts are the districts' whole; an enterprise counts its own sites instead.
+        return _enterprise_district_counts(engine, scope)
     query = select(AreaCount.area_code, AreaCount.metric, AreaCount.value).where(
         AreaCount.area_type == "district"
     )
-    if scope.district is not None:
-        query = query.where(AreaCount.area_code == scope.district)
+    counts: AreaValues = defaultdict(dict)
     with engine.connect() as connection:
-        long = pd.DataFrame(connection.execute(query).all(), columns=["code", "metric", "value"])
-    if long.empty:
-        return pd.DataFrame(columns=["code"])
-    return long.pivot_table(
-        index="code", columns="metric", values="value", aggfunc="sum"
-    ).reset_index()
+        for code, metric, value in connection.execute(scoped(query, scope, AreaCount)):
+            counts[code][metric] = int(value)
+    return dict(counts)
 
 
-def _enterprise_district_counts(engine: Engine, enterprise_id: str) -> pd.DataFrame:
-    query = (
-        select(Site.district.label("code"), func.count().label("sites"))
-        .where(Site.enterprise_id == enterprise_id)
-        .group_by(Site.district)
-    )
+def _enterprise_district_counts(engine: Engine, scope: Scope) -> AreaValues:
+    query = scoped(select(Site.district, func.count()).group_by(Site.district), scope, Site)
     with engine.connect() as connection:
-        return pd.DataFrame(connection.execute(query).all(), columns=["code", "sites"])
+        return {code: {"sites": int(count)} for code, count in connection.execute(query)}
 
 
-def site_points(engine: Engine, scope: Scope) -> pd.DataFrame:
+@dataclass(frozen=True, slots=True)
+class SitePoint:
+    id: str
+    name: str
+    kind: str
+    district: str
+    lat: float
+    lon: float
+    enterprise: str  # its name
+
+
+def site_points(engine: Engine, scope: Scope) -> list[SitePoint]:
     query = select(
         Site.id,
         Site.name,
@@ -77,41 +103,50 @@ def site_points(engine: Engine, scope: Scope) -> pd.DataFrame:
         Site.lon,
         Enterprise.name.label("enterprise"),
     ).join(Enterprise, Enterprise.id == Site.enterprise_id)
-    if scope.district is not None:
-        query = query.where(Site.district == scope.district)
-    if scope.enterprise_id is not None:
-        query = query.where(Site.enterprise_id == scope.enterprise_id)
     with engine.connect() as connection:
-        rows = connection.execute(query.order_by(Site.id)).all()
-    columns = ["id", "name", "kind", "district", "lat", "lon", "enterprise"]
-    return pd.DataFrame(rows, columns=columns)
+        rows = connection.execute(scoped(query, scope, Site).order_by(Site.id))
+        return [SitePoint(*row) for row in rows]
 
 
 def city_counts(engine: Engine, scope: Scope) -> dict[str, int]:
-    """Headline counts for the strip above the map, within the user's scope."""
-    if scope.enterprise_id is not None:
-        return _enterprise_counts(engine, scope.enterprise_id)
-    counts = district_counts(engine, scope)
-    return {metric: int(counts[metric].sum()) for metric in counts.columns if metric != "code"}
+    """Headline counts for the strip above the map, within the user's scope: metric -> count."""
+    if scope.enterprise_id is not None:  # the kept counts are districts': count its own things
+        return _enterprise_counts(engine, scope)
+    totals: dict[str, int] = defaultdict(int)
+    for counts in district_counts(engine, scope).values():
+        for metric, value in counts.items():
+            totals[metric] += value
+    return dict(totals)
 
 
-def _enterprise_counts(engine: Engine, enterprise_id: str) -> dict[str, int]:
-    def count(model: Any, *where: Any) -> int:
-        query = select(func.count()).select_from(model).where(*where)
+def _enterprise_counts(engine: Engine, scope: Scope) -> dict[str, int]:
+    def count(model: type) -> int:
+        query = scoped(select(func.count()).select_from(model), scope, model)
         with engine.connect() as connection:
             return int(connection.scalar(query) or 0)
 
-    return {
-        "sites": count(Site, Site.enterprise_id == enterprise_id),
-        "cylinders": count(Cylinder, Cylinder.enterprise_id == enterprise_id),
-        "workers": count(Worker, Worker.enterprise_id == enterprise_id),
-    }
+    return {"sites": count(Site), "cylinders": count(Cylinder), "workers": count(Worker)}
 
 
-def live_points(engine: Engine, scope: Scope) -> list[dict[str, Any]]:
-    """What moves on the map: active alarms, open incidents and team positions, in scope."""
-    if scope.enterprise_id is not None:
-        return []  # enterprises see their own sites; emergencies are the authorities' view
+MovingKind = Literal["alarm", "incident", "team"]
+
+
+@dataclass(frozen=True, slots=True)
+class MovingPoint:
+    """One alarm, incident or team as the live layer and the replay describe it."""
+
+    kind: MovingKind
+    id: str
+    state: str | int  # an alarm's level, an incident's severity, a team's status
+    label: str  # an alarm's or incident's kind, a team's name
+    lat: float
+    lon: float
+    district: str | None
+
+
+def live_points(engine: Engine, scope: Scope) -> list[MovingPoint]:
+    """What moves on the map: active alarms, open incidents and team positions, in scope
+    (none for an enterprise: emergencies are the authorities' view)."""
     alarms = select(Alarm.id, Alarm.level, Alarm.kind, Alarm.lat, Alarm.lon, Alarm.district).where(
         Alarm.status != "cleared"
     )
@@ -127,37 +162,35 @@ def live_points(engine: Engine, scope: Scope) -> list[dict[str, Any]]:
         func.coalesce(TeamState.lon, Team.lon),
         Team.district,
     ).join(TeamState, TeamState.team_id == Team.id, isouter=True)
-    if scope.district is not None:
-        alarms = alarms.where(Alarm.district == scope.district)
-        incidents = incidents.where(Incident.district == scope.district)
-        teams = teams.where(Team.district == scope.district)
     with engine.connect() as connection:
         return [
-            *(moving_point("alarm", *row) for row in connection.execute(alarms)),
-            *(moving_point("incident", *row) for row in connection.execute(incidents)),
-            *(moving_point("team", *row) for row in connection.execute(teams)),
+            *(
+                MovingPoint("alarm", *row)
+                for row in connection.execute(scoped(alarms, scope, Alarm))
+            ),
+            *(
+                MovingPoint("incident", *row)
+                for row in connection.execute(scoped(incidents, scope, Incident))
+            ),
+            *(MovingPoint("team", *row) for row in connection.execute(scoped(teams, scope, Team))),
         ]
 
 
-def moving_point(
-    kind: str, id_: str, state: Any, label: str, lat: float, lon: float, district: Any
-) -> dict[str, Any]:
-    """One alarm, incident or team as the live layer and the replay describe it."""
-    return {
-        "kind": kind,
-        "id": id_,
-        "state": state,
-        "label": label,
-        "lat": lat,
-        "lon": lon,
-        "district": district,
-    }
+@dataclass(frozen=True, slots=True)
+class ActiveAlarm:
+    id: str
+    kind: str
+    level: str
+    status: str
+    value: float | None
+    raised_at: datetime
+    acknowledged_by: str | None
+    name_zh: str | None  # the district's names
+    name_en: str | None
 
 
-def active_alarms(engine: Engine, scope: Scope, limit: int = 8) -> list[dict[str, Any]]:
+def active_alarms(engine: Engine, scope: Scope, limit: int = 8) -> list[ActiveAlarm]:
     """The newest alarms not yet cleared, for the duty desk's list."""
-    if scope.enterprise_id is not None:
-        return []
     query = (
         select(
             Alarm.id,
@@ -165,7 +198,6 @@ def active_alarms(engine: Engine, scope: Scope, limit: int = 8) -> list[dict[str
             Alarm.level,
             Alarm.status,
             Alarm.value,
-            Alarm.district,
             Alarm.raised_at,
             Alarm.acknowledged_by,
             District.name_zh,
@@ -176,7 +208,5 @@ def active_alarms(engine: Engine, scope: Scope, limit: int = 8) -> list[dict[str
         .order_by(Alarm.raised_at.desc())
         .limit(limit)
     )
-    if scope.district is not None:
-        query = query.where(Alarm.district == scope.district)
     with engine.connect() as connection:
-        return [dict(row._mapping) for row in connection.execute(query)]
+        return [ActiveAlarm(*row) for row in connection.execute(scoped(query, scope, Alarm))]

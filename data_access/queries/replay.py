@@ -8,58 +8,78 @@ projection (where each team was and what it was doing, which scans happened), re
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Engine, and_, func, or_, select
+from sqlalchemy import ColumnElement, Connection, Engine, and_, func, or_, select
 
+from dashboard.domain.flows import FlowLine
 from dashboard.domain.periods import city_periods
 from dashboard.domain.roles import Scope
-from data_access.models import Alarm, EventRecord, Hazard, Incident, SafetyCheck, Site, Team
-from data_access.queries.map_layers import SCAN_SITE, SCAN_STAGE
-from data_access.queries.one_map import moving_point
+from data_access.cache import cached
+from data_access.models import Alarm, EventRecord, Hazard, Incident, SafetyCheck, Team
+from data_access.queries.map_layers import (
+    SCAN_STAGE,
+    EmergencyCounts,
+    LiveKpis,
+    cylinder_flows,
+    rate,
+)
+from data_access.queries.one_map import MovingPoint
+from data_access.scope import scoped
 
 REPLAY_SPAN = timedelta(hours=24)
+REPLAY_CACHE_S = 60  # a moment of the past does not change; the slider moves by minutes
 # A team's last report before T is looked for this far back; older ones put it at its base.
 TEAM_LOOKBACK = timedelta(hours=24)
 
 
-@dataclass
+@dataclass(frozen=True, slots=True)
 class CityMoment:
-    """What the One Map shows for one past moment: moving points and the KPI counts."""
+    """What the One Map shows for one past moment: moving points, flow and the KPI strip."""
 
     at: datetime
-    points: list[dict[str, Any]] = field(default_factory=list)  # same shape as live_points()
-    counts: dict[str, int | None] = field(default_factory=dict)
+    points: list[MovingPoint]  # as live_points() gives them now
+    flows: list[FlowLine]  # the hour of cylinder flow before `at`
+    kpis: LiveKpis
 
 
+@cached(REPLAY_CACHE_S)
 def city_at(engine: Engine, scope: Scope, at: datetime, time_zone: str) -> CityMoment:
-    """The moving points and the headline counts as they were at `at` (a UTC datetime)."""
+    """The moving points, the flow and the headline counts as they were at `at` (UTC)."""
     day_start = city_periods(at, time_zone).day_start
+    points: list[MovingPoint] = []
+    emergency = None
     with engine.connect() as connection:
         scans = _scans_by_stage(connection, scope, day_start, at)
-        moment = CityMoment(at=at)
-        moment.counts = {
-            "fillings_today": scans.get("filling", 0),
-            "deliveries_today": scans.get("delivery", 0),
-            "safety_checks_today": _safety_checks(connection, scope, day_start, at),
-        }
-        if scope.enterprise_id is None:  # emergencies are the authorities' view (live_points)
+        checks = _safety_checks(connection, scope, day_start, at)
+        hazards_open, hazards_overdue = _hazards_at(connection, scope, at)
+        # An enterprise's strip has no emergency cards (map_layers.live_kpis).
+        if scope.enterprise_id is None:
             alarms = _open_alarms(connection, scope, at)
             incidents = _open_incidents(connection, scope, at)
             teams = _teams_at(connection, scope, at)
-            moment.points = [*alarms, *incidents, *teams]
-            moment.counts |= {
-                "alarms_active": len(alarms),
-                "incidents_open": len(incidents),
-                "teams_available": sum(1 for team in teams if team["state"] == "available"),
-                **_hazards_at(connection, scope, at),
-            }
-    return moment
+            points = [*alarms, *incidents, *teams]
+            emergency = EmergencyCounts(
+                incidents_open=len(incidents),
+                teams_available=sum(1 for team in teams if team.state == "available"),
+                alarms_active=len(alarms),
+            )
+    kpis = LiveKpis(
+        fillings_today=scans.get("filling", 0),
+        deliveries_today=scans.get("delivery", 0),
+        safety_check_rate=rate(checks, scans.get("delivery", 0)),
+        hazards_open=hazards_open,
+        hazards_overdue=hazards_overdue,
+        emergency=emergency,
+    )
+    return CityMoment(at, points, cylinder_flows(engine, scope, at), kpis)
 
 
-def _scans_by_stage(connection, scope: Scope, since: datetime, until: datetime) -> dict[str, int]:
+def _scans_by_stage(
+    connection: Connection, scope: Scope, since: datetime, until: datetime
+) -> dict[str, int]:
     query = (
         select(SCAN_STAGE, func.count())
         .where(
@@ -69,41 +89,31 @@ def _scans_by_stage(connection, scope: Scope, since: datetime, until: datetime) 
         )
         .group_by(SCAN_STAGE)
     )
-    if scope.district is not None:
-        query = query.where(EventRecord.district == scope.district)
-    if scope.enterprise_id is not None:
-        own_sites = select(Site.id).where(Site.enterprise_id == scope.enterprise_id)
-        query = query.where(SCAN_SITE.in_(own_sites))
-    return {name: int(count) for name, count in connection.execute(query)}
+    rows = connection.execute(scoped(query, scope, EventRecord))
+    return {name: int(count) for name, count in rows}
 
 
-def _safety_checks(connection, scope: Scope, since: datetime, until: datetime) -> int:
+def _safety_checks(connection: Connection, scope: Scope, since: datetime, until: datetime) -> int:
     query = select(func.count()).where(
         SafetyCheck.occurred_at >= since,
         SafetyCheck.occurred_at <= until,
         SafetyCheck.photos_complete.is_(True),
     )
-    if scope.district is not None:
-        query = query.where(SafetyCheck.district == scope.district)
-    if scope.enterprise_id is not None:
-        query = query.where(SafetyCheck.enterprise_id == scope.enterprise_id)
-    return int(connection.scalar(query) or 0)
+    return int(connection.scalar(scoped(query, scope, SafetyCheck)) or 0)
 
 
-def _open_at(began: Any, ended: Any, at: datetime):
+def _open_at(began: Any, ended: Any, at: datetime) -> ColumnElement[bool]:
     return and_(began <= at, or_(ended.is_(None), ended > at))
 
 
-def _open_alarms(connection, scope: Scope, at: datetime) -> list[dict[str, Any]]:
+def _open_alarms(connection: Connection, scope: Scope, at: datetime) -> list[MovingPoint]:
     query = select(Alarm.id, Alarm.level, Alarm.kind, Alarm.lat, Alarm.lon, Alarm.district).where(
         _open_at(Alarm.raised_at, Alarm.cleared_at, at)
     )
-    if scope.district is not None:
-        query = query.where(Alarm.district == scope.district)
-    return [moving_point("alarm", *row) for row in connection.execute(query)]
+    return [MovingPoint("alarm", *row) for row in connection.execute(scoped(query, scope, Alarm))]
 
 
-def _open_incidents(connection, scope: Scope, at: datetime) -> list[dict[str, Any]]:
+def _open_incidents(connection: Connection, scope: Scope, at: datetime) -> list[MovingPoint]:
     query = select(
         Incident.id,
         Incident.severity,
@@ -112,25 +122,21 @@ def _open_incidents(connection, scope: Scope, at: datetime) -> list[dict[str, An
         Incident.lon,
         Incident.district,
     ).where(_open_at(Incident.reported_at, Incident.closed_at, at))
-    if scope.district is not None:
-        query = query.where(Incident.district == scope.district)
-    return [moving_point("incident", *row) for row in connection.execute(query)]
+    rows = connection.execute(scoped(query, scope, Incident))
+    return [MovingPoint("incident", *row) for row in rows]
 
 
-def _hazards_at(connection, scope: Scope, at: datetime) -> dict[str, int]:
+def _hazards_at(connection: Connection, scope: Scope, at: datetime) -> tuple[int, int]:
+    """Hazards open at `at`, and of those the ones past their due time."""
     is_open = _open_at(Hazard.reported_at, Hazard.closed_at, at)
     query = select(func.count(), func.count().filter(Hazard.due_at < at)).where(is_open)
-    if scope.district is not None:
-        query = query.where(Hazard.district == scope.district)
-    open_count, overdue = connection.execute(query).one()
-    return {"hazards_open": int(open_count), "hazards_overdue": int(overdue)}
+    open_count, overdue = connection.execute(scoped(query, scope, Hazard)).one()
+    return int(open_count), int(overdue)
 
 
-def _teams_at(connection, scope: Scope, at: datetime) -> list[dict[str, Any]]:
+def _teams_at(connection: Connection, scope: Scope, at: datetime) -> list[MovingPoint]:
     """Each team in scope where its last report before `at` put it, else at its base."""
     query = select(Team.id, Team.name, Team.lat, Team.lon, Team.district)
-    if scope.district is not None:
-        query = query.where(Team.district == scope.district)
     teams = {
         row.id: {
             "state": "available",
@@ -139,7 +145,7 @@ def _teams_at(connection, scope: Scope, at: datetime) -> list[dict[str, Any]]:
             "lon": row.lon,
             "district": row.district,
         }
-        for row in connection.execute(query)
+        for row in connection.execute(scoped(query, scope, Team))
     }
     reports = (
         select(EventRecord.type, EventRecord.data)
@@ -159,6 +165,6 @@ def _teams_at(connection, scope: Scope, at: datetime) -> list[dict[str, Any]]:
         else:
             team["lat"], team["lon"] = data["lat"], data["lon"]
     return [
-        moving_point("team", team_id, t["state"], t["label"], t["lat"], t["lon"], t["district"])
+        MovingPoint("team", team_id, t["state"], t["label"], t["lat"], t["lon"], t["district"])
         for team_id, t in teams.items()
     ]

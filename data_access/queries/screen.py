@@ -12,13 +12,13 @@ from collections import defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
 
 from sqlalchemy import Engine, Integer, Select, cast, func, select
 
 from dashboard.domain.coverage import coverage
 from dashboard.domain.response import Verdict, verdict
 from dashboard.domain.roles import Scope
+from data_access.cache import cached
 from data_access.models import (
     District,
     EventRecord,
@@ -27,21 +27,22 @@ from data_access.models import (
     Incident,
     SafetyCheck,
 )
-from data_access.queries.map_layers import live_kpis, objects_due, objects_inspected
+from data_access.queries.map_layers import (
+    LiveKpis,
+    live_kpis,
+    objects_due,
+    objects_inspected,
+    todays_scans,
+)
+from data_access.queries.one_map import AreaValues, MovingPoint, district_counts, live_points
 from data_access.queries.rules import hazard_open, hazard_overdue, incident_open
+from data_access.scope import scoped
+
+LIVE_CACHE_S = 3  # every wall of one scope shares one recount per live tick
+DISTRICTS_CACHE_S = 25  # rankings and the cylinder chain: heavier, and they move slowly
 
 
-def _within(query: Select, column: Any, scope: Scope) -> Select:
-    """Restrict a query to the scope's district (enterprise scopes are handled by the caller)."""
-    return query if scope.district is None else query.where(column == scope.district)
-
-
-def _scalar(engine: Engine, query: Select) -> int:
-    with engine.connect() as connection:
-        return int(connection.scalar(query) or 0)
-
-
-def _per_district(engine: Engine, query: Select) -> dict[str, int]:
+def _per_district(engine: Engine, query: Select[str, int]) -> dict[str, int]:
     """Run a (district, count) query into a dict; rows without a district are dropped."""
     with engine.connect() as connection:
         return {code: int(n) for code, n in connection.execute(query) if code is not None}
@@ -50,35 +51,24 @@ def _per_district(engine: Engine, query: Select) -> dict[str, int]:
 # --- KPIs -----------------------------------------------------------------------------------
 
 
-KPI_KEYS = (
-    "alarms_active",
-    "hazards_open",
-    "hazards_overdue",
-    "incidents_open",
-    "teams_available",
-    "fillings_today",
-    "deliveries_today",
-)
-
-
 def kpis(
     engine: Engine,
     scope: Scope,
     now: datetime,
     day_start: datetime,
     scans: Mapping[str, int] | None = None,
-) -> dict[str, int]:
-    """The big numbers of the screen's KPI band: the One Map's live strip, as the wall shows it."""
+) -> LiveKpis | None:
+    """The big numbers of the screen's KPI band: the One Map's live strip, as the wall shows it
+    (its authority numbers among them); None for an enterprise: the wall has no band for it."""
     if scope.enterprise_id is not None:
-        return {}
-    found = live_kpis(engine, scope, now, day_start, scans)
-    return {key: found.get(key) or 0 for key in KPI_KEYS}
+        return None
+    return live_kpis(engine, scope, now, day_start, scans)
 
 
 # --- the district league table --------------------------------------------------------------
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class DistrictRow:
     code: str
     name_zh: str
@@ -109,30 +99,28 @@ def district_league(
     spec) replaces it later. Sorted by coverage, then by fewest overdue hazards.
     """
     if scope.enterprise_id is not None:
-        return []
-    districts = _within(
-        select(District.code, District.name_zh, District.name_en), District.code, scope
-    )
+        return []  # a league of districts is the authorities' comparison
+    districts = scoped(select(District.code, District.name_zh, District.name_en), scope, District)
     with engine.connect() as connection:
         names = connection.execute(districts.order_by(District.code)).all()
         due = objects_due(connection, scope, "district")
         inspected = objects_inspected(connection, scope, "district", quarter_start)
     open_hazards = _per_district(
         engine,
-        _within(
+        scoped(
             select(Hazard.district, func.count()).where(hazard_open()).group_by(Hazard.district),
-            Hazard.district,
             scope,
+            Hazard,
         ),
     )
     overdue = _per_district(
         engine,
-        _within(
+        scoped(
             select(Hazard.district, func.count())
             .where(hazard_overdue(now))
             .group_by(Hazard.district),
-            Hazard.district,
             scope,
+            Hazard,
         ),
     )
     response = _response_30d(engine, scope, now)
@@ -159,12 +147,12 @@ def _response_30d(engine: Engine, scope: Scope, now: datetime) -> dict[str, tupl
     Few rows (hundreds a month even for Wuhan), so the verdicts are given here rather than in
     two SQL dialects.
     """
-    query = _within(
+    query = scoped(
         select(
             Incident.district, Incident.reported_at, Incident.on_scene_at, Incident.closed_at
         ).where(Incident.reported_at >= now - timedelta(days=30)),
-        Incident.district,
         scope,
+        Incident,
     )
     result: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0])
     with engine.connect() as connection:
@@ -182,16 +170,26 @@ def _response_30d(engine: Engine, scope: Scope, now: datetime) -> dict[str, tupl
 # --- active incidents -----------------------------------------------------------------------
 
 
-def active_incidents(engine: Engine, scope: Scope, limit: int = 10) -> list[dict[str, Any]]:
+@dataclass(frozen=True, slots=True)
+class ActiveIncident:
+    id: str
+    kind: str
+    severity: int
+    address: str
+    reported_at: datetime
+    dispatched_at: datetime | None
+    on_scene_at: datetime | None
+    name_zh: str | None  # the district's names
+    name_en: str | None
+
+
+def active_incidents(engine: Engine, scope: Scope, limit: int = 10) -> list[ActiveIncident]:
     """Open incidents, the longest waiting for a team on scene first, then the newest."""
-    if scope.enterprise_id is not None:
-        return []
-    query = _within(
+    query = scoped(
         select(
             Incident.id,
             Incident.kind,
             Incident.severity,
-            Incident.status,
             Incident.address,
             Incident.reported_at,
             Incident.dispatched_at,
@@ -201,8 +199,8 @@ def active_incidents(engine: Engine, scope: Scope, limit: int = 10) -> list[dict
         )
         .join(District, District.code == Incident.district, isouter=True)
         .where(incident_open()),
-        Incident.district,
         scope,
+        Incident,
     )
     # No team on scene first (they are what the wall must see), then the oldest.
     waiting_first = Incident.on_scene_at.is_not(None)
@@ -210,7 +208,7 @@ def active_incidents(engine: Engine, scope: Scope, limit: int = 10) -> list[dict
         rows = connection.execute(
             query.order_by(waiting_first, Incident.reported_at).limit(limit)
         ).all()
-    return [dict(row._mapping) for row in rows]
+    return [ActiveIncident(*row) for row in rows]
 
 
 # --- the cylinder chain today ---------------------------------------------------------------
@@ -223,7 +221,7 @@ def cylinder_stage_counts(
 ) -> dict[str, dict[str, int]]:
     """Scans of each stage in CHAIN_STAGES since `day_start`, per district."""
     stage = EventRecord.data["stage"].as_string()
-    query = _within(
+    query = scoped(
         select(stage, EventRecord.district, func.count())
         .where(
             EventRecord.type == "cylinder.scanned",
@@ -231,8 +229,8 @@ def cylinder_stage_counts(
             stage.in_(CHAIN_STAGES),
         )
         .group_by(stage, EventRecord.district),
-        EventRecord.district,
         scope,
+        EventRecord,
     )
     counts: dict[str, dict[str, int]] = {name: {} for name in CHAIN_STAGES}
     with engine.connect() as connection:
@@ -242,13 +240,29 @@ def cylinder_stage_counts(
     return counts
 
 
-def cylinder_chain(engine: Engine, scope: Scope, day_start: datetime) -> list[dict[str, Any]]:
+@dataclass(frozen=True, slots=True)
+class ChainRow:
+    """One district's cylinder chain today (or the total of several: code "")."""
+
+    code: str
+    name_zh: str
+    name_en: str
+    fillings: int
+    deliveries: int
+    checks: int
+    checks_passed: int  # of the checks, those passed
+    checks_photos: int  # of the checks, those with all four photos
+    black_cylinders: int  # open findings
+    overdue_fillings: int
+
+
+def cylinder_chain(engine: Engine, scope: Scope, day_start: datetime) -> list[ChainRow]:
     """Per district today: fillings, deliveries, safety checks (passed, all four photos) and
     the open findings about black cylinders and overdue fillings."""
     if scope.enterprise_id is not None:
-        return []
+        return []  # the wall's chain compares districts, as its league does
     stages = cylinder_stage_counts(engine, scope, day_start)
-    checks = _within(
+    checks = scoped(
         select(
             SafetyCheck.district,
             func.count(),
@@ -257,43 +271,86 @@ def cylinder_chain(engine: Engine, scope: Scope, day_start: datetime) -> list[di
         )
         .where(SafetyCheck.occurred_at >= day_start)
         .group_by(SafetyCheck.district),
-        SafetyCheck.district,
         scope,
+        SafetyCheck,
     )
-    findings = _within(
+    findings = scoped(
         select(Finding.district, Finding.kind, func.count())
         .where(
             Finding.resolved.is_(False),
             Finding.kind.in_(("black_cylinder", "overdue_filling")),
         )
         .group_by(Finding.district, Finding.kind),
-        Finding.district,
         scope,
+        Finding,
     )
-    districts = _within(
-        select(District.code, District.name_zh, District.name_en), District.code, scope
-    )
+    districts = scoped(select(District.code, District.name_zh, District.name_en), scope, District)
     with engine.connect() as connection:
         names = connection.execute(districts.order_by(District.code)).all()
         checked = {row[0]: row[1:] for row in connection.execute(checks) if row[0] is not None}
-        found: dict[tuple[str, str], int] = {
+        found: dict[tuple[str | None, str], int] = {
             (code, kind): int(n) for code, kind, n in connection.execute(findings)
         }
     rows = []
     for code, zh, en in names:
         total, passed, photos = checked.get(code, (0, 0, 0))
         rows.append(
-            {
-                "code": code,
-                "name_zh": zh,
-                "name_en": en,
-                "fillings": stages["filling"].get(code, 0),
-                "deliveries": stages["delivery"].get(code, 0),
-                "checks": int(total or 0),
-                "checks_passed": int(passed or 0),
-                "checks_photos": int(photos or 0),
-                "black_cylinders": found.get((code, "black_cylinder"), 0),
-                "overdue_fillings": found.get((code, "overdue_filling"), 0),
-            }
+            ChainRow(
+                code=code,
+                name_zh=zh,
+                name_en=en,
+                fillings=stages["filling"].get(code, 0),
+                deliveries=stages["delivery"].get(code, 0),
+                checks=int(total or 0),
+                checks_passed=int(passed or 0),
+                checks_photos=int(photos or 0),
+                black_cylinders=found.get((code, "black_cylinder"), 0),
+                overdue_fillings=found.get((code, "overdue_filling"), 0),
+            )
         )
     return rows
+
+
+# --- what the wall's callbacks read, shared by every wall of one scope ----------------------
+
+
+@dataclass(frozen=True, slots=True)
+class WallLive:
+    """What live events change on the wall: the KPI band, the incident clocks, the points."""
+
+    kpis: LiveKpis | None
+    incidents: list[ActiveIncident]
+    points: list[MovingPoint]
+
+
+@cached(LIVE_CACHE_S, key=lambda scope, now, day_start: (scope, day_start))
+def wall_live(engine: Engine, scope: Scope, now: datetime, day_start: datetime) -> WallLive:
+    """The wall's live part, with today's scans from the running tally."""
+    return WallLive(
+        kpis(engine, scope, now, day_start, todays_scans(engine, scope, day_start)),
+        active_incidents(engine, scope),
+        live_points(engine, scope),
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class WallDistricts:
+    """The wall's district views: counts for the hazard map, the league, the cylinder chain."""
+
+    counts: AreaValues
+    league: list[DistrictRow]
+    chain: list[ChainRow]
+
+
+@cached(
+    DISTRICTS_CACHE_S,
+    key=lambda scope, now, day_start, quarter_start: (scope, day_start, quarter_start),
+)
+def wall_districts(
+    engine: Engine, scope: Scope, now: datetime, day_start: datetime, quarter_start: datetime
+) -> WallDistricts:
+    return WallDistricts(
+        district_counts(engine, scope),
+        district_league(engine, scope, now, quarter_start),
+        cylinder_chain(engine, scope, day_start),
+    )

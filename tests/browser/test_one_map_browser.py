@@ -111,7 +111,7 @@ def open_detail(page, selector: str, kind: str) -> None:
 
 
 def test_every_layer_shows_and_an_ingested_event_reaches_map_and_kpis(demo_server, new_tab):
-    """First in this module: the English flow cache of the demo is still cold here."""
+    """First in this module: the demo's flow cache is still cold here."""
     token = ingest_token(demo_server, LAYER_TYPES)
     # A filling and a delivery before the page opens: the cylinder flow, which the map reloads
     # every 30 s (and the server caches as long), draws their line from its first load.

@@ -155,4 +155,4 @@ def test_district_counts_are_filtered_by_scope(engine) -> None:
     assert one_map.city_counts(engine, Scope()) == {"customers": 42}
     assert one_map.city_counts(engine, Scope(district="420102")) == {"customers": 10}
     counts = one_map.district_counts(engine, Scope(district="420106"))
-    assert counts.to_dict("records") == [{"code": "420106", "customers": 32}]
+    assert counts == {"420106": {"customers": 32}}

@@ -80,7 +80,7 @@ def test_a_sites_detail_counts_todays_scans_and_lists_hazards_and_the_last_inspe
     day_start = periods.day_start
     before = map_details.site_detail(city, CITYWIDE, site.id, day_start)
     assert before is not None
-    fillings = before["scans_today"].get("filling", 0)
+    fillings = before.scans_today.get("filling", 0)
     scan = {"stage": "filling", "site_id": site.id, "lat": site.lat, "lon": site.lon}
     _append(
         city,
@@ -113,13 +113,13 @@ def test_a_sites_detail_counts_todays_scans_and_lists_hazards_and_the_last_inspe
     )
     detail = map_details.site_detail(city, CITYWIDE, site.id, day_start)
     assert detail is not None
-    assert detail["name"] == site.name and detail["kind"] == "filling_station"
-    assert detail["enterprise_id"] == site.enterprise_id and detail["enterprise"]
-    assert detail["district"] == JIANGAN and detail["district_zh"]
-    assert detail["scans_today"]["filling"] == fillings + 2
-    assert "HZ-DETAIL-1" in [h["id"] for h in detail["open_hazards"]]
-    assert detail["last_inspection"]["id"] == "INSP-DETAIL-1"
-    assert detail["last_inspection"]["passed"] is False
+    assert detail.name == site.name and detail.kind == "filling_station"
+    assert detail.enterprise_id == site.enterprise_id and detail.enterprise
+    assert detail.district == JIANGAN and detail.district_zh
+    assert detail.scans_today["filling"] == fillings + 2
+    assert "HZ-DETAIL-1" in [h.id for h in detail.open_hazards]
+    assert detail.last_inspection.id == "INSP-DETAIL-1"
+    assert detail.last_inspection.passed is False
 
     own = Scope(enterprise_id=site.enterprise_id)
     assert map_details.site_detail(city, own, site.id, day_start) is not None
@@ -139,12 +139,12 @@ def test_a_resources_detail_names_its_team_and_the_teams_status(city: Engine) ->
     assert resource is not None
     detail = map_details.resource_detail(city, CITYWIDE, resource.id)
     assert detail is not None
-    assert detail["kind"] == resource.kind and detail["name"] == resource.name
-    assert detail["team"] and detail["skills"] == resource.skills
+    assert detail.kind == resource.kind and detail.name == resource.name
+    assert detail.team and detail.skills == resource.skills
 
     _append(city, TeamStatus(team_id=resource.team_id, status="off_duty"))
     detail = map_details.resource_detail(city, CITYWIDE, resource.id)
-    assert detail is not None and detail["team_status"] == "off_duty"
+    assert detail is not None and detail.team_status == "off_duty"
 
     home = Scope(district=resource.district)
     assert map_details.resource_detail(city, home, resource.id) is not None
@@ -165,26 +165,26 @@ def test_a_pipelines_detail_shows_its_sensors_state_and_digs_near_it(city: Engin
     )
     detail = map_details.pipeline_detail(city, CITYWIDE, segment.id, today)
     assert detail is not None
-    assert detail["pressure_class"] == segment.pressure_class
-    assert detail["material"] == segment.material and detail["laid_year"] == segment.laid_year
-    assert detail["length_m"] == pytest.approx(segment.length_m)
-    assert detail["enterprise_id"] == segment.enterprise_id and detail["enterprise"]
-    states = {s["id"]: s["state"] for s in detail["sensors"]}
+    assert detail.pressure_class == segment.pressure_class
+    assert detail.material == segment.material and detail.laid_year == segment.laid_year
+    assert detail.length_m == pytest.approx(segment.length_m)
+    assert detail.enterprise_id == segment.enterprise_id and detail.enterprise
+    states = {s.id: s.state for s in detail.sensors}
     assert states[sensor.id] == "alarm"
-    assert "DIG-DETAIL-P" in [d["id"] for d in detail["excavations"]]
+    assert "DIG-DETAIL-P" in [d.id for d in detail.excavations]
 
     # A dig that is over is no longer shown.
     assert all(
-        d["id"] != "DIG-DETAIL-P"
+        d.id != "DIG-DETAIL-P"
         for d in map_details.pipeline_detail(
             city, CITYWIDE, segment.id, today + timedelta(days=30)
-        )["excavations"]
+        ).excavations
     )
 
     own = map_details.pipeline_detail(
         city, Scope(enterprise_id=segment.enterprise_id), segment.id, today
     )
-    assert own is not None and own["excavations"] == []  # digs are the authorities' view
+    assert own is not None and own.excavations == []  # digs are the authorities' view
     other = Scope(district=_other(segment.district))
     assert map_details.pipeline_detail(city, other, segment.id, today) is None
     assert map_details.pipeline_detail(city, STRANGER, segment.id, today) is None
@@ -197,17 +197,17 @@ def test_a_sensors_detail_lists_its_newest_readings_and_its_alarms(city: Engine)
     _append(city, SensorReading(sensor_id=sensor.id, value=sensor.high + 100), minutes_ago=2)
     detail = map_details.sensor_detail(city, CITYWIDE, sensor.id)
     assert detail is not None
-    assert detail["kind"] == sensor.kind and detail["high"] == sensor.high
-    assert detail["segment_id"] == segment.id
-    assert [r["value"] for r in detail["readings"][:2]] == [sensor.high + 100, normal]
-    assert len(detail["readings"]) <= map_details.READINGS_LIMIT
-    assert detail["state"] == "alarm"
-    assert detail["alarms"][0]["status"] == "raised"
+    assert detail.kind == sensor.kind and detail.high == sensor.high
+    assert detail.segment_id == segment.id
+    assert [r.value for r in detail.readings[:2]] == [sensor.high + 100, normal]
+    assert len(detail.readings) <= map_details.READINGS_LIMIT
+    assert detail.state == "alarm"
+    assert detail.alarms[0].status == "raised"
 
     _append(city, SensorReading(sensor_id=sensor.id, value=normal), minutes_ago=1)  # clears it
     detail = map_details.sensor_detail(city, CITYWIDE, sensor.id)
-    assert detail is not None and detail["state"] == "normal"
-    assert detail["alarms"][0]["status"] == "cleared"
+    assert detail is not None and detail.state == "normal"
+    assert detail.alarms[0].status == "cleared"
 
     own = Scope(enterprise_id=segment.enterprise_id)
     assert map_details.sensor_detail(city, own, sensor.id) is not None
@@ -224,16 +224,16 @@ def test_an_excavations_detail_shows_its_finding_and_the_pipes_in_reach(city: En
     _append(city, _dig_on(segment, "DIG-DETAIL-X"), minutes_ago=2)
     detail = map_details.excavation_detail(city, CITYWIDE, "DIG-DETAIL-X")
     assert detail is not None
-    assert detail["contractor"] == "测试施工队" and detail["radius_m"] == 30
-    assert detail["agreement_signed"] is False and detail["starts_on"] < detail["ends_on"]
-    assert detail["finding"] is not None and detail["finding"]["resolved"] is False
-    near = {s["id"]: s["distance_m"] for s in detail["segments"]}
+    assert detail.contractor == "测试施工队" and detail.radius_m == 30
+    assert detail.agreement_signed is False and detail.starts_on < detail.ends_on
+    assert detail.finding is not None and detail.finding.resolved is False
+    near = {s.id: s.distance_m for s in detail.segments}
     assert near[segment.id] < 1  # the dig sits on the segment's first vertex
 
     _append(city, _dig_on(segment, "DIG-DETAIL-X", signed=True), minutes_ago=1)
     detail = map_details.excavation_detail(city, CITYWIDE, "DIG-DETAIL-X")
-    assert detail is not None and detail["agreement_signed"] is True
-    assert detail["finding"]["resolved"] is True
+    assert detail is not None and detail.agreement_signed is True
+    assert detail.finding.resolved is True
 
     home = Scope(district=segment.district)
     assert map_details.excavation_detail(city, home, "DIG-DETAIL-X") is not None
@@ -276,3 +276,24 @@ def test_an_incidents_timeline_reads_in_the_users_language(demo_app) -> None:
     assert "爆炸" in chinese and "接报" in chinese and "出动中" in chinese
     assert "Explosion" in english and "Reported" in english and "En route" in english
     assert "incident.reported" not in chinese + english
+
+
+def test_an_enterprise_reads_the_history_of_its_own_hazards_only(city: Engine) -> None:
+    site = _first(city, select(Site).where(Site.district == JIANGAN).order_by(Site.id))
+    found = {"district": JIANGAN, "category": "leak", "level": "general",
+             "description": "软管老化", "lat": site.lat, "lon": site.lon,
+             "due_at": datetime.now(UTC) + timedelta(days=3)}  # fmt: skip
+    _append(
+        city,
+        HazardReported(hazard_id="HZ-AT-SITE", target_type="site", target_id=site.id, **found),
+        HazardReported(
+            hazard_id="HZ-AT-ENT", target_type="enterprise", target_id=site.enterprise_id, **found
+        ),
+    )
+    own = Scope(enterprise_id=site.enterprise_id)
+    for hazard_id in ("HZ-AT-SITE", "HZ-AT-ENT"):
+        history = map_details.hazard_history(city, own, hazard_id)
+        assert history is not None and history.history[0].status == "reported"
+        assert map_details.hazard_history(city, STRANGER, hazard_id) is None
+        assert map_details.hazard_history(city, Scope(district=JIANGAN), hazard_id) is not None
+        assert map_details.hazard_history(city, Scope(district=WUCHANG), hazard_id) is None

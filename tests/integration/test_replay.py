@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlalchemy import Engine
 
 from dashboard.domain.roles import Scope
+from data_access.queries.one_map import MovingPoint
 from data_access.queries.replay import city_at
 from tests.integration.test_eventlog import accepted, append, at, ev, scan, seed_city
 
@@ -37,43 +38,43 @@ def story(engine: Engine) -> None:
     )
 
 
-def points(moment, kind: str) -> dict[str, dict]:
-    return {p["id"]: p for p in moment.points if p["kind"] == kind}
+def points(moment, kind: str) -> dict[str, MovingPoint]:
+    return {p.id: p for p in moment.points if p.kind == kind}
 
 
 def test_before_the_incident_the_city_is_quiet(engine: Engine) -> None:
     story(engine)
     moment = city_at(engine, CITY, at(9), ZONE)
     assert points(moment, "incident") == {}
-    assert points(moment, "team")["t1"]["state"] == "available"
-    assert moment.counts["incidents_open"] == 0
-    assert moment.counts["teams_available"] == 1
+    assert points(moment, "team")["t1"].state == "available"
+    assert moment.kpis.emergency.incidents_open == 0
+    assert moment.kpis.emergency.teams_available == 1
 
 
 def test_mid_response_the_team_is_where_its_last_report_put_it(engine: Engine) -> None:
     story(engine)
     moment = city_at(engine, CITY, at(27), ZONE)
     team = points(moment, "team")["t1"]
-    assert (team["state"], team["lat"], team["lon"]) == ("en_route", 30.605, 114.305)
+    assert (team.state, team.lat, team.lon) == ("en_route", 30.605, 114.305)
     assert set(points(moment, "incident")) == {"I1"}
-    assert moment.counts["incidents_open"] == 1
-    assert moment.counts["teams_available"] == 0
+    assert moment.kpis.emergency.incidents_open == 1
+    assert moment.kpis.emergency.teams_available == 0
 
 
 def test_after_the_close_the_incident_is_gone_and_the_team_free(engine: Engine) -> None:
     story(engine)
     moment = city_at(engine, CITY, at(90), ZONE)
     assert points(moment, "incident") == {}
-    assert points(moment, "team")["t1"]["state"] == "available"
+    assert points(moment, "team")["t1"].state == "available"
 
 
 def test_scans_count_from_local_midnight_up_to_the_moment(engine: Engine) -> None:
     story(engine)
-    assert city_at(engine, CITY, at(4), ZONE).counts["fillings_today"] == 0
-    assert city_at(engine, CITY, at(6), ZONE).counts["fillings_today"] == 1
+    assert city_at(engine, CITY, at(4), ZONE).kpis.fillings_today == 0
+    assert city_at(engine, CITY, at(6), ZONE).kpis.fillings_today == 1
     # 08:05 UTC is 16:05 in Shanghai: the next local day starts at 16:00 UTC
     next_day = at(0).replace(hour=16, minute=30)
-    assert city_at(engine, CITY, next_day, ZONE).counts["fillings_today"] == 0
+    assert city_at(engine, CITY, next_day, ZONE).kpis.fillings_today == 0
 
 
 def test_hazards_open_and_overdue_at_the_moment(engine: Engine) -> None:
@@ -88,8 +89,8 @@ def test_hazards_open_and_overdue_at_the_moment(engine: Engine) -> None:
             ev("hazard.updated", "h-close", 50, hazard_id="H1", status="closed", actor="x"),
         )
     )  # fmt: skip
-    counts = [city_at(engine, CITY, at(m), ZONE).counts for m in (-1, 10, 40, 55)]
-    assert [(c["hazards_open"], c["hazards_overdue"]) for c in counts] == [
+    counts = [city_at(engine, CITY, at(m), ZONE).kpis for m in (-1, 10, 40, 55)]
+    assert [(c.hazards_open, c.hazards_overdue) for c in counts] == [
         (0, 0),
         (1, 0),
         (1, 1),
@@ -101,14 +102,14 @@ def test_a_district_officer_replays_only_their_district(engine: Engine) -> None:
     story(engine)
     east = city_at(engine, Scope(district=EAST), at(27), ZONE)
     assert east.points == []  # the incident and the team are in the west
-    assert east.counts["incidents_open"] == 0
+    assert east.kpis.emergency.incidents_open == 0
     west = city_at(engine, Scope(district=WEST), at(27), ZONE)
-    assert {p["id"] for p in west.points} == {"I1", "t1"}
+    assert {p.id for p in west.points} == {"I1", "t1"}
 
 
 def test_an_enterprise_sees_its_own_scans_and_no_emergencies(engine: Engine) -> None:
     story(engine)
     mine = city_at(engine, Scope(enterprise_id="e1"), at(27), ZONE)
-    assert (mine.points, mine.counts["fillings_today"]) == ([], 1)
+    assert (mine.points, mine.kpis.fillings_today) == ([], 1)
     other = city_at(engine, Scope(enterprise_id="e2"), at(27), ZONE)
-    assert other.counts["fillings_today"] == 0
+    assert other.kpis.fillings_today == 0

@@ -77,21 +77,21 @@ def test_kpis_count_what_is_open_in_scope(demo_engine) -> None:
     fill_one(demo_engine, at=periods.now)
     city = queries.kpis(demo_engine, CITYWIDE, periods.now, periods.day_start)
     jiangan = queries.kpis(demo_engine, JIANGAN, periods.now, periods.day_start)
-    assert city["incidents_open"] == before["incidents_open"] + 2
-    assert city["fillings_today"] == before["fillings_today"] + 1
-    assert jiangan["incidents_open"] == 1
-    assert jiangan["fillings_today"] == 1
-    assert 0 < jiangan["teams_available"] < city["teams_available"]
-    assert queries.kpis(demo_engine, ENTERPRISE, periods.now, periods.day_start) == {}
+    assert city.emergency.incidents_open == before.emergency.incidents_open + 2
+    assert city.fillings_today == before.fillings_today + 1
+    assert jiangan.emergency.incidents_open == 1
+    assert jiangan.fillings_today == 1
+    assert 0 < jiangan.emergency.teams_available < city.emergency.teams_available
+    assert queries.kpis(demo_engine, ENTERPRISE, periods.now, periods.day_start) is None
 
 
 def test_active_incidents_put_the_late_ones_first_and_respect_the_district(demo_engine) -> None:
     report(demo_engine, "S-NEW", IN_WUCHANG, minutes_ago=2)
     report(demo_engine, "S-LATE", IN_WUCHANG, minutes_ago=35)
     report(demo_engine, "S-JA", IN_JIANGAN, minutes_ago=1)
-    city = [row["id"] for row in queries.active_incidents(demo_engine, CITYWIDE)]
+    city = [row.id for row in queries.active_incidents(demo_engine, CITYWIDE)]
     assert city[:3] == ["S-LATE", "S-NEW", "S-JA"]
-    assert [row["id"] for row in queries.active_incidents(demo_engine, JIANGAN)] == ["S-JA"]
+    assert [row.id for row in queries.active_incidents(demo_engine, JIANGAN)] == ["S-JA"]
     assert queries.active_incidents(demo_engine, ENTERPRISE) == []
 
 
@@ -133,17 +133,17 @@ def test_the_league_judges_by_the_response_verdict(demo_engine) -> None:
 @pytest.mark.parametrize(("seconds", "late"), [(1200, False), (1200.999, False), (1201, True)])
 def test_the_walls_clock_is_red_from_twenty_minutes_and_one_second(seconds, late) -> None:
     now = datetime(2026, 5, 20, 2, 0, tzinfo=UTC)
-    row = {
-        "id": "S-EDGE",
-        "kind": "leak",
-        "severity": 2,
-        "address": "江汉路 88 号",
-        "reported_at": now - timedelta(seconds=seconds),
-        "dispatched_at": None,
-        "on_scene_at": None,
-        "name_zh": "武昌区",
-        "name_en": "Wuchang",
-    }
+    row = queries.ActiveIncident(
+        id="S-EDGE",
+        kind="leak",
+        severity=2,
+        address="江汉路 88 号",
+        reported_at=now - timedelta(seconds=seconds),
+        dispatched_at=None,
+        on_scene_at=None,
+        name_zh="武昌区",
+        name_en="Wuchang",
+    )
     drawn = incident_row(row, now, ZoneInfo(ZONE), "en")
     assert (drawn.className == "breach") is late
     clock = drawn.children[-1]
@@ -155,17 +155,17 @@ def test_the_cylinder_chain_counts_todays_fillings_by_district(demo_engine) -> N
     periods = periods_now()
     fill_one(demo_engine, at=periods.now)
     day_start = periods.day_start
-    rows = {row["code"]: row for row in queries.cylinder_chain(demo_engine, CITYWIDE, day_start)}
+    rows = {row.code: row for row in queries.cylinder_chain(demo_engine, CITYWIDE, day_start)}
     assert len(rows) == 13
-    assert rows[DEMO_DISTRICT]["fillings"] == 1
+    assert rows[DEMO_DISTRICT].fillings == 1
     scoped = queries.cylinder_chain(demo_engine, JIANGAN, day_start)
-    assert [row["code"] for row in scoped] == [DEMO_DISTRICT]
+    assert [row.code for row in scoped] == [DEMO_DISTRICT]
 
 
 def test_every_query_runs_on_an_empty_database(engine) -> None:
     """SQLite and PostgreSQL: the JSON stage lookup and the casts compile on both."""
     now = datetime.now(UTC)
-    assert queries.kpis(engine, CITYWIDE, now, now)["fillings_today"] == 0
+    assert queries.kpis(engine, CITYWIDE, now, now).fillings_today == 0
     assert queries.district_league(engine, CITYWIDE, now, now) == []
     assert queries.active_incidents(engine, JIANGAN) == []
     assert queries.cylinder_chain(engine, CITYWIDE, now) == []

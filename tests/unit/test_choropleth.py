@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from dashboard.choropleth import (
     COVERAGE_LEGEND,
     DISABLED_THEMES,
@@ -13,18 +15,22 @@ from dashboard.choropleth import (
     quantile_legend,
 )
 from dashboard.domain.risk import BAND_COLOURS
+from data_access.queries.one_map import DistrictShape
 
 SQUARE = {"type": "Polygon", "coordinates": [[[114, 30], [114.1, 30], [114.1, 30.1], [114, 30]]]}
 
 
-def _shape(code: str, population: int = 1_000_000) -> dict:
-    return {
-        "code": code,
-        "name_zh": f"区{code}",
-        "name_en": f"D{code}",
-        "population": population,
-        "geometry": SQUARE,
-    }
+def _shape(code: str, population: int = 1_000_000) -> DistrictShape:
+    return DistrictShape(
+        code=code,
+        name_zh=f"区{code}",
+        name_en=f"D{code}",
+        population=population,
+        area_km2=100.0,
+        centroid_lat=30.05,
+        centroid_lon=114.05,
+        geometry=SQUARE,
+    )
 
 
 def test_five_classes_for_many_distinct_values() -> None:
@@ -68,7 +74,7 @@ def test_districts_out_of_scope_are_drawn_without_data() -> None:
 
 
 def test_names_in_tooltips_are_escaped() -> None:
-    shape = {**_shape("1"), "name_en": "<script>alert(1)</script>"}
+    shape = replace(_shape("1"), name_en="<script>alert(1)</script>")
     features, _ = district_features([shape], {"1": {"sites": 1}}, METRICS["sites"], "en")
     assert "<script>" not in features["features"][0]["properties"]["tooltip"]
 

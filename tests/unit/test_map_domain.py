@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import NamedTuple
 
 from dashboard.domain.flows import flow_counts, flow_lines
 from dashboard.domain.periods import city_periods
@@ -38,8 +39,15 @@ def test_no_supervised_objects_scores_raw_points() -> None:
     assert risk_score(RiskInputs(violation_points=4)) == 4.0
 
 
-def _scan(code: str, stage: str, site: str | None, district: str) -> dict:
-    return {"code": code, "stage": stage, "site_id": site, "district": district}
+class _Scan(NamedTuple):
+    code: str
+    stage: str
+    site_id: str | None
+    district: str | None
+
+
+def _scan(code: str, stage: str, site: str | None, district: str) -> _Scan:
+    return _Scan(code, stage, site, district)
 
 
 def test_consecutive_scans_at_different_places_make_a_flow() -> None:
@@ -70,7 +78,7 @@ def test_lines_are_the_heaviest_placed_moves_up_to_the_limit() -> None:
     )
     positions = {("site", "S1"): (30.0, 114.0), ("site", "S2"): (30.1, 114.1)}
     lines = flow_lines(moves, positions, limit=5)
-    assert [line["weight"] for line in lines] == [3]  # S9 has no place: left out
+    assert [line.weight for line in lines] == [3]  # S9 has no place: left out
     assert flow_lines(moves, positions, limit=0) == []
 
 
