@@ -10,7 +10,6 @@ from pathlib import Path
 
 import dash
 from dash import Dash
-from flask_caching import Cache
 from sqlalchemy import Engine
 
 from dashboard.api import init_api
@@ -91,7 +90,6 @@ def create_app(settings: Settings, *, engine: Engine | None = None) -> Dash:
     app.enable_dev_tools(debug=False, dev_tools_disable_version_check=True)
     server = app.server
     server.secret_key = settings.secret_key
-    cache = Cache(server, config=_cache_config(settings))
     notifier = build_notifier(settings, engine)
     _after_each_commit(engine, settings, notifier)
     server.config.update(
@@ -99,7 +97,6 @@ def create_app(settings: Settings, *, engine: Engine | None = None) -> Dash:
             settings,
             engine,
             load_city_pack(settings.city_pack),
-            cache,
             notifier,
             build_router(settings.router_url),
         ),
@@ -137,17 +134,6 @@ def rules_block() -> str:
     block, not a script that runs, so a strict Content-Security-Policy can stay strict."""
     data = json.dumps(browser_rules(), separators=(",", ":")).replace("<", "\\u003c")
     return f'<script type="application/json" id="{RULES_ELEMENT_ID}">{data}</script>'
-
-
-def _cache_config(settings: Settings) -> dict[str, object]:
-    if settings.redis_url:
-        return {
-            "CACHE_TYPE": "RedisCache",
-            "CACHE_REDIS_URL": settings.redis_url,
-            "CACHE_KEY_PREFIX": "gascc:cache:",
-            "CACHE_DEFAULT_TIMEOUT": 60,
-        }
-    return {"CACHE_TYPE": "SimpleCache", "CACHE_DEFAULT_TIMEOUT": 60}
 
 
 def _register_pages_and_callbacks() -> None:

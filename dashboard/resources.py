@@ -5,7 +5,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import flask
-from flask_caching import Cache
 from sqlalchemy import Engine
 
 from dashboard.citypack import CityPack
@@ -21,7 +20,6 @@ class Resources:
     settings: Settings
     engine: Engine
     city: CityPack
-    cache: Cache
     notifier: Notifier  # incident notifications: webhook, SMS gateway, in-app
     router: Router | None  # driving times for dispatch (OSRM); None: the straight-line guess
 

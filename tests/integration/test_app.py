@@ -14,6 +14,8 @@ from dashboard.app import NotMigratedError, create_app
 from dashboard.domain.browser import browser_rules
 from dashboard.resources import resources
 from dashboard.settings import Settings
+from data_access.cache import RedisCache, cache_for
+from data_access.queries import one_map
 from tests.conftest import sign_in
 
 REDIS_URL = os.environ.get("TEST_REDIS_URL", "")
@@ -64,8 +66,13 @@ def test_with_redis_configured_the_cache_lives_in_redis(demo_settings) -> None:
     import redis
 
     app = create_app(replace(demo_settings, redis_url=REDIS_URL))
-    with app.server.app_context():
-        resources().cache.set("probe", {"ok": 1})
-        assert resources().cache.get("probe") == {"ok": 1}
-    assert redis.Redis.from_url(REDIS_URL).exists("gascc:cache:probe") == 1
+    engine = app.server.config["GASCC_ENGINE"]
+    client = redis.Redis.from_url(REDIS_URL)
+    for key in client.scan_iter("gascc:cache:data_access.queries.one_map.district_shapes:*"):
+        client.delete(key)
+    assert isinstance(cache_for(engine), RedisCache)
+    shapes = one_map.district_shapes(engine)
+    assert one_map.district_shapes(engine) == shapes  # the second from Redis
+    kept = list(client.scan_iter("gascc:cache:data_access.queries.one_map.district_shapes:*"))
+    assert len(kept) == 1
     app.server.config["GASCC"].notifier.close()
