@@ -22,7 +22,8 @@ from dashboard.guard import page_callback
 from dashboard.i18n import current_language, t, t_or
 from dashboard.resources import resources
 from data_access.queries import map_details
-from data_access.queries.map_details import NearDig, TimelineEntry
+from data_access.queries.incident_view import TimelineRow
+from data_access.queries.map_details import NearDig
 
 callback = page_callback("one_map")
 
@@ -189,7 +190,7 @@ def _status(status: str, lang: str) -> str:
     return t_or(f"incident_status.{status}", t_or(f"team_status.{status}", status, lang), lang)
 
 
-def _note(entry: TimelineEntry, lang: str) -> str:
+def _note(entry: TimelineRow, lang: str) -> str:
     """The telling parts of a timeline entry (status, team, text), briefly."""
     status = _status(entry.status, lang) if entry.status else None
     parts = (status, entry.team_name, (entry.text or "")[:80] or None)

@@ -123,13 +123,16 @@ def incident(engine: Engine, incident_id: str, scope: Scope) -> IncidentFacts | 
     return IncidentFacts(*row) if row is not None else None
 
 
-def timeline(engine: Engine, incident_id: str) -> list[TimelineRow]:
-    """Every entry, oldest first, with the team's name for team entries."""
+def timeline(engine: Engine, incident_id: str, newest: int | None = None) -> list[TimelineRow]:
+    """Every entry (or the `newest` ones), oldest first, with the team's name for team
+    entries."""
     with engine.connect() as connection:
-        return timeline_of(connection, incident_id)
+        return timeline_of(connection, incident_id, newest)
 
 
-def timeline_of(connection: Connection, incident_id: str) -> list[TimelineRow]:
+def timeline_of(
+    connection: Connection, incident_id: str, newest: int | None = None
+) -> list[TimelineRow]:
     """`timeline` within a connection the caller holds (the report reads all in one)."""
     entry = IncidentTimelineEntry
     query = (
@@ -146,9 +149,10 @@ def timeline_of(connection: Connection, incident_id: str) -> list[TimelineRow]:
         )
         .outerjoin(Team, Team.id == entry.team_id)
         .where(entry.incident_id == incident_id)
-        .order_by(entry.seq)
+        .order_by(entry.seq.desc())
+        .limit(newest)
     )
-    return [
+    rows = [
         TimelineRow(
             seq, kind, status, actor, team_id, team_name, text, tuple(photos or ()), occurred_at
         )
@@ -156,6 +160,7 @@ def timeline_of(connection: Connection, incident_id: str) -> list[TimelineRow]:
             connection.execute(query)
         )
     ]
+    return rows[::-1]  # oldest first
 
 
 def dispatched_teams(engine: Engine, incident_id: str) -> list[SentTeam]:

@@ -25,8 +25,6 @@ from data_access.models import (
     Finding,
     Hazard,
     HazardStatusChange,
-    Incident,
-    IncidentTimelineEntry,
     InspectionRecord,
     PipelineSegment,
     Resource,
@@ -37,6 +35,7 @@ from data_access.models import (
 )
 from data_access.projections.excavations import EXCAVATION_MARGIN_M, M_PER_DEG_LAT, distance_m
 from data_access.projections.findings import EXCAVATION
+from data_access.queries import incident_view
 from data_access.queries.map_layers import SCAN_STAGE, SensorState, sensors_in_alarm
 from data_access.queries.rules import hazard_open
 from data_access.scope import scoped, sees
@@ -171,47 +170,25 @@ def hazard_history(engine: Engine, scope: Scope, hazard_id: str) -> HazardHistor
 
 
 @dataclass(frozen=True, slots=True)
-class TimelineEntry:
-    occurred_at: datetime
-    kind: str  # reported, dispatched, update, notified, closed, team
-    status: str | None
-    team_name: str | None
-    text: str | None
-
-
-@dataclass(frozen=True, slots=True)
 class IncidentTimeline:
     id: str
     kind: str
     status: str
     address: str
     reported_at: datetime
-    timeline: list[TimelineEntry]  # the newest TIMELINE_LIMIT, oldest first
+    timeline: list[incident_view.TimelineRow]  # the newest TIMELINE_LIMIT, oldest first
 
 
 def incident_timeline(engine: Engine, scope: Scope, incident_id: str) -> IncidentTimeline | None:
-    """An incident and its newest timeline entries, oldest first; authorities only."""
-    query = select(
-        Incident.id, Incident.kind, Incident.status, Incident.address, Incident.reported_at
-    ).where(Incident.id == incident_id)
-    incident = _first(engine, scoped(query, scope, Incident))
-    if incident is None:
+    """An incident and its newest timeline entries, oldest first; authorities only (the
+    incident view's own queries)."""
+    facts = incident_view.incident(engine, incident_id, scope)
+    if facts is None:
         return None
-    entries = (
-        select(
-            IncidentTimelineEntry.occurred_at,
-            IncidentTimelineEntry.kind,
-            IncidentTimelineEntry.status,
-            Team.name,
-            IncidentTimelineEntry.text,
-        )
-        .join(Team, Team.id == IncidentTimelineEntry.team_id, isouter=True)
-        .where(IncidentTimelineEntry.incident_id == incident_id)
-        .order_by(IncidentTimelineEntry.seq.desc())
-        .limit(TIMELINE_LIMIT)
+    entries = incident_view.timeline(engine, incident_id, newest=TIMELINE_LIMIT)
+    return IncidentTimeline(
+        facts.id, facts.kind, facts.status, facts.address, facts.reported_at, entries
     )
-    newest_first = [TimelineEntry(*row) for row in _rows(engine, entries)]
-    return IncidentTimeline(*incident, newest_first[::-1])
 
 
 @dataclass(frozen=True, slots=True)
