@@ -8,6 +8,10 @@ it). An engine without a cache (tests, the CLI, benchmarks' baselines) computes 
 
 Arguments that change on every call and must not be part of the key (the current time, say)
 are left out with `key=`: `@cached(30, key=lambda scope, level, now: (scope, level))`.
+
+A live figure must never outlive the event that changed it: with `follows_log=True` the key also
+holds the log's newest sequence number, so a result is shared only until something new is
+committed (screens woken by the same live batch still share one recount).
 """
 
 from __future__ import annotations
@@ -23,6 +27,8 @@ from weakref import WeakKeyDictionary
 
 import redis
 from sqlalchemy import Engine
+
+from data_access.eventlog import last_seq
 
 __all__ = ["MemoryCache", "QueryCache", "RedisCache", "cache_for", "cached", "use_cache"]
 
@@ -102,10 +108,11 @@ def cache_for(engine: Engine) -> QueryCache | None:
 
 
 def cached(
-    seconds: float, *, key: Callable[..., Hashable] | None = None
+    seconds: float, *, key: Callable[..., Hashable] | None = None, follows_log: bool = False
 ) -> Callable[[Callable[P, R]], Callable[P, R]]:
     """Keep the results of a query `f(engine, *args)` for `seconds`, per its arguments (the
-    scope among them), or per `key(*args)` when given."""
+    scope among them), or per `key(*args)` when given; with `follows_log`, only until the
+    event log grows."""
 
     def decorate(query: Callable[P, R]) -> Callable[P, R]:
         name = f"{query.__module__}.{query.__qualname__}"
@@ -113,11 +120,12 @@ def cached(
         @functools.wraps(query)
         def kept(*args: P.args, **kwargs: P.kwargs) -> R:
             engine, rest = args[0], args[1:]
-            cache = _caches.get(engine) if isinstance(engine, Engine) else None
-            if cache is None:
+            if not isinstance(engine, Engine) or (cache := _caches.get(engine)) is None:
                 return query(*args, **kwargs)
             parts = key(*rest, **kwargs) if key is not None else (rest, sorted(kwargs.items()))
             cache_key = f"{name}:{parts!r}"
+            if follows_log:
+                cache_key += f":seq={last_seq(engine)}"
             hit = cache.get(cache_key)
             if hit is not None:
                 return hit[0]

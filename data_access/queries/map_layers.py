@@ -666,7 +666,7 @@ def live_kpis(
     )
 
 
-@cached(COUNTS_CACHE_S, key=lambda scope, now, day_start: (scope, day_start))
+@cached(COUNTS_CACHE_S, key=lambda scope, now, day_start: (scope, day_start), follows_log=True)
 def current_kpis(engine: Engine, scope: Scope, now: datetime, day_start: datetime) -> LiveKpis:
     """`live_kpis` on today's running scan tally, shared COUNTS_CACHE_S by one scope's maps."""
     return live_kpis(engine, scope, now, day_start, todays_scans(engine, scope, day_start))

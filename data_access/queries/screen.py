@@ -323,7 +323,7 @@ class WallLive:
     points: list[MovingPoint]
 
 
-@cached(LIVE_CACHE_S, key=lambda scope, now, day_start: (scope, day_start))
+@cached(LIVE_CACHE_S, key=lambda scope, now, day_start: (scope, day_start), follows_log=True)
 def wall_live(engine: Engine, scope: Scope, now: datetime, day_start: datetime) -> WallLive:
     """The wall's live part, with today's scans from the running tally."""
     return WallLive(

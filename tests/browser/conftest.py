@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import quote
@@ -33,6 +35,23 @@ def demo_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DemoProces
     yield demo
     if demo.process.poll() is None:
         demo.stop()
+
+
+@contextmanager
+def own_demo(
+    tmp_path_factory: pytest.TempPathFactory, template: Path, name: str
+) -> Iterator[DemoProcess]:
+    """A demo of one test module's own, on a fresh copy of the seeded city: no other module's
+    events on its screens, and its caches start cold."""
+    data_dir = tmp_path_factory.mktemp(name) / "data"
+    data_dir.mkdir()
+    shutil.copy(template, data_dir / "gascc.sqlite3")
+    demo = start_demo(data_dir)
+    try:
+        yield demo
+    finally:
+        if demo.process.poll() is None:
+            demo.stop()
 
 
 # Module scope: Playwright's sync API keeps an event loop in this thread while it runs, which

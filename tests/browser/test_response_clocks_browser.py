@@ -12,7 +12,6 @@ the pages load them from the server rather than from the live channel.
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -22,9 +21,9 @@ from sqlalchemy import select
 
 from data_access.db import make_engine
 from data_access.models import Team
-from tests.browser.conftest import ingest_token, send, sign_in
+from tests.browser.conftest import ingest_token, own_demo, send, sign_in
 from tests.browser.test_one_map_browser import kpi_value, wait_for_kpi, wait_for_map
-from tests.support import IN_JIANGAN, IN_WUCHANG, DemoProcess, incident, start_demo
+from tests.support import IN_JIANGAN, IN_WUCHANG, DemoProcess, incident
 
 pytestmark = pytest.mark.browser
 
@@ -37,13 +36,8 @@ def desk(
     tmp_path_factory: pytest.TempPathFactory, demo_database_template: Path
 ) -> Iterator[DemoProcess]:
     """The demo on a fresh copy of the seeded city: no other test's incidents on its screens."""
-    data_dir = tmp_path_factory.mktemp("clocks") / "data"
-    data_dir.mkdir()
-    shutil.copy(demo_database_template, data_dir / "gascc.sqlite3")
-    demo = start_demo(data_dir)
-    yield demo
-    if demo.process.poll() is None:
-        demo.stop()
+    with own_demo(tmp_path_factory, demo_database_template, "clocks") as demo:
+        yield demo
 
 
 def reported(incident_id: str, where: tuple[float, float], at: datetime) -> dict:

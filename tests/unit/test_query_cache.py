@@ -66,3 +66,25 @@ def test_the_memory_cache_stays_within_its_bound():
     for n in range(5):
         cache.set(f"k{n}", n, 60)
     assert [cache.get(f"k{n}") for n in range(5)] == [None, None, 2, 3, 4]
+
+
+@cached(60, key=lambda scope: scope, follows_log=True)
+def live_figure(engine, scope: Scope) -> int:
+    calls.append((scope,))
+    return len(calls)
+
+
+def test_a_live_figure_is_shared_only_until_the_log_grows(sqlite_engine):
+    from datetime import UTC, datetime
+
+    from dashboard.domain.events import AlarmRaised, Event
+    from data_access.eventlog import Incoming, append_events
+
+    calls.clear()
+    use_cache(sqlite_engine, MemoryCache())
+    first = live_figure(sqlite_engine, Scope())
+    assert live_figure(sqlite_engine, Scope()) == first  # shared while nothing new happened
+    alarm = AlarmRaised(alarm_id="a-1", kind="methane_high", level="warning", lat=30.5, lon=114.3)
+    event = Event.of(alarm, id="a-1", occurred_at=datetime.now(UTC))
+    append_events(sqlite_engine, [Incoming("system", event)])
+    assert live_figure(sqlite_engine, Scope()) != first  # a new event: counted again at once
