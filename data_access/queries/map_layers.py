@@ -529,13 +529,6 @@ def sensors_in_alarm(engine: Engine, sensor_ids: list[str]) -> set[str]:
         return {sensor_id for sensor_id in connection.scalars(query) if sensor_id is not None}
 
 
-def with_alarm_state(engine: Engine, sensors: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Each sensor with "state": "alarm" while one of its alarms is not cleared, else "normal"
-    (for the incident view's rows; typed rows use `sensors_in_alarm`)."""
-    in_alarm = sensors_in_alarm(engine, [s["id"] for s in sensors])
-    return [{**s, "state": "alarm" if s["id"] in in_alarm else "normal"} for s in sensors]
-
-
 @dataclass(frozen=True, slots=True)
 class SensorPoint:
     id: str
