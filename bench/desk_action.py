@@ -70,9 +70,7 @@ import urllib.parse
 import urllib.request
 from contextlib import nullcontext
 from dataclasses import asdict, dataclass, field
-from http.cookiejar import CookieJar
 from pathlib import Path
-from typing import Any
 
 import redis
 
@@ -81,19 +79,10 @@ sys.path.insert(0, str(ROOT))
 
 from dashboard import ids  # noqa: E402
 from data_access.notify import CHANNEL  # noqa: E402
-from tests.dash_endpoint import post_callback  # noqa: E402
+from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS  # noqa: E402
+from tests.dash_endpoint import HttpSession, post_callback  # noqa: E402
 
 OLD_APP = Path(__file__).with_name("desk_action_old_app.py")
-CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 DUTY = ("duty", "duty-demo")
 POLL_WITH_REDIS_S = 5.0  # the pauses between actions spread over one such poll
 IN_WUCHANG = "30.55, 114.31"
@@ -285,44 +274,9 @@ def stop(process: subprocess.Popen) -> int:
 # --- the officer at the next desk -----------------------------------------------------------
 
 
-class _Answer:
-    """What tests/dash_endpoint.py reads of a response."""
-
-    def __init__(self, status_code: int, body: bytes) -> None:
-        self.status_code, self.data = status_code, body
-
-    def get_json(self) -> Any:
-        return json.loads(self.data)
-
-
-class DeskSession:
-    """A signed-in session of its own with the Dash app, speaking HTTP as a browser does.
-    tests/dash_endpoint.post_callback builds the callback's request from Dash's dependencies,
-    which this session fetches once, at sign-in, so an action costs one POST."""
-
-    def __init__(self, base: str, username: str, password: str) -> None:
-        self.base = base
-        self.opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(CookieJar()))
-        form = urllib.parse.urlencode({"username": username, "password": password}).encode()
-        with self.opener.open(f"{base}/login", data=form, timeout=30) as response:
-            if urllib.parse.urlsplit(response.url).path == "/login":
-                raise SystemExit(f"could not sign in as {username}")
-        with self.opener.open(f"{base}/_dash-dependencies", timeout=30) as response:
-            self.dependencies = _Answer(response.status, response.read())
-
-    def get(self, path: str) -> _Answer:
-        assert path == "/_dash-dependencies", path
-        return self.dependencies
-
-    def post(self, path: str, json: Any) -> _Answer:
-        request = urllib.request.Request(
-            self.base + path,
-            data=_dumps(json),
-            headers={"Content-Type": "application/json"},
-            method="POST",
-        )
-        with self.opener.open(request, timeout=60) as response:
-            return _Answer(response.status, response.read())
+class DeskSession(HttpSession):
+    """The officer at the next desk: a signed-in HTTP session of its own with the Dash app
+    (tests/dash_endpoint.py), pressing buttons as a browser does."""
 
     def report_incident(self) -> str:
         """Press the form's "report" button; the new incident's id."""
@@ -332,10 +286,6 @@ class DeskSession:
             return answer[ids.FORM_DONE]["data"]
         except KeyError:
             raise SystemExit(f"the report was not taken: {answer}") from None
-
-
-def _dumps(value: Any) -> bytes:
-    return json.dumps(value, ensure_ascii=False).encode()
 
 
 class ChannelWatch:

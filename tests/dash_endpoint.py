@@ -3,7 +3,11 @@
 
 from __future__ import annotations
 
+import http.cookiejar
 import json
+import urllib.error
+import urllib.parse
+import urllib.request
 from typing import Any
 
 Id = str | dict[str, Any]
@@ -83,31 +87,30 @@ def answer_text(response: Any) -> str:
 
 class HttpSession:
     """A signed-in browser session against a running app, shaped like Flask's test client
-    (`get`, `post(json=...)`, answers with `status_code`, `get_json()`, `data`)."""
+    (`get`, `post(json=...)`, answers with `status_code`, `get_json()`, `data`). Dash's
+    dependencies do not change while the app runs: they are fetched once, so an action costs one
+    POST (bench/desk_action.py times it)."""
 
     def __init__(self, base_url: str, username: str, password: str | None = None) -> None:
-        import http.cookiejar
-        import urllib.parse
-        import urllib.request
-
         self.base_url = base_url
         self._opener = urllib.request.build_opener(
             urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar())
         )
         form = {"username": username, "password": password or f"{username}-demo"}
-        self._opener.open(f"{base_url}/login", urllib.parse.urlencode(form).encode(), timeout=30)
+        login = urllib.parse.urlencode(form).encode()
+        with self._opener.open(f"{base_url}/login", login, timeout=30) as response:
+            if urllib.parse.urlsplit(response.url).path == "/login":
+                raise RuntimeError(f"could not sign in as {username}")
+        self._dependencies = self._send("/_dash-dependencies", None)
 
     def get(self, path: str) -> _Answer:
-        return self._send(path, None)
+        return self._dependencies if path == "/_dash-dependencies" else self._send(path, None)
 
     def post(self, path: str, json: Any) -> _Answer:
         return self._send(path, json)
 
     def _send(self, path: str, body: Any) -> _Answer:
-        import urllib.error
-        import urllib.request
-
-        data = None if body is None else json.dumps(body).encode()
+        data = None if body is None else json.dumps(body, ensure_ascii=False).encode()
         request = urllib.request.Request(
             f"{self.base_url}{path}", data=data, headers={"Content-Type": "application/json"}
         )

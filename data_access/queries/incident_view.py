@@ -35,6 +35,7 @@ from data_access.models import (
     TeamState,
 )
 from data_access.projections.excavations import M_PER_DEG_LAT
+from data_access.queries.map_layers import ExcavationSite
 from data_access.scope import scoped
 
 Q = TypeVar("Q", bound=Select[*tuple[Any, ...]])  # a query, whatever its columns
@@ -236,18 +237,6 @@ class SensorNear:
 
 
 @dataclass(frozen=True, slots=True)
-class DigNear:
-    id: str  # the permit
-    contractor: str
-    lat: float
-    lon: float
-    radius_m: float
-    starts_on: date
-    ends_on: date
-    agreement_signed: bool
-
-
-@dataclass(frozen=True, slots=True)
 class CustomerAt:
     """A customer registered at the address, and their last delivery's safety check."""
 
@@ -290,7 +279,7 @@ class Expert:
 class Surroundings:
     pipelines: list[PipelineNear]
     sensors: list[SensorNear]
-    excavations: list[DigNear]
+    excavations: list[ExcavationSite]  # the One Map's rows of digs
     customers: list[CustomerAt]
     depots: list[Depot]
     experts: list[Expert]
@@ -375,7 +364,9 @@ def sensors_near(engine: Engine, lat: float, lon: float, scope: Scope) -> list[S
     return [SensorNear(*row) for row in _all(engine, query)]
 
 
-def digs_near(engine: Engine, lat: float, lon: float, scope: Scope, today: date) -> list[DigNear]:
+def digs_near(
+    engine: Engine, lat: float, lon: float, scope: Scope, today: date
+) -> list[ExcavationSite]:
     """Excavations not yet over within NEAR_M (their centre), newest first."""
     query = _within(
         select(
@@ -395,7 +386,7 @@ def digs_near(engine: Engine, lat: float, lon: float, scope: Scope, today: date)
         NEAR_M,
     )
     query = scoped(query, scope, Excavation).order_by(Excavation.starts_on.desc()).limit(LIST_LIMIT)
-    return [DigNear(*row) for row in _all(engine, query)]
+    return [ExcavationSite(*row) for row in _all(engine, query)]
 
 
 def customers_at(engine: Engine, lat: float, lon: float, scope: Scope) -> list[CustomerAt]:
