@@ -1,0 +1,145 @@
+"""Callbacks x principals: every callback Dash declares (read from /_dash-dependencies, never
+listed by hand), fired through each of its inputs with well-formed values, as every principal.
+
+- no session (none, expired, revoked): 401, nothing runs;
+- a role the callback's page does not admit (PAGE_ROLES): 204 (PreventUpdate), no data;
+- an admitted role: an answer, never a server error;
+- a district officer of A sending B's incidents, teams, alarms or places to each state-changing
+  callback: refused, nothing appended to the log (and the same request about A's objects does
+  append: the crafted requests are right, only the objects were not).
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+
+from dashboard.domain.policy import PAGE_ROLES
+from dashboard.domain.roles import Role
+from tests.security.conftest import (
+    DISTRICT_B,
+    NO_SESSION,
+    PAGES_ROUTER,
+    PRINCIPALS,
+    ROLE_LOGINS,
+    Values,
+    World,
+    callback_request,
+    dependencies,
+    events_by,
+    plausible,
+    served_function,
+)
+from tests.unit.test_one_way_in import STATE_CHANGING
+
+OFFICER = "district_officer"
+
+
+def server_callbacks(world: World) -> list[tuple[dict[str, Any], Any]]:
+    """(dependency, function) of every callback that runs on the server."""
+    found = [(d, served_function(world, d)) for d in dependencies(world)]
+    return [(d, f) for d, f in found if d.get("clientside_function") is None]
+
+
+def page_of(function: Any) -> str | None:
+    return getattr(function, "page", None)
+
+
+def state_changing(world: World) -> list[tuple[dict[str, Any], Any]]:
+    """The callbacks that call a command (tests/unit/test_one_way_in.py keeps that list whole)."""
+    changing = set(STATE_CHANGING)
+    found = [
+        (d, f)
+        for d, f in server_callbacks(world)
+        if (f.__module__.removeprefix("callbacks."), f.__name__) in changing
+    ]
+    assert len(found) == len(changing), "a state-changing callback is not registered"
+    return found
+
+
+def post_each_input(client: Any, dependency: dict[str, Any], values: Values) -> list[Any]:
+    return [
+        client.post("/_dash-update-component", json=callback_request(dependency, n, values))
+        for n in range(len(dependency["inputs"]))
+    ]
+
+
+def name_of(dependency: dict[str, Any], function: Any) -> str:
+    if function is None:
+        return dependency["output"][:60]
+    return f"{function.__module__}.{function.__name__}"
+
+
+# --- out-of-scope objects (before the matrix below changes the world) ---------------------------
+
+
+@pytest.mark.parametrize("variant", ["B's objects", "A's incident, B's teams"])
+def test_a_district_officer_acting_on_another_districts_objects_is_refused_and_records_nothing(
+    world, variant
+):
+    values = plausible(world, district=DISTRICT_B)
+    if variant != "B's objects":  # the officer's own incident, another district's team
+        values.by_prop["incident-id.data"] = world.incident_a
+    client, actor = world.client(OFFICER), ROLE_LOGINS[Role.DISTRICT_OFFICER]
+    failures = []
+    for dependency, function in state_changing(world):
+        bodies = [callback_request(dependency, n, values) for n in range(len(dependency["inputs"]))]
+        # A's incident with B's team: only requests that carry the team say anything
+        bodies = [b for b in bodies if world.team_b in json.dumps(b) or variant == "B's objects"]
+        before = events_by(world.engine, actor)
+        answers = [client.post("/_dash-update-component", json=body) for body in bodies]
+        if any(a.status_code not in (200, 204) for a in answers):
+            failures.append((name_of(dependency, function), [a.status_code for a in answers]))
+        if events_by(world.engine, actor) != before:
+            failures.append((name_of(dependency, function), "appended to the log"))
+    assert not failures, failures
+
+
+def test_the_same_requests_about_the_officers_own_district_are_taken(world):
+    """The positive control: every state-changing callback, fired through each of its inputs
+    about district A's objects, records something."""
+    client, actor = world.client(OFFICER), ROLE_LOGINS[Role.DISTRICT_OFFICER]
+    silent = []
+    for dependency, function in state_changing(world):
+        before = events_by(world.engine, actor)
+        post_each_input(client, dependency, plausible(world))
+        if events_by(world.engine, actor) == before:
+            silent.append(name_of(dependency, function))
+    assert not silent, f"took no action about A's objects: {silent}"
+
+
+# --- the matrix ---------------------------------------------------------------------------------
+
+
+def test_every_server_callback_is_guarded_by_its_pages_roles(world):
+    """A callback outside page_callback would answer every role (Dash's own page router aside:
+    the page layouts it renders refuse by themselves, test_matrix_pages.py)."""
+    unguarded = [
+        name_of(d, f)
+        for d, f in server_callbacks(world)
+        if d["output"] != PAGES_ROUTER and page_of(f) not in PAGE_ROLES
+    ]
+    assert not unguarded
+
+
+@pytest.mark.parametrize("principal", PRINCIPALS)
+def test_each_callback_answers_each_principal_as_its_page_decides(world, principal):
+    client, role = world.client(principal), world.role_of(principal)
+    values = plausible(world)
+    wrong = []
+    for dependency, function in server_callbacks(world):
+        page = page_of(function)
+        for n, answer in enumerate(post_each_input(client, dependency, values)):
+            cell = (name_of(dependency, function), dependency["inputs"][n]["id"])
+            if principal in NO_SESSION:
+                if answer.status_code != 401:
+                    wrong.append((*cell, answer.status_code, "expected 401"))
+            elif page is not None and role not in PAGE_ROLES[page]:
+                if answer.status_code != 204 or answer.data:
+                    wrong.append((*cell, answer.status_code, answer.data[:120]))
+            elif answer.status_code >= 500:
+                wrong.append((*cell, answer.status_code, answer.data[-300:]))
+    assert not wrong, wrong
+
