@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 import shutil
 import time
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -29,7 +29,17 @@ from dashboard.domain.incident_form import IncidentDraft
 from dashboard.domain.roles import Role, system_user
 from data_access import commands
 from data_access.eventlog import Incoming, append_events
-from data_access.models import Alarm, Enterprise, EventRecord, Sensor, Team, UserAccount
+from data_access.models import (
+    Alarm,
+    Customer,
+    Cylinder,
+    EventRecord,
+    Sensor,
+    Site,
+    Team,
+    UserAccount,
+    Worker,
+)
 from tests.support import IN_JIANGAN, IN_WUCHANG, JIANGAN, WUCHANG
 
 DISTRICT_A, DISTRICT_B = JIANGAN, WUCHANG
@@ -123,9 +133,21 @@ def _objects(engine: Engine) -> tuple[str, ...]:
     with engine.connect() as connection:
         teams = [_first(connection, Team.id, Team.district == d) for d in (DISTRICT_A, DISTRICT_B)]
         own = _first(connection, UserAccount.enterprise_id, UserAccount.username == "enterprise")
-        other = _first(connection, Enterprise.id, Enterprise.id != own)
+        other = _another_enterprise(connection, own)
     alarms = [_raise_alarm(engine, district, n) for n, district in enumerate((DISTRICT_A, DISTRICT_B))]
     return (*incidents, *teams, *alarms, own, other)
+
+
+def _another_enterprise(connection: Any, own: str) -> str:
+    """An enterprise other than `own` that has cylinders, sites, workers and customers, so
+    every cell about "another enterprise's object" has one to aim at."""
+    owners = [
+        set(connection.scalars(select(model.enterprise_id).distinct()))
+        for model in (Cylinder, Site, Worker, Customer)
+    ]
+    candidates = sorted(set.intersection(*owners) - {own, None})
+    assert candidates, "the demo city has no second enterprise with objects of every kind"
+    return str(candidates[0])
 
 
 def _first(connection: Any, column: Any, where: Any) -> str:
@@ -373,3 +395,42 @@ def served_function(world: World, dependency: dict[str, Any]) -> Any:
 
 
 PAGES_ROUTER = ".._pages_content.children..._pages_store.data.."
+
+
+# --- a real gateway (ingest and live), in-process on the test's event loop ------------------------
+
+
+class RunningGateway:
+    def __init__(self, world: World) -> None:
+        from dashboard.gateway.server import Gateway, config_from_settings, mount_live_hub
+
+        self.settings = world.app.server.config["GASCC"].settings
+        self.gateway = Gateway(world.engine, config_from_settings(self.settings))
+        self.hub, self.tasks = mount_live_hub(self.gateway, self.settings)
+
+    async def __aenter__(self) -> RunningGateway:
+        await self.gateway.start("127.0.0.1", 0)
+        self.url = f"ws://127.0.0.1:{self.gateway.port}"
+        return self
+
+    async def __aexit__(self, *_exc: object) -> None:
+        for task in self.tasks:
+            task.cancel()
+        await self.gateway.stop(timeout_s=5)
+
+
+@pytest.fixture
+async def gateway(world) -> AsyncIterator[RunningGateway]:
+    async with RunningGateway(world) as running:
+        yield running
+
+
+async def ingest(url: str, token: str, events: list[dict[str, Any]]) -> dict[str, Any]:
+    """One batch over /ingest; the gateway's answer to it."""
+    from websockets.asyncio.client import connect
+
+    async with connect(f"{url}/ingest") as ws:
+        await ws.send(json.dumps({"op": "hello", "token": token, "client": "t", "protocol": 1}))
+        await ws.recv()
+        await ws.send(json.dumps({"op": "events", "ref": "r", "events": events}))
+        return json.loads(await ws.recv())
