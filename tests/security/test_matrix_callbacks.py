@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 
-from dashboard.domain.policy import PAGE_ROLES
+from dashboard.domain.policy import ACTION_ROLES, PAGE_ROLES, Action
 from dashboard.domain.roles import Role
 from tests.security.conftest import (
     DISTRICT_B,
@@ -108,6 +108,37 @@ def test_the_same_requests_about_the_officers_own_district_are_taken(world):
         if events_by(world.engine, actor) == before:
             silent.append(name_of(dependency, function))
     assert not silent, f"took no action about A's objects: {silent}"
+
+
+# The action each state-changing callback's command takes (a new command fails the test below
+# until it is named here).
+COMMAND_ACTIONS = {
+    "acknowledge_alarm": Action.ACKNOWLEDGE_ALARM,
+    "escalate_alarm": Action.ESCALATE_ALARM,
+    "report_incident": Action.REPORT_INCIDENT,
+    "dispatch_teams": Action.DISPATCH,
+    "report_team_status": Action.REPORT_TEAM_STATUS,
+    "post_incident_update": Action.POST_INCIDENT_UPDATE,
+    "request_notification": Action.NOTIFY,
+    "close_incident": Action.CLOSE_INCIDENT,
+}
+
+
+@pytest.mark.parametrize("role", list(ROLE_LOGINS), ids=str)
+def test_a_role_that_may_not_take_an_action_records_nothing_through_its_callback(world, role):
+    """The screen account (or a leader, an enterprise, a supervisor) trying to act: whether its
+    page admits the role or not, the command refuses, and the log holds nothing of it."""
+    assert set(COMMAND_ACTIONS) == set(STATE_CHANGING.values())
+    client, actor, acted = world.client(role.value), ROLE_LOGINS[role], []
+    for dependency, function in state_changing(world):
+        command = STATE_CHANGING[(function.__module__.removeprefix("callbacks."), function.__name__)]
+        if role in ACTION_ROLES[COMMAND_ACTIONS[command]]:
+            continue
+        before = events_by(world.engine, actor)
+        answers = post_each_input(client, dependency, plausible(world))
+        if events_by(world.engine, actor) != before or any(a.status_code >= 500 for a in answers):
+            acted.append((name_of(dependency, function), [a.status_code for a in answers]))
+    assert not acted, acted
 
 
 # --- the matrix ---------------------------------------------------------------------------------

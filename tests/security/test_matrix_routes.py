@@ -161,3 +161,14 @@ def test_a_session_copied_before_logout_is_refused_after_it(world):
     assert copied.get("/api/live-token").status_code == 200  # the copy works while signed in
     signed_in.post("/logout")
     assert copied.get("/api/live-token").status_code == 401
+
+
+def test_the_expired_principal_differs_from_a_working_session_only_in_its_age(world):
+    """The control of the "expired" principal: the same session re-signed now is let in, so
+    what the matrix refuses is the age alone."""
+    from tests.security.conftest import client_with_cookie, resigned, session_cookie
+
+    duty = world.client("duty_officer")
+    fresh = resigned(world.app, session_cookie(duty, world.app), 0)
+    assert client_with_cookie(world.app, fresh).get("/api/live-token").status_code == 200
+    assert world.client("expired").get("/api/live-token").status_code == 401
