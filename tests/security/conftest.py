@@ -134,7 +134,9 @@ def _objects(engine: Engine) -> tuple[str, ...]:
         teams = [_first(connection, Team.id, Team.district == d) for d in (DISTRICT_A, DISTRICT_B)]
         own = _first(connection, UserAccount.enterprise_id, UserAccount.username == "enterprise")
         other = _another_enterprise(connection, own)
-    alarms = [_raise_alarm(engine, district, n) for n, district in enumerate((DISTRICT_A, DISTRICT_B))]
+    alarms = [
+        _raise_alarm(engine, district, n) for n, district in enumerate((DISTRICT_A, DISTRICT_B))
+    ]
     return (*incidents, *teams, *alarms, own, other)
 
 
@@ -378,7 +380,9 @@ def callback_request(dependency: dict[str, Any], fired: int, values: Values) -> 
     trigger_id: Any = trigger["id"]
     if is_pattern(trigger_id):
         pattern = json.loads(trigger_id)
-        trigger_id = concrete(pattern) if any(isinstance(v, list) for v in pattern.values()) else pattern
+        trigger_id = (
+            concrete(pattern) if any(isinstance(v, list) for v in pattern.values()) else pattern
+        )
     return {
         "output": dependency["output"],
         "outputs": output_specs(dependency["output"]),

@@ -131,7 +131,9 @@ def test_a_role_that_may_not_take_an_action_records_nothing_through_its_callback
     assert set(COMMAND_ACTIONS) == set(STATE_CHANGING.values())
     client, actor, acted = world.client(role.value), ROLE_LOGINS[role], []
     for dependency, function in state_changing(world):
-        command = STATE_CHANGING[(function.__module__.removeprefix("callbacks."), function.__name__)]
+        command = STATE_CHANGING[
+            (function.__module__.removeprefix("callbacks."), function.__name__)
+        ]
         if role in ACTION_ROLES[COMMAND_ACTIONS[command]]:
             continue
         before = events_by(world.engine, actor)
@@ -173,4 +175,3 @@ def test_each_callback_answers_each_principal_as_its_page_decides(world, princip
             elif answer.status_code >= 500:
                 wrong.append((*cell, answer.status_code, answer.data[-300:]))
     assert not wrong, wrong
-

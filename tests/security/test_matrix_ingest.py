@@ -59,15 +59,26 @@ def objects_of(world: World, enterprise: str) -> dict[str, str]:
 
 
 def scan(event_id: str, objects: dict[str, str], **overrides: str) -> dict[str, Any]:
-    data = {"code": objects["cylinder"], "stage": "filling", "lat": IN_JIANGAN[0],
-            "lon": IN_JIANGAN[1], "site_id": objects["site"], "worker_id": objects["worker"]}  # fmt: skip
+    data = {
+        "code": objects["cylinder"],
+        "stage": "filling",
+        "lat": IN_JIANGAN[0],
+        "lon": IN_JIANGAN[1],
+        "site_id": objects["site"],
+        "worker_id": objects["worker"],
+    }
     return event(event_id, "cylinder.scanned", **{**data, **overrides})
 
 
 def safety_check(event_id: str, objects: dict[str, str], **overrides: str) -> dict[str, Any]:
     photos = dict.fromkeys(("storefront", "cylinder_hose", "stove_hose", "surroundings"), PHOTO)
-    data = {"code": objects["cylinder"], "customer_id": objects["customer"],
-            "worker_id": objects["worker"], "passed": True, "photos": photos}  # fmt: skip
+    data = {
+        "code": objects["cylinder"],
+        "customer_id": objects["customer"],
+        "worker_id": objects["worker"],
+        "passed": True,
+        "photos": photos,
+    }
     return event(event_id, "delivery.safety_checked", **{**data, **overrides})
 
 

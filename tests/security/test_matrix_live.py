@@ -12,6 +12,7 @@ and the channel delivers in log order, so anything of B's would arrive before A'
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import time
 from typing import Any
@@ -78,8 +79,8 @@ async def test_a_district_officer_receives_its_districts_events_and_none_of_anot
     secret = gateway.settings.secret_key
     ws, welcome = await hello(gateway.url, issue_live_token(secret, user(world, "jiangan")))
     assert welcome["op"] == "welcome"
-    ack = await ingest(gateway.url, token, [incident("LIVE-B", *IN_WUCHANG),
-                                            incident("LIVE-A", *IN_JIANGAN)])  # fmt: skip
+    in_b, in_a = incident("LIVE-B", *IN_WUCHANG), incident("LIVE-A", *IN_JIANGAN)
+    ack = await ingest(gateway.url, token, [in_b, in_a])
     assert ack["accepted"] == ["LIVE-B", "LIVE-A"], ack
     assert await events_until(ws, "LIVE-A") == ["LIVE-A"]
     await ws.close()
@@ -101,7 +102,7 @@ async def test_an_enterprise_user_receives_its_enterprises_events_and_none_of_an
     ack = await ingest(gateway.url, token, [scan("SCAN-Y", other), scan("SCAN-X", own)])
     assert ack["accepted"] == ["SCAN-Y", "SCAN-X"], ack
     try:
-        assert await events_until(ws, "SCAN-X", timeout=10) == ["SCAN-X"]
+        assert await events_until(ws, "SCAN-X", timeout=5) == ["SCAN-X"]
     finally:
         await ws.close()
 
@@ -132,3 +133,37 @@ async def test_a_live_token_not_made_by_the_app_just_now_is_refused(world, gatew
         await ws.wait_closed()
         assert ws.close_code == 1008
     await ws.close()
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="found by this matrix, beyond issue 13's list: the live hub never looks the user up "
+    "again, so a deactivated user's open connection (or a token issued before) keeps receiving; "
+    "no helper owns it yet",
+)
+async def test_a_user_deactivated_while_connected_receives_nothing_more(world, gateway):
+    from websockets.exceptions import ConnectionClosed
+
+    from dashboard.auth import hash_password
+    from dashboard.domain.roles import Role, system_user
+    from data_access import commands
+    from tests.security.conftest import DISTRICT_A
+
+    admin = system_user("security-admin")
+    password = hash_password("x" * 12)
+    created = commands.create_user(
+        world.engine, admin, "live-revoked", password, Role.DISTRICT_OFFICER, district=DISTRICT_A
+    )
+    assert isinstance(created, commands.Done), created
+    _, token = issue_token(world.engine, "hotline-revoked", ["incident.reported"])
+    secret = gateway.settings.secret_key
+    ws, welcome = await hello(gateway.url, issue_live_token(secret, user(world, "live-revoked")))
+    assert welcome["op"] == "welcome"
+    assert isinstance(commands.deactivate_user(world.engine, admin, "live-revoked"), commands.Done)
+    ack = await ingest(gateway.url, token, [incident("AFTER-REVOKE", *IN_JIANGAN)])
+    assert ack["accepted"] == ["AFTER-REVOKE"], ack
+    received: list[str] = []
+    with contextlib.suppress(ConnectionClosed, TimeoutError):
+        received = await events_until(ws, "AFTER-REVOKE", timeout=5)
+    await ws.close()
+    assert "AFTER-REVOKE" not in received

@@ -93,8 +93,8 @@ def is_refusal(layout: Any) -> bool:
 @pytest.fixture(scope="module")
 def admin_layouts(world) -> dict[str, Any]:
     """Each page as the admin (who opens every page) sees it: the page's own components."""
-    return {module: layout_of(rendered(world.client("admin"), path))
-            for module, path in page_paths(world).items()}  # fmt: skip
+    admin = world.client("admin")
+    return {module: layout_of(rendered(admin, path)) for module, path in page_paths(world).items()}
 
 
 def test_every_registered_page_declares_the_roles_of_policy(world):
