@@ -15,9 +15,11 @@ import json
 from typing import Any
 
 import pytest
+from sqlalchemy import select
 
 from dashboard.domain.policy import ACTION_ROLES, PAGE_ROLES, Action
 from dashboard.domain.roles import Role
+from data_access.models import Site
 from tests.security.conftest import (
     DISTRICT_B,
     NO_SESSION,
@@ -174,4 +176,32 @@ def test_each_callback_answers_each_principal_as_its_page_decides(world, princip
                     wrong.append((*cell, answer.status_code, answer.data[:120]))
             elif answer.status_code >= 500:
                 wrong.append((*cell, answer.status_code, answer.data[-300:]))
+            elif seen := [i for i in outside_ids(world, principal) if i.encode() in answer.data]:
+                wrong.append((*cell, "shows objects outside the scope", seen))
     assert not wrong, wrong
+
+
+def outside_ids(world: World, principal: str) -> list[str]:
+    """Ids a principal's answers must never carry: B's objects for the officer of A, enterprise
+    Y for X's user."""
+    if principal == OFFICER:
+        return [world.incident_b, world.alarm_b, world.team_b]
+    if principal == "enterprise":
+        return [site_of(world, world.enterprise_y), world.incident_b, world.incident_a]
+    return []
+
+
+def site_of(world: World, enterprise: str) -> str:
+    query = select(Site.id).where(Site.enterprise_id == enterprise).order_by(Site.id).limit(1)
+    with world.engine.connect() as connection:
+        return str(connection.scalar(query))
+
+
+def test_a_citywide_user_sees_the_objects_the_narrow_scopes_must_not(world):
+    """The control of the scope cells above: the same requests, as the city's duty officer,
+    do carry B's incident and alarm and Y's site, so their absence above means something."""
+    client, values, seen = world.client("duty_officer"), plausible(world), b""
+    for dependency, _function in server_callbacks(world):
+        seen += b"".join(a.data for a in post_each_input(client, dependency, values))
+    for wanted in (world.incident_b, world.alarm_b, site_of(world, world.enterprise_y)):
+        assert wanted.encode() in seen, wanted
