@@ -180,8 +180,19 @@ def _raise_alarm(engine: Engine, district: str, n: int) -> str:
 # --- the principals -------------------------------------------------------------------------
 
 
-def sign_in(app: Any, username: str, password: str | None = None) -> Any:
+def browser(app: Any) -> Any:
+    """A test client that sends what a browser on the app's own page sends with every request
+    (its Origin, Sec-Fetch-Site: same-origin), so that a cross-site check refuses only what it
+    should: the matrix's requests differ from a real desk's in who sends them, nothing else."""
     client = app.server.test_client()
+    client.environ_base.update(
+        {"HTTP_ORIGIN": "http://localhost", "HTTP_SEC_FETCH_SITE": "same-origin"}
+    )
+    return client
+
+
+def sign_in(app: Any, username: str, password: str | None = None) -> Any:
+    client = browser(app)
     answer = client.post(
         "/login", data={"username": username, "password": password or f"{username}-demo"}
     )
@@ -192,7 +203,7 @@ def sign_in(app: Any, username: str, password: str | None = None) -> Any:
 def _principals(world: World) -> dict[str, Any]:
     app = world.app
     clients = {role.value: sign_in(app, name) for role, name in ROLE_LOGINS.items()}
-    clients["anonymous"] = app.server.test_client()
+    clients["anonymous"] = browser(app)
     clients["expired"] = expired_client(app, clients["duty_officer"])
     clients["revoked"] = revoked_client(world)
     return clients
@@ -238,7 +249,7 @@ def resigned(app: Any, cookie: str, age_s: float) -> str:
 
 
 def client_with_cookie(app: Any, value: str) -> Any:
-    client = app.server.test_client()
+    client = browser(app)
     client.set_cookie(app.server.config["SESSION_COOKIE_NAME"], value)
     return client
 
