@@ -23,6 +23,7 @@ from dashboard.resources import Resources
 from dashboard.routing import build_router
 from dashboard.settings import Settings
 from dashboard.shell import shell_layout
+from dashboard.web_security import init_web_security
 from data_access.cache import MemoryCache, RedisCache, use_cache
 from data_access.db import make_engine
 from data_access.eventlog import on_commit
@@ -103,6 +104,7 @@ def create_app(settings: Settings, *, engine: Engine | None = None) -> Dash:
         GASCC_ENGINE=engine,
         GASCC_LANGUAGE=settings.language,
     )
+    init_web_security(app, settings)  # before the login guard: cross-site writes go first
     init_auth(server)
     init_api(server)
     init_reports(server)

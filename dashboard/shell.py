@@ -10,7 +10,7 @@ from dash import dcc, html
 from flask import request
 
 from dashboard import ids
-from dashboard.auth import current_user
+from dashboard.auth import csrf_token, current_user
 from dashboard.domain.roles import ROLE_LABELS, User
 from dashboard.i18n import current_language, t
 from dashboard.resources import resources
@@ -145,11 +145,20 @@ def _user_menu(user: User, lang: str) -> html.Div:
                 className="btn btn-sm btn-outline-info me-2",
                 id=ids.LANG_SWITCH,
             ),
-            html.A(
-                [html.I(className="bi bi-box-arrow-right me-1"), t("logout", lang)],
-                href="/logout",
-                className="btn btn-sm btn-outline-secondary",
-                id=ids.LOGOUT,
+            # Signing out changes state: a POST with the session's CSRF token, not a link
+            html.Form(
+                [
+                    dcc.Input(type="hidden", name="csrf", value=csrf_token()),
+                    html.Button(
+                        [html.I(className="bi bi-box-arrow-right me-1"), t("logout", lang)],
+                        type="submit",
+                        className="btn btn-sm btn-outline-secondary",
+                        id=ids.LOGOUT,
+                    ),
+                ],
+                action="/logout",
+                method="POST",
+                className="m-0",
             ),
             dcc.Location(id=ids.SHELL_LOCATION, refresh=False),
         ],
