@@ -29,6 +29,7 @@ def shell_layout() -> html.Div:
         [
             navbar(user, lang),
             html.Main(dash.page_container, className="page-main"),
+            busy_notice(),
             dcc.Store(id=ids.LIVE_EVENTS),
             dcc.Store(id=ids.LIVE_RESYNC),
         ],
@@ -59,11 +60,26 @@ def screen_frame(lang: str) -> html.Div:
         [
             html.Main(dash.page_container, className="screen-main"),
             live,
+            busy_notice(),
             dcc.Store(id=ids.LIVE_EVENTS),
             dcc.Store(id=ids.LIVE_RESYNC),
         ],
         className=f"app-shell screen-shell lang-{lang}",
         lang="zh-CN" if lang == "zh" else "en",
+    )
+
+
+def busy_notice() -> dbc.Alert:
+    """Where "busy, try again" appears when an action met a locked database (filled by
+    dashboard.web_security.callback_failed, for any callback)."""
+    return dbc.Alert(
+        id=ids.BUSY_NOTICE,
+        is_open=False,
+        color="warning",
+        dismissable=True,
+        duration=8000,
+        className="position-fixed top-0 start-50 translate-middle-x mt-5 shadow",
+        style={"zIndex": 2000},
     )
 
 

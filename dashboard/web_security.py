@@ -11,13 +11,14 @@ from __future__ import annotations
 import logging
 from urllib.parse import urlsplit
 
-from dash import Dash
+from dash import Dash, set_props
 from dash.exceptions import DependencyException
 from flask import Flask, Response, current_app, jsonify, request
 from flask.sessions import SecureCookieSessionInterface
 from sqlalchemy.exc import OperationalError
 from werkzeug.middleware.proxy_fix import ProxyFix
 
+from dashboard import ids
 from dashboard.i18n import t
 from dashboard.settings import Settings
 
@@ -142,11 +143,24 @@ def add_security_headers(response: Response, policy: ContentSecurityPolicy) -> R
     return response
 
 
+def callback_failed(error: Exception) -> None:
+    """Dash's handler for an exception in any callback: a locked (or unreachable) database
+    shows "busy, try again" on the page and logs one line; anything else is a bug and is
+    raised as before. Returning None leaves the callback's outputs as they were."""
+    if not isinstance(error, OperationalError):
+        raise error
+    log.warning("database busy in a callback: %s", _first_line(error))
+    set_props(ids.BUSY_NOTICE, {"children": t("security.busy"), "is_open": True})
+
+
+def _first_line(error: OperationalError) -> str:
+    return str(error.orig).splitlines()[0] if error.orig else type(error).__name__
+
+
 def database_busy(error: OperationalError) -> Response:
     """The database stayed locked (or unreachable) longer than the busy timeout: "busy, try
     again" in the user's language, and one line in the log instead of a traceback."""
-    reason = str(error.orig).splitlines()[0] if error.orig else type(error).__name__
-    log.warning("database busy: %s %s: %s", request.method, request.path, reason)
+    log.warning("database busy: %s %s: %s", request.method, request.path, _first_line(error))
     body = {"error": "busy", "message": t("security.busy")}
     response = Response(jsonify(body).get_data(), 503, mimetype="application/json")
     response.headers["Retry-After"] = "5"

@@ -13,6 +13,7 @@ from dashboard.app import create_app
 from dashboard.domain.roles import Role, system_user
 from data_access import commands
 from data_access.models import EventRecord
+from data_access.users import list_users
 from tests.conftest import sign_in
 
 ADMIN = system_user("tests")
@@ -189,3 +190,31 @@ def test_sign_ins_and_sign_outs_are_in_the_audit_trail(demo_app, client) -> None
     # the log holds the id's hash, never the id a cookie could be forged from
     assert started[0][1]["session_hash"] == ended[0][1]["session_hash"] != session_id
     assert session_id not in str(started + ended)
+
+
+# --- the session store itself, on SQLite and PostgreSQL ---------------------------------------
+
+
+def test_sessions_start_end_and_end_with_the_users_rights(engine) -> None:
+    from dashboard.auth import hash_password
+    from data_access.sessions import end_session, live_session, start_session
+
+    made = commands.create_user(engine, ADMIN, "wang", hash_password("pw-123456"), Role.LEADER)
+    assert isinstance(made, commands.Done)
+    user = next(u for u in list_users(engine) if u.username == "wang")
+    first, second = start_session(engine, user, "10.0.0.1"), start_session(engine, user, None)
+    assert first != second
+    found = live_session(engine, first)
+    assert found is not None and found.user.username == "wang"
+    end_session(engine, user, first, "logout")
+    end_session(engine, user, first, "logout")  # again: nothing more is recorded
+    assert live_session(engine, first) is None and live_session(engine, second) is not None
+    assert live_session(engine, "never-issued") is None
+    changed = commands.change_user(engine, ADMIN, "wang", Role.DUTY_OFFICER)
+    assert isinstance(changed, commands.Done)
+    assert live_session(engine, second) is None
+    with engine.connect() as connection:
+        kinds = connection.scalars(
+            select(EventRecord.type).where(EventRecord.type.like("session.%"))
+        ).all()
+    assert sorted(kinds) == ["session.ended", "session.started", "session.started"]
