@@ -98,10 +98,10 @@ class ContentSecurityPolicy:
             "script-src": ["'self'", *self._script_hashes],
             # Dash's components and Plotly set style attributes and add <style> elements.
             "style-src": ["'self'", "'unsafe-inline'"],
-            "img-src": ["'self'", "data:", "blob:", *tile_origins(self._settings)],
-            "font-src": ["'self'", "data:"],
+            # Bootstrap's stylesheet draws its form controls with data: SVG images
+            "img-src": ["'self'", "data:", *tile_origins(self._settings)],
+            "font-src": ["'self'"],
             "connect-src": ["'self'", *live_origins(self._settings)],
-            "worker-src": ["'self'", "blob:"],
             "object-src": ["'none'"],
             "base-uri": ["'self'"],
             "form-action": ["'self'"],
