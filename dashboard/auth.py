@@ -81,7 +81,7 @@ def _user_of_cookie() -> User | None:
         _forget_session()
         return None
     now = int(time.time())
-    over = _why_over(found.started_at, seen, now)
+    over = _why_over(found.user, found.started_at, seen, now)
     if over is not None:
         end_session(_engine(), found.user, session_id, over)
         _forget_session()
@@ -91,8 +91,9 @@ def _user_of_cookie() -> User | None:
     return found.user
 
 
-def _why_over(started_at: datetime, seen: int, now: int) -> EndReason | None:
-    if datetime.now(UTC) - started_at > SESSION_LIFETIME:
+def _why_over(user: User, started_at: datetime, seen: int, now: int) -> EndReason | None:
+    # The wall's kiosk account runs for days; it still ends when idle (the wall PC is off).
+    if user.role is not Role.SCREEN and datetime.now(UTC) - started_at > SESSION_LIFETIME:
         return "expired"
     if now - seen > _settings().session_idle_s:
         return "idle"

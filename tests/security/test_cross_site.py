@@ -70,3 +70,12 @@ def test_reading_is_not_affected(client) -> None:
     sign_in(client, "duty")
     headers = {"Origin": EVIL, "Sec-Fetch-Site": "cross-site"}
     assert client.get("/_dash-layout", headers=headers).status_code == 200
+
+
+def test_behind_a_tls_proxy_the_https_origin_of_this_host_passes(client) -> None:
+    """The app may see http while the browser, talking to the proxy, says https."""
+    headers = {"Origin": "https://localhost", "Sec-Fetch-Site": "same-origin"}
+    assert client.post("/login", data=CREDENTIALS, headers=headers).status_code == 302
+    assert refused(
+        client.post("/login", data=CREDENTIALS, headers={"Origin": "https://localhost:9"})
+    )

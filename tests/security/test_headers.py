@@ -94,7 +94,7 @@ def test_the_live_channel_and_the_tile_host_are_allowed(app_with) -> None:
     directives = policy(client.get("/login"))
     assert "ws://localhost:8765" in directives["connect-src"]
     assert "wss://localhost:8765" in directives["connect-src"]
-    assert directives["img-src"] == ["'self'", "data:", "blob:"]  # the demo fixture: no tiles
+    assert directives["img-src"] == ["'self'", "data:"]  # the demo fixture: no tiles
     env = {"GASCC_TILES": "tianditu", "GASCC_TIANDITU_KEY": "abc123", "SECRET_KEY": "x" * 32}
     tianditu = Settings.from_env(env)
     client = app_with(
@@ -291,3 +291,11 @@ def test_signing_out_with_the_shells_button_ends_the_session(
     page.goto(f"{csp_demo.url}/incidents")
     assert page.url.startswith(f"{csp_demo.url}/login?next=")
     assert tab.console_errors == []
+
+
+def test_gunicorn_believes_no_forwarded_headers_itself(demo_settings) -> None:
+    """Only the app decides whom to believe (ProxyFix, GASCC_TRUSTED_PROXIES); gunicorn would
+    otherwise take X-Forwarded-Proto from any client on 127.0.0.1."""
+    from dashboard.server import gunicorn_options
+
+    assert gunicorn_options(demo_settings)["forwarded_allow_ips"] == ""

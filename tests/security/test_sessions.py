@@ -218,3 +218,32 @@ def test_sessions_start_end_and_end_with_the_users_rights(engine) -> None:
             select(EventRecord.type).where(EventRecord.type.like("session.%"))
         ).all()
     assert sorted(kinds) == ["session.ended", "session.started", "session.started"]
+
+
+def expire(app, username: str) -> None:
+    """Move the user's sessions' start 13 hours back, as if they had been signed in since."""
+    from datetime import UTC, datetime, timedelta
+
+    from sqlalchemy import update
+
+    from data_access.models import UserSession
+
+    with engine_of(app).begin() as connection:
+        connection.execute(
+            update(UserSession)
+            .where(UserSession.username == username)
+            .values(started_at=datetime.now(UTC) - timedelta(hours=13))
+        )
+
+
+def test_a_session_ends_after_twelve_hours_however_busy(demo_app, client) -> None:
+    sign_in(client, "duty")
+    expire(demo_app, "duty")
+    assert not signed_in(client)
+    assert [data["reason"] for _, data in logged(demo_app, "session.ended")] == ["expired"]
+
+
+def test_the_walls_kiosk_account_is_not_signed_out_after_twelve_hours(demo_app, client) -> None:
+    sign_in(client, "screen")
+    expire(demo_app, "screen")
+    assert signed_in(client)
