@@ -23,6 +23,7 @@ from dashboard.resources import Resources
 from dashboard.routing import build_router
 from dashboard.settings import Settings
 from dashboard.shell import shell_layout
+from dashboard.web_security import callback_failed, init_web_security
 from data_access.cache import MemoryCache, RedisCache, use_cache
 from data_access.db import make_engine
 from data_access.eventlog import on_commit
@@ -86,6 +87,7 @@ def create_app(settings: Settings, *, engine: Engine | None = None) -> Dash:
         suppress_callback_exceptions=True,
         compress=True,
         serve_locally=True,
+        on_error=callback_failed,  # a locked database: "busy, try again" on the page
     )
     app.enable_dev_tools(debug=False, dev_tools_disable_version_check=True)
     server = app.server
@@ -103,6 +105,7 @@ def create_app(settings: Settings, *, engine: Engine | None = None) -> Dash:
         GASCC_ENGINE=engine,
         GASCC_LANGUAGE=settings.language,
     )
+    init_web_security(app, settings)  # before the login guard: cross-site writes go first
     init_auth(server)
     init_api(server)
     init_reports(server)

@@ -20,10 +20,6 @@ TEXT: dict[str, tuple[str, str]] = {
     "login.password": ("密码", "Password"),
     "login.submit": ("登录", "Sign in"),
     "login.failed": ("用户名或密码错误。", "Wrong username or password."),
-    "login.throttled": (
-        "失败次数过多，请 5 分钟后再试。",
-        "Too many failed attempts; try again in 5 minutes.",
-    ),
     "login.missing": ("请输入用户名和密码。", "Enter your username and password."),
     "login.intro": (
         "仅限授权人员使用。所有操作均记录在案。",

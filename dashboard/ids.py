@@ -5,6 +5,7 @@ NAVBAR = "shell-navbar"
 LANG_SWITCH = "lang-switch"
 LOGOUT = "logout"
 SHELL_LOCATION = "shell-location"
+BUSY_NOTICE = "shell-busy"  # "busy, try again": an action met a locked database
 # the live channel; assets/live.js uses these ids literally
 LIVE_EVENTS = "live-events"  # batches of new events, written at most 10 times a second
 LIVE_RESYNC = "live-resync"  # set when the hub says a view must reload from the server

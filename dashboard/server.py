@@ -39,6 +39,9 @@ def gunicorn_options(settings: Settings) -> dict[str, Any]:
         "accesslog": None,
         "errorlog": "-",
         "proc_name": "gascc-dashboard",
+        # X-Forwarded-* is believed only from our own proxies, and only by the app (ProxyFix,
+        # GASCC_TRUSTED_PROXIES): gunicorn itself trusts none, not even from 127.0.0.1.
+        "forwarded_allow_ips": "",
     }
 
 

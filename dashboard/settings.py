@@ -73,6 +73,10 @@ class Settings:
     # How long a notifier's claim on a request lasts: after a crash, another (or the restarted)
     # notifier sends what has no outcome yet once the claim has run out.
     notify_lease_s: int = 120
+    # Sign-in (docs/security.md, "Sessions, sign-in and headers")
+    session_idle_s: int = 30 * 60  # a session unused this long ends (12 h absolute regardless)
+    trusted_proxies: int = 0  # reverse proxies in front whose X-Forwarded-* headers we believe
+    secure_cookies: bool = False  # always mark the session cookie Secure (else: when on HTTPS)
     demo: bool = False
 
     @classmethod
@@ -115,6 +119,9 @@ class Settings:
             notify_sms_to=env.get("GASCC_NOTIFY_SMS_TO", "").strip() or None,
             notify_retries=_int(env, "GASCC_NOTIFY_RETRIES", 3, low=1, high=10),
             notify_lease_s=_int(env, "GASCC_NOTIFY_LEASE_S", 120, low=2, high=3600),
+            session_idle_s=60 * _int(env, "GASCC_SESSION_IDLE_MIN", 30, low=1, high=12 * 60),
+            trusted_proxies=_int(env, "GASCC_TRUSTED_PROXIES", 0, low=0, high=5),
+            secure_cookies=_choice(env, "GASCC_SECURE_COOKIES", "off", ("on", "off")) == "on",
             demo=demo,
         )
 
@@ -164,10 +171,11 @@ def _demo_secret_key(data_dir: Path) -> str:
     path = data_dir / "secret_key"
     if path.exists():
         return path.read_text().strip()
-    data_dir.mkdir(parents=True, exist_ok=True)
+    data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
     key = secrets.token_hex(32)
-    path.write_text(key)
-    path.chmod(0o600)
+    # Created 0600 at once: never readable by others, not even for a moment
+    with os.fdopen(os.open(path, os.O_CREAT | os.O_WRONLY | os.O_EXCL, 0o600), "w") as file:
+        file.write(key)
     return key
 
 

@@ -10,7 +10,7 @@ from dash import dcc, html
 from flask import request
 
 from dashboard import ids
-from dashboard.auth import current_user
+from dashboard.auth import csrf_token, current_user
 from dashboard.domain.roles import ROLE_LABELS, User
 from dashboard.i18n import current_language, t
 from dashboard.resources import resources
@@ -29,6 +29,7 @@ def shell_layout() -> html.Div:
         [
             navbar(user, lang),
             html.Main(dash.page_container, className="page-main"),
+            busy_notice(),
             dcc.Store(id=ids.LIVE_EVENTS),
             dcc.Store(id=ids.LIVE_RESYNC),
         ],
@@ -59,11 +60,26 @@ def screen_frame(lang: str) -> html.Div:
         [
             html.Main(dash.page_container, className="screen-main"),
             live,
+            busy_notice(),
             dcc.Store(id=ids.LIVE_EVENTS),
             dcc.Store(id=ids.LIVE_RESYNC),
         ],
         className=f"app-shell screen-shell lang-{lang}",
         lang="zh-CN" if lang == "zh" else "en",
+    )
+
+
+def busy_notice() -> dbc.Alert:
+    """Where "busy, try again" appears when an action met a locked database (filled by
+    dashboard.web_security.callback_failed, for any callback)."""
+    return dbc.Alert(
+        id=ids.BUSY_NOTICE,
+        is_open=False,
+        color="warning",
+        dismissable=True,
+        duration=8000,
+        className="position-fixed top-0 start-50 translate-middle-x mt-5 shadow",
+        style={"zIndex": 2000},
     )
 
 
@@ -145,11 +161,20 @@ def _user_menu(user: User, lang: str) -> html.Div:
                 className="btn btn-sm btn-outline-info me-2",
                 id=ids.LANG_SWITCH,
             ),
-            html.A(
-                [html.I(className="bi bi-box-arrow-right me-1"), t("logout", lang)],
-                href="/logout",
-                className="btn btn-sm btn-outline-secondary",
-                id=ids.LOGOUT,
+            # Signing out changes state: a POST with the session's CSRF token, not a link
+            html.Form(
+                [
+                    dcc.Input(type="hidden", name="csrf", value=csrf_token()),
+                    html.Button(
+                        [html.I(className="bi bi-box-arrow-right me-1"), t("logout", lang)],
+                        type="submit",
+                        className="btn btn-sm btn-outline-secondary",
+                        id=ids.LOGOUT,
+                    ),
+                ],
+                action="/logout",
+                method="POST",
+                className="m-0",
             ),
             dcc.Location(id=ids.SHELL_LOCATION, refresh=False),
         ],

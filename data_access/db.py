@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -26,11 +27,21 @@ def make_engine(database_url: str, **options: Any) -> Engine:
     url = make_url(database_url)
     if url.get_backend_name() == "sqlite":
         if url.database and url.database != ":memory:":
-            Path(url.database).parent.mkdir(parents=True, exist_ok=True)
+            _create_private(Path(url.database))
         engine = create_engine(url, **options)
         event.listen(engine, "connect", _apply_sqlite_pragmas)
         return engine
     return create_engine(url, pool_pre_ping=True, **options)
+
+
+def _create_private(path: Path) -> None:
+    """The database holds password hashes and residents' data: a new file is readable by its
+    owner only (0600; SQLite gives its -wal and -shm files the same mode), in a new directory
+    only its owner may enter (0700). Existing files and directories are left as they are."""
+    if not path.parent.exists():
+        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    if not path.exists():
+        os.close(os.open(path, os.O_CREAT | os.O_WRONLY, 0o600))
 
 
 def _apply_sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:

@@ -605,3 +605,30 @@ class IngestToken(Base):
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # Bound to one enterprise: the source may then act only on that enterprise's objects.
     enterprise_id: Mapped[str | None] = mapped_column(String(64))
+
+
+# --- sign-in sessions and login throttling (docs/security-sessions.md) ------------------------
+
+
+class UserSession(Base):
+    """One sign-in: a projection of session.started / session.ended (and of user.changed /
+    user.deactivated, which end all of a user's sessions). Only the SHA-256 of the session's
+    random id is kept; the id itself is in the user's signed cookie."""
+
+    __tablename__ = "user_sessions"
+    session_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    username: Mapped[str] = mapped_column(String(64), index=True)
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    ended_reason: Mapped[str | None] = mapped_column(String(16))
+
+
+class LoginFailure(Base):
+    """Recent failed sign-ins per throttling key (an address, an account, an account from an
+    address): shared by every worker when there is no Redis. Not an event: throttling state,
+    like the cache, is no record of what happened in the city."""
+
+    __tablename__ = "login_failures"
+    key: Mapped[str] = mapped_column(String(200), primary_key=True)
+    failures: Mapped[int] = mapped_column(Integer)
+    last_at: Mapped[float] = mapped_column(Float)  # Unix time of the latest failure

@@ -76,6 +76,8 @@ __all__ = [
     "SafetyPhotos",
     "SensorReading",
     "SensorRegistered",
+    "SessionEnded",
+    "SessionStarted",
     "SiteRegistered",
     "TeamPosition",
     "TeamRegistered",
@@ -696,6 +698,26 @@ class TokenRevoked(EventData):
     token_hash: Sha256
 
 
+class SessionStarted(EventData):
+    """A user signed in: a new server-side session, named by the SHA-256 of its random id (the
+    id itself lives only in the user's signed cookie)."""
+
+    event_type: ClassVar[str] = "session.started"
+    username: Username
+    session_hash: Sha256
+    address: Annotated[str, StringConstraints(strict=True, max_length=64)] | None = None
+
+
+class SessionEnded(EventData):
+    """A session ended: signed out, idle too long, past its 12 hours, or replaced by a new
+    sign-in in the same browser. (A role change or deactivation ends them all: user.*)."""
+
+    event_type: ClassVar[str] = "session.ended"
+    username: Username
+    session_hash: Sha256
+    reason: Literal["logout", "idle", "expired", "replaced"]
+
+
 _DATA_MODELS: tuple[type[EventData], ...] = (
     EnterpriseRegistered,
     SiteRegistered,
@@ -739,7 +761,15 @@ EVENT_TYPES: dict[str, type[EventData]] = {model.event_type: model for model in 
 # never accepted from a source whatever its token says, never sent on the live channel.
 ADMIN_EVENT_TYPES: dict[str, type[EventData]] = {
     model.event_type: model
-    for model in (UserCreated, UserChanged, UserDeactivated, TokenCreated, TokenRevoked)
+    for model in (
+        UserCreated,
+        UserChanged,
+        UserDeactivated,
+        TokenCreated,
+        TokenRevoked,
+        SessionStarted,
+        SessionEnded,
+    )
 }
 
 # Every type the event log holds.

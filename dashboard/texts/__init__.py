@@ -2,7 +2,14 @@
 
 Each module holds one area's labels so that areas can grow without touching each other."""
 
-from dashboard.texts import incident_desk, incident_view, notifications, refusals, reports
+from dashboard.texts import (
+    incident_desk,
+    incident_view,
+    notifications,
+    refusals,
+    reports,
+    sessions,
+)
 
 AREAS = (
     incident_desk.TEXT,
@@ -10,4 +17,5 @@ AREAS = (
     notifications.TEXT,
     refusals.TEXT,
     reports.TEXT,
+    sessions.TEXT,
 )

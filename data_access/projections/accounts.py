@@ -1,6 +1,9 @@
 """User accounts and ingest tokens: the `users` and `ingest_tokens` tables as projections of the
 administration events (user.created, user.changed, user.deactivated, token.created,
-token.revoked), which only the administration commands append (data_access/commands/admin.py).
+token.revoked), which only the administration commands append (data_access/commands/admin.py),
+and `user_sessions` as the projection of sign-ins (session.started, session.ended, appended by
+data_access/sessions.py). A change of a user's role or binding, or their deactivation, ends all
+their sessions here, in the same transaction: no cookie outlives the rights it was issued for.
 
 The rules of these tables live in `check`: a username is taken once; a role has the binding it
 needs (a district officer one district, an enterprise user one enterprise) and they are known; an
@@ -21,12 +24,13 @@ from sqlalchemy import Insert, Row, Update, select
 
 from dashboard.domain.events import ADMIN_EVENT_TYPES, Event, Rejection
 from dashboard.domain.roles import check_binding
-from data_access.models import IngestToken, UserAccount, table_of
+from data_access.models import IngestToken, UserAccount, UserSession, table_of
 from data_access.projections.batch import Batch
 from data_access.projections.projection import Projection, Wanted
 
 _USERS = table_of(UserAccount)
 _TOKENS = table_of(IngestToken)
+_SESSIONS = table_of(UserSession)
 
 
 def wants(event: Event, wanted: Wanted) -> None:
@@ -42,6 +46,8 @@ def check(b: Batch, event: Event, source: str | None) -> Rejection | None:
         if rejection is not None or event.type == "user.deactivated":
             return rejection
         return _check_profile(b, event)
+    if event.type.startswith("session."):
+        return _check_session(b, event)
     if event.type == "token.created":
         return _check_token_binding(b, event)
     if token_id_of(b.connection, data.token_hash) is None:  # token.revoked
@@ -58,6 +64,21 @@ def _check_username(b: Batch, event: Event) -> Rejection | None:
         return _rejection(event, "invalid_field", "username", f"user {username!r} already exists")
     if event.type != "user.created" and not known:
         return _rejection(event, "unknown_reference", "username", f"no user {username!r}")
+    return None
+
+
+def _check_session(b: Batch, event: Event) -> Rejection | None:
+    """A session starts for an active user, once; it ends only if it was started."""
+    data: Any = event.data
+    if event.type == "session.started":
+        row = user_row(b.connection, data.username)
+        if row is None or not row.active:
+            return _rejection(event, "unknown_reference", "username", f"no user {data.username!r}")
+        if session_row(b.connection, data.session_hash) is not None:
+            return _rejection(event, "invalid_field", "session_hash", "session already started")
+        return None
+    if session_row(b.connection, data.session_hash) is None:
+        return _rejection(event, "unknown_reference", "session_hash", "no such session")
     return None
 
 
@@ -108,6 +129,11 @@ def district(b: Batch, event: Event) -> str | None:
 
 def apply(b: Batch, event: Event, seq: int, source: str) -> None:
     data: Any = event.data
+    if event.type.startswith("session."):
+        b.connection.execute(_session_statement(event))
+        return
+    if _ends_sessions(event):
+        b.connection.execute(_end_all_sessions(data.username, event))
     users, tokens = _USERS.c, _TOKENS.c
     statement: Insert | Update
     if event.type == "user.created":
@@ -141,6 +167,49 @@ def apply(b: Batch, event: Event, seq: int, source: str) -> None:
     b.connection.execute(statement)
 
 
+def _session_statement(event: Event) -> Insert | Update:
+    data: Any = event.data
+    sessions = _SESSIONS.c
+    if event.type == "session.started":
+        return _SESSIONS.insert().values(
+            session_hash=data.session_hash,
+            username=data.username,
+            started_at=event.occurred_at,
+            ended_at=None,
+            ended_reason=None,
+        )
+    return (  # session.ended; ending again keeps the first end
+        _SESSIONS.update()
+        .where(sessions.session_hash == data.session_hash, sessions.ended_at.is_(None))
+        .values(ended_at=event.occurred_at, ended_reason=data.reason)
+    )
+
+
+def _ends_sessions(event: Event) -> bool:
+    """Deactivation, or a new role or binding (not a new display name), ends every session."""
+    data: Any = event.data
+    if event.type == "user.deactivated":
+        return True
+    if event.type != "user.changed":
+        return False
+    before = data.previous
+    return (data.role, data.district, data.enterprise_id) != (
+        before.role,
+        before.district,
+        before.enterprise_id,
+    )
+
+
+def _end_all_sessions(username: str, event: Event) -> Update:
+    reason = "deactivated" if event.type == "user.deactivated" else "changed"
+    sessions = _SESSIONS.c
+    return (
+        _SESSIONS.update()
+        .where(sessions.username == username, sessions.ended_at.is_(None))
+        .values(ended_at=event.occurred_at, ended_reason=reason)
+    )
+
+
 def _profile(data: Any) -> dict[str, Any]:
     return {
         "role": data.role.value,
@@ -156,6 +225,12 @@ def _profile(data: Any) -> dict[str, Any]:
 def user_row(connection: Any, username: str) -> Row[Any] | None:
     """The account of `username`, active or not."""
     return connection.execute(select(_USERS).where(_USERS.c.username == username)).first()
+
+
+def session_row(connection: Any, session_hash: str) -> Row[Any] | None:
+    return connection.execute(
+        select(_SESSIONS).where(_SESSIONS.c.session_hash == session_hash)
+    ).first()
 
 
 def token_row(connection: Any, token_id: int) -> Row[Any] | None:

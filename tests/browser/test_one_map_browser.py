@@ -189,7 +189,7 @@ def test_themes_switch_between_districts_and_grid_cells(demo_server, new_tab) ->
     assert "暂行" in page.locator(f"#{ids.MAP_LEGEND}").inner_text()  # provisional, and says so
     page.locator("label", has_text="网格").click()
     page.wait_for_function(
-        "document.querySelectorAll('path.district-shape').length > 13", timeout=30_000
+        "() => document.querySelectorAll('path.district-shape').length > 13", timeout=30_000
     )
     assert page.locator(".district-label").count() == 0  # cell labels would be noise
     assert tab.console_errors == []
@@ -227,7 +227,8 @@ def test_changing_the_theme_recolours_the_map_and_legend(demo_server, new_tab) -
     page = tab.page
     page.select_option(f"#{ids.MAP_METRIC}", "sites")
     page.wait_for_function(
-        f"document.querySelector('#{ids.MAP_LEGEND} .legend-title').innerText.includes('燃气场站')"
+        f"() => document.querySelector('#{ids.MAP_LEGEND} .legend-title')"
+        ".innerText.includes('燃气场站')"
     )
     assert tab.console_errors == []
 

@@ -192,7 +192,7 @@ def test_the_gcj02_class_reaches_leaflet_and_the_patch_is_installed(map_app, new
 def test_javascript_and_python_give_the_same_gcj02_points(map_app, new_tab) -> None:
     tab = new_tab(1366, 768)
     tab.page.goto(map_app)
-    tab.page.wait_for_function("window.gasccTiles && window.gasccTiles.installed")
+    tab.page.wait_for_function("() => window.gasccTiles && window.gasccTiles.installed")
     for lat, lon in [WUHAN, (39.9087, 116.3975), (22.5431, 114.0579), (48.8584, 2.2945)]:
         js = tab.page.evaluate(f"window.gasccTiles.wgs84ToGcj02({lat}, {lon})")
         py = wgs84_to_gcj02(lat, lon)

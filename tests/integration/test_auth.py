@@ -8,7 +8,7 @@ import json
 import pytest
 from sqlalchemy import func, select
 
-from dashboard.auth import FAILURE_WINDOW_S, MAX_FAILURES, LoginThrottle
+from dashboard.domain.login_throttle import WINDOW_S, wait_s
 from dashboard.domain.roles import system_user
 from data_access import commands
 from data_access.models import Site
@@ -82,21 +82,15 @@ def test_repeated_failures_are_throttled(client) -> None:
     assert response.status_code == 429
 
 
-def test_the_throttle_lifts_as_the_failures_leave_its_window() -> None:
-    now = [0.0]
-    throttle = LoginThrottle(clock=lambda: now[0])
-    for _ in range(MAX_FAILURES):
-        throttle.failed("duty")
-        now[0] += 1.0
-    assert throttle.blocked("duty") and not throttle.blocked("other")
-    now[0] = FAILURE_WINDOW_S  # the first failure is as old as the window: it still counts
-    assert throttle.blocked("duty")
-    now[0] = FAILURE_WINDOW_S + 0.5  # it has left the window; the other four have not
-    assert not throttle.blocked("duty")
-    throttle.failed("duty")
-    assert throttle.blocked("duty")
-    throttle.succeeded("duty")
-    assert not throttle.blocked("duty")
+def test_the_throttle_lifts_as_the_back_off_runs_out() -> None:
+    address, pair = "10.0.0.9", "acct-addr:duty|10.0.0.9"
+    failures = {pair: (5, 1000.0)}
+    assert wait_s(failures, "duty", address, 1000.0) == 30  # the sixth try waits 30 s
+    assert wait_s(failures, "duty", address, 1029.5) == 1
+    assert wait_s(failures, "duty", address, 1030.0) == 0
+    assert wait_s(failures, "other", address, 1000.0) == 0
+    assert wait_s({pair: (6, 1000.0)}, "duty", address, 1000.0) == 60  # it doubles
+    assert wait_s({pair: (40, 1000.0)}, "duty", address, 1000.0) == WINDOW_S  # capped
 
 
 def test_login_returns_to_the_requested_page(client) -> None:
@@ -123,7 +117,9 @@ def test_signed_in_user_gets_the_shell_with_their_name(client) -> None:
 
 def test_logout_ends_the_session(client) -> None:
     sign_in(client, "duty")
-    client.get("/logout")
+    with client.session_transaction() as session:
+        token = session["csrf"]
+    client.post("/logout", data={"csrf": token})
     assert client.post("/_dash-update-component", json=SITES_CALLBACK).status_code == 401
 
 

@@ -25,8 +25,13 @@ def engine_of(app) -> Engine:
 
 
 def log_length(engine: Engine, actor: str) -> int:
-    """The events `actor` has recorded (the app's notifier may record its own meanwhile)."""
-    query = select(func.count()).select_from(EventRecord).where(EventRecord.actor == actor)
+    """The events `actor` has recorded (the app's notifier may record its own meanwhile), not
+    counting their sign-ins and sign-outs (session.*)."""
+    query = (
+        select(func.count())
+        .select_from(EventRecord)
+        .where(EventRecord.actor == actor, EventRecord.type.not_like("session.%"))
+    )
     with engine.connect() as connection:
         return int(connection.scalar(query) or 0)
 
