@@ -14,6 +14,8 @@ from pathlib import Path
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from dashboard.domain.photos import photo_hosts
+
 LANGUAGES = ("zh", "en")
 OSM_TILES = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
 OSM_ATTRIBUTION = "© OpenStreetMap contributors"
@@ -73,6 +75,8 @@ class Settings:
     # How long a notifier's claim on a request lasts: after a crash, another (or the restarted)
     # notifier sends what has no outcome yet once the claim has run out.
     notify_lease_s: int = 120
+    # Hosts whose https URLs a photo reference may name (docs/events.md); none: hashes only
+    photo_hosts: frozenset[str] = frozenset()
     demo: bool = False
 
     @classmethod
@@ -115,6 +119,7 @@ class Settings:
             notify_sms_to=env.get("GASCC_NOTIFY_SMS_TO", "").strip() or None,
             notify_retries=_int(env, "GASCC_NOTIFY_RETRIES", 3, low=1, high=10),
             notify_lease_s=_int(env, "GASCC_NOTIFY_LEASE_S", 120, low=2, high=3600),
+            photo_hosts=_photo_hosts(env),
             demo=demo,
         )
 
@@ -190,6 +195,13 @@ def _http_url(env: Mapping[str, str], name: str) -> str | None:
     if url and (urlsplit(url).scheme not in ("http", "https") or not urlsplit(url).netloc):
         raise SettingsError(name, f"{url!r} is not an http:// or https:// address")
     return url or None
+
+
+def _photo_hosts(env: Mapping[str, str]) -> frozenset[str]:
+    try:
+        return photo_hosts(env.get("GASCC_PHOTO_HOSTS", ""))
+    except ValueError as error:
+        raise SettingsError("GASCC_PHOTO_HOSTS", str(error)) from None
 
 
 def _time_zone(env: Mapping[str, str]) -> str:

@@ -32,6 +32,7 @@ from pydantic import (
 )
 from pydantic_core import ErrorDetails, PydanticCustomError
 
+from dashboard.domain.photos import photo_problem
 from dashboard.domain.roles import Role
 
 __all__ = [
@@ -894,11 +895,13 @@ def parse_event(
     bounds: Bounds | None = None,
     retention: timedelta = DEFAULT_RETENTION,
     allowed_types: Collection[str] | None = None,
+    photo_hosts: Collection[str] = (),
 ) -> Event | Rejection:
     """Validate one decoded JSON value as an event; never raises for any `raw`.
 
     `now` must be timezone-aware. `allowed_types` is what the sending token may send (None: any);
-    the administration types are refused whatever it says.
+    the administration types are refused whatever it says. `photo_hosts`: the hosts whose https
+    URLs a photo may name (GASCC_PHOTO_HOSTS); content hashes are always accepted.
     """
     if now.utcoffset() is None:
         raise ValueError("now must be timezone-aware")
@@ -907,6 +910,7 @@ def parse_event(
         event = _validate(raw, allowed_types)
         _check_time(event.occurred_at, now, retention)
         _check_bounds(event.data, bounds)
+        _check_photos(event.data, photo_hosts)
     except _Rejected as rejected:
         return Rejection(
             rejected.code,
@@ -964,6 +968,22 @@ def _check_bounds(data: EventData, bounds: Bounds | None) -> None:
         if not bounds.west <= lon <= bounds.east:
             message = f"longitude {lon} is outside the city bounds {bounds.west}..{bounds.east}"
             raise _Rejected("out_of_range", lon_path, message)
+
+
+def _check_photos(data: EventData, hosts: Collection[str]) -> None:
+    """Photo references are put into URLs by the pages and the PDF: only well-formed content
+    hashes and https URLs on an allowed host get in (dashboard/domain/photos.py)."""
+    photos = data.__dict__.get("photos")  # declared fields only, like positions()
+    if isinstance(photos, SafetyPhotos):
+        named = [
+            (f"data.photos.{name}", getattr(photos, name)) for name in SafetyPhotos.model_fields
+        ]
+    else:
+        named = [(f"data.photos.{index}", ref) for index, ref in enumerate(photos or ())]
+    for path, reference in named:
+        problem = photo_problem(reference, hosts)
+        if problem is not None:
+            raise _Rejected("invalid_field", path, f"{problem}; got {_shown(reference)}")
 
 
 # --- pydantic errors to plain words ---
