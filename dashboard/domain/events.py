@@ -911,6 +911,7 @@ def parse_event(
         _check_time(event.occurred_at, now, retention)
         _check_bounds(event.data, bounds)
         _check_photos(event.data, photo_hosts)
+        _check_no_nul(raw, "")
     except _Rejected as rejected:
         return Rejection(
             rejected.code,
@@ -984,6 +985,21 @@ def _check_photos(data: EventData, hosts: Collection[str]) -> None:
         problem = photo_problem(reference, hosts)
         if problem is not None:
             raise _Rejected("invalid_field", path, f"{problem}; got {_shown(reference)}")
+
+
+def _check_no_nul(value: object, path: str) -> None:
+    """No NUL (U+0000) in any string: PostgreSQL's text cannot hold one, so a single such event
+    would fail its whole batch's transaction instead of being told what is wrong."""
+    if isinstance(value, str):
+        if "\x00" in value:
+            raise _Rejected("invalid_field", path, f"{path or 'a value'} contains a NUL character")
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            _check_no_nul(key, path)
+            _check_no_nul(item, f"{path}.{key}" if path else str(key))
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            _check_no_nul(item, f"{path}.{index}")
 
 
 # --- pydantic errors to plain words ---
