@@ -23,7 +23,7 @@ from sqlalchemy import select
 
 from dashboard import ids
 from dashboard.auth import hash_password
-from dashboard.domain.events import Event, Rejection, parse_event
+from dashboard.domain.events import Event, IncidentUpdate, Rejection, parse_event
 from dashboard.domain.roles import Role, system_user
 from data_access import commands
 from data_access.db import make_engine
@@ -131,7 +131,26 @@ def desk(tmp_path_factory, demo_database_template: Path) -> Iterator[DemoProcess
             ack = send(demo, secret, reports(key, n, text))
             assert len(ack["accepted"]) == 4, ack
         desk_actions(demo)
+        log_hostile_photos(demo)
         yield demo
+
+
+PHOTO_ATTACK = "INC-H-img"
+LOGGED_PHOTOS = ["sha256:../logout?x=", "javascript:alert(1)", "https://evil.example/x.jpg"]
+
+
+def log_hostile_photos(demo: DemoProcess) -> None:
+    """Photo references ingest now refuses, as an older log may hold them: appended directly."""
+    update = IncidentUpdate(
+        incident_id=PHOTO_ATTACK, author="crew", text="photos", photos=LOGGED_PHOTOS
+    )
+    logged = Event.of(update, id="INC-H-photos", occurred_at=datetime.now(UTC))
+    engine = make_engine(f"sqlite:///{demo.data_dir / 'gascc.sqlite3'}")
+    try:
+        [outcome] = append_events(engine, [Incoming("old-feed", logged, actor="old-feed")])
+        assert type(outcome).__name__ == "Accepted", outcome
+    finally:
+        engine.dispose()
 
 
 def desk_actions(demo: DemoProcess) -> None:
@@ -299,6 +318,20 @@ def test_the_report_page_and_its_pdf_hold_hostile_text_as_text(tab, desk, key) -
     body = response.body()
     assert body.startswith(b"%PDF") and b"%%EOF" in body[-64:]
     assert re.findall(rb"/URI", body) == [], "the PDF links somewhere"
+
+
+@browser_test
+def test_a_logged_photo_reference_cannot_make_the_browser_sign_out(tab, desk) -> None:
+    """Issue 13, item 3: `sha256:../logout?x=` was drawn as <img src="/photos/../logout?x=.svg">
+    and every browser opening the incident requested GET /logout."""
+    watched = tab()
+    asked: list[str] = []
+    watched.page.on("request", lambda request: asked.append(request.url))
+    watched.open(f"/incident/{PHOTO_ATTACK}", ".timeline-entry.kind-update .photos")
+    assert not [url for url in asked if "/logout" in url], asked
+    watched.assert_clean(*LOGGED_PHOTOS)
+    watched.open("/incidents", ".incident-row, [data-incident]")  # still signed in
+    assert "/login" not in watched.page.url
 
 
 @browser_test
