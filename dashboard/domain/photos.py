@@ -77,6 +77,8 @@ def parse_photo(reference: object, hosts: Collection[str]) -> Photo | None:
 
 def photo_problem(reference: object, hosts: Collection[str]) -> str | None:
     """Why a reference is refused at ingest, or None when it is accepted."""
+    if isinstance(reference, str) and CONTENT_HASH.fullmatch(reference):
+        return None  # the common case, on the ingest path: no Photo built
     if parse_photo(reference, hosts) is not None:
         return None
     if isinstance(reference, str) and reference.startswith("https://") and not hosts:
