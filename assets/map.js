@@ -4,6 +4,11 @@
 const gasccMarkerScale = function () {
   return window.innerWidth >= 2560 ? 1.8 : 1;
 };
+/* Text for a place that takes HTML (Leaflet's tooltips): nothing in it is markup. */
+const gasccEscapeHtml = function (text) {
+  return String(text).replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c]);
+};
+
 window.gascc = Object.assign({}, window.gascc, {
   map: {
     districtStyle: function (feature) {
@@ -75,7 +80,9 @@ window.dash_clientside = Object.assign({}, window.dash_clientside, {
         const properties = Object.assign({}, before, extra || {}, {
           kind: kind, state: state != null ? state : before.state,
         });
-        if (kind !== "incident") properties.tooltip = label || before.tooltip || id;
+        // Leaflet draws a tooltip as HTML: the server escapes the ones it sends, and an id
+        // from the live channel is whatever a source sent, so it is escaped here.
+        if (kind !== "incident") properties.tooltip = label || before.tooltip || gasccEscapeHtml(id);
         byId.set(id, {
           type: "Feature", id: id, geometry: { type: "Point", coordinates: coords },
           properties: properties,

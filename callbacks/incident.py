@@ -18,6 +18,7 @@ from dashboard.auth import current_scope, current_user
 from dashboard.components import local_time
 from dashboard.domain.dispatch import DESK_TEAM_STEPS, Candidate, rank_teams
 from dashboard.domain.incidents import CLOSED, is_open
+from dashboard.domain.photos import parse_photo
 from dashboard.domain.policy import Action, allowed
 from dashboard.domain.response import RESPONSE_TARGET_MIN
 from dashboard.guard import page_callback
@@ -382,13 +383,16 @@ def _timeline_item(entry: view.TimelineRow, names: dict[str, str], lang: str) ->
     )
 
 
-def _photo(reference: str) -> html.A:
-    if reference.startswith("sha256:"):
-        href = f"/photos/{reference.removeprefix('sha256:')}.svg"
-        return html.A(html.Img(src=href, className="timeline-photo"), href=href, target="_blank")
-    if reference.startswith(("https://", "http://")):
-        return html.A(html.I(className="bi bi-image"), href=reference, target="_blank")
-    return html.Span(reference, className="small text-secondary")
+def _photo(reference: str) -> html.A | html.Span:
+    """A stored photo as a thumbnail, an allowed https photo as a link; anything else (an event
+    logged before references were checked) as plain text, never as a URL the browser fetches."""
+    photo = parse_photo(reference, resources().settings.photo_hosts)
+    if photo is None:
+        return html.Span(reference, className="small text-secondary photo-ref-invalid")
+    link = {"href": photo.url, "target": "_blank", "rel": "noopener noreferrer"}
+    if photo.kind == "hash":
+        return html.A(html.Img(src=photo.url, className="timeline-photo"), **link)
+    return html.A(html.I(className="bi bi-image"), **link)
 
 
 def notification_rows(rows: list[Notification], lang: str) -> html.Div:

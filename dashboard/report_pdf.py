@@ -8,6 +8,8 @@ STSong-Light, which every PDF reader has (it is referenced, not embedded).
 from __future__ import annotations
 
 import functools
+from collections.abc import Collection
+from dataclasses import dataclass
 from io import BytesIO
 from pathlib import Path
 from xml.sax.saxutils import escape, quoteattr
@@ -29,6 +31,7 @@ from reportlab.platypus import (
     TableStyle,
 )
 
+from dashboard.domain.photos import safe_link
 from dashboard.i18n import t
 from dashboard.report_document import Cell, ReportDocument, Section
 
@@ -81,20 +84,43 @@ def _styles(font: str, lang: str) -> dict[str, ParagraphStyle]:
     }
 
 
-def _markup(cell: Cell) -> str:
+@dataclass(frozen=True)
+class _Links:
+    """Where the PDF's links may go: paths of this site (made absolute on `site_url`) and https
+    URLs on `hosts`; any other link is drawn as its label only (dashboard/domain/photos.py)."""
+
+    site_url: str = ""
+    hosts: Collection[str] = ()
+
+    def target(self, url: str) -> str | None:
+        safe = safe_link(url, self.hosts)
+        if safe is None or (safe.startswith("/") and not self.site_url):
+            return None
+        return self.site_url + safe if safe.startswith("/") else safe
+
+
+def _markup(cell: Cell, links: _Links) -> str:
     text = escape(cell.text)
     if cell.tone in TONE_COLOURS:
         text = f'<font color="{TONE_COLOURS[cell.tone]}">{text}</font>'
-    links = " ".join(
-        f'<a href={quoteattr(url)} color="#1a5fb4">{escape(label)}</a>' for label, url in cell.links
-    )
-    return f"{text} {links}".strip() if links else text
+    drawn = []
+    for label, url in cell.links:
+        target = links.target(url)
+        drawn.append(
+            escape(label)
+            if target is None
+            else f'<a href={quoteattr(target)} color="#1a5fb4">{escape(label)}</a>'
+        )
+    return f"{text} {' '.join(drawn)}".strip() if drawn else text
 
 
-def _fields_table(section: Section, styles: dict[str, ParagraphStyle]) -> Table:
+def _fields_table(section: Section, styles: dict[str, ParagraphStyle], links: _Links) -> Table:
     """Label-value pairs, two pairs a row."""
     pairs = [
-        (Paragraph(escape(label), styles["label"]), Paragraph(_markup(cell), styles["value"]))
+        (
+            Paragraph(escape(label), styles["label"]),
+            Paragraph(_markup(cell, links), styles["value"]),
+        )
         for label, cell in section.fields
     ]
     full = section.wide_tail  # long texts take a whole row
@@ -117,11 +143,13 @@ def _fields_table(section: Section, styles: dict[str, ParagraphStyle]) -> Table:
     return table
 
 
-def _data_table(section: Section, styles: dict[str, ParagraphStyle]) -> Table:
+def _data_table(section: Section, styles: dict[str, ParagraphStyle], links: _Links) -> Table:
     weights = COLUMN_WEIGHTS.get(section.key, (1,) * len(section.columns))
     widths = [WIDTH * w / sum(weights) for w in weights]
     head = [Paragraph(escape(column), styles["head"]) for column in section.columns]
-    body = [[Paragraph(_markup(cell), styles["cell"]) for cell in row] for row in section.rows]
+    body = [
+        [Paragraph(_markup(cell, links), styles["cell"]) for cell in row] for row in section.rows
+    ]
     table = Table([head, *body], colWidths=widths, repeatRows=1)
     table.setStyle(
         TableStyle(
@@ -139,13 +167,13 @@ def _data_table(section: Section, styles: dict[str, ParagraphStyle]) -> Table:
     return table
 
 
-def _section(section: Section, styles: dict[str, ParagraphStyle]) -> list:
+def _section(section: Section, styles: dict[str, ParagraphStyle], links: _Links) -> list:
     heading = Paragraph(escape(section.title), styles["h2"])
     parts: list = []
     if section.fields:
-        parts += [_fields_table(section, styles), Spacer(1, 4)]
+        parts += [_fields_table(section, styles, links), Spacer(1, 4)]
     if section.columns and section.rows:
-        parts.append(_data_table(section, styles))
+        parts.append(_data_table(section, styles, links))
     elif section.columns and section.empty:
         parts.append(Paragraph(escape(section.empty), styles["note"]))
     if section.note:
@@ -170,9 +198,17 @@ def _banner(text: str, styles: dict[str, ParagraphStyle]) -> Table:
 
 
 def build_pdf(
-    document: ReportDocument, lang: str, font_files: tuple[Path, ...] = CJK_FONT_FILES
+    document: ReportDocument,
+    lang: str,
+    font_files: tuple[Path, ...] = CJK_FONT_FILES,
+    *,
+    site_url: str = "",
+    link_hosts: Collection[str] = (),
 ) -> bytes:
+    """The PDF; `site_url` (scheme and host, no slash at the end) makes this site's paths
+    absolute, and `link_hosts` are the hosts https links may go to."""
     font = cjk_font(font_files)
+    links = _Links(site_url, link_hosts)
     styles = _styles(font, lang)
     buffer = BytesIO()
     pdf = SimpleDocTemplate(
@@ -198,7 +234,7 @@ def build_pdf(
     if document.banner:
         story += [_banner(document.banner, styles), Spacer(1, 4)]
     for section in document.sections:
-        story += _section(section, styles)
+        story += _section(section, styles, links)
 
     def footer(canvas, doc) -> None:
         canvas.saveState()

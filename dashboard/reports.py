@@ -10,13 +10,14 @@ so the route never tells whether an incident exists.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
-from flask import Flask, Response, abort, current_app
+from flask import Flask, Response, abort, current_app, request
 
 from dashboard.auth import current_user
+from dashboard.domain.photos import parse_photo
 from dashboard.domain.policy import page_roles
 from dashboard.domain.response import Verdict
 from dashboard.i18n import current_language, t, t_or
@@ -76,6 +77,7 @@ def report_document(
     lang: str,
     time_zone: str,
     district_name: Callable[[str | None], str],
+    photo_hosts: Collection[str] = (),
 ) -> ReportDocument:
     f = _Format(lang, time_zone)
     incident = report.incident
@@ -93,7 +95,7 @@ def report_document(
             _response_section(report, f),
             _teams_section(report, f),
             _notifications_section(report, f),
-            _timeline_section(report, f),
+            _timeline_section(report, f, photo_hosts),
             _outcome_section(report, f),
         ),
     )
@@ -253,7 +255,22 @@ def _notified_text(text: str | None, f: _Format) -> str:
     return f"{channel}: {' / '.join(named)}"
 
 
-def _timeline_section(report: IncidentReport, f: _Format) -> Section:
+def _photo_links(
+    references: tuple[str, ...], f: _Format, hosts: Collection[str]
+) -> tuple[tuple[tuple[str, str], ...], list[str]]:
+    """(label, url) of each well-formed photo (a stored one: its path on this site), and the
+    references that are not, to be shown as text."""
+    links, unusable = [], []
+    for reference in references:
+        photo = parse_photo(reference, hosts)
+        if photo is None:
+            unusable.append(reference)
+        else:
+            links.append((f.t("report.photo", n=len(links) + 1), photo.url))
+    return tuple(links), unusable
+
+
+def _timeline_section(report: IncidentReport, f: _Format, photo_hosts: Collection[str]) -> Section:
     rows = []
     for entry in report.timeline:
         if entry.kind == "team":
@@ -263,12 +280,12 @@ def _timeline_section(report: IncidentReport, f: _Format) -> Section:
         else:
             status = f.label("incident_status", entry.status) if entry.status else ""
         team = entry.team_name or entry.team_id or ""
-        photos = tuple(
-            (f.t("report.photo", n=n), url) for n, url in enumerate(entry.photos, start=1)
-        )
+        photos, unusable = _photo_links(entry.photos, f, photo_hosts)
         text = _notified_text(entry.text, f) if entry.kind == "notified" else entry.text or ""
         if photos:
             text = f"{text} ({f.t('report.photos', n=len(photos))})".strip()
+        if unusable:  # logged before references were checked: shown, never linked
+            text = f"{text} [{', '.join(unusable)}]".strip()
         rows.append(
             (
                 f.time(entry.occurred_at),
@@ -349,7 +366,10 @@ def load_document(incident_id: str, lang: str) -> ReportDocument | None:
     report = incident_report(resources.engine, incident_id, user.scope, now)
     if report is None:
         return None
-    return report_document(report, lang, resources.settings.time_zone, district_namer(lang))
+    settings = resources.settings
+    return report_document(
+        report, lang, settings.time_zone, district_namer(lang), settings.photo_hosts
+    )
 
 
 def _incident_pdf(incident_id: str) -> Response:
@@ -359,7 +379,11 @@ def _incident_pdf(incident_id: str) -> Response:
     document = load_document(incident_id, lang)
     if document is None:
         abort(404)
-    response = Response(build_pdf(document, lang), mimetype="application/pdf")
+    hosts = current_app.config["GASCC"].settings.photo_hosts
+    # Links in a PDF leave the browser: a path of this site becomes an absolute URL on the host
+    # the reader asked (what the browser itself would have resolved it against).
+    pdf = build_pdf(document, lang, site_url=request.host_url.rstrip("/"), link_hosts=hosts)
+    response = Response(pdf, mimetype="application/pdf")
     filename = pdf_filename(incident_id)
     response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
     response.headers["Cache-Control"] = "no-store"  # a report names people and places

@@ -14,6 +14,8 @@ from pathlib import Path
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from dashboard.domain.photos import photo_hosts
+
 LANGUAGES = ("zh", "en")
 OSM_TILES = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
 OSM_ATTRIBUTION = "© OpenStreetMap contributors"
@@ -77,6 +79,8 @@ class Settings:
     session_idle_s: int = 30 * 60  # a session unused this long ends (12 h absolute regardless)
     trusted_proxies: int = 0  # reverse proxies in front whose X-Forwarded-* headers we believe
     secure_cookies: bool = False  # always mark the session cookie Secure (else: when on HTTPS)
+    # Hosts whose https URLs a photo reference may name (docs/events.md); none: hashes only
+    photo_hosts: frozenset[str] = frozenset()
     demo: bool = False
 
     @classmethod
@@ -122,6 +126,7 @@ class Settings:
             session_idle_s=60 * _int(env, "GASCC_SESSION_IDLE_MIN", 30, low=1, high=12 * 60),
             trusted_proxies=_int(env, "GASCC_TRUSTED_PROXIES", 0, low=0, high=5),
             secure_cookies=_choice(env, "GASCC_SECURE_COOKIES", "off", ("on", "off")) == "on",
+            photo_hosts=_photo_hosts(env),
             demo=demo,
         )
 
@@ -198,6 +203,13 @@ def _http_url(env: Mapping[str, str], name: str) -> str | None:
     if url and (urlsplit(url).scheme not in ("http", "https") or not urlsplit(url).netloc):
         raise SettingsError(name, f"{url!r} is not an http:// or https:// address")
     return url or None
+
+
+def _photo_hosts(env: Mapping[str, str]) -> frozenset[str]:
+    try:
+        return photo_hosts(env.get("GASCC_PHOTO_HOSTS", ""))
+    except ValueError as error:
+        raise SettingsError("GASCC_PHOTO_HOSTS", str(error)) from None
 
 
 def _time_zone(env: Mapping[str, str]) -> str:

@@ -16,10 +16,12 @@ from dash import dcc, html
 from dashboard import ids
 from dashboard.auth import current_user
 from dashboard.components import notice
+from dashboard.domain.photos import safe_link
 from dashboard.domain.policy import page_roles
 from dashboard.i18n import current_language, t
 from dashboard.report_document import Cell, ReportDocument, Section
 from dashboard.reports import load_document
+from dashboard.resources import resources
 
 dash.register_page(
     __name__,
@@ -115,12 +117,17 @@ def open_banner(text: str) -> dbc.Alert:
 
 
 def cell(value: Cell) -> html.Span | list:
-    links = [
-        html.A(label, href=url, target="_blank", rel="noopener noreferrer", className="ms-1")
-        for label, url in value.links
-    ]
+    hosts = resources().settings.photo_hosts
+    links = [link(label, safe_link(url, hosts)) for label, url in value.links]
     tone = f" tone-{value.tone}" if value.tone else ""
     return html.Span([value.text, *links], className=f"report-value{tone}")
+
+
+def link(label: str, url: str | None) -> html.A | html.Span:
+    """Only a path of this site or an allowed https URL becomes a link; else the label alone."""
+    if url is None:
+        return html.Span(label, className="ms-1")
+    return html.A(label, href=url, target="_blank", rel="noopener noreferrer", className="ms-1")
 
 
 def fields(part: Section) -> html.Dl:

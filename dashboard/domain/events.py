@@ -32,6 +32,7 @@ from pydantic import (
 )
 from pydantic_core import ErrorDetails, PydanticCustomError
 
+from dashboard.domain.photos import photo_problem
 from dashboard.domain.roles import Role
 
 __all__ = [
@@ -924,11 +925,13 @@ def parse_event(
     bounds: Bounds | None = None,
     retention: timedelta = DEFAULT_RETENTION,
     allowed_types: Collection[str] | None = None,
+    photo_hosts: Collection[str] = (),
 ) -> Event | Rejection:
     """Validate one decoded JSON value as an event; never raises for any `raw`.
 
     `now` must be timezone-aware. `allowed_types` is what the sending token may send (None: any);
-    the administration types are refused whatever it says.
+    the administration types are refused whatever it says. `photo_hosts`: the hosts whose https
+    URLs a photo may name (GASCC_PHOTO_HOSTS); content hashes are always accepted.
     """
     if now.utcoffset() is None:
         raise ValueError("now must be timezone-aware")
@@ -937,6 +940,8 @@ def parse_event(
         event = _validate(raw, allowed_types)
         _check_time(event.occurred_at, now, retention)
         _check_bounds(event.data, bounds)
+        _check_photos(event.data, photo_hosts)
+        _check_no_nul(raw)
     except _Rejected as rejected:
         return Rejection(
             rejected.code,
@@ -994,6 +999,47 @@ def _check_bounds(data: EventData, bounds: Bounds | None) -> None:
         if not bounds.west <= lon <= bounds.east:
             message = f"longitude {lon} is outside the city bounds {bounds.west}..{bounds.east}"
             raise _Rejected("out_of_range", lon_path, message)
+
+
+_SAFETY_PHOTOS = tuple(SafetyPhotos.model_fields)
+
+
+def _check_photos(data: EventData, hosts: Collection[str]) -> None:
+    """Photo references are put into URLs by the pages and the PDF: only well-formed content
+    hashes and https URLs on an allowed host get in (dashboard/domain/photos.py)."""
+    photos = data.__dict__.get("photos")  # declared fields only, like positions()
+    if isinstance(photos, SafetyPhotos):
+        named = [(f"data.photos.{name}", photos.__dict__[name]) for name in _SAFETY_PHOTOS]
+    else:
+        named = [(f"data.photos.{index}", ref) for index, ref in enumerate(photos or ())]
+    for path, reference in named:
+        problem = photo_problem(reference, hosts)
+        if problem is not None:
+            raise _Rejected("invalid_field", path, f"{problem}; got {_shown(reference)}")
+
+
+def _check_no_nul(raw: object) -> None:
+    """No NUL (U+0000) in any string: PostgreSQL's text cannot hold one, so a single such event
+    would fail its whole batch's transaction instead of being told what is wrong."""
+    try:
+        maybe = "\\x00" in repr(raw)  # fast (repr is C); a literal "\x00" text gives a maybe
+        if maybe:
+            _find_nul(raw, "")
+    except RecursionError:
+        raise _Rejected("invalid_field", "", "the event is nested too deeply") from None
+
+
+def _find_nul(value: object, path: str) -> None:
+    if isinstance(value, str):
+        if "\x00" in value:
+            raise _Rejected("invalid_field", path, f"{path or 'a value'} contains a NUL character")
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            _find_nul(key, path)
+            _find_nul(item, f"{path}.{key}" if path else str(key))
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            _find_nul(item, f"{path}.{index}")
 
 
 # --- pydantic errors to plain words ---

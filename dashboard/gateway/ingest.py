@@ -57,6 +57,7 @@ class IngestConfig:
     burst: float | None = None  # bucket size; default max(rate, max_events)
     bounds: Bounds | None = None
     retention: timedelta = DEFAULT_RETENTION
+    photo_hosts: frozenset[str] = frozenset()  # GASCC_PHOTO_HOSTS: https photo URLs allowed
     hello_timeout_s: float = 10.0
     pipeline: int = 256  # frames read ahead of their acks, per connection
     batch_events: int = 5_000  # most events in one group commit
@@ -465,6 +466,7 @@ class IngestService:
                 bounds=self.config.bounds,
                 retention=self.config.retention,
                 allowed_types=grant.types,
+                photo_hosts=self.config.photo_hosts,
             )
             for raw in events
         ]

@@ -160,7 +160,8 @@ def _json_response(status: HTTPStatus, body: dict[str, Any]) -> Response:
 
 
 def config_from_settings(settings: Settings, **changes: Any) -> IngestConfig:
-    return replace(IngestConfig(bounds=city_bounds(settings.city_pack)), **changes)
+    config = IngestConfig(bounds=city_bounds(settings.city_pack), photo_hosts=settings.photo_hosts)
+    return replace(config, **changes)
 
 
 LIVE_PATH = "/live"

@@ -29,11 +29,12 @@ from dashboard.domain.events import (
 NOW = datetime(2026, 11, 23, 10, 0, tzinfo=UTC)
 AT = "2026-11-23T17:58:00+08:00"  # two minutes before NOW
 WUHAN = Bounds(south=29.97, west=113.68, north=31.37, east=115.08)
+# Content hashes: https photo URLs need an allowed host (tests/security/test_photo_refs.py).
 PHOTOS = {
-    "storefront": "https://img.example/1.jpg",
-    "cylinder_hose": "sha256:ab12",
-    "stove_hose": "https://img.example/3.jpg",
-    "surroundings": "https://img.example/4.jpg",
+    "storefront": "sha256:" + "1" * 64,
+    "cylinder_hose": "sha256:" + "2" * 64,
+    "stove_hose": "sha256:" + "3" * 64,
+    "surroundings": "sha256:" + "4" * 64,
 }
 
 EXAMPLES: dict[str, dict[str, Any]] = {
@@ -165,7 +166,7 @@ EXAMPLES: dict[str, dict[str, Any]] = {
         "hazard_id": "hz-1",
         "status": "rectified",
         "actor": "w-7",
-        "photos": ["https://img.example/after.jpg"],
+        "photos": ["sha256:" + "e" * 64],
     },
     "hazard.escalated": {
         "hazard_id": "hz-1",
