@@ -89,6 +89,10 @@ class TokenBucket:
         self.rate, self.burst, self._clock = rate, burst, clock
         self.level = burst
         self._last = clock()
+        # A connection's bucket: how long its reader waits before reading on, after a frame
+        # refused for a quota, so that a client ignoring retry_after_ms is slowed by TCP's
+        # backpressure instead of costing the gateway a decode per frame it floods.
+        self.pause_s = 0.0
 
     def take(self, count: int) -> float:
         now = self._clock()
@@ -154,6 +158,7 @@ class GroupCommitter:
         commit: CommitFn | None = None,
         in_flight: int = 1,
         batch_events: int = 5_000,
+        shared_batch_events: int = 1_000,
         wait_s: float = 0.0,
     ):
         if (append is None) == (commit is None):
@@ -163,6 +168,7 @@ class GroupCommitter:
         self._start_commit: CommitFn = commit or (lambda items: asyncio.to_thread(append, items))
         self._in_flight = in_flight
         self._batch_events = batch_events
+        self._shared_batch_events = min(shared_batch_events, batch_events)
         self._wait_s = wait_s
         # Frames waiting, per source, in arrival order: batches take them round-robin, so that
         # a source with one frame waiting goes into the next batch, not behind a flood's backlog.
@@ -220,7 +226,10 @@ class GroupCommitter:
         round; a source served goes to the back of the line for the next batch."""
         batch: list[_Pending] = []
         size = 0
-        while self._waiting and size < self._batch_events:
+        # Sources waiting together share smaller batches: the one in progress is what a quiet
+        # source's frame waits for, and a commit is not interrupted.
+        limit = self._batch_events if len(self._waiting) <= 1 else self._shared_batch_events
+        while self._waiting and size < limit:
             for source in list(self._waiting):
                 frames = self._waiting.pop(source)
                 pending = frames.popleft()
@@ -228,7 +237,7 @@ class GroupCommitter:
                 size += len(pending.items)
                 if frames:
                     self._waiting[source] = frames  # to the back of the line
-                if size >= self._batch_events:
+                if size >= limit:
                     break
         return batch
 
@@ -513,6 +522,10 @@ class IngestService:
             except Exception:
                 pass  # _answer_of says what it cost
             slot.set_result(await _answer_of(parsing))
+            connection = buckets[0]
+            if connection.pause_s > 0:  # refused for a quota: read on when there is room again
+                pause_s, connection.pause_s = connection.pause_s, 0.0
+                await asyncio.sleep(pause_s)
 
     async def _send_answers(
         self, websocket: ServerConnection, answers: asyncio.Queue[Any], window: asyncio.Semaphore
@@ -570,6 +583,7 @@ class IngestService:
         if limited is not None:
             usage.rate_limited += len(events)
             usage.last_used_at = self._clock()
+            buckets[0].pause_s = limited[1] / 1000
             return error_frame("rate_limited", limited[0], ref, retry_after_ms=limited[1])
         return events, ref
 
