@@ -222,15 +222,17 @@ class GroupCommitter:
             await asyncio.wait(under_way)
 
     def _take_batch(self) -> list[_Pending]:
-        """Up to batch_events events: one frame of each waiting source in turn, round after
-        round; a source served goes to the back of the line for the next batch."""
+        """Up to batch_events events: one frame of each waiting source in turn (smallest frame
+        first), round after round; a source served goes to the back of the line."""
         batch: list[_Pending] = []
         size = 0
         # Sources waiting together share smaller batches: the one in progress is what a quiet
         # source's frame waits for, and a commit is not interrupted.
         limit = self._batch_events if len(self._waiting) <= 1 else self._shared_batch_events
         while self._waiting and size < limit:
-            for source in list(self._waiting):
+            # Smallest frame first: a quiet source's one-event frame is never left behind a
+            # flooder's full frame that already fills a shared batch.
+            for source in sorted(self._waiting, key=lambda s: len(self._waiting[s][0].items)):
                 frames = self._waiting.pop(source)
                 pending = frames.popleft()
                 batch.append(pending)
