@@ -634,11 +634,18 @@ class IngestService:
         valid = [index for index, result in enumerate(parsed) if isinstance(result, Event)]
         items = [self._make_incoming(grant, parsed[index]) for index in valid]
         committed = self._committer.submit(items, getattr(grant, "token_id", grant.source))
-        return _counted(usage, _ack_when_committed(committed, parsed, valid, ref))
+        return _counted(usage, committed, parsed, valid, ref)
 
 
-async def _counted(usage: TokenUsage, ack: Awaitable[Json]) -> Json:
-    frame = await ack
+async def _counted(
+    usage: TokenUsage,
+    committed: asyncio.Future[list[Any]],
+    results: list[Any],
+    valid: list[int],
+    ref: str | None,
+) -> Json:
+    """The frame's ack (`_ack_when_committed`), counted in its token's usage."""
+    frame = await _ack_when_committed(committed, results, valid, ref)
     if frame.get("op") == "ack":
         usage.accepted += len(frame["accepted"])
         usage.rejected += len(frame["rejected"])
