@@ -17,7 +17,7 @@ from dashboard import ids
 from dashboard.auth import current_scope, current_user
 from dashboard.components import local_time
 from dashboard.domain.dispatch import DESK_TEAM_STEPS, Candidate, rank_teams
-from dashboard.domain.incidents import CLOSED, is_open
+from dashboard.domain.incidents import CLOSED, SOURCE_ACTOR_PREFIX, is_open
 from dashboard.domain.photos import parse_photo
 from dashboard.domain.policy import Action, allowed
 from dashboard.domain.response import RESPONSE_TARGET_MIN
@@ -373,14 +373,21 @@ def _timeline_item(entry: view.TimelineRow, names: dict[str, str], lang: str) ->
             html.I(className=f"bi {TIMELINE_ICONS.get(kind, 'bi-dot')} mx-2"),
             html.Span(label, className="what me-2"),
             html.Span(text, className="text"),
-            html.Span(f" · {entry.actor.removeprefix('user:')}", className="who text-secondary")
-            if entry.actor and kind != "notified"
-            else None,
+            _who(entry.actor, lang) if entry.actor and kind != "notified" else None,
             html.Div(photos, className="photos") if photos else None,
         ],
         className=f"timeline-entry kind-{kind}",
         **{"data-kind": kind, "data-seq": entry.seq},
     )
+
+
+def _who(actor: str, lang: str) -> html.Span:
+    """A desk user by name; an ingest source as a source, never as a desk user."""
+    if actor.startswith(SOURCE_ACTOR_PREFIX):
+        source = actor.removeprefix(SOURCE_ACTOR_PREFIX)
+        text = f" · {t('timeline.by_source', lang)} {source}"
+        return html.Span(text, className="who who-source text-secondary")
+    return html.Span(f" · {actor.removeprefix('user:')}", className="who text-secondary")
 
 
 def _photo(reference: str) -> html.A | html.Span:

@@ -159,6 +159,25 @@ class CityPack:
                 return d
         return None
 
+    def has_district(self, code: str) -> bool:
+        return code in self._districts_by_code
+
+    def metres_outside(self, code: str, lat: float, lon: float) -> float:
+        """How far the point lies outside district `code`'s polygon, in metres (0 inside it);
+        KeyError for an unknown code. Degrees of longitude are shortened by cos(latitude); the
+        figure is an approximation good to a few per cent at a city's scale."""
+        shape = self.district(code).shape
+        if shapely.intersects_xy(shape, lon, lat):
+            return 0.0
+        scale = math.cos(math.radians(lat))
+        # Stretch longitudes so that one unit is the same ground distance both ways.
+        point = shapely.Point(lon * scale, lat)
+        stretched = shapely.transform(shape, lambda xy: xy * np.array([scale, 1.0]))
+        return float(stretched.distance(point)) * METRES_PER_DEGREE
+
+
+METRES_PER_DEGREE = 111_320.0  # of latitude (and of longitude at the equator)
+
 
 # --- loading ------------------------------------------------------------------------------------
 

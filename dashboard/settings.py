@@ -64,6 +64,11 @@ class Settings:
     live_url: str | None = None  # where browsers reach /live; default: this host, gateway port
     live_enabled: bool = True  # browsers open the live channel (a gateway serves /live)
     ingest_writer: str = "thread"  # the gateway's writer: a "thread", or a child "process"
+    # Ingest quotas (docs/ingest-quotas.md; the defaults are dashboard/gateway/ingest.py's)
+    ingest_token_rate: int = 2_000  # events/s per token, all its connections together
+    ingest_connection_rate: int = 2_000  # events/s per connection
+    ingest_token_connections: int = 4  # open connections per token
+    ingest_connections: int = 200  # open ingest connections per gateway process
     workers: int = 2
     screen_rotate_s: int = 30  # seconds each /screen panel shows before the next (?rotate= wins)
     router_url: str | None = None  # an OSRM server for dispatch ETAs; None: straight-line guess
@@ -115,6 +120,7 @@ class Settings:
             live_url=_live_url(env),
             live_enabled=_choice(env, "GASCC_LIVE", "on", ("on", "off")) == "on",
             ingest_writer=_choice(env, "GASCC_INGEST_WRITER", "thread", ("thread", "process")),
+            **_ingest_quotas(env),
             workers=_int(env, "GASCC_WORKERS", 2, low=1, high=64),
             screen_rotate_s=_int(env, "GASCC_SCREEN_ROTATE_S", 30, low=2, high=3600),
             router_url=_http_url(env, "GASCC_ROUTER_URL"),
@@ -309,6 +315,19 @@ def _choice(env: Mapping[str, str], name: str, default: str, allowed: tuple[str,
     if value not in allowed:
         raise SettingsError(name, f"{value!r} is not one of {', '.join(allowed)}")
     return value
+
+
+def _ingest_quotas(env: Mapping[str, str]) -> dict[str, int]:
+    return {
+        "ingest_token_rate": _int(env, "GASCC_INGEST_TOKEN_RATE", 2_000, low=1, high=10**7),
+        "ingest_connection_rate": _int(
+            env, "GASCC_INGEST_CONNECTION_RATE", 2_000, low=1, high=10**7
+        ),
+        "ingest_token_connections": _int(
+            env, "GASCC_INGEST_TOKEN_CONNECTIONS", 4, low=1, high=10_000
+        ),
+        "ingest_connections": _int(env, "GASCC_INGEST_CONNECTIONS", 200, low=1, high=100_000),
+    }
 
 
 def _int(env: Mapping[str, str], name: str, default: int, *, low: int, high: int) -> int:

@@ -23,3 +23,18 @@ OPEN_STATUSES: tuple[str, ...] = tuple(status for status in PROGRESS if status !
 
 def is_open(status: str) -> bool:
     return status in OPEN_STATUSES
+
+
+# --- who wrote a timeline entry ---
+
+DESK_SOURCE_PREFIX = "user:"  # a desk user's action (data_access.commands)
+SOURCE_ACTOR_PREFIX = "source:"  # a timeline entry written by an ingest source
+
+
+def update_author(source: str, claimed: str) -> str:
+    """Who wrote an incident.update, for the timeline: a desk user's name when a desk wrote
+    it, else the ingest source that sent it, marked as a source. The `author` an ingest
+    source sends is only a claim: taken as sent, `"duty"` would show as the duty officer."""
+    if source.startswith(DESK_SOURCE_PREFIX):
+        return claimed
+    return f"{SOURCE_ACTOR_PREFIX}{source}"

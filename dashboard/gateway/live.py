@@ -41,13 +41,22 @@ HELLO_TIMEOUT_S = 10.0
 
 ReadEvents = Callable[[int, int], Sequence[dict[str, Any]]]  # (after_seq, limit) -> events
 ReadNewest = Callable[[], int]  # the newest seq in the log
+MarkEnterprises = Callable[[Sequence[dict[str, Any]]], None]  # adds ENTERPRISES to each event
+
+
+ENTERPRISES = "enterprises"  # the key `mark_enterprises` adds to each event; never sent
 
 
 def in_scope(scope: Scope, event: dict[str, Any]) -> bool:
     if scope.district is not None and event.get("district") != scope.district:
         return False
     if scope.enterprise_id is not None:
-        return (event.get("data") or {}).get("enterprise_id") == scope.enterprise_id
+        # Whose objects the event names (a cylinder scan carries only the code), marked by the
+        # hub's `mark_enterprises`; without the mark, only an explicit enterprise_id counts.
+        owners = event.get(ENTERPRISES)
+        if owners is None:
+            owners = ((event.get("data") or {}).get("enterprise_id"),)
+        return scope.enterprise_id in owners
     return True
 
 
@@ -91,7 +100,11 @@ class LiveClient:
 
 
 def _events_message(visible: list[dict[str, Any]]) -> str | None:
-    return _encode({"op": "events", "events": visible}) if visible else None
+    if not visible:
+        return None
+    if ENTERPRISES in visible[0]:  # the hub's own mark: who owns what is not the screen's
+        visible = [{k: v for k, v in e.items() if k != ENTERPRISES} for e in visible]
+    return _encode({"op": "events", "events": visible})
 
 
 def _encode(message: dict[str, Any]) -> str:
@@ -105,8 +118,10 @@ class LiveHub:
         secret_key: str,
         newest_seq: int,
         read_newest: ReadNewest | None = None,
+        mark_enterprises: MarkEnterprises | None = None,
     ) -> None:
         self._read = read_events
+        self._mark = mark_enterprises
         self._read_newest = read_newest
         self._secret_key = secret_key
         self.newest = newest_seq  # the last seq handed to the fan-out
@@ -138,12 +153,18 @@ class LiveHub:
             if not events:
                 return
             self.newest = events[-1]["seq"]
+            if any(client.grant.scope.enterprise_id for client in self.clients):
+                await self._mark_enterprises(events)
             shared: SharedMessages = {}
             for client in self.clients:
                 if not client.catching_up:
                     client.offer(events, self.newest, shared)
             if len(events) < READ_LIMIT:
                 return
+
+    async def _mark_enterprises(self, events: Sequence[dict[str, Any]]) -> None:
+        if self._mark is not None and events and ENTERPRISES not in events[0]:
+            await asyncio.to_thread(self._mark, events)
 
     async def ping_forever(self) -> None:
         while True:
@@ -188,6 +209,8 @@ class LiveHub:
             events = await asyncio.to_thread(self._read, client.cursor, READ_LIMIT)
             if not events:
                 break
+            if client.grant.scope.enterprise_id is not None:
+                await self._mark_enterprises(events)
             client.offer(events, events[-1]["seq"])
         client.catching_up = False
 

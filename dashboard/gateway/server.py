@@ -160,7 +160,15 @@ def _json_response(status: HTTPStatus, body: dict[str, Any]) -> Response:
 
 
 def config_from_settings(settings: Settings, **changes: Any) -> IngestConfig:
-    config = IngestConfig(bounds=city_bounds(settings.city_pack), photo_hosts=settings.photo_hosts)
+    config = IngestConfig(
+        bounds=city_bounds(settings.city_pack),
+        city=load_city_pack(settings.city_pack),
+        rate=settings.ingest_connection_rate,
+        token_rate=settings.ingest_token_rate,
+        token_connections=settings.ingest_token_connections,
+        max_connections=settings.ingest_connections,
+        photo_hosts=settings.photo_hosts,
+    )
     return replace(config, **changes)
 
 
@@ -173,6 +181,7 @@ def mount_live_hub(gateway: Gateway, settings: Settings) -> tuple[LiveHub, list[
     """Serve /live from this gateway: woken by its own commits, by Redis, or by polling the log.
     The administration events never leave the server: they hold password and token hashes."""
     from data_access.eventlog import Accepted, events_since, last_seq
+    from data_access.projections.permits import mark_enterprises
 
     engine = gateway.engine
     hub = LiveHub(
@@ -182,6 +191,7 @@ def mount_live_hub(gateway: Gateway, settings: Settings) -> tuple[LiveHub, list[
         settings.secret_key,
         newest_seq=last_seq(engine),
         read_newest=lambda: last_seq(engine),
+        mark_enterprises=partial(mark_enterprises, engine),
     )
     gateway.routes[LIVE_PATH] = hub.handle
     publisher = SeqPublisher(settings.redis_url) if settings.redis_url else None

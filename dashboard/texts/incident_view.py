@@ -106,6 +106,7 @@ TEXT: dict[str, tuple[str, str]] = {
     "timeline.update": ("更新", "Update"),
     "timeline.notified": ("通知", "Notified"),
     "timeline.closed": ("结案", "Closed"),
+    "timeline.by_source": ("接入来源", "source"),
     "customer_kind.household": ("居民", "Household"),
     "customer_kind.commercial": ("商业", "Commercial"),
     "customer_kind.industrial": ("工业", "Industrial"),

@@ -29,7 +29,7 @@ from typing import Any
 
 from dashboard.domain.dispatch import busy_reason
 from dashboard.domain.events import NOTIFY_LEVELS, Event, Rejection
-from dashboard.domain.incidents import CLOSED, PROGRESS, is_open
+from dashboard.domain.incidents import CLOSED, PROGRESS, is_open, update_author
 from data_access.projections.batch import Batch
 from data_access.projections.projection import (
     Projection,
@@ -146,7 +146,8 @@ def apply_incident(b: Batch, event: Event, seq: int, source: str) -> None:
             _send_team(b, row, team_id, event, data)
         _advance(b, row, "dispatched", when)
     elif event.type == "incident.update":
-        _timeline(b, seq, row, event, "update", data.status, data.author, data.text, data.photos)
+        author = update_author(source, data.author)
+        _timeline(b, seq, row, event, "update", data.status, author, data.text, data.photos)
         if data.status == "on_scene":
             row["on_scene_at"] = _earliest(row["on_scene_at"], when)
         if data.status is not None:

@@ -11,8 +11,9 @@ accepted where its type allows that, like a black cylinder's code), and are reje
   take-overs); a `sensor.registered` on another's site or segment; a `resource.registered` for
   another's team;
 - `cylinder.scanned`, `delivery.safety_checked`, `cylinder.detained`, `cylinder.released`: a code
-  registered to another enterprise; a scan at another's site; another's worker; a detention whose
-  enterprise_id is another's;
+  registered to another enterprise; a scan at another's site; another's worker; another's
+  customer (a sale, delivery, use or safety check at a customer registered to another
+  enterprise); a detention whose enterprise_id is another's;
 - `inspection.completed`, `hazard.reported`: a target (enterprise, site, pipeline, customer) or an
   inspector (a registered worker) of another; `hazard.updated`, `hazard.escalated`: a hazard
   whose target is another's;
@@ -32,6 +33,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from typing import Any
+
+from sqlalchemy import Engine
 
 from dashboard.domain.events import Event, Rejection
 from data_access.projections.batch import CACHED_TABLES, Batch
@@ -150,6 +153,8 @@ def _objects(b: Batch, event: Event) -> Iterator[tuple[str, str, Any]]:
         if kind == "cylinder.scanned":
             yield "data.site_id", "sites", data.site_id
         yield "data.worker_id", "workers", data.worker_id
+        # A customer of another enterprise (one registered with no enterprise is anyone's).
+        yield "data.customer_id", "customers", data.customer_id
     elif kind in ("cylinder.detained", "cylinder.released"):
         yield "data.code", "cylinders", data.code
     elif kind in ("inspection.completed", "hazard.reported"):
@@ -211,3 +216,62 @@ def _load(b: Batch, keys: dict[str, set[Any]]) -> None:
     for name, wanted in keys.items():
         if wanted:
             b[name].load(b.connection, wanted)
+
+
+# --- whose an event is, for the live channel ------------------------------------------------
+
+# data field of a logged event -> the registry table of the object it names
+_OWNED_FIELDS = (
+    ("code", "cylinders"),
+    ("site_id", "sites"),
+    ("worker_id", "workers"),
+    ("customer_id", "customers"),
+    ("segment_id", "pipeline_segments"),
+    ("sensor_id", "sensors"),
+    ("alarm_id", "alarms"),
+    ("hazard_id", "hazards"),
+    ("team_id", "teams"),
+    ("resource_id", "resources"),
+    ("inspector_id", "workers"),
+)
+
+
+def mark_enterprises(engine: Engine, events: Sequence[dict[str, Any]]) -> None:
+    """Give each logged event (as `eventlog.events_since` returns it) an `enterprises` list:
+    the enterprises whose objects it names (a scan carries only the cylinder's code, not its
+    enterprise), so that the live channel can give an enterprise user its own events."""
+    with engine.connect() as connection:
+        b = Batch(connection)
+        wanted = _no_keys()
+        for event in events:
+            for table, key in _named_objects(event):
+                wanted[table].add(key)
+        _load(b, wanted)
+        for event in events:
+            event["enterprises"] = sorted(_enterprises_of(b, event))
+
+
+def _named_objects(event: dict[str, Any]) -> Iterator[tuple[str, Any]]:
+    data = event.get("data") or {}
+    for field, table in _OWNED_FIELDS:
+        key = data.get(field)
+        if isinstance(key, str):
+            yield table, key
+    if data.get("target_type") in TARGET_TABLES and isinstance(data.get("target_id"), str):
+        yield TARGET_TABLES[data["target_type"]], data["target_id"]
+    if data.get("subject_type") in SUBJECT_TABLES and isinstance(data.get("subject_id"), str):
+        yield SUBJECT_TABLES[data["subject_type"]], data["subject_id"]
+    for team_id in data.get("team_ids") or ():
+        if isinstance(team_id, str):
+            yield "teams", team_id
+
+
+def _enterprises_of(b: Batch, event: dict[str, Any]) -> set[str]:
+    data = event.get("data") or {}
+    claims = (data.get("enterprise_id"), data.get("owner_id"))
+    found = {claim for claim in claims if isinstance(claim, str)}
+    for table, key in _named_objects(event):
+        owner = owner_of(b, table, key)
+        if owner is not None:
+            found.add(owner)
+    return found

@@ -607,6 +607,8 @@ def test_sigterm_acks_and_commits_queued_frames_then_exits_0(
     env = {key: value for key, value in os.environ.items() if key != "DATABASE_URL"}
     env["SECRET_KEY"] = "gateway-test-secret-key-0001"
     env.update({"GASCC_TILE_URL": "none", "PYTHONUNBUFFERED": "1"})
+    # 15,000 events sent at once: above the default quotas, which are not what this tests.
+    env.update({"GASCC_INGEST_TOKEN_RATE": "1000000", "GASCC_INGEST_CONNECTION_RATE": "1000000"})
     command = [sys.executable, "-m", "dashboard", "gateway", "--port", str(port)]
     command += ["--data-dir", str(demo_settings.data_dir)]
     process = subprocess.Popen(
