@@ -10,7 +10,7 @@ from data_access.db import transaction
 from data_access.models import UserAccount
 
 
-def _to_user(account: UserAccount) -> User:
+def to_user(account: UserAccount) -> User:
     return User(
         id=account.id,
         username=account.username,
@@ -27,18 +27,18 @@ def find_login(engine: Engine, username: str) -> tuple[User, str] | None:
         account = session.scalar(
             select(UserAccount).where(UserAccount.username == username, UserAccount.active)
         )
-        return (_to_user(account), account.password_hash) if account else None
+        return (to_user(account), account.password_hash) if account else None
 
 
 def get_user(engine: Engine, user_id: int) -> User | None:
     with transaction(engine) as session:
         account = session.get(UserAccount, user_id)
-        return _to_user(account) if account and account.active else None
+        return to_user(account) if account and account.active else None
 
 
 def list_users(engine: Engine) -> list[User]:
     with transaction(engine) as session:
-        return [_to_user(a) for a in session.scalars(select(UserAccount).order_by("id"))]
+        return [to_user(a) for a in session.scalars(select(UserAccount).order_by("id"))]
 
 
 def count_users(engine: Engine) -> int:

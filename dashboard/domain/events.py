@@ -45,6 +45,8 @@ __all__ = [
     "AlarmAcknowledged",
     "AlarmCleared",
     "AlarmRaised",
+    "ApiTokenCreated",
+    "ApiTokenRevoked",
     "Bounds",
     "ComplaintReceived",
     "ComplaintUpdated",
@@ -696,6 +698,24 @@ class TokenRevoked(EventData):
     token_hash: Sha256
 
 
+class ApiTokenCreated(EventData):
+    """A personal API token of `username` (docs/api.md): it carries the user's role and scope.
+    Only its SHA-256 is recorded, never the token."""
+
+    event_type: ClassVar[str] = "api_token.created"
+    username: Username
+    label: Name | None = None
+    token_hash: Sha256
+
+
+class ApiTokenRevoked(EventData):
+    """`token_hash` names the token for good; `token_id` is the number its owner saw."""
+
+    event_type: ClassVar[str] = "api_token.revoked"
+    token_id: Annotated[StrictInt, Field(ge=1)]
+    token_hash: Sha256
+
+
 _DATA_MODELS: tuple[type[EventData], ...] = (
     EnterpriseRegistered,
     SiteRegistered,
@@ -739,7 +759,15 @@ EVENT_TYPES: dict[str, type[EventData]] = {model.event_type: model for model in 
 # never accepted from a source whatever its token says, never sent on the live channel.
 ADMIN_EVENT_TYPES: dict[str, type[EventData]] = {
     model.event_type: model
-    for model in (UserCreated, UserChanged, UserDeactivated, TokenCreated, TokenRevoked)
+    for model in (
+        UserCreated,
+        UserChanged,
+        UserDeactivated,
+        TokenCreated,
+        TokenRevoked,
+        ApiTokenCreated,
+        ApiTokenRevoked,
+    )
 }
 
 # Every type the event log holds.
