@@ -76,7 +76,7 @@ def _wrapper(operation: Operation) -> Any:
 
 
 def _path(rule: str) -> str:
-    return re.sub(r"<(?:[a-z]+:)?([a-z_]+)>", r"{\1}", rule)
+    return re.sub(r"<(?:[a-z_]+:)?([a-z_]+)>", r"{\1}", rule)
 
 
 def _operation(operation: Operation, body: dict[str, Any]) -> dict[str, Any]:
@@ -110,7 +110,7 @@ def _path_parameters(operation: Operation) -> list[dict[str, Any]]:
             "required": True,
             "schema": {"type": "string", "minLength": 1, "maxLength": schemas.MAX_ID_LENGTH},
         }
-        for name in re.findall(r"<(?:[a-z]+:)?([a-z_]+)>", operation.rule)
+        for name in re.findall(r"<(?:[a-z_]+:)?([a-z_]+)>", operation.rule)
     ]
 
 

@@ -41,7 +41,7 @@ Handler = Callable[[Engine, User, Any, str | None], Any]
 class Operation:
     """One GET operation: its Flask rule, what it reads, and its parameters and response."""
 
-    rule: str  # e.g. "/incidents/<path:incident_id>"
+    rule: str  # e.g. "/incidents/<any_id:incident_id>"
     operation_id: str
     summary: str
     resource: str  # access.RESOURCE_PAGES
@@ -78,7 +78,7 @@ def _kpis(engine: Engine, user: User, _params: Any, _key: str | None) -> LiveKpi
 
 OPERATIONS: tuple[Operation, ...] = (
     Operation(
-        "/cylinders/<path:code>",
+        "/cylinders/<any_id:code>",
         "getCylinder",
         "A cylinder by its code: its owner, state and chain of scans (filling, delivery, ...)",
         "cylinders",
@@ -96,7 +96,7 @@ OPERATIONS: tuple[Operation, ...] = (
         schemas.HazardParams,
     ),
     Operation(
-        "/hazards/<path:hazard_id>",
+        "/hazards/<any_id:hazard_id>",
         "getHazard",
         "A hazard and its status changes, oldest first",
         "hazards",
@@ -114,7 +114,7 @@ OPERATIONS: tuple[Operation, ...] = (
         schemas.IncidentParams,
     ),
     Operation(
-        "/incidents/<path:incident_id>",
+        "/incidents/<any_id:incident_id>",
         "getIncident",
         "An incident and its timeline, oldest first",
         "incidents",
@@ -201,7 +201,7 @@ def _problem(error: Any, lang: str) -> str:
         return t("api.problem.range", lang).format(low=1, high=schemas.MAX_LIMIT)
     if kind == "literal_error":
         return t("api.problem.choice", lang).format(choices=context.get("expected", ""))
-    if kind.startswith(("datetime", "timezone")):
+    if kind.startswith(("datetime", "timezone")) or error["loc"][:1] in (("since",), ("until",)):
         return t("api.problem.datetime", lang)
     if kind in ("string_too_long", "string_too_short"):
         return t("api.problem.length", lang).format(high=context.get("max_length", ""))

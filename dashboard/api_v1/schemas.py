@@ -7,10 +7,11 @@ serialised through them (routes.py), so the document cannot drift from what is s
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
-from typing import Annotated, Literal, get_args
+from typing import Annotated, Any, Literal, get_args
 
-from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, AwareDatetime, BaseModel, BeforeValidator, ConfigDict, Field
 
 from dashboard.domain import complaints, hazards, incidents
 from dashboard.domain.events import TeamStatus
@@ -41,7 +42,19 @@ def _in_utc(moment: datetime) -> datetime:
         return limit.replace(tzinfo=UTC)
 
 
-Moment = Annotated[AwareDatetime, AfterValidator(_in_utc)]
+# RFC 3339, as the document's "date-time" says: pydantic alone would also take "0.5" (a Unix time)
+RFC3339 = re.compile(
+    r"\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})", re.ASCII
+)
+
+
+def _rfc3339(value: Any) -> Any:
+    if isinstance(value, str) and not RFC3339.fullmatch(value):
+        raise ValueError("not an RFC 3339 date-time")
+    return value
+
+
+Moment = Annotated[AwareDatetime, BeforeValidator(_rfc3339), AfterValidator(_in_utc)]
 
 
 # --- query parameters -------------------------------------------------------------------------

@@ -4,22 +4,20 @@ complaints, enterprises and the KPI figures."""
 
 from __future__ import annotations
 
-import pytest
-
 from tests.api.conftest import ApiCity
 from tests.support import JIANGAN, WUCHANG
 
 LISTS = ["hazards", "incidents", "teams", "alarms", "complaints", "enterprises"]
 
 
-@pytest.mark.parametrize("resource", LISTS)
-def test_each_list_answers_rows_of_the_whole_city_to_the_duty_officer(api_city, resource):
-    response = api_city.get(f"/api/v1/{resource}?limit=200")
-    assert response.status_code == 200
-    body = response.get_json()
-    districts = {item["district"] for item in body["items"]}
-    assert {JIANGAN, WUCHANG} <= districts, (resource, districts)
-    assert response.headers["Cache-Control"] == "no-store"
+def test_each_list_answers_rows_of_the_whole_city_to_the_duty_officer(api_city):
+    for resource in LISTS:
+        response = api_city.get(f"/api/v1/{resource}?limit=200")
+        assert response.status_code == 200
+        body = response.get_json()
+        districts = {item["district"] for item in body["items"]}
+        assert {JIANGAN, WUCHANG} <= districts, (resource, districts)
+        assert response.headers["Cache-Control"] == "no-store"
 
 
 def test_the_seeded_objects_are_listed_with_their_fields(api_city: ApiCity):
