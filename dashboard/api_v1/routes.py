@@ -243,4 +243,11 @@ def blueprint() -> Blueprint:
     for operation in OPERATIONS:
         api.add_url_rule(operation.rule, operation.operation_id, _view(operation))
     api.add_url_rule("/openapi.json", "openapi", openapi_document)
+    # any other path under /api/v1: the API's 404, not the Dash app's page shell
+    api.add_url_rule("/<any_id:rest>", "unknown", _unknown_route)
     return api
+
+
+def _unknown_route(rest: str) -> Response:
+    noun = t("api.noun.route", request_language())
+    return api_error("not_found", noun=noun, id=f"/api/v1/{rest}"[:200])

@@ -28,6 +28,7 @@ TEXT: dict[str, tuple[str, str]] = {
     ),
     "api.problem.length": ("长度应为 1 到 {high} 个字符", "expected 1 to {high} characters"),
     "api.problem.invalid": ("格式不正确", "not in the expected form"),
+    "api.noun.route": ("接口", "route"),
     "api.noun.cylinder": ("气瓶", "cylinder"),
     "api.noun.hazard": ("隐患", "hazard"),
     "api.noun.incident": ("事件", "incident"),

@@ -48,6 +48,12 @@ def test_an_unknown_object_answers_404_in_json(api_city: ApiCity):
         assert response.get_json()["error"]["code"] == "not_found"
 
 
+def test_an_unknown_route_under_the_api_answers_404_in_json(api_city: ApiCity):
+    response = api_city.get("/api/v1/nothing/here", Accept_Language="en")
+    assert (response.status_code, response.get_json()["error"]["code"]) == (404, "not_found")
+    assert api_city.get("/api/v1/nothing", as_=None).status_code == 401
+
+
 def test_an_id_with_a_slash_is_an_unknown_object_too(api_city: ApiCity):
     response = api_city.get("/api/v1/incidents/INC-J/extra")
     assert (response.status_code, response.get_json()["error"]["code"]) == (404, "not_found")
