@@ -69,7 +69,12 @@ def test_schemathesis_finds_nothing_against_the_running_api(tmp_path: Path) -> N
             "--no-color",
         ]
         run = subprocess.run(
-            command, capture_output=True, text=True, timeout=RUN_TIMEOUT_S, check=False
+            command,
+            capture_output=True,
+            text=True,
+            timeout=RUN_TIMEOUT_S,
+            check=False,
+            cwd=tmp_path,  # its cache (.schemathesis/) stays out of the checkout
         )
     finally:
         demo.stop()
