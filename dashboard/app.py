@@ -13,6 +13,7 @@ from dash import Dash
 from sqlalchemy import Engine
 
 from dashboard.api import init_api
+from dashboard.api_v1 import init_api_v1
 from dashboard.auth import healthz, init_auth
 from dashboard.citypack import load_city_pack
 from dashboard.domain.browser import RULES_ELEMENT_ID, browser_rules
@@ -108,6 +109,7 @@ def create_app(settings: Settings, *, engine: Engine | None = None) -> Dash:
     init_web_security(app, settings)  # before the login guard: cross-site writes go first
     init_auth(server)
     init_api(server)
+    init_api_v1(server)
     init_reports(server)
     server.add_url_rule("/healthz", "healthz", healthz)
     _register_pages_and_callbacks()

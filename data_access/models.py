@@ -584,6 +584,21 @@ class UserAccount(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
+class ApiToken(Base):
+    """A personal API token (docs/api.md): it acts as its user, with the user's role and scope.
+    Only the token's SHA-256 is kept, never the token."""
+
+    __tablename__ = "api_tokens"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    username: Mapped[str] = mapped_column(String(64), index=True)  # whose it is
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    label: Mapped[str | None] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    created_by: Mapped[str] = mapped_column(String(64))
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    revoked_by: Mapped[str | None] = mapped_column(String(64))
+
+
 Index("ix_customers_district_kind", Customer.district, Customer.kind)
 # "Who is registered at this address": the incident view's box around the incident.
 Index("ix_customers_lat", Customer.lat)

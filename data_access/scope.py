@@ -19,6 +19,7 @@ from dashboard.domain.roles import Scope
 from data_access.models import (
     Alarm,
     AreaCount,
+    Complaint,
     Customer,
     Cylinder,
     CylinderState,
@@ -81,6 +82,8 @@ REACH: dict[type, Reach] = {
     Resource: Reach(Resource.district),
     Alarm: Reach(Alarm.district),
     Excavation: Reach(Excavation.district),
+    # citizens' complaints go to the authorities
+    Complaint: Reach(Complaint.district),
     # the registry and what happens to it: an enterprise sees its own
     Enterprise: Reach(Enterprise.district, lambda e: Enterprise.id == e),
     Site: Reach(Site.district, lambda e: Site.enterprise_id == e),

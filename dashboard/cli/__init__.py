@@ -38,6 +38,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_db(commands)
     _add_users(commands)
     _add_tokens(commands)
+    _add_api_tokens(commands)
     _add_gateway(commands)
     return parser
 
@@ -145,6 +146,37 @@ def run_tokens(args: argparse.Namespace) -> int:
         if args.action == "revoke":
             return tokens_cli.revoke(engine, operator(args), args.id)
         return tokens_cli.add(engine, operator(args), args)
+    finally:
+        engine.dispose()
+
+
+def _add_api_tokens(commands) -> None:
+    tokens = commands.add_parser(
+        "api-tokens", help="personal API tokens", description="personal API tokens (docs/api.md)"
+    )
+    actions = tokens.add_subparsers(dest="action", required=True, metavar="ACTION")
+    create = _writing(
+        actions, "create", run_api_tokens, "a token acting as USERNAME (printed once)"
+    )
+    create.add_argument("username")
+    create.add_argument("--label", help="a note, e.g. which script holds the token")
+    listing = _command(actions, "list", run_api_tokens, "list tokens (never the tokens themselves)")
+    listing.add_argument("--user", help="only this user's tokens")
+    revoke = _writing(actions, "revoke", run_api_tokens, "revoke a token by its id")
+    revoke.add_argument("id", type=int)
+
+
+def run_api_tokens(args: argparse.Namespace) -> int:
+    from dashboard.cli import api_tokens
+
+    settings = Settings.from_env(data_dir=args.data_dir, require_secret=False)
+    engine = _migrated_engine(settings)
+    try:
+        if args.action == "list":
+            return api_tokens.list_all(engine, args.user)
+        if args.action == "revoke":
+            return api_tokens.revoke(engine, operator(args), args.id)
+        return api_tokens.create(engine, operator(args), args.username, args.label)
     finally:
         engine.dispose()
 

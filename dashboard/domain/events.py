@@ -46,6 +46,8 @@ __all__ = [
     "AlarmAcknowledged",
     "AlarmCleared",
     "AlarmRaised",
+    "ApiTokenCreated",
+    "ApiTokenRevoked",
     "Bounds",
     "ComplaintReceived",
     "ComplaintUpdated",
@@ -719,6 +721,24 @@ class SessionEnded(EventData):
     reason: Literal["logout", "idle", "expired", "replaced"]
 
 
+class ApiTokenCreated(EventData):
+    """A personal API token of `username` (docs/api.md): it carries the user's role and scope.
+    Only its SHA-256 is recorded, never the token."""
+
+    event_type: ClassVar[str] = "api_token.created"
+    username: Username
+    label: Name | None = None
+    token_hash: Sha256
+
+
+class ApiTokenRevoked(EventData):
+    """`token_hash` names the token for good; `token_id` is the number its owner saw."""
+
+    event_type: ClassVar[str] = "api_token.revoked"
+    token_id: Annotated[StrictInt, Field(ge=1)]
+    token_hash: Sha256
+
+
 _DATA_MODELS: tuple[type[EventData], ...] = (
     EnterpriseRegistered,
     SiteRegistered,
@@ -770,6 +790,8 @@ ADMIN_EVENT_TYPES: dict[str, type[EventData]] = {
         TokenRevoked,
         SessionStarted,
         SessionEnded,
+        ApiTokenCreated,
+        ApiTokenRevoked,
     )
 }
 

@@ -3,6 +3,7 @@
 Each module holds one area's labels so that areas can grow without touching each other."""
 
 from dashboard.texts import (
+    api,
     incident_desk,
     incident_view,
     notifications,
@@ -12,6 +13,7 @@ from dashboard.texts import (
 )
 
 AREAS = (
+    api.TEXT,
     incident_desk.TEXT,
     incident_view.TEXT,
     notifications.TEXT,

@@ -1,4 +1,5 @@
-"""Administration: user accounts and ingest tokens, for administrators only.
+"""Administration: user accounts and ingest tokens, for administrators only; and personal API
+tokens, which every user makes for themselves and an administrator may revoke (docs/api.md).
 
 The actor is an administrator, or the system acting with an administrator's rights under a name
 of its own (`system_user`): an operator at the command line ("cli:<name>"), the demo, the
@@ -26,6 +27,8 @@ from sqlalchemy import Engine, Row
 from dashboard.domain.events import (
     ADMIN_EVENT_TYPES,
     EVENT_TYPES,
+    ApiTokenCreated,
+    ApiTokenRevoked,
     TokenCreated,
     TokenRevoked,
     UserChanged,
@@ -33,18 +36,27 @@ from dashboard.domain.events import (
     UserDeactivated,
     UserProfile,
 )
-from dashboard.domain.policy import Action, Refused, missing
+from dashboard.domain.policy import Action, Refused, missing, unknown
 from dashboard.domain.roles import Role, User
 from data_access.commands.base import Act, Done, Refusal, Result, run
-from data_access.projections.accounts import token_id_of, token_row, user_row
+from data_access.projections.accounts import (
+    api_token_id_of,
+    api_token_row,
+    token_id_of,
+    token_row,
+    user_row,
+)
 from data_access.tokens import hash_token
 
 __all__ = [
+    "ApiTokenIssued",
     "TokenIssued",
     "change_user",
+    "create_api_token",
     "create_token",
     "create_user",
     "deactivate_user",
+    "revoke_api_token",
     "revoke_token",
 ]
 
@@ -55,6 +67,15 @@ Model = TypeVar("Model", bound=BaseModel)
 class TokenIssued(Done):
     """A new ingest token: its id (also `subject`, as text), and the token itself, shown this
     once and kept nowhere."""
+
+    token_id: int
+    token: str = dataclasses.field(repr=False)
+
+
+@dataclass(frozen=True)
+class ApiTokenIssued(Done):
+    """A new personal API token: its id (also `subject`, as text), and the token itself, shown
+    this once and kept nowhere."""
 
     token_id: int
     token: str = dataclasses.field(repr=False)
@@ -170,6 +191,50 @@ def revoke_token(engine: Engine, user: User, token_id: int) -> Result:
             return Done(str(token_id), None)
         data = TokenRevoked(token_id=token_id, token_hash=row.token_hash)
         return Done(str(token_id), act.append(data))
+
+    return run(engine, user, body)
+
+
+def create_api_token(
+    engine: Engine, user: User, label: str | None = None, *, owner: str | None = None
+) -> ApiTokenIssued | Refused:
+    """A personal API token: it acts as its owner, with the owner's role and scope, until
+    revoked or the account is deactivated. Any user may make their own (`owner` None); making
+    one for somebody else (an operator at the command line setting up a script's account) is
+    administration."""
+
+    def body(act: Act) -> Done:
+        username = owner if owner is not None else user.username
+        if username != user.username:
+            act.require(Action.ADMINISTER)
+        token = secrets.token_urlsafe(32)  # 256 random bits, as the ingest tokens
+        data = _data(
+            ApiTokenCreated,
+            username=username,
+            label=(label or "").strip() or None,
+            token_hash=hash_token(token),
+        )
+        seq = act.append(data, prefix="api_token")
+        token_id = api_token_id_of(act.connection, data.token_hash)
+        assert token_id is not None  # just inserted, in this transaction
+        return ApiTokenIssued(str(token_id), seq, token_id, token)
+
+    return run(engine, user, body)  # type: ignore[return-value]
+
+
+def revoke_api_token(engine: Engine, user: User, token_id: int) -> Result:
+    """Retire a personal API token: its owner may revoke their own, an administrator anyone's.
+    Somebody else's token is refused as if it did not exist. A token already revoked is left as
+    is (`Done.seq` None)."""
+
+    def body(act: Act) -> Done:
+        row = api_token_row(act.connection, token_id)
+        if row is None or (row.username != user.username and user.role is not Role.ADMIN):
+            raise Refusal(unknown("api token", str(token_id), "token_id"))
+        if row.revoked_at is not None:
+            return Done(str(token_id), None)
+        data = ApiTokenRevoked(token_id=token_id, token_hash=row.token_hash)
+        return Done(str(token_id), act.append(data, prefix="api_token"))
 
     return run(engine, user, body)
 

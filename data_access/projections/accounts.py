@@ -1,15 +1,17 @@
 """User accounts and ingest tokens: the `users` and `ingest_tokens` tables as projections of the
 administration events (user.created, user.changed, user.deactivated, token.created,
-token.revoked), which only the administration commands append (data_access/commands/admin.py),
-and `user_sessions` as the projection of sign-ins (session.started, session.ended, appended by
-data_access/sessions.py). A change of a user's role or binding, or their deactivation, ends all
-their sessions here, in the same transaction: no cookie outlives the rights it was issued for.
+token.revoked) and the personal API tokens (`api_tokens`: api_token.created,
+api_token.revoked), which only the administration commands append
+(data_access/commands/admin.py), and `user_sessions` as the projection of sign-ins
+(session.started, session.ended, appended by data_access/sessions.py). A change of a user's
+role or binding, or their deactivation, ends all their sessions here, in the same
+transaction: no cookie outlives the rights it was issued for.
 
 The rules of these tables live in `check`: a username is taken once; a role has the binding it
 needs (a district officer one district, an enterprise user one enterprise) and they are known; an
 ingest token's enterprise is known, and all active tokens of one source share one binding (so the
 event log's source says whom an event was accepted for); a change names a user or token that
-exists. The tables assign the user and token ids, as before.
+exists; an API token belongs to an active user. The tables assign the user and token ids, as before.
 
 A handful of rows per action: each event is written at once (not at the batch's flush), so the
 next event of the same batch is checked against it and a command can read the new row back in
@@ -24,13 +26,15 @@ from sqlalchemy import Insert, Row, Update, select
 
 from dashboard.domain.events import ADMIN_EVENT_TYPES, Event, Rejection
 from dashboard.domain.roles import check_binding
-from data_access.models import IngestToken, UserAccount, UserSession, table_of
+from data_access.models import ApiToken, IngestToken, UserAccount, UserSession, table_of
 from data_access.projections.batch import Batch
 from data_access.projections.projection import Projection, Wanted
 
 _USERS = table_of(UserAccount)
 _TOKENS = table_of(IngestToken)
 _SESSIONS = table_of(UserSession)
+_API_TOKENS = table_of(ApiToken)
+USER_SOURCE_PREFIX = "user:"  # as data_access.commands.base writes a user's source
 
 
 def wants(event: Event, wanted: Wanted) -> None:
@@ -48,6 +52,8 @@ def check(b: Batch, event: Event, source: str | None) -> Rejection | None:
         return _check_profile(b, event)
     if event.type.startswith("session."):
         return _check_session(b, event)
+    if event.type.startswith("api_token."):
+        return _check_api_token(b, event)
     if event.type == "token.created":
         return _check_token_binding(b, event)
     if token_id_of(b.connection, data.token_hash) is None:  # token.revoked
@@ -115,6 +121,20 @@ def _check_token_binding(b: Batch, event: Event) -> Rejection | None:
     return None
 
 
+def _check_api_token(b: Batch, event: Event) -> Rejection | None:
+    """A new API token belongs to an active user; a revoked one exists."""
+    data: Any = event.data
+    if event.type == "api_token.created":
+        owner = user_row(b.connection, data.username)
+        if owner is None or not owner.active:
+            message = f"no active user {data.username!r}"
+            return _rejection(event, "unknown_reference", "username", message)
+        return None
+    if api_token_row(b.connection, data.token_id) is None:
+        return _rejection(event, "unknown_reference", "token_id", f"no API token {data.token_id}")
+    return None
+
+
 def _check_enterprise(b: Batch, event: Event) -> Rejection | None:
     enterprise = event.data.enterprise_id  # type: ignore[attr-defined]
     if enterprise is not None and b["enterprises"].get(enterprise) is None:
@@ -136,7 +156,9 @@ def apply(b: Batch, event: Event, seq: int, source: str) -> None:
         b.connection.execute(_end_all_sessions(data.username, event))
     users, tokens = _USERS.c, _TOKENS.c
     statement: Insert | Update
-    if event.type == "user.created":
+    if event.type.startswith("api_token."):
+        statement = _api_token_statement(event, source.removeprefix(USER_SOURCE_PREFIX))
+    elif event.type == "user.created":
         statement = _USERS.insert().values(
             username=data.username,
             password_hash=data.password_hash,
@@ -210,6 +232,26 @@ def _end_all_sessions(username: str, event: Event) -> Update:
     )
 
 
+def _api_token_statement(event: Event, actor: str) -> Insert | Update:
+    data: Any = event.data
+    if event.type == "api_token.created":
+        return _API_TOKENS.insert().values(
+            username=data.username,
+            token_hash=data.token_hash,
+            label=data.label,
+            created_at=event.occurred_at,
+            created_by=actor,
+            revoked_at=None,
+            revoked_by=None,
+        )
+    api = _API_TOKENS.c  # api_token.revoked; revoking again keeps the first time
+    return (
+        _API_TOKENS.update()
+        .where(api.token_hash == data.token_hash, api.revoked_at.is_(None))
+        .values(revoked_at=event.occurred_at, revoked_by=actor)
+    )
+
+
 def _profile(data: Any) -> dict[str, Any]:
     return {
         "role": data.role.value,
@@ -240,6 +282,14 @@ def token_row(connection: Any, token_id: int) -> Row[Any] | None:
 def token_id_of(connection: Any, token_hash: str) -> int | None:
     """The id the table gave the token with this hash."""
     return connection.scalar(select(_TOKENS.c.id).where(_TOKENS.c.token_hash == token_hash))
+
+
+def api_token_row(connection: Any, token_id: int) -> Row[Any] | None:
+    return connection.execute(select(_API_TOKENS).where(_API_TOKENS.c.id == token_id)).first()
+
+
+def api_token_id_of(connection: Any, token_hash: str) -> int | None:
+    return connection.scalar(select(_API_TOKENS.c.id).where(_API_TOKENS.c.token_hash == token_hash))
 
 
 def _rejection(event: Event, code: Any, field: str, message: str) -> Rejection:

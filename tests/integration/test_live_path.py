@@ -27,6 +27,7 @@ from dashboard.gateway.server import Gateway, config_from_settings, mount_live_h
 from dashboard.live_token import issue_live_token
 from dashboard.settings import Settings
 from data_access import commands
+from data_access.commands.admin import ApiTokenIssued, create_api_token, revoke_api_token
 from data_access.db import make_engine
 from data_access.eventlog import last_seq
 from data_access.models import EventRecord
@@ -147,6 +148,9 @@ async def test_the_live_channel_never_carries_administration_events(
     def administer() -> None:
         created = commands.create_user(engine, operator, "newcomer", "hash", Role.LEADER)
         assert isinstance(created, commands.Done), created
+        api_token = create_api_token(engine, operator, owner="newcomer")
+        assert isinstance(api_token, ApiTokenIssued), api_token
+        assert isinstance(revoke_api_token(engine, operator, api_token.token_id), commands.Done)
         assert isinstance(commands.deactivate_user(engine, operator, "newcomer"), commands.Done)
         token_id, _ = issue_token(engine, "another", ["team.position"])
         assert isinstance(commands.revoke_token(engine, operator, token_id), commands.Done)
