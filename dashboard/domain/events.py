@@ -677,6 +677,14 @@ class UserDeactivated(EventData):
     username: Username
 
 
+class UserPasswordReset(EventData):
+    """An administrator set a new password: its hash, as user.created holds it."""
+
+    event_type: ClassVar[str] = "user.password_reset"
+    username: Username
+    password_hash: PasswordHash  # dashboard.auth's salted one-way hash
+
+
 class TokenCreated(EventData):
     """An ingest token for `source`: only its SHA-256 is recorded, never the token."""
 
@@ -739,7 +747,14 @@ EVENT_TYPES: dict[str, type[EventData]] = {model.event_type: model for model in 
 # never accepted from a source whatever its token says, never sent on the live channel.
 ADMIN_EVENT_TYPES: dict[str, type[EventData]] = {
     model.event_type: model
-    for model in (UserCreated, UserChanged, UserDeactivated, TokenCreated, TokenRevoked)
+    for model in (
+        UserCreated,
+        UserChanged,
+        UserDeactivated,
+        UserPasswordReset,
+        TokenCreated,
+        TokenRevoked,
+    )
 }
 
 # Every type the event log holds.

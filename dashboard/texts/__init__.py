@@ -2,9 +2,10 @@
 
 Each module holds one area's labels so that areas can grow without touching each other."""
 
-from dashboard.texts import incident_desk, incident_view, notifications, refusals, reports
+from dashboard.texts import admin, incident_desk, incident_view, notifications, refusals, reports
 
 AREAS = (
+    admin.TEXT,
     incident_desk.TEXT,
     incident_view.TEXT,
     notifications.TEXT,

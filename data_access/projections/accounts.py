@@ -1,6 +1,7 @@
 """User accounts and ingest tokens: the `users` and `ingest_tokens` tables as projections of the
-administration events (user.created, user.changed, user.deactivated, token.created,
-token.revoked), which only the administration commands append (data_access/commands/admin.py).
+administration events (user.created, user.changed, user.deactivated, user.password_reset,
+token.created, token.revoked), which only the administration commands append
+(data_access/commands/admin.py).
 
 The rules of these tables live in `check`: a username is taken once; a role has the binding it
 needs (a district officer one district, an enterprise user one enterprise) and they are known; an
@@ -39,7 +40,7 @@ def check(b: Batch, event: Event, source: str | None) -> Rejection | None:
     data: Any = event.data
     if event.type.startswith("user."):
         rejection = _check_username(b, event)
-        if rejection is not None or event.type == "user.deactivated":
+        if rejection is not None or event.type in ("user.deactivated", "user.password_reset"):
             return rejection
         return _check_profile(b, event)
     if event.type == "token.created":
@@ -122,6 +123,12 @@ def apply(b: Batch, event: Event, seq: int, source: str) -> None:
         statement = _USERS.update().where(users.username == data.username).values(**_profile(data))
     elif event.type == "user.deactivated":
         statement = _USERS.update().where(users.username == data.username).values(active=False)
+    elif event.type == "user.password_reset":
+        statement = (
+            _USERS.update()
+            .where(users.username == data.username)
+            .values(password_hash=data.password_hash)
+        )
     elif event.type == "token.created":
         statement = _TOKENS.insert().values(
             source=data.source,
