@@ -20,7 +20,7 @@ from dashboard.resources import resources
 from data_access import commands
 from data_access.commands import Refused
 from data_access.queries import accounts as queries
-from pages.admin_users import role_label
+from pages.admin_users import ALL_ROLES, NO_DISTRICT, role_label
 
 callback = page_callback("admin_users")
 
@@ -43,7 +43,7 @@ SHOWN, HIDDEN = False, True  # a part's `hidden`
 )
 def list_users(role: str | None, _tick: object) -> Any:
     lang, res = current_language(), resources()
-    rows = queries.accounts(res.engine, role or None)
+    rows = queries.accounts(res.engine, None if role in (None, "", ALL_ROLES) else role)
     if not rows:
         return html.Div(t("admin.users.none", lang), className="text-secondary")
     zone = ZoneInfo(res.settings.time_zone)
@@ -131,7 +131,7 @@ def open_form(_new: object, _edits: object) -> Any:
     if picked == ids.ADMIN_USER_NEW:
         return (
             True, t("admin.form.new_title", lang), None, "", False, "",
-            Role.DUTY_OFFICER.value, "", None, "", False, t("admin.form.password", lang),
+            Role.DUTY_OFFICER.value, NO_DISTRICT, None, "", False, t("admin.form.password", lang),
             SHOWN, HIDDEN, HIDDEN, HIDDEN, "", None,
         )  # fmt: skip
     username = picked["user"]
@@ -142,7 +142,7 @@ def open_form(_new: object, _edits: object) -> Any:
     confirm = t("admin.form.deactivate_confirm", lang).format(username=username)
     return (
         True, t("admin.form.edit_title", lang).format(username=username), username, username,
-        True, account.display_name, account.role, account.district or "", account.enterprise_id,
+        True, account.display_name, account.role, account.district or NO_DISTRICT, account.enterprise_id,
         "", False, t("admin.form.new_password", lang), HIDDEN, SHOWN, SHOWN,
         HIDDEN if not account.active else SHOWN, confirm, None,
     )  # fmt: skip
@@ -192,7 +192,7 @@ def create_account(
         hash_password(chosen),
         _role(role),
         display_name=(display_name or "").strip() or None,
-        district=district or None,
+        district=_district(district),
         enterprise_id=enterprise or None,
     )
     if isinstance(result, Refused):
@@ -229,7 +229,7 @@ def save_account(
         user,
         username,
         _role(role),
-        district=district or None,
+        district=_district(district),
         enterprise_id=enterprise or None,
         display_name=(display_name or "").strip() or None,
     )
@@ -284,6 +284,10 @@ def deactivate_account(_n: object, username: str | None, tick: int | None) -> An
 
 
 # --- answers --------------------------------------------------------------------------------
+
+
+def _district(value: str | None) -> str | None:
+    return None if value in (None, "", NO_DISTRICT) else value
 
 
 def _role(value: str | None) -> Role:

@@ -83,7 +83,7 @@ def layout(**_query: str) -> html.Div:
                     ),
                     html.Div(
                         [
-                            dbc.Spinner(size="sm", className="me-2"),
+                            dbc.Spinner(size="sm", spinner_class_name="me-2"),
                             t("admin.audit.preparing", lang),
                         ],
                         id=ids.ADMIN_AUDIT_PREPARING,

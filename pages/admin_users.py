@@ -32,6 +32,8 @@ dash.register_page(
     in_menu=True,  # the one menu entry of administration; the pages link to each other
 )
 
+ALL_ROLES = "all"  # the role filter's "every role"
+NO_DISTRICT = "none"  # the district select's "no district" (a select shows "" as blank)
 TABS = (
     ("admin.tab.users", "/admin/users", "bi-people"),
     ("admin.tab.tokens", "/admin/tokens", "bi-key"),
@@ -84,7 +86,7 @@ def layout(**_query: str) -> html.Div:
     lang = current_language()
     if user is None or user.role.value not in dash.page_registry[__name__]["roles"]:
         return notice("forbidden", lang)
-    role_options = [{"label": t("admin.users.all_roles", lang), "value": ""}] + [
+    role_options = [{"label": t("admin.users.all_roles", lang), "value": ALL_ROLES}] + [
         {"label": role_label(role.value, lang), "value": role.value} for role in Role
     ]
     return html.Div(
@@ -99,12 +101,12 @@ def layout(**_query: str) -> html.Div:
                         dbc.Label(
                             t("admin.users.role_filter", lang),
                             html_for=ids.ADMIN_USERS_ROLE_FILTER,
-                            className="mb-0",
+                            className="mb-0 text-nowrap",
                         ),
                         dbc.Select(
                             id=ids.ADMIN_USERS_ROLE_FILTER,
                             options=role_options,
-                            value="",
+                            value=ALL_ROLES,
                             size="sm",
                             style={"minWidth": "10rem"},
                         ),
@@ -136,7 +138,7 @@ def user_form(lang: str) -> dbc.Modal:
     """One modal for both: creating (username and password) and managing a picked account."""
     res = resources()
     name = 1 if lang == "zh" else 2
-    district_options = [{"label": t("admin.form.none", lang), "value": ""}] + [
+    district_options = [{"label": t("admin.form.none", lang), "value": NO_DISTRICT}] + [
         {"label": f"{row[name]} ({row[0]})", "value": row[0]}
         for row in queries.districts(res.engine)
     ]

@@ -28,7 +28,7 @@ NEW_USER = {
     f"{ids.ADMIN_USER_USERNAME}.value": "wall-3",
     f"{ids.ADMIN_USER_DISPLAY}.value": "三号大屏",
     f"{ids.ADMIN_USER_ROLE}.value": "screen",
-    f"{ids.ADMIN_USER_DISTRICT}.value": "",
+    f"{ids.ADMIN_USER_DISTRICT}.value": "none",
     f"{ids.ADMIN_USER_PASSWORD}.value": "wall-3-password",
     f"{ids.ADMIN_USER_GENERATE}.value": False,
     f"{ids.ADMIN_USERS_TICK}.data": 0,
