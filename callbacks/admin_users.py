@@ -142,7 +142,8 @@ def open_form(_new: object, _edits: object) -> Any:
     confirm = t("admin.form.deactivate_confirm", lang).format(username=username)
     return (
         True, t("admin.form.edit_title", lang).format(username=username), username, username,
-        True, account.display_name, account.role, account.district or NO_DISTRICT, account.enterprise_id,
+        True, account.display_name, account.role, account.district or NO_DISTRICT,
+        account.enterprise_id,
         "", False, t("admin.form.new_password", lang), HIDDEN, SHOWN, SHOWN,
         HIDDEN if not account.active else SHOWN, confirm, None,
     )  # fmt: skip
