@@ -40,6 +40,9 @@ PAGES = (
     "pages.response_times",
     "pages.notifications",
     "pages.screen",
+    "pages.admin_users",
+    "pages.admin_tokens",
+    "pages.admin_audit",
 )
 CALLBACKS = (
     "callbacks.shell",
@@ -55,6 +58,9 @@ CALLBACKS = (
     "callbacks.incident_report",
     "callbacks.response_times",
     "callbacks.notifications",
+    "callbacks.admin_users",
+    "callbacks.admin_tokens",
+    "callbacks.admin_audit",
 )
 STYLESHEETS = (
     "/assets/vendor/bootstrap.min.css",

@@ -26,8 +26,11 @@ from sqlalchemy import (
     Text,
     TypeDecorator,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from dashboard.domain.audit import SUBJECT_KEYS
 
 # Stable constraint names, so that migrations are the same on SQLite and PostgreSQL.
 NAMING = {
@@ -265,6 +268,16 @@ class EventRecord(Base):
     actor: Mapped[str | None] = mapped_column(String(64))  # the acting user, for system events
     district: Mapped[str | None] = mapped_column(String(12), index=True)  # for scoped replay
     data: Mapped[dict[str, Any]] = mapped_column(JSON)
+
+
+# The audit trail (data_access/queries/audit.py) finds an actor's or an object's events, newest
+# first, among millions. The subject (dashboard/domain/audit.py) is one SQL expression, the same
+# text on SQLite (3.38+) and PostgreSQL so that both use the index for it.
+EVENT_SUBJECT_SQL = "CAST(COALESCE({}) AS TEXT)".format(
+    ", ".join(f"data ->> '{key}'" for key in SUBJECT_KEYS)
+)
+Index("ix_event_log_actor_seq", EventRecord.actor, EventRecord.seq)
+Index("ix_event_log_subject_seq", text(EVENT_SUBJECT_SQL), EventRecord.seq)
 
 
 # --- projections ----------------------------------------------------------------------------
@@ -647,3 +660,16 @@ class LoginFailure(Base):
     key: Mapped[str] = mapped_column(String(200), primary_key=True)
     failures: Mapped[int] = mapped_column(Integer)
     last_at: Mapped[float] = mapped_column(Float)  # Unix time of the latest failure
+
+
+class IngestTokenUsage(Base):
+    """What each ingest token did lately: operational telemetry kept by the gateway
+    (data_access/token_usage.py), not domain state, so not in the event log."""
+
+    __tablename__ = "ingest_token_usage"
+    token_id: Mapped[int] = mapped_column(
+        Integer, ForeignKey("ingest_tokens.id"), primary_key=True, autoincrement=False
+    )
+    last_used_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    accepted: Mapped[int] = mapped_column(BigInteger, default=0)
+    rejected: Mapped[int] = mapped_column(BigInteger, default=0)

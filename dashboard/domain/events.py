@@ -682,6 +682,14 @@ class UserDeactivated(EventData):
     username: Username
 
 
+class UserPasswordReset(EventData):
+    """An administrator set a new password: its hash, as user.created holds it."""
+
+    event_type: ClassVar[str] = "user.password_reset"
+    username: Username
+    password_hash: PasswordHash  # dashboard.auth's salted one-way hash
+
+
 class TokenCreated(EventData):
     """An ingest token for `source`: only its SHA-256 is recorded, never the token."""
 
@@ -786,6 +794,7 @@ ADMIN_EVENT_TYPES: dict[str, type[EventData]] = {
         UserCreated,
         UserChanged,
         UserDeactivated,
+        UserPasswordReset,
         TokenCreated,
         TokenRevoked,
         SessionStarted,

@@ -67,6 +67,10 @@ PAGE_ROLES: Mapping[str, frozenset[Role]] = {
     "incident_report": _INCIDENT_DESK,
     "response_times": _INCIDENT_DESK,
     "notifications": _INCIDENT_DESK,
+    # administration: users and roles, ingest tokens, the audit trail
+    "admin_users": frozenset({Role.ADMIN}),
+    "admin_tokens": frozenset({Role.ADMIN}),
+    "admin_audit": frozenset({Role.ADMIN}),
 }
 
 

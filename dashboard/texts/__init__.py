@@ -3,6 +3,7 @@
 Each module holds one area's labels so that areas can grow without touching each other."""
 
 from dashboard.texts import (
+    admin,
     api,
     incident_desk,
     incident_view,
@@ -13,6 +14,7 @@ from dashboard.texts import (
 )
 
 AREAS = (
+    admin.TEXT,
     api.TEXT,
     incident_desk.TEXT,
     incident_view.TEXT,

@@ -79,6 +79,42 @@ TEXT: dict[str, tuple[str, str]] = {
         "{value} 事件只能由系统自身写入，不能授权给任何接入令牌。",
         "{value} events are written by the command center itself: no token may send them.",
     ),
+    # administration (data_access/commands/admin.py, dashboard/domain/passwords.py)
+    "refused.missing.source": ("请填写数据源名称。", "Give the source's name."),
+    "refused.missing.username": ("请填写用户名。", "Give a username."),
+    "refused.bad_username": (
+        "用户名为 1 至 64 个字符，不能含空格。",
+        "A username has 1 to 64 characters and no spaces.",
+    ),
+    "refused.username_taken": ("用户名 {username} 已被使用。", "The username {username} is taken."),
+    "refused.missing.district": (
+        "区燃管办账号须选择所属辖区。",
+        "A district officer needs a district.",
+    ),
+    "refused.binding_not_taken": (
+        "该角色不绑定辖区或企业，请清空该项。",
+        "This role takes no district or enterprise: leave it empty.",
+    ),
+    "refused.missing.password": (
+        "请填写密码，或选择自动生成。",
+        "Give a password, or generate one.",
+    ),
+    "refused.password_length": (
+        "密码长度须为 {min} 至 {max} 个字符。",
+        "A password has {min} to {max} characters.",
+    ),
+    "refused.self_deactivate": (
+        "不能停用您自己的账号。",
+        "You cannot deactivate your own account.",
+    ),
+    "refused.self_demote": (
+        "不能更改您自己的管理员角色。",
+        "You cannot take away your own admin role.",
+    ),
+    "refused.last_admin": (
+        "这是最后一个启用的系统管理员账号，不能停用或降级。",
+        "This is the last active administrator: it cannot be deactivated or demoted.",
+    ),
     # the event log's own checks (the message is the log's, in English)
     "refused.rejected": ("未能记录：{message}", "Not recorded: {message}"),
 }

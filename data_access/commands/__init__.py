@@ -12,6 +12,7 @@ from data_access.commands.admin import (
     create_token,
     create_user,
     deactivate_user,
+    reset_password,
     revoke_token,
 )
 from data_access.commands.alarms import acknowledge_alarm, escalate_alarm
@@ -44,6 +45,7 @@ __all__ = [
     "report_incident",
     "report_team_status",
     "request_notification",
+    "reset_password",
     "revoke_token",
     "user_source",
 ]

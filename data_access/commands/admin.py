@@ -9,6 +9,12 @@ refuses what would break their rules (a username taken, a role without the bindi
 unknown district or enterprise, a second binding for one source): such a refusal comes back as
 `Refused` ("rejected") with the projection's message.
 
+Inputs are checked here first, so that the administration pages can say what is wrong in the
+user's language (a `Refused` naming the field): a username free and well-formed, a role with the
+binding it needs and a known district or enterprise (a password's length is checked before it
+is hashed: dashboard/domain/passwords.py). An administrator cannot deactivate or demote
+themself, and the last active administrator stays one.
+
 Passwords arrive hashed (dashboard.auth). A token is made here and returned once
 (`TokenIssued.token`); only its SHA-256 is recorded, in the log and in the table.
 """
@@ -22,7 +28,7 @@ from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
-from sqlalchemy import Engine, Row
+from sqlalchemy import Engine, Row, func, select
 
 from dashboard.domain.events import (
     ADMIN_EVENT_TYPES,
@@ -34,11 +40,13 @@ from dashboard.domain.events import (
     UserChanged,
     UserCreated,
     UserDeactivated,
+    UserPasswordReset,
     UserProfile,
 )
 from dashboard.domain.policy import Action, Refused, missing, unknown
-from dashboard.domain.roles import Role, User
+from dashboard.domain.roles import Role, User, check_binding
 from data_access.commands.base import Act, Done, Refusal, Result, run
+from data_access.models import District, Enterprise, UserAccount
 from data_access.projections.accounts import (
     api_token_id_of,
     api_token_row,
@@ -57,6 +65,7 @@ __all__ = [
     "create_user",
     "deactivate_user",
     "revoke_api_token",
+    "reset_password",
     "revoke_token",
 ]
 
@@ -96,7 +105,9 @@ def create_user(
 
     def body(act: Act) -> Done:
         act.require(Action.ADMINISTER)
+        _check_username(act, username)
         profile = _profile(role, display_name or username, district, enterprise_id)
+        _check_binding(act, profile)
         data = _data(
             UserCreated, username=username, password_hash=password_hash, **profile.model_dump()
         )
@@ -127,6 +138,9 @@ def change_user(
         before = _profile(Role(row.role), row.display_name, row.district, row.enterprise_id)
         if now == before:
             return Done(username, None)
+        _check_binding(act, now)
+        if before.role is Role.ADMIN and now.role is not Role.ADMIN:
+            _keep_an_admin(act, username)
         data = _data(UserChanged, username=username, previous=before, **now.model_dump())
         return Done(username, act.append(data))
 
@@ -139,9 +153,29 @@ def deactivate_user(engine: Engine, user: User, username: str) -> Result:
 
     def body(act: Act) -> Done:
         act.require(Action.ADMINISTER)
-        if not _account(act, username).active:
+        row = _account(act, username)
+        if not row.active:
             return Done(username, None)
+        if username == user.username:
+            raise Refusal(
+                Refused("self_deactivate", "you cannot deactivate yourself", field="username")
+            )
+        if row.role == Role.ADMIN.value:
+            _keep_an_admin(act, username)
         return Done(username, act.append(UserDeactivated(username=username)))
+
+    return run(engine, user, body)
+
+
+def reset_password(engine: Engine, user: User, username: str, password_hash: str) -> Result:
+    """Give a user a new password (hashed by the caller, as for create_user); their old one
+    stops working at once. Check the password itself first (dashboard/domain/passwords.py)."""
+
+    def body(act: Act) -> Done:
+        act.require(Action.ADMINISTER)
+        _account(act, username)
+        data = _data(UserPasswordReset, username=username, password_hash=password_hash)
+        return Done(username, act.append(data))
 
     return run(engine, user, body)
 
@@ -159,6 +193,8 @@ def create_token(
 
     def body(act: Act) -> Done:
         act.require(Action.ADMINISTER)
+        if not source.strip():
+            raise Refusal(missing("source", "a token needs a source name"))
         if enterprise is not None and not enterprise.strip():
             raise Refusal(missing("enterprise", "binding a token needs an enterprise id"))
         token = secrets.token_urlsafe(32)  # 256 random bits (data_access/tokens.py)
@@ -255,6 +291,65 @@ def _profile(
         district=district,
         enterprise_id=enterprise_id,
     )
+
+
+def _check_username(act: Act, username: str) -> None:
+    """A new username: given, without spaces, at most 64 characters, and not taken."""
+    if not username.strip():
+        raise Refusal(missing("username", "give a username"))
+    if username != username.strip() or any(c.isspace() for c in username) or len(username) > 64:
+        message = "a username has 1 to 64 characters and no spaces"
+        raise Refusal(Refused("bad_username", message, code="invalid_field", field="username"))
+    if user_row(act.connection, username) is not None:
+        message = f"user {username!r} already exists"
+        raise Refusal(
+            Refused(
+                "username_taken",
+                message,
+                code="invalid_field",
+                field="username",
+                params={"username": username},
+            )
+        )
+
+
+def _check_binding(act: Act, profile: UserProfile) -> None:
+    """The role's binding is there, is the one the role takes, and names a known place."""
+    role, district, enterprise = profile.role, profile.district, profile.enterprise_id
+    problem = check_binding(role, district, enterprise)
+    if problem and role is Role.DISTRICT_OFFICER and not district:
+        raise Refusal(missing("district", problem))
+    if problem and role is Role.ENTERPRISE and not enterprise:
+        raise Refusal(missing("enterprise", problem))
+    if problem:
+        field = "district" if district else "enterprise_id"
+        raise Refusal(Refused("binding_not_taken", problem, code="invalid_field", field=field))
+    connection = act.connection
+    if (
+        district
+        and connection.scalar(select(District.code).where(District.code == district)) is None
+    ):
+        raise Refusal(_unknown("district", district, f"unknown district {district!r}"))
+    if (
+        enterprise
+        and connection.scalar(select(Enterprise.id).where(Enterprise.id == enterprise)) is None
+    ):
+        raise Refusal(_unknown("enterprise", enterprise, f"unknown enterprise {enterprise!r}"))
+
+
+def _keep_an_admin(act: Act, username: str) -> None:
+    """Refuse to take the administrator role from `username`: not from oneself, and not from
+    the last active administrator (no one could administer the system any more)."""
+    if username == act.user.username:
+        raise Refusal(Refused("self_demote", "you cannot take your own role away", field="role"))
+    admins = select(func.count()).where(
+        UserAccount.role == Role.ADMIN.value,
+        UserAccount.active.is_(True),
+        UserAccount.username != username,
+    )
+    if not act.connection.scalar(admins):
+        message = "the last active administrator must stay one"
+        raise Refusal(Refused("last_admin", message, field="username"))
 
 
 def _account(act: Act, username: str) -> Row[Any]:

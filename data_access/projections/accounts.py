@@ -1,11 +1,11 @@
-"""User accounts and ingest tokens: the `users` and `ingest_tokens` tables as projections of the
-administration events (user.created, user.changed, user.deactivated, token.created,
-token.revoked) and the personal API tokens (`api_tokens`: api_token.created,
-api_token.revoked), which only the administration commands append
-(data_access/commands/admin.py), and `user_sessions` as the projection of sign-ins
-(session.started, session.ended, appended by data_access/sessions.py). A change of a user's
-role or binding, or their deactivation, ends all their sessions here, in the same
-transaction: no cookie outlives the rights it was issued for.
+"""User accounts and tokens, as projections of the administration events, which only the
+administration commands append (data_access/commands/admin.py): `users` (user.created,
+user.changed, user.deactivated, user.password_reset), `ingest_tokens` (token.created,
+token.revoked) and the personal API tokens `api_tokens` (api_token.created, api_token.revoked);
+and `user_sessions`, the projection of sign-ins (session.started, session.ended, appended by
+data_access/sessions.py). A change of a user's role or binding, a password reset, or their
+deactivation ends all their sessions here, in the same transaction: no cookie outlives the
+rights it was issued for.
 
 The rules of these tables live in `check`: a username is taken once; a role has the binding it
 needs (a district officer one district, an enterprise user one enterprise) and they are known; an
@@ -47,7 +47,7 @@ def check(b: Batch, event: Event, source: str | None) -> Rejection | None:
     data: Any = event.data
     if event.type.startswith("user."):
         rejection = _check_username(b, event)
-        if rejection is not None or event.type == "user.deactivated":
+        if rejection is not None or event.type in ("user.deactivated", "user.password_reset"):
             return rejection
         return _check_profile(b, event)
     if event.type.startswith("session."):
@@ -170,6 +170,12 @@ def apply(b: Batch, event: Event, seq: int, source: str) -> None:
         statement = _USERS.update().where(users.username == data.username).values(**_profile(data))
     elif event.type == "user.deactivated":
         statement = _USERS.update().where(users.username == data.username).values(active=False)
+    elif event.type == "user.password_reset":
+        statement = (
+            _USERS.update()
+            .where(users.username == data.username)
+            .values(password_hash=data.password_hash)
+        )
     elif event.type == "token.created":
         statement = _TOKENS.insert().values(
             source=data.source,
@@ -208,9 +214,10 @@ def _session_statement(event: Event) -> Insert | Update:
 
 
 def _ends_sessions(event: Event) -> bool:
-    """Deactivation, or a new role or binding (not a new display name), ends every session."""
+    """Deactivation, a password reset, or a new role or binding (not a new display name) ends
+    every session."""
     data: Any = event.data
-    if event.type == "user.deactivated":
+    if event.type in ("user.deactivated", "user.password_reset"):
         return True
     if event.type != "user.changed":
         return False
@@ -223,7 +230,8 @@ def _ends_sessions(event: Event) -> bool:
 
 
 def _end_all_sessions(username: str, event: Event) -> Update:
-    reason = "deactivated" if event.type == "user.deactivated" else "changed"
+    reasons = {"user.deactivated": "deactivated", "user.password_reset": "password_reset"}
+    reason = reasons.get(event.type, "changed")
     sessions = _SESSIONS.c
     return (
         _SESSIONS.update()

@@ -46,6 +46,7 @@ ALLOWED: dict[str, set[str]] = {
     "create_user": {"admin"},
     "change_user": {"admin"},
     "deactivate_user": {"admin"},
+    "reset_password": {"admin"},
     "create_token": {"admin"},
     "revoke_token": {"admin"},
 }
@@ -142,6 +143,7 @@ COMMANDS: dict[str, tuple[Setup, Run]] = {
     "create_user": (lambda e: (fresh("user"), "hash", Role.LEADER), commands.create_user),
     "change_user": (lambda e: (new_account(e), Role.SUPERVISOR), commands.change_user),
     "deactivate_user": (lambda e: (new_account(e),), commands.deactivate_user),
+    "reset_password": (lambda e: (new_account(e), "hash2"), commands.reset_password),
     "create_token": (lambda e: (fresh("source"), ["team.position"]), commands.create_token),
     "revoke_token": (lambda e: (new_token(e),), commands.revoke_token),
 }
@@ -156,7 +158,14 @@ ROLE_REFUSAL = {
     "request_notification": "role.notify",
     "close_incident": "role.close_incident",
     **dict.fromkeys(
-        ("create_user", "change_user", "deactivate_user", "create_token", "revoke_token"),
+        (
+            "create_user",
+            "change_user",
+            "deactivate_user",
+            "reset_password",
+            "create_token",
+            "revoke_token",
+        ),
         "role.administer",
     ),
 }

@@ -28,6 +28,12 @@ STATE_CHANGING = {
     ("incident_actions", "post_update"): "post_incident_update",
     ("incident_actions", "notify"): "request_notification",
     ("incident_actions", "close"): "close_incident",
+    ("admin_users", "create_account"): "create_user",
+    ("admin_users", "save_account"): "change_user",
+    ("admin_users", "reset_account_password"): "reset_password",
+    ("admin_users", "deactivate_account"): "deactivate_user",
+    ("admin_tokens", "create_source_token"): "create_token",
+    ("admin_tokens", "revoke_source_token"): "revoke_token",
 }
 # What deciding "may this user?" looks like (a refusal made up, a role or scope compared); the
 # commands' business, never a callback's. Telling a refusal apart (isinstance) is fine.
