@@ -4,7 +4,7 @@ summary, the same for the page, its exports and the index that finds an object's
 The subject is the first of `SUBJECT_KEYS` that the event's data holds, so the order settles
 events naming several objects: a team's status names the team before its incident, an alarm
 before its sensor, a cylinder scan the cylinder before the site. data_access/models.py indexes
-exactly this expression (migration 0010); change the keys and that index with them.
+exactly this expression (migration 0009); change the keys and that index with them.
 """
 
 from __future__ import annotations

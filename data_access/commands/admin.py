@@ -64,8 +64,8 @@ __all__ = [
     "create_token",
     "create_user",
     "deactivate_user",
-    "revoke_api_token",
     "reset_password",
+    "revoke_api_token",
     "revoke_token",
 ]
 

@@ -1,6 +1,6 @@
 """administration: ingest token usage; the audit trail's indexes on the event log
 
-Revision ID: 0010
+Revision ID: 0009
 Revises: 0006
 Create Date: 2026-12-02 19:30:00
 """
