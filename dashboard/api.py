@@ -5,11 +5,12 @@ from __future__ import annotations
 
 import re
 
-from flask import Flask, Response, abort, jsonify, request, send_from_directory
+from flask import Flask, Response, abort, jsonify, request, send_from_directory, session
 
 from dashboard.auth import current_user
 from dashboard.live_token import LIFETIME_S, issue_live_token
 from dashboard.resources import resources
+from data_access.sessions import session_hash
 
 
 def init_api(server: Flask) -> None:
@@ -27,12 +28,18 @@ def live_token() -> Response:
     user = current_user()
     assert user is not None  # the login guard answered 401 otherwise
     response = jsonify(
-        token=issue_live_token(settings.secret_key, user),
+        token=issue_live_token(settings.secret_key, user, session_hash=_session_hash()),
         url=settings.live_url or _default_live_url(settings.gateway_port),
         expires_in=LIFETIME_S,
     )
     response.headers["Cache-Control"] = "no-store"
     return response
+
+
+def _session_hash() -> str | None:
+    """The sign-in of this request (none for an API token): the live channel ends with it."""
+    session_id = session.get("sid")
+    return session_hash(session_id) if isinstance(session_id, str) else None
 
 
 def _default_live_url(gateway_port: int) -> str:

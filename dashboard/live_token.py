@@ -30,6 +30,7 @@ class LiveGrant:
     username: str
     role: Role
     scope: Scope
+    session_hash: str | None = None  # the sign-in it came from: the hub drops it when that ends
 
 
 class LiveTokenError(ValueError):
@@ -53,8 +54,11 @@ def _serializer(secret_key: str, clock: Clock) -> URLSafeTimedSerializer:
     )
 
 
-def issue_live_token(secret_key: str, user: User, clock: Clock = time.time) -> str:
+def issue_live_token(
+    secret_key: str, user: User, clock: Clock = time.time, session_hash: str | None = None
+) -> str:
     payload = {
+        "session": session_hash,
         "uid": user.id,
         "name": user.username,
         "role": user.role.value,
@@ -74,6 +78,7 @@ def check_live_token(
             username=str(payload["name"]),
             role=Role(payload["role"]),
             scope=Scope(district=payload["district"], enterprise_id=payload["enterprise"]),
+            session_hash=payload.get("session"),
         )
     except SignatureExpired:
         raise LiveTokenError("live token expired") from None

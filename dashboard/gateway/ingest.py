@@ -76,6 +76,7 @@ class IngestConfig:
     retention: timedelta = DEFAULT_RETENTION
     photo_hosts: frozenset[str] = frozenset()  # GASCC_PHOTO_HOSTS: https photo URLs allowed
     hello_timeout_s: float = 10.0
+    usage_flush_s: float = 10.0  # how often the tokens' usage figures reach the database
     pipeline: int = 256  # frames read ahead of their acks, per connection
     batch_events: int = 5_000  # most events in one group commit
     # Extra wait for more frames to join a batch. 0 still batches: frames that arrive while a

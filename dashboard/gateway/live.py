@@ -42,6 +42,7 @@ HELLO_TIMEOUT_S = 10.0
 ReadEvents = Callable[[int, int], Sequence[dict[str, Any]]]  # (after_seq, limit) -> events
 ReadNewest = Callable[[], int]  # the newest seq in the log
 MarkEnterprises = Callable[[Sequence[dict[str, Any]]], None]  # adds ENTERPRISES to each event
+Admitted = Callable[[set[LiveGrant]], set[LiveGrant]]  # those whose user may still see
 
 
 ENTERPRISES = "enterprises"  # the key `mark_enterprises` adds to each event; never sent
@@ -71,6 +72,7 @@ class LiveClient:
     cursor: int
     queue: asyncio.Queue[str] = field(default_factory=lambda: asyncio.Queue(QUEUE_MESSAGES))
     catching_up: bool = True
+    dropped: asyncio.Event = field(default_factory=asyncio.Event)  # its user's rights ended
 
     def offer(
         self, events: Sequence[dict[str, Any]], newest: int, shared: SharedMessages | None = None
@@ -119,8 +121,10 @@ class LiveHub:
         newest_seq: int,
         read_newest: ReadNewest | None = None,
         mark_enterprises: MarkEnterprises | None = None,
+        admitted: Admitted | None = None,
     ) -> None:
         self._read = read_events
+        self._admitted = admitted
         self._mark = mark_enterprises
         self._read_newest = read_newest
         self._secret_key = secret_key
@@ -153,6 +157,7 @@ class LiveHub:
             if not events:
                 return
             self.newest = events[-1]["seq"]
+            await self._drop_signed_out()
             if any(client.grant.scope.enterprise_id for client in self.clients):
                 await self._mark_enterprises(events)
             shared: SharedMessages = {}
@@ -161,6 +166,18 @@ class LiveHub:
                     client.offer(events, self.newest, shared)
             if len(events) < READ_LIMIT:
                 return
+
+    async def _drop_signed_out(self) -> None:
+        """Before events go out, the connections whose user was deactivated, changed role or
+        scope, or signed out of the sign-in the token came from are dropped (one query)."""
+        if self._admitted is None or not self.clients:
+            return
+        clients = list(self.clients)
+        admitted = await asyncio.to_thread(self._admitted, {c.grant for c in clients})
+        for client in clients:
+            if client.grant not in admitted:
+                self.clients.discard(client)
+                client.dropped.set()
 
     async def _mark_enterprises(self, events: Sequence[dict[str, Any]]) -> None:
         if self._mark is not None and events and ENTERPRISES not in events[0]:
@@ -180,12 +197,19 @@ class LiveHub:
             return
         self.clients.add(client)
         sender = asyncio.create_task(self._send_queued(websocket, client))
+        dropped = asyncio.create_task(client.dropped.wait())
         try:
             await self._catch_up(client)
-            await websocket.wait_closed()
+            closed = asyncio.create_task(websocket.wait_closed())
+            await asyncio.wait({closed, dropped}, return_when=asyncio.FIRST_COMPLETED)
+            closed.cancel()
+            if client.dropped.is_set():
+                sender.cancel()
+                await _refuse(websocket, "signed out: sign in again")
         finally:
             self.clients.discard(client)
             sender.cancel()
+            dropped.cancel()
 
     async def _greet(self, websocket: ServerConnection) -> LiveClient | None:
         try:
@@ -197,6 +221,9 @@ class LiveHub:
             await _refuse(websocket, message)
             return None
         except ConnectionClosed:
+            return None
+        if self._admitted is not None and not await asyncio.to_thread(self._admitted, {grant}):
+            await _refuse(websocket, "signed out: sign in again")
             return None
         await websocket.send(json.dumps({"op": "welcome", "seq": self.newest}))
         return LiveClient(grant, cursor=min(max(after, 0), self.newest) if after else self.newest)

@@ -90,6 +90,8 @@ class Gateway:
         )
         self.routes: dict[str, Handler] = {INGEST_PATH: self.ingest.handle, **(routes or {})}
         self.server: Server | None = None
+        self.usage = UsageFlusher(engine, self.ingest.usage_snapshot)
+        self._usage_task: asyncio.Task[None] | None = None
 
     @property
     def port(self) -> int:
@@ -106,6 +108,9 @@ class Gateway:
             max_size=self.config.max_frame_bytes,
             server_header=None,
         )
+        self._usage_task = asyncio.get_running_loop().create_task(
+            self.usage.run(self.config.usage_flush_s), name="token-usage"
+        )
 
     async def stop(self, timeout_s: float = 30.0) -> None:
         """Stop accepting; finish and ack queued frames; close connections (1001)."""
@@ -117,6 +122,11 @@ class Gateway:
         self.server.close(close_connections=True, code=CloseCode.GOING_AWAY)
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(self.server.wait_closed(), timeout_s)
+        if self._usage_task is not None:
+            self._usage_task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._usage_task
+        await asyncio.to_thread(self.usage.flush_or_warn)  # what the last frames added
 
     async def _route(self, websocket: ServerConnection) -> None:
         handler = self.routes.get(websocket.request.path.split("?", 1)[0])
@@ -137,6 +147,44 @@ class Gateway:
         if path not in self.routes:
             return connection.respond(HTTPStatus.NOT_FOUND, f"no websocket at {path}\n")
         return None
+
+
+class UsageFlusher:
+    """Adds what each ingest token did since the last flush to `ingest_token_usage` (the token
+    administration page reads it). The service counts since the gateway started; this keeps
+    what it already wrote, so each flush adds only the difference."""
+
+    def __init__(self, engine: Engine, snapshot: Callable[[], Mapping[Any, tuple]]) -> None:
+        self._engine = engine
+        self._snapshot = snapshot
+        self._written: dict[int, tuple[int, int, Any]] = {}
+
+    async def run(self, every_s: float) -> None:
+        while True:
+            await asyncio.sleep(every_s)
+            await asyncio.to_thread(self.flush_or_warn)
+
+    def flush_or_warn(self) -> None:
+        try:
+            self.flush()
+        except Exception as error:  # the database: the counts wait for the next flush
+            log.warning("token usage not recorded: %s", (str(error).splitlines() or [""])[0][:200])
+
+    def flush(self) -> None:
+        from data_access.token_usage import record_usage
+
+        changes = {}
+        for token_id, (accepted, rejected, last_used_at) in self._snapshot().items():
+            if not isinstance(token_id, int) or last_used_at is None:
+                continue  # a test's token without a row, or one not used yet
+            done = self._written.get(token_id, (0, 0, None))
+            if (accepted, rejected, last_used_at) != done:
+                changes[token_id] = (accepted - done[0], rejected - done[1], last_used_at)
+        if changes:
+            record_usage(self._engine, changes)
+            for token_id, (accepted, rejected, when) in changes.items():
+                done = self._written.get(token_id, (0, 0, None))
+                self._written[token_id] = (done[0] + accepted, done[1] + rejected, when)
 
 
 def incoming_of(grant: Any, event: Event) -> Any:
@@ -182,6 +230,7 @@ def mount_live_hub(gateway: Gateway, settings: Settings) -> tuple[LiveHub, list[
     The administration events never leave the server: they hold password and token hashes."""
     from data_access.eventlog import Accepted, events_since, last_seq
     from data_access.projections.permits import mark_enterprises
+    from data_access.users import still_admitted
 
     engine = gateway.engine
     hub = LiveHub(
@@ -192,6 +241,7 @@ def mount_live_hub(gateway: Gateway, settings: Settings) -> tuple[LiveHub, list[
         newest_seq=last_seq(engine),
         read_newest=lambda: last_seq(engine),
         mark_enterprises=partial(mark_enterprises, engine),
+        admitted=partial(still_admitted, engine),
     )
     gateway.routes[LIVE_PATH] = hub.handle
     publisher = SeqPublisher(settings.redis_url) if settings.redis_url else None

@@ -130,3 +130,22 @@ def test_usage_per_token_counts_accepted_rejected_and_last_use(
     accepted, rejected, last_used = service.usage_snapshot()[token_id[0]]
     assert (accepted, rejected) == (2, 3)
     assert last_used is not None
+
+
+def test_usage_reaches_the_token_page_once_per_change(
+    start_gateway, token: str, db: Engine
+) -> None:
+    from data_access.token_usage import token_usage
+
+    token_id, secret = issue_token(db, "ent-flush", TYPES, "tests")
+    gateway = start_gateway(rate=1_000.0, token_rate=1_000.0)
+    ws, _ = hello(gateway.url, secret)
+    send_events(ws, "a", [scan("f-1"), *invalid(2, "f-bad")])
+    gateway.gateway.usage.flush()
+    gateway.gateway.usage.flush()  # nothing new: nothing added twice
+    send_events(ws, "b", [scan("f-2")])
+    gateway.gateway.usage.flush()
+    ws.close()
+    row = next(row for row in token_usage(db) if row.id == token_id)
+    assert (row.accepted, row.rejected) == (2, 2)
+    assert row.last_used_at is not None

@@ -54,7 +54,7 @@ async def test_an_enterprise_user_receives_its_own_cylinders_scans_only(
 ) -> None:
     (own, own_code), (_other, other_code) = two_cylinders
     async with RunningGateway(demo_settings) as gateway:
-        screen = await live_screen(gateway.url, demo_settings.secret_key, enterprise_user(own))
+        screen = await live_screen(gateway.url, demo_settings, enterprise_user(own))
         ack = await ingest(
             gateway.url, token, [scan("s-other", other_code), scan("s-own", own_code)]
         )
@@ -76,7 +76,7 @@ async def test_a_late_enterprise_screen_catches_up_with_its_own_events_only(
         assert len(ack["accepted"]) == 2
         newest = last_seq(gateway.engine)
         screen = await live_screen(
-            gateway.url, demo_settings.secret_key, enterprise_user(own), after=newest - 2
+            gateway.url, demo_settings, enterprise_user(own), after=newest - 2
         )
         received = await next_events(screen)
         assert [event["id"] for event in received] == ["c-own"]

@@ -57,11 +57,37 @@ class RunningGateway:
         self.engine.dispose()
 
 
-async def live_screen(url: str, secret: str, user: User, after: int = 0) -> ClientConnection:
+def account(settings: Settings, user: User) -> User:
+    """`user` as an account of the database (created if missing): the live hub admits only a
+    token whose user is active with the role and scope it names."""
+    from dashboard.auth import hash_password
+    from data_access.users import find_login
+
+    engine = make_engine(settings.database_url)
+    try:
+        if find_login(engine, user.username) is None:
+            created = commands.create_user(
+                engine,
+                system_user("tests"),
+                user.username,
+                hash_password("live-screen-test"),
+                user.role,
+                display_name=user.display_name,
+                district=user.district,
+                enterprise_id=user.enterprise_id,
+            )
+            assert isinstance(created, commands.Done), created
+        found = find_login(engine, user.username)
+    finally:
+        engine.dispose()
+    assert found is not None and found[0].scope == user.scope, found
+    return found[0]
+
+
+async def live_screen(url: str, settings: Settings, user: User, after: int = 0) -> ClientConnection:
+    token = issue_live_token(settings.secret_key, account(settings, user))
     ws = await connect(f"{url}/live")
-    await ws.send(
-        json.dumps({"op": "hello", "token": issue_live_token(secret, user), "after": after})
-    )
+    await ws.send(json.dumps({"op": "hello", "token": token, "after": after}))
     assert json.loads(await ws.recv())["op"] == "welcome"
     return ws
 
@@ -98,7 +124,7 @@ async def gateway(demo_settings) -> AsyncIterator[RunningGateway]:
 
 
 async def test_an_ingested_event_reaches_an_open_screen(gateway, demo_settings, token) -> None:
-    screen = await live_screen(gateway.url, demo_settings.secret_key, DUTY)
+    screen = await live_screen(gateway.url, demo_settings, DUTY)
     ack = await ingest(gateway.url, token, [incident("I-1", *IN_WUCHANG)])
     assert ack["accepted"] == ["I-1"]
     (event,) = await next_events(screen)
@@ -109,7 +135,7 @@ async def test_an_ingested_event_reaches_an_open_screen(gateway, demo_settings, 
 async def test_an_event_belongs_to_the_district_that_contains_it(
     gateway, demo_settings, token
 ) -> None:
-    screen = await live_screen(gateway.url, demo_settings.secret_key, DUTY)
+    screen = await live_screen(gateway.url, demo_settings, DUTY)
     await ingest(gateway.url, token, [incident("I-2", *IN_JIANGAN)])
     (event,) = await next_events(screen)
     assert event["district"] == "420102"
@@ -119,7 +145,7 @@ async def test_an_event_belongs_to_the_district_that_contains_it(
 async def test_a_district_officer_never_receives_another_districts_events(
     gateway, demo_settings, token
 ) -> None:
-    screen = await live_screen(gateway.url, demo_settings.secret_key, JIANGAN)
+    screen = await live_screen(gateway.url, demo_settings, JIANGAN)
     await ingest(gateway.url, token, [incident("W-1", *IN_WUCHANG), incident("J-1", *IN_JIANGAN)])
     events = await next_events(screen)
     assert [e["id"] for e in events] == ["J-1"]
@@ -127,12 +153,12 @@ async def test_a_district_officer_never_receives_another_districts_events(
 
 
 async def test_a_screen_that_reconnects_gets_what_it_missed(gateway, demo_settings, token) -> None:
-    screen = await live_screen(gateway.url, demo_settings.secret_key, DUTY)
+    screen = await live_screen(gateway.url, demo_settings, DUTY)
     await ingest(gateway.url, token, [incident("R-1", *IN_WUCHANG)])
     (first,) = await next_events(screen)
     await screen.close()
     await ingest(gateway.url, token, [incident("R-2", *IN_WUCHANG), incident("R-3", *IN_WUCHANG)])
-    again = await live_screen(gateway.url, demo_settings.secret_key, DUTY, after=first["seq"])
+    again = await live_screen(gateway.url, demo_settings, DUTY, after=first["seq"])
     assert [e["id"] for e in await next_events(again)] == ["R-2", "R-3"]
     await again.close()
 
@@ -143,7 +169,7 @@ async def test_the_live_channel_never_carries_administration_events(
     """They hold password and token hashes: the log keeps them, no screen ever gets them."""
     engine, operator = gateway.engine, system_user("tests")
     before = last_seq(engine)
-    screen = await live_screen(gateway.url, demo_settings.secret_key, ADMIN)
+    screen = await live_screen(gateway.url, demo_settings, ADMIN)
 
     def administer() -> None:
         created = commands.create_user(engine, operator, "newcomer", "hash", Role.LEADER)
@@ -151,6 +177,8 @@ async def test_the_live_channel_never_carries_administration_events(
         api_token = create_api_token(engine, operator, owner="newcomer")
         assert isinstance(api_token, ApiTokenIssued), api_token
         assert isinstance(revoke_api_token(engine, operator, api_token.token_id), commands.Done)
+        reset = commands.reset_password(engine, operator, "newcomer", "another-hash")
+        assert isinstance(reset, commands.Done), reset
         assert isinstance(commands.deactivate_user(engine, operator, "newcomer"), commands.Done)
         token_id, _ = issue_token(engine, "another", ["team.position"])
         assert isinstance(commands.revoke_token(engine, operator, token_id), commands.Done)
@@ -160,7 +188,7 @@ async def test_the_live_channel_never_carries_administration_events(
     assert [e["id"] for e in await next_events(screen)] == ["A-1"]
     await screen.close()
     # nor does a screen catching up from the log
-    again = await live_screen(gateway.url, demo_settings.secret_key, ADMIN, after=before)
+    again = await live_screen(gateway.url, demo_settings, ADMIN, after=before)
     assert [e["id"] for e in await next_events(again)] == ["A-1"]
     await again.close()
     with engine.connect() as connection:
@@ -240,7 +268,7 @@ async def test_a_second_gateway_wakes_its_screens_through_redis(
     settings = replace(demo_settings, redis_url=redis_server["url"])
     async with RunningGateway(settings) as ingesting, RunningGateway(settings) as serving:
         await hubs_listening(settings.redis_url, 2)
-        screen = await live_screen(serving.url, settings.secret_key, DUTY)
+        screen = await live_screen(serving.url, settings, DUTY)
         await ingest(ingesting.url, token, [incident("X-1", *IN_WUCHANG)])
         (event,) = await next_events(screen, timeout=20)
         assert event["id"] == "X-1"
@@ -252,7 +280,7 @@ async def test_screens_catch_up_after_a_redis_restart(
 ) -> None:
     settings = replace(demo_settings, redis_url=redis_server["url"])
     async with RunningGateway(settings) as ingesting, RunningGateway(settings) as serving:
-        screen = await live_screen(serving.url, settings.secret_key, DUTY)
+        screen = await live_screen(serving.url, settings, DUTY)
         redis_server["stop"]()
         await ingest(ingesting.url, token, [incident("D-1", *IN_WUCHANG)])
         redis_server["start"]()

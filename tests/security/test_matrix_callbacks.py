@@ -100,11 +100,13 @@ def test_a_district_officer_acting_on_another_districts_objects_is_refused_and_r
 
 
 def test_the_same_requests_about_the_officers_own_district_are_taken(world):
-    """The positive control: every state-changing callback, fired through each of its inputs
-    about district A's objects, records something."""
+    """The positive control: every state-changing callback whose action a district officer
+    may take, fired through each of its inputs about district A's objects, records something."""
     client, actor = world.client(OFFICER), ROLE_LOGINS[Role.DISTRICT_OFFICER]
     silent = []
     for dependency, function in state_changing(world):
+        if Role.DISTRICT_OFFICER not in ACTION_ROLES[COMMAND_ACTIONS[command_of(function)]]:
+            continue  # administration: the roles test below shows the officer is refused
         before = events_by(world.engine, actor)
         post_each_input(client, dependency, plausible(world))
         if events_by(world.engine, actor) == before:
@@ -123,7 +125,17 @@ COMMAND_ACTIONS = {
     "post_incident_update": Action.POST_INCIDENT_UPDATE,
     "request_notification": Action.NOTIFY,
     "close_incident": Action.CLOSE_INCIDENT,
+    "create_user": Action.ADMINISTER,
+    "change_user": Action.ADMINISTER,
+    "reset_password": Action.ADMINISTER,
+    "deactivate_user": Action.ADMINISTER,
+    "create_token": Action.ADMINISTER,
+    "revoke_token": Action.ADMINISTER,
 }
+
+
+def command_of(function: Any) -> str:
+    return STATE_CHANGING[(function.__module__.removeprefix("callbacks."), function.__name__)]
 
 
 @pytest.mark.parametrize("role", list(ROLE_LOGINS), ids=str)
@@ -133,9 +145,7 @@ def test_a_role_that_may_not_take_an_action_records_nothing_through_its_callback
     assert set(COMMAND_ACTIONS) == set(STATE_CHANGING.values())
     client, actor, acted = world.client(role.value), ROLE_LOGINS[role], []
     for dependency, function in state_changing(world):
-        command = STATE_CHANGING[
-            (function.__module__.removeprefix("callbacks."), function.__name__)
-        ]
+        command = command_of(function)
         if role in ACTION_ROLES[COMMAND_ACTIONS[command]]:
             continue
         before = events_by(world.engine, actor)

@@ -126,11 +126,6 @@ async def test_an_enterprise_bound_safety_check_on_another_enterprises_cylinder_
     assert_rejected(await ingest(gateway.url, bound_token, [crafted]), world, ["CHECK-CYL"])
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="issue 13 item 5: customer_id is not checked in safety checks and delivery scans; "
-    "the ingest helper is fixing it",
-)
 async def test_an_enterprise_bound_safety_check_at_another_enterprises_customer_is_rejected(
     world, gateway, bound_token
 ):

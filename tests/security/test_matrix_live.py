@@ -86,11 +86,6 @@ async def test_a_district_officer_receives_its_districts_events_and_none_of_anot
     await ws.close()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="issue 13 item 10: an enterprise user receives no live events at all (the live filter "
-    "keys on enterprise_id, which cylinder scans do not carry); another helper is fixing it",
-)
 async def test_an_enterprise_user_receives_its_enterprises_events_and_none_of_anothers(
     world, gateway
 ):
@@ -135,12 +130,6 @@ async def test_a_live_token_not_made_by_the_app_just_now_is_refused(world, gatew
     await ws.close()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="found by this matrix, beyond issue 13's list: the live hub never looks the user up "
-    "again, so a deactivated user's open connection (or a token issued before) keeps receiving; "
-    "no helper owns it yet",
-)
 async def test_a_user_deactivated_while_connected_receives_nothing_more(world, gateway):
     from websockets.exceptions import ConnectionClosed
 
@@ -167,3 +156,25 @@ async def test_a_user_deactivated_while_connected_receives_nothing_more(world, g
         received = await events_until(ws, "AFTER-REVOKE", timeout=5)
     await ws.close()
     assert "AFTER-REVOKE" not in received
+
+
+async def test_a_live_token_from_a_sign_in_that_ended_is_refused(world, gateway):
+    """A token fetched just before signing out cannot open the channel after it (and one whose
+    sign-in is still open can: the control)."""
+    from data_access.sessions import end_session, session_hash, start_session
+
+    officer = user(world, "jiangan")
+    secret = gateway.settings.secret_key
+    open_id = start_session(world.engine, officer, None)
+    ended_id = start_session(world.engine, officer, None)
+    end_session(world.engine, officer, ended_id, "logout")
+    ws, answer = await hello(
+        gateway.url, issue_live_token(secret, officer, session_hash=session_hash(open_id))
+    )
+    assert answer["op"] == "welcome"
+    await ws.close()
+    ws, answer = await hello(
+        gateway.url, issue_live_token(secret, officer, session_hash=session_hash(ended_id))
+    )
+    assert (answer["op"], answer["code"]) == ("error", "unauthorized"), answer
+    await ws.close()

@@ -149,17 +149,15 @@ def test_an_api_list_carries_no_object_of_another_district(world):
 # --- a session copied before logout -------------------------------------------------------------
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="issue 13 item 4 (sessions revocable server-side): the auth helper is fixing it",
-)
 def test_a_session_copied_before_logout_is_refused_after_it(world):
     from tests.security.conftest import client_with_cookie, session_cookie, sign_in
 
     signed_in = sign_in(world.app, "supervisor")
     copied = client_with_cookie(world.app, session_cookie(signed_in, world.app))
     assert copied.get("/api/live-token").status_code == 200  # the copy works while signed in
-    signed_in.post("/logout")
+    with signed_in.session_transaction() as session:
+        csrf = session["csrf"]
+    assert signed_in.post("/logout", data={"csrf": csrf}).status_code == 302
     assert copied.get("/api/live-token").status_code == 401
 
 
