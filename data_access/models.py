@@ -635,7 +635,7 @@ class IngestToken(Base):
     enterprise_id: Mapped[str | None] = mapped_column(String(64))
 
 
-# --- sign-in sessions and login throttling (docs/security-sessions.md) ------------------------
+# --- sign-in sessions and login throttling (docs/security.md) -----------------------------------
 
 
 class UserSession(Base):
