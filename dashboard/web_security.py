@@ -3,7 +3,7 @@
 cross-site writes, proxies we trust, the Secure cookie, and answers instead of tracebacks
 (a locked database, a component suite that does not exist).
 
-The policy and each of its relaxations are explained in docs/security.md ("Headers on every response").
+The policy and each of its relaxations: docs/security.md, "Headers on every response".
 """
 
 from __future__ import annotations

@@ -340,6 +340,11 @@ def test_no_token_may_send_the_administration_events(db: Engine, gateway: Thread
         "token.created": {"source": "forger", "types": ["incident.closed"],
                           "token_hash": hash_hex},
         "token.revoked": {"token_id": 1, "token_hash": hash_hex},
+        "user.password_reset": {"username": "duty", "password_hash": "x"},
+        "session.started": {"username": "duty", "session_hash": hash_hex},
+        "session.ended": {"username": "duty", "session_hash": hash_hex, "reason": "logout"},
+        "api_token.created": {"username": "duty", "token_hash": hash_hex},
+        "api_token.revoked": {"token_id": 1, "token_hash": hash_hex},
     }  # fmt: skip
     now = datetime.now(UTC).isoformat()
     events = [
