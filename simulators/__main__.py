@@ -165,7 +165,8 @@ def _add_run(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     run.add_argument(
         "--demo",
         action="store_true",
-        help="the demo preset: speed 20, about 6 events/s, a scenario every 3 minutes",
+        help="the demo preset: the real clock, cases 8 times their natural pace, about 6 "
+        "events/s, a scenario every hour, no stand-in dispatch",
     )
     run.add_argument("--seed", type=_non_negative, default=0, help="random seed (default 0)")
     run.add_argument(
@@ -175,6 +176,19 @@ def _add_run(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
         "takes them, --clock sim only)",
     )
     run.add_argument("--rate", type=_positive, help="target events per real second")
+    run.add_argument(
+        "--pace",
+        type=_positive,
+        help="make new cases (incidents, inspections, complaints, violations, digs) this many "
+        "times their natural rate; durations stay true (default 1; demo 8)",
+    )
+    run.add_argument(
+        "--stand-in",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="the simulators dispatch their own incidents' nearest teams a minute after the "
+        "report (default: on, off with --demo, where the duty desk dispatches)",
+    )
     run.add_argument("--flat", action="store_true", help="no daily rhythm (benchmarks)")
     run.add_argument(
         "--clock",
@@ -331,7 +345,7 @@ def _run_options(args: argparse.Namespace) -> tuple[Any, Any, list[str]]:
 
     from simulators.anomalies import anomaly_rates
     from simulators.core import STREAMS, CityOptions
-    from simulators.run import RunOptions, demo_options
+    from simulators.run import DEMO_SCENARIO_EVERY_S, RunOptions, demo_options
     from simulators.scenarios import SCENARIOS
 
     names = [n.strip() for item in args.scenario for n in item.split(",") if n.strip()]
@@ -359,13 +373,15 @@ def _run_options(args: argparse.Namespace) -> tuple[Any, Any, list[str]]:
         streams = frozenset(s.strip() for s in args.streams.split(",") if s.strip())
     scale = speed or 1.0
     after = args.scenario_after if args.scenario_after is not None else 5.0
-    every = args.scenario_every or (180.0 if args.demo else None)  # real seconds
+    every = args.scenario_every or (DEMO_SCENARIO_EVERY_S if args.demo else None)  # real seconds
     try:
         city = replace(
             city,
             seed=args.seed,
             streams=streams,
             rate=args.rate if args.rate is not None else city.rate,
+            case_pace=args.pace if args.pace is not None else city.case_pace,
+            stand_in_dispatch=city.stand_in_dispatch if args.stand_in is None else args.stand_in,
             volume=volume,
             flat=args.flat,
             anomalies=rates,
@@ -381,10 +397,6 @@ def _run_options(args: argparse.Namespace) -> tuple[Any, Any, list[str]]:
     if args.clock == "sim" and args.sim_duration:
         occurred_span = args.sim_duration
     city = replace(city, valid_margin_days=max(60, math.ceil(occurred_span / 86_400) + 30))
-    if args.demo:  # the desk's head start is in real time, whatever the speed
-        from simulators.streams.emergency import DEMO_DISPATCH_DELAY_REAL_S
-
-        city = replace(city, dispatch_delay=DEMO_DISPATCH_DELAY_REAL_S * scale)
     report_every = args.report_every if args.report_every is not None else run.report_every
     run = replace(
         run,

@@ -126,6 +126,16 @@ class City:
         """Simulated seconds per second of occurred_at time."""
         return self.clock.time_scale
 
+    def honest(self, seconds: float) -> float:
+        """The simulated span that `seconds` of occurred_at time take: a duration the command
+        center measures (a drive, a response) is stamped true whatever the speed."""
+        return seconds * self.clock.time_scale
+
+    @property
+    def case_pace(self) -> float:
+        """How many times their natural rate the case streams make new cases."""
+        return self.options.case_pace
+
     def iso(self, sim: float) -> str:
         """occurred_at-style RFC 3339 text (local offset) of simulated time `sim`."""
         return self.iso_occurred(self.clock.occurred(sim))
@@ -136,6 +146,11 @@ class City:
     def local(self, sim: float) -> datetime:
         """Simulated time as a local datetime (for texts, dates and plans)."""
         return datetime.fromtimestamp(sim, self.tz)
+
+    def occurred_local(self, sim: float) -> datetime:
+        """The local time occurred_at says for simulated time `sim` (what the desk sees: for
+        texts that name a time of day, and the traffic of that hour)."""
+        return datetime.fromtimestamp(self.clock.occurred(sim), self.tz)
 
     def occurred_date(self, sim: float) -> date:
         return datetime.fromtimestamp(self.clock.occurred(sim), self.tz).date()

@@ -258,8 +258,16 @@ class CityOptions:
         "quarter_end_push",
     )
     run_tag: str | None = None
-    # Simulated seconds from an incident's report to the stand-in dispatch (None: the stream's
-    # DISPATCH_DELAY_S); the demo waits longer, so that the duty desk gets the first chance.
+    # How many times their natural rate the case streams (incidents, inspections and their
+    # hazards, complaints, violations, excavations) make new cases; how long each case takes
+    # stays honest. The demo compresses how often things happen, never how long they take.
+    case_pace: float = 1.0
+    # The stand-in dispatch: the simulators send their own incidents' nearest teams themselves
+    # (benchmarks, tests, backfills). Off in the demo, whose simulated duty desk dispatches
+    # through the app's commands (the crews follow it: `follow_desk`).
+    stand_in_dispatch: bool = True
+    # Seconds of occurred_at time from an incident's report to the stand-in dispatch (None: the
+    # stream's DISPATCH_DELAY_S).
     dispatch_delay: float | None = None
     # Follow the duty desk's dispatches (simulators/desk.py): the field app always connects.
     follow_desk: bool = False
@@ -274,6 +282,8 @@ class CityOptions:
             raise ValueError(f"unknown streams {sorted(unknown)}; known: {', '.join(STREAMS)}")
         if self.rate is not None and self.rate <= 0:
             raise ValueError("rate must be positive")
+        if not self.case_pace > 0 or self.case_pace == float("inf"):
+            raise ValueError("case_pace must be a positive number")
         if self.dispatch_delay is not None and self.dispatch_delay < 0:
             raise ValueError("dispatch_delay cannot be negative")
         for name, factor in self.volume.items():

@@ -63,8 +63,16 @@ class ScenarioRunner:
     def _run(self, t: float, name: str, cycle_index: int | None) -> None:
         self.runs += 1
         what = SCENARIOS[name](self.city, t, self.runs, cycle_index is not None)
-        at = self.city.local(t).isoformat(timespec="seconds")
+        at = self.city.occurred_local(t).isoformat(timespec="seconds")
         self.log.append({"name": name, "at": at, **what})
+
+
+def meal_time(hour: int) -> str:
+    """What a restaurant's hour is called in a report: the dinner or lunch peak, or opening
+    hours."""
+    if 16 <= hour < 20:
+        return "晚餐高峰"
+    return "午餐高峰" if 10 <= hour < 14 else "营业时间"
 
 
 def restaurant_explosion(city: City, t: float, run: int, cycled: bool) -> dict[str, Any]:
@@ -83,8 +91,7 @@ def restaurant_explosion(city: City, t: float, run: int, cycled: bool) -> dict[s
         lat, lon = offset_m(d.lat, d.lon, rng.uniform(-800, 800), rng.uniform(-800, 800))
     name = world.district[district].name_zh
     address = emergency.address(district).removesuffix("号") + "号 江城人家饭店"
-    hour = city.local(t).hour
-    when = "晚餐高峰" if 16 <= hour < 20 else ("午餐高峰" if 10 <= hour < 14 else "营业时间")
+    when = meal_time(city.occurred_local(t).hour)  # the hour the desk's clock shows
     main = emergency.report(
         t,
         kind="explosion",
@@ -117,8 +124,9 @@ def restaurant_explosion(city: City, t: float, run: int, cycled: bool) -> dict[s
         ),
     )
     n_lat, n_lon = offset_m(lat, lon, rng.uniform(40, 90), rng.uniform(-60, 60))
+    called = t + city.honest(45.0)  # a neighbour's call, 45 s later by the desk's clock
     neighbour = emergency.report(
-        t + 45.0,
+        called,
         kind="leak",
         channel="hotline_96511",
         lat=n_lat,
@@ -127,7 +135,7 @@ def restaurant_explosion(city: City, t: float, run: int, cycled: bool) -> dict[s
         severity=2,
         description="饭店爆炸后，邻近居民楼楼道内燃气味浓烈，居民请求上门检查",
     )
-    neighbour_teams = emergency.respond(t + 45.0, neighbour, n_lat, n_lon, "leak", 2, teams=1)
+    neighbour_teams = emergency.respond(called, neighbour, n_lat, n_lon, "leak", 2, teams=1)
     sensors = city.streams["sensors"]
     gauge = sensors.nearest(lat, lon, ("methane",), within_km=1.5)
     if gauge is not None:

@@ -53,7 +53,8 @@ class ComplaintStream(Stream):
 
     def prepare(self) -> None:
         cylinders = self.world.totals.get("cylinders", len(self.world.cylinders))
-        self.per_day = max(MIN_PER_DAY, COMPLAINTS_PER_DAY_WUHAN * cylinders / WUHAN_CYLINDERS)
+        natural = max(MIN_PER_DAY, COMPLAINTS_PER_DAY_WUHAN * cylinders / WUHAN_CYLINDERS)
+        self.per_day = natural * self.city.case_pace  # --pace: more cases, same durations
         self.callers = [c for c in self.world.customers if c.enterprise_id is not None]
         today = self.city.today
         self.overdue = [c.code for c in self.world.cylinders if c.valid_until() < today]

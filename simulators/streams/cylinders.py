@@ -541,7 +541,7 @@ class CylinderStream(Stream):
         expect: str = ACCEPTED,
         anomaly: str | None = None,
     ) -> None:
-        taken = self.city.local(t).strftime("%Y-%m-%d %H:%M")
+        taken = self.city.occurred_local(t).strftime("%Y-%m-%d %H:%M")
         data: dict[str, Any] = {
             "code": code,
             "customer_id": customer_id,

@@ -6,21 +6,29 @@ hotline hears (odours and small leaks most, fires and cylinder incidents from 11
 explosion), spread over the day by the "incidents" rhythm, about 30 a day at Wuhan's size
 (`INCIDENTS_PER_DAY_WUHAN`, scaled by the registry's cylinders, at least `MIN_PER_DAY`).
 
-Dispatch is a duty officer's action (`incident.dispatched` is a system event), so the simulators
-use a simple stand-in rule: one minute after the report (`DISPATCH_DELAY_S`) the nearest available
-teams with the capability the incident needs (leak_repair, fire or cylinder; more teams for more
-severe incidents) set off, as if dispatched. The field app then reports what the teams do:
-`team.status` dispatched and en_route, `team.position` every 20 simulated seconds along a street-
-like route at 30-50 km/h, `team.status` on_scene on arrival, `incident.update` on_scene, contained
-and resolved from the first team there, then returning and available once back at base. Everything
-that names an incident waits until the gateway has acknowledged the incident's report (the client's
-gates), as a field app only learns of an incident from the command center.
+Dispatch is a duty officer's action (`incident.dispatched` is a system event), so without a desk
+the simulators use a simple stand-in rule (`CityOptions.stand_in_dispatch`, on except in the demo):
+one minute after the report (`DISPATCH_DELAY_S`) the nearest available teams with the capability
+the incident needs (leak_repair, fire or cylinder; more teams for more severe incidents) set off,
+as if dispatched (no team free: it tries again every two minutes). The field app then reports what
+the teams do: `team.status` dispatched and en_route, `team.position` every 20 seconds along a
+street-like route at the speed of the hour (`drive_speed_kmh`: 20-30 km/h in the rush hours,
+40-50 at night), `team.status` on_scene on arrival, `incident.update` on_scene, contained and
+resolved from the first team there (`ON_SITE_MIN`, by kind); the other teams head back once the
+incident is contained, the first one once it is resolved. Everything that names an incident waits
+until the gateway has acknowledged the incident's report (the client's gates), as a field app only
+learns of an incident from the command center.
 
-The stand-in decides when its moment comes (`respond` schedules it): the demo waits longer
-(`DEMO_DISPATCH_DELAY_REAL_S`), and an incident the duty desk has dispatched or closed by then is
-left to the desk. The desk's own dispatches and closings come in through `desk_dispatched` and
-`desk_closed` (simulators/desk.py hears them on /live): each crew's errand is a `Job`, so what is
-still planned when the desk closes the incident or sends a returning crew elsewhere is called off.
+Honest time: every duration here (the stand-in's delay, the drive, the work on site, the way back)
+is one of occurred_at time, i.e. `City.honest` simulated seconds: at any `--speed` a 10-minute
+drive is stamped 10 minutes apart, so a response time is never impossible. Only how often
+incidents happen is compressed (`--speed`, and `CityOptions.case_pace`).
+
+An incident the duty desk has dispatched or closed by the stand-in's moment is left to the desk.
+The desk's own dispatches and closings come in through `desk_dispatched` and `desk_closed`
+(simulators/desk.py hears them on /live), with a scenario's script (its texts and durations) kept
+for the desk's crews: each crew's errand is a `Job`, so what is still planned when the desk closes
+the incident or sends a returning crew elsewhere is called off.
 """
 
 from __future__ import annotations
@@ -32,7 +40,7 @@ from random import Random
 from typing import Any
 
 from dashboard.domain.dispatch import NEEDS  # the capability each kind of incident needs
-from simulators.clock import DAY, MINUTE
+from simulators.clock import DAY, HOUR, MINUTE
 from simulators.core import FIELD_APP, FIRE_119, HOTLINE, Job
 from simulators.places import address, along, km, offset_m, path_length_km, street_path
 from simulators.seed import streets_of
@@ -42,16 +50,40 @@ from simulators.world import Team
 INCIDENTS_PER_DAY_WUHAN = 30.0
 WUHAN_CYLINDERS = 2_010_000
 MIN_PER_DAY = 4.0
-DISPATCH_DELAY_S = 60.0  # simulated seconds from the report to the stand-in dispatch
-# The demo's stand-in waits this many *real* seconds (times the speed in simulated ones): the
-# duty desk gets the first chance to dispatch in the app, and an officer needs real time to open
-# the incident and choose teams. Incidents the desk has sent teams to by then are left to it.
-DEMO_DISPATCH_DELAY_REAL_S = 180.0
-KNOWN_INCIDENTS = 5_000  # incidents whose place the field app remembers (the newest)
+# Durations below are seconds of occurred_at time (`City.honest` makes them simulated ones).
+DISPATCH_DELAY_S = 60.0  # from the report to the stand-in dispatch
+RETRY_S = 120.0  # no team free: the stand-in looks again this much later
+RETRY_FOR_S = 2 * HOUR  # and gives up after this long (the incident stays open)
+DEPART_S = 30.0  # from dispatched to en route
 POSITION_EVERY_S = 20.0
-SPEED_KMH = (30.0, 50.0)
-ROAD_FACTOR = 1.0  # street_path already follows the grid
+LEAVE_MIN = (2.0, 10.0)  # minutes on scene after the crew's part is done
+KNOWN_INCIDENTS = 5_000  # incidents whose place the field app remembers (the newest)
 EVENTS_PER_INCIDENT = 150.0
+# Minutes from the first crew's arrival to contained, and from contained to resolved, by kind
+# (contained takes longer for severer incidents: `_on_site`).
+ON_SITE_MIN: dict[str, tuple[tuple[float, float], tuple[float, float]]] = {
+    "odor": ((10.0, 25.0), (10.0, 30.0)),
+    "leak": ((15.0, 40.0), (20.0, 60.0)),
+    "fire": ((15.0, 45.0), (20.0, 60.0)),
+    "cylinder": ((10.0, 30.0), (15.0, 45.0)),
+    "explosion": ((30.0, 60.0), (60.0, 120.0)),
+    "pipeline_damage": ((30.0, 90.0), (60.0, 180.0)),
+}
+
+
+def drive_speed_kmh(local_hour: int) -> tuple[float, float]:
+    """The range of a rescue team's speed over the street-like route at a local hour: slowest
+    in the rush hours, fastest at night (the desk's ETA rule, dashboard/domain/dispatch.py,
+    assumes 20 / 30 / 35 / 45 km/h over 1.4 times the straight line: the same order)."""
+    hour = local_hour % 24
+    if hour in (7, 8, 17, 18):
+        return 20.0, 30.0
+    if 9 <= hour < 17:
+        return 28.0, 38.0
+    if 19 <= hour < 23:
+        return 32.0, 42.0
+    return 40.0, 50.0
+
 
 CHANNEL_SOURCE = {
     "fire_119": FIRE_119,
@@ -149,6 +181,8 @@ class Place:
     resolved_at: float | None = None  # when the on-site updates say resolved (once planned)
     closed: bool = False
     desk: bool = False  # the duty desk has sent teams to it
+    contained_at: float | None = None  # when the on-site updates say contained (once planned)
+    script: StandIn | None = None  # a scenario's texts and durations, for whoever goes
 
     @property
     def dest(self) -> tuple[float, float]:
@@ -178,13 +212,14 @@ class EmergencyStream(Stream):
         self.crews = [Crew(team) for team in self.world.teams]
         cylinders = self.world.totals.get("cylinders", len(self.world.cylinders))
         scaled = INCIDENTS_PER_DAY_WUHAN * cylinders / WUHAN_CYLINDERS
-        self.per_day = max(MIN_PER_DAY, scaled)
+        self.per_day = max(MIN_PER_DAY, scaled) * self.city.case_pace
         self.places = [c for c in self.world.customers]
         self.commercial = [c for c in self.world.customers if c.kind != "household"]
         self.streets = {d.code: streets_of(d) for d in self.world.pack.districts}
         self.by_team = {crew.team.id: crew for crew in self.crews}
         delay = self.city.options.dispatch_delay
         self.dispatch_delay = DISPATCH_DELAY_S if delay is None else delay
+        self.stand_in = self.city.options.stand_in_dispatch
         self.known: OrderedDict[str, Place] = OrderedDict()
         # The desk's crews draw from their own generator: what the desk does never shifts the
         # draws of the city's own incidents.
@@ -306,17 +341,22 @@ class EmergencyStream(Stream):
         notes: tuple[tuple[float, str], ...] = (),
     ) -> list[str]:
         """The stand-in dispatch: `dispatch_delay` after `t` the nearest capable teams set off,
-        unless the duty desk has sent teams (or closed the incident) by then. Returns the list
-        their ids are added to at that moment."""
+        unless the duty desk has sent teams (or closed the incident) by then; with the stand-in
+        off, only the script is kept for the desk's crews. Durations (`contained_after`,
+        `resolved_after`, the notes' offsets from the first arrival) are occurred_at seconds.
+        Returns the list the ids of the teams that go are added to when they set off."""
         self.learn(incident_id, lat, lon, kind, severity, ours=True)
         plan = StandIn(
             incident_id, kind, severity, teams, prefer, contained_after, resolved_after,
             texts or {}, notes, [],
         )  # fmt: skip
-        self.city.scheduler.call(t + self.dispatch_delay, self._stand_in, plan)
+        self.known[incident_id].script = plan
+        if self.stand_in:
+            when = t + self.city.honest(self.dispatch_delay)
+            self.city.scheduler.call(when, self._stand_in, plan)
         return plan.record
 
-    def _stand_in(self, t: float, plan: StandIn) -> None:
+    def _stand_in(self, t: float, plan: StandIn, tries: int = 0) -> None:
         place = self.known.get(plan.incident_id)
         if place is None or place.desk or place.closed:
             return  # the desk has it (or it has been forgotten): the stand-in stands aside
@@ -326,34 +366,35 @@ class EmergencyStream(Stream):
             t, place.lat, place.lon, need, plan.teams or TEAMS_BY_SEVERITY[plan.severity],
             plan.prefer,
         )  # fmt: skip
-        if not chosen:
+        if not chosen:  # every team is out: a dispatcher waits for one to come free
+            if (tries + 1) * RETRY_S <= RETRY_FOR_S:
+                again = t + self.city.honest(RETRY_S)
+                self.city.scheduler.call(again, self._stand_in, plan, tries + 1)
             return
         for crew in chosen:
             crew.begin(t, plan.incident_id)
-        arrivals = [
-            self._go(t + 20.0 * k, crew, plan.incident_id, place.dest, rng)
+        going = [
+            (crew, self._go(t + self.city.honest(20.0 * k), crew, plan.incident_id, place.dest,
+                            rng))
             for k, crew in enumerate(chosen)
-        ]
-        first = min(arrivals)
-        lead = arrivals.index(first)
-        texts = plan.texts
-        scale = 1.0 + 0.5 * (plan.severity - 1)
-        contained = first + (plan.contained_after or rng.uniform(10.0, 40.0) * MINUTE * scale)
-        resolved = contained + (plan.resolved_after or rng.uniform(15.0, 90.0) * MINUTE)
-        place.resolved_at = resolved
-        crew = chosen[lead]  # the first there reports; its errand carries the updates
-        self._update(first + 30.0, crew, plan.incident_id, "on_scene",
-                     texts.get("on_scene", ON_SCENE))  # fmt: skip
-        self._update(contained, crew, plan.incident_id, "contained",
-                     texts.get("contained", CONTAINED[plan.kind]), photo=True)  # fmt: skip
-        self._update(resolved, crew, plan.incident_id, "resolved",
-                     texts.get("resolved", RESOLVED[plan.kind]))  # fmt: skip
-        for after, text in plan.notes:  # on-site reports in between (no status change)
-            self._update(min(first + after, resolved - 1.0), crew, plan.incident_id, None, text)
-        for crew, arrival in zip(chosen, arrivals, strict=True):
-            leave = max(resolved, arrival) + rng.uniform(2.0, 10.0) * MINUTE
-            self._return(leave, crew, plan.incident_id, place.dest, rng)
+        ]  # fmt: skip
+        self._attend(going, plan.incident_id, place, rng)
         plan.record.extend(crew.team.id for crew in chosen)
+
+    def _attend(
+        self, going: list[tuple[Crew, float]], incident_id: str, place: Place, rng: Random
+    ) -> None:
+        """Crews on their way (with their arrival times): the first there reports for the
+        incident (once), the others head back when it is contained, the first when resolved."""
+        lead: Crew | None = None
+        if place.resolved_at is None:
+            lead, first = min(going, key=lambda g: g[1])
+            self._on_site(first, lead, incident_id, place, rng)
+        for crew, arrival in going:
+            done = place.resolved_at if crew is lead else place.contained_at
+            linger = self.city.honest(rng.uniform(*LEAVE_MIN) * MINUTE)
+            leave = max(done if done is not None else arrival, arrival) + linger
+            self._return(leave, crew, incident_id, place.dest, rng)
 
     def _choose(
         self, t: float, lat: float, lon: float, need: str, count: int, prefer: list[str] | None
@@ -380,7 +421,7 @@ class EmergencyStream(Stream):
     ) -> float:
         """Dispatched at `t`: statuses and positions to `dest`; returns the arrival time."""
         self._status(t, crew, "dispatched", incident_id)
-        depart = t + 30.0
+        depart = t + self.city.honest(DEPART_S)
         self._status(depart, crew, "en_route", incident_id)
         return self._drive(depart, crew, crew.home, dest, incident_id, "on_scene", rng)
 
@@ -411,18 +452,22 @@ class EmergencyStream(Stream):
         on_arrival: str,
         rng: Random,
     ) -> float:
+        """Drive from `start` at `t` at the hour's speed; returns the (simulated) arrival.
+        The drive takes in occurred_at time what its length and speed say, whatever the speed
+        of the simulated clock (positions every 20 s of it)."""
         path = street_path(start, end, rng)
-        length = path_length_km(path) * ROAD_FACTOR
-        speed = rng.uniform(*SPEED_KMH)
-        duration = length / speed * 3600.0
+        length = path_length_km(path)
+        speed = rng.uniform(*drive_speed_kmh(self.city.occurred_local(t).hour))
+        duration = length / speed * 3600.0  # occurred_at seconds
+        scale = self.city.time_scale
         k = 1
         while k * POSITION_EVERY_S < duration:
             elapsed = k * POSITION_EVERY_S
             moving = speed * rng.uniform(0.85, 1.1)
             lat, lon, heading = along(path, speed * elapsed / 3600.0)
-            self._position(t + elapsed, crew, (lat, lon), round(moving, 1), heading)
+            self._position(t + elapsed * scale, crew, (lat, lon), round(moving, 1), heading)
             k += 1
-        arrive = t + duration
+        arrive = t + duration * scale
         self._position(arrive, crew, (round(end[0], 6), round(end[1], 6)), 0.0, None)
         self._status(arrive, crew, on_arrival, incident_id)
         return arrive
@@ -451,18 +496,15 @@ class EmergencyStream(Stream):
                 continue
             start = crew.where(t)
             crew.begin(t, incident_id)
-            depart = t + 30.0
+            depart = t + self.city.honest(DEPART_S)
             self._status(depart, crew, "en_route", incident_id)
             going.append((crew, self._drive(depart, crew, start, place.dest, incident_id,
                                             "on_scene", rng)))  # fmt: skip
         if not going:
             return skipped
-        if place.resolved_at is None:  # the first crew there reports for the incident
-            crew, first = min(going, key=lambda g: g[1])
-            place.resolved_at = self._on_site(first, crew, incident_id, place, rng)
-        for crew, arrival in going:
-            leave = max(place.resolved_at, arrival) + rng.uniform(2.0, 10.0) * MINUTE
-            self._return(leave, crew, incident_id, place.dest, rng)
+        self._attend(going, incident_id, place, rng)
+        if place.script is not None:  # a scenario's log names the teams that went
+            place.script.record.extend(crew.team.id for crew, _ in going)
         return skipped
 
     def desk_closed(self, t: float, incident_id: str) -> None:
@@ -480,16 +522,31 @@ class EmergencyStream(Stream):
 
     def _on_site(
         self, first: float, crew: Crew, incident_id: str, place: Place, rng: Random
-    ) -> float:
-        """The lead crew's updates: on scene, contained, resolved; returns when resolved."""
-        kind = place.kind if place.kind in CONTAINED else "leak"
-        scale = 1.0 + 0.5 * (min(max(place.severity, 1), 4) - 1)
-        contained = first + rng.uniform(10.0, 40.0) * MINUTE * scale
-        resolved = contained + rng.uniform(15.0, 90.0) * MINUTE
-        self._update(first + 30.0, crew, incident_id, "on_scene", ON_SCENE)
-        self._update(contained, crew, incident_id, "contained", CONTAINED[kind], photo=True)
-        self._update(resolved, crew, incident_id, "resolved", RESOLVED[kind])
-        return resolved
+    ) -> None:
+        """The lead crew's updates: on scene, contained, resolved (a scenario's script if the
+        incident has one), at honest intervals from its arrival at `first`; the place learns
+        when it is contained and resolved."""
+        kind = place.kind if place.kind in ON_SITE_MIN else "leak"
+        script = place.script
+        texts = script.texts if script is not None else {}
+        (contain_lo, contain_hi), (resolve_lo, resolve_hi) = ON_SITE_MIN[kind]
+        severer = 1.0 + 0.25 * (min(max(place.severity, 1), 4) - 1)
+        contain_s = script.contained_after if script is not None else None
+        resolve_s = script.resolved_after if script is not None else None
+        contain_s = contain_s or rng.uniform(contain_lo, contain_hi) * MINUTE * severer
+        resolve_s = resolve_s or rng.uniform(resolve_lo, resolve_hi) * MINUTE
+        honest = self.city.honest
+        contained = first + honest(contain_s)
+        resolved = contained + honest(resolve_s)
+        place.contained_at, place.resolved_at = contained, resolved
+        on_scene = texts.get("on_scene", ON_SCENE)
+        self._update(first + honest(30.0), crew, incident_id, "on_scene", on_scene)
+        self._update(contained, crew, incident_id, "contained",
+                     texts.get("contained", CONTAINED[kind]), photo=True)  # fmt: skip
+        self._update(resolved, crew, incident_id, "resolved", texts.get("resolved", RESOLVED[kind]))
+        for after, text in script.notes if script is not None else ():  # reports in between
+            self._update(min(first + honest(after), resolved - honest(1.0)), crew, incident_id,
+                         None, text)  # fmt: skip
 
     # --- events -----------------------------------------------------------------------------
 
@@ -546,7 +603,7 @@ class EmergencyStream(Stream):
         if status is not None:
             data["status"] = status
         if photo:
-            taken = self.city.local(t).strftime("%Y-%m-%d %H:%M")
+            taken = self.city.occurred_local(t).strftime("%Y-%m-%d %H:%M")
             data["photos"] = [self.city.photos.ref("incident", incident_id, crew.team.id, taken)]
         requires = self._requires(incident_id)
         self.city.emit(t, FIELD_APP, "incident.update", data, requires=requires, job=crew.job)

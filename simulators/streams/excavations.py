@@ -45,7 +45,8 @@ class ExcavationStream(Stream):
     name = "excavations"
 
     def prepare(self) -> None:
-        self.per_day = max(MIN_PER_DAY, PER_100_SEGMENTS_DAY * len(self.world.segments) / 100.0)
+        natural = max(MIN_PER_DAY, PER_100_SEGMENTS_DAY * len(self.world.segments) / 100.0)
+        self.per_day = natural * self.city.case_pace  # --pace: more cases, same durations
         self.enterprise_teams: dict[str, list[str]] = {}
         for team in self.world.teams:
             if team.level == "enterprise":

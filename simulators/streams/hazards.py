@@ -88,6 +88,6 @@ class HazardDesk:
                 "note": NOTES[status],
             }
             if status == "rectified":
-                taken = city.local(when).strftime("%Y-%m-%d %H:%M")
+                taken = city.occurred_local(when).strftime("%Y-%m-%d %H:%M")
                 data["photos"] = [city.photos.ref("rectified", hazard_id, actor, taken)]
             city.emit(when, FIELD_APP, "hazard.updated", data)

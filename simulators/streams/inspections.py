@@ -12,6 +12,9 @@ coverage it aims at (`DistrictPlan.target_coverage`: most districts all of it, s
 behind, which is what the rankings are for). Visits happen in working hours (weekdays 8:30-12:00
 and 14:00-17:30), a little more of them late in each window (`PACE`). The `quarter_end_push`
 scenario moves the remaining visits of the districts furthest behind into a short window.
+At a `case_pace` above 1 (the demo) the offices also make spot checks (复查) of objects already
+visited this quarter, (pace - 1) times as many as the plan's visits, in working hours: more
+inspections and hazards, the same coverage.
 
 An inspection is `inspection.completed` with a checklist; every failed item becomes a hazard by
 the system's rule (the simulators do not report those again), and now and then the inspector
@@ -50,6 +53,7 @@ PACE = 0.8  # visit position = u ** PACE: a little back-loaded within each windo
 FULL_COVERAGE_SHARE = 0.6  # districts that finish their whole plan; the others lag a little
 FILED_HAZARD_SHARE = 0.03  # inspections where the inspector also files a major hazard
 THIRD_PARTY_SHARE = 0.05
+WORK_S_PER_DAY = 5 / 7 * 7.0 * HOUR  # a mean day's working time (weekdays, two shifts)
 
 CHECKLISTS = {
     "enterprise": (
@@ -255,12 +259,17 @@ class InspectionStream(Stream):
         self.running = False
 
     def natural_rate(self) -> float:
-        visits = 0
+        # each inspection brings about 0.4 hazard events
+        return self._visits_per_s() * 1.4 * self.city.case_pace
+
+    def _visits_per_s(self) -> float:
+        """The plan's visits per simulated second (a quarter's mean)."""
+        visits = 0.0
         for target in self.planner.targets:
             visits += {"red": 3.0, "orange": 1.0, "yellow": 0.5, "blue": 0.25}[target.colour]
             if target.type in QUARTERLY_TYPES and target.colour in ("yellow", "blue"):
                 visits += 1.0 - {"yellow": 0.5, "blue": 0.25}[target.colour]
-        return visits * 1.4 / (91.3 * DAY)  # each inspection brings about 0.4 hazard events
+        return visits / (91.3 * DAY)
 
     def sources(self) -> set[str]:
         return {FIELD_APP}
@@ -268,6 +277,31 @@ class InspectionStream(Stream):
     def start(self, t0: float) -> None:
         self.running = True
         self._plan_quarter(t0, t0)
+        spot_rate = (self.city.case_pace - 1.0) * self._visits_per_s() * DAY / WORK_S_PER_DAY
+        if spot_rate > 0:
+            self.spot_rng = self.city.rng("inspections/spot")
+            self.spot_rate = spot_rate  # per second of working time
+            self.city.scheduler.call(self._next_spot(t0), self._spot_check)
+
+    # --- spot checks (case_pace > 1) --------------------------------------------------------
+
+    def _next_spot(self, t: float) -> float:
+        """The next spot check: an exponential gap counted in working time only."""
+        left = self.spot_rng.expovariate(self.spot_rate)
+        while True:
+            for lo, hi in working_intervals(t, t + 7 * DAY, self.city.offset_s):
+                if left <= hi - lo:
+                    return lo + left
+                left -= hi - lo
+            t += 7 * DAY
+
+    def _spot_check(self, t: float) -> None:
+        """Another visit to an object already inspected this quarter (the coverage stays the
+        plan's)."""
+        done = [v.target for plan in self.plans.values() for v in plan.visits if v.done]
+        if done:
+            self._visit(t, Visit(self.spot_rng.choice(done), t), 0)
+        self.city.scheduler.call(self._next_spot(t), self._spot_check)
 
     # --- plans ------------------------------------------------------------------------------
 

@@ -48,7 +48,8 @@ class ViolationStream(Stream):
         self.enterprises = [e.id for e in w.bottled]
         self.sites = [s.id for s in w.sites if s.enterprise_id in set(self.enterprises)]
         self.workers = [wk.id for wk in w.workers if wk.role == "delivery"]
-        self.per_day = max(MIN_PER_DAY, PER_BOTTLED_ENTERPRISE_DAY * len(self.enterprises))
+        natural = max(MIN_PER_DAY, PER_BOTTLED_ENTERPRISE_DAY * len(self.enterprises))
+        self.per_day = natural * self.city.case_pace  # --pace: more cases, same durations
 
     def natural_rate(self) -> float:
         return self.per_day / DAY
@@ -74,7 +75,7 @@ class ViolationStream(Stream):
     def record(self, t: float, subject_type: str, subject_id: str, rule: str, points: int) -> str:
         city = self.city
         violation_id = city.object_id("VIO")
-        day = city.local(t).strftime("%Y-%m-%d")
+        day = city.occurred_local(t).strftime("%Y-%m-%d")
         data: dict[str, Any] = {
             "violation_id": violation_id,
             "subject_type": subject_type,

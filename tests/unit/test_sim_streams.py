@@ -220,7 +220,7 @@ def test_teams_drive_to_incidents_at_town_speeds_and_report_on_scene(world) -> N
     for e in out:
         if e.type == "team.position":
             positions[e.data["team_id"]].append(e)
-            assert e.data["speed_kmh"] == 0 or 25 <= e.data["speed_kmh"] <= 56
+            assert e.data["speed_kmh"] == 0 or 17 <= e.data["speed_kmh"] <= 56  # the hour's speed
         if e.type in ("team.status", "incident.update") and "incident_id" in e.data:
             incident = reported[e.data["incident_id"]]
             assert e.requires == f"incident:{incident.data['incident_id']}"
