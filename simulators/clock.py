@@ -9,7 +9,10 @@ the clock mode (docs/simulators.md, "How time works"):
 - ``live`` (default): occurred_at is the *real* moment the event is due to be sent,
   ``real_start + (sim - sim_start) / speed``; the simulated time of day only drives the rhythm
   (meal-time peaks, quiet nights) and the length of processes. occurred_at is never in the
-  future, so the gateway's 5-minute window always holds, whatever the speed.
+  future, so the gateway's 5-minute window always holds, whatever the speed. Durations the
+  command center measures (a team's drive, its work on site) are counted in occurred_at time,
+  `time_scale` simulated seconds each (`City.honest`), so they stay true at any speed; at speed
+  1 (the demo) the simulated clock is the real one.
 - ``sim`` (backfill): occurred_at is the simulated time itself. The simulated period must lie in
   the past, so the clock starts early enough to end at (or before) the real end of the run.
 

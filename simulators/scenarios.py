@@ -18,6 +18,11 @@
   districts when the scenario is asked for by name, the three furthest behind when it comes
   round in the demo cycle).
 
+Durations the command center measures (the neighbour's call 45 s later, contained after 35
+minutes, resolved after 100) are honest, in occurred_at time, and the restaurant's report names the
+hour of its occurred_at (`meal_time`). With the stand-in dispatch off (the demo) the desk chooses
+the teams, and the crews it sends play the script.
+
 `--scenario NAME` runs a scenario once, shortly after the start (without `--sim-start`, the
 simulated clock then starts just before the scenario's own moment: dinner time, a working
 morning, ten days before the quarter ends: `scenario_moment`). The demo preset cycles through
