@@ -269,6 +269,10 @@ class CityOptions:
     # Seconds of occurred_at time from an incident's report to the stand-in dispatch (None: the
     # stream's DISPATCH_DELAY_S).
     dispatch_delay: float | None = None
+    # Plumbing tests only: the emergency stream's durations compress with the clock like the
+    # other streams' (at speed 300 a drive across town is stamped seconds apart: an impossible
+    # response). Never in the demo, benchmarks or backfills.
+    compress_responses: bool = False
     # Follow the duty desk's dispatches (simulators/desk.py): the field app always connects.
     follow_desk: bool = False
     photos_dir: str | None = None

@@ -459,7 +459,7 @@ class EmergencyStream(Stream):
         length = path_length_km(path)
         speed = rng.uniform(*drive_speed_kmh(self.city.occurred_local(t).hour))
         duration = length / speed * 3600.0  # occurred_at seconds
-        scale = self.city.time_scale
+        scale = self.city.honest(1.0)  # simulated seconds per second of the drive
         k = 1
         while k * POSITION_EVERY_S < duration:
             elapsed = k * POSITION_EVERY_S

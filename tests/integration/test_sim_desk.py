@@ -33,7 +33,7 @@ from tests.support import desk_user
 
 PACK = load_city_pack("wuhan")
 SECRET = "test-secret-key-0123456789"
-SPEED = 300.0  # simulated seconds per real second: a drive across town takes seconds
+SPEED = 300.0  # simulated seconds per real second: with compress_responses, a drive takes seconds
 WAIT_S = 45.0  # how long the test waits for a step before it fails (never a threshold met)
 DRAFT = IncidentDraft(
     kind="leak",
@@ -97,7 +97,11 @@ async def test_a_team_the_desk_dispatches_drives_there_and_back_when_closed(
     base = f"ws://127.0.0.1:{gateway.port}"
     desk = DeskListener(f"{base}/live", SECRET, lookup=database_lookup(city))
     options = CityOptions(
-        seed=11, streams=frozenset(), anomalies=anomaly_rates(0.0), follow_desk=True
+        seed=11,
+        streams=frozenset(),
+        anomalies=anomaly_rates(0.0),
+        follow_desk=True,
+        compress_responses=True,  # the drive at the test's speed, not in real minutes
     )
     stop = asyncio.Event()
     running = asyncio.create_task(

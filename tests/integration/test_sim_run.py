@@ -84,7 +84,13 @@ def logged_types(engine: Engine, source: str | None = None) -> set[str]:
 
 
 async def test_every_event_of_every_source_is_accepted_and_logged(db: Engine) -> None:
-    city = CityOptions(seed=5, anomalies=anomaly_rates(0.0), volume=VOLUME, scenarios=SCENARIOS)
+    city = CityOptions(
+        seed=5,
+        anomalies=anomaly_rates(0.0),
+        volume=VOLUME,
+        scenarios=SCENARIOS,
+        compress_responses=True,  # teams there and back within the run's 6 real seconds
+    )
     report = await simulate(db, city, speed=1200.0, sim_start=MORNING, sim_duration=2 * 3600.0)
     assert report.ok, report.summary()
     rows = logged(db)
