@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import os
 import signal
 import sqlite3
+import subprocess
+import sys
 import time
 import urllib.request
 from pathlib import Path
 
 import pytest
 
-from tests.support import answers, start_demo
+from tests.support import ROOT, answers, free_port, start_demo
 
 pytestmark = pytest.mark.slow
 
@@ -59,3 +62,39 @@ def test_demo_seeds_serves_stops_cleanly_and_reuses_its_data(tmp_path: Path) -> 
     assert second.stop(signal.SIGTERM) == 0
     assert "reusing the existing data" in "".join(second.output)
     assert "Traceback" not in "".join(first.output + second.output)
+
+
+def test_ready_means_the_login_page_the_gateway_and_the_simulators_answer(tmp_path: Path) -> None:
+    """The banner's "ready" comes only when a person can sign in at once: the login page
+    answers, the gateway's health check too, and the simulators' first events are in the log
+    (it used to print about 10 s before the login page answered)."""
+    port, gateway_port = free_port(), free_port()
+    env = {**os.environ, "GASCC_TILE_URL": "none", "PYTHONUNBUFFERED": "1"}
+    env.pop("SECRET_KEY", None)
+    log_path = tmp_path / "demo.log"
+    data_dir = tmp_path / "data"
+    command = [sys.executable, "-m", "dashboard", "demo", "--data-dir", str(data_dir)]
+    command += ["--port", str(port), "--gateway-port", str(gateway_port)]
+    with log_path.open("w") as log:
+        process = subprocess.Popen(
+            command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )  # fmt: skip
+    try:
+        deadline = time.monotonic() + 180
+        while "ready in" not in log_path.read_text():
+            assert process.poll() is None, log_path.read_text()
+            assert time.monotonic() < deadline, log_path.read_text()
+            time.sleep(0.05)
+        # At once, no retry: each answers the first time it is asked.
+        assert answers(f"http://127.0.0.1:{port}/login")
+        assert answers(f"http://127.0.0.1:{gateway_port}/healthz")
+        with sqlite3.connect(data_dir / "gascc.sqlite3") as connection:
+            heard = connection.execute(
+                "SELECT COUNT(*) FROM event_log WHERE actor IS NULL"
+            ).fetchone()[0]
+        assert heard > 0  # the simulators are on the air
+    finally:
+        process.send_signal(signal.SIGTERM)
+        process.wait(timeout=60)
+    assert process.returncode == 0, log_path.read_text()
