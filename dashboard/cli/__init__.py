@@ -340,7 +340,8 @@ def run_demo(args: argparse.Namespace) -> int:
 
         def ready(missing: list[str]) -> None:
             elapsed = time.monotonic() - started
-            _print_demo_banner(settings, logins, seeded, elapsed, missing)
+            desk = simulate and not args.no_desk
+            _print_demo_banner(settings, logins, seeded, elapsed, missing, desk)
 
         announce_when_ready(checks(settings, log_mark if simulate else None), ready)
         return serve(settings)
@@ -392,7 +393,12 @@ def _child_env(settings: Settings) -> dict[str, str]:
 
 
 def _print_demo_banner(
-    settings: Settings, logins: list, seeded: bool, elapsed: float, missing: list[str]
+    settings: Settings,
+    logins: list,
+    seeded: bool,
+    elapsed: float,
+    missing: list[str],
+    desk: bool = False,
 ) -> None:
     state = "seeded a new demo city" if seeded else "reusing the existing data"
     if missing:
@@ -406,4 +412,9 @@ def _print_demo_banner(
     print("  logins (username / password, role):")
     for login in logins:
         print(f"    {login.username:<11} / {login.password:<16} {login.role.value}")
+    if desk:
+        from dashboard.demo import DESK_SIM
+
+        who = f"{DESK_SIM.display_name}, account {DESK_SIM.username}"
+        print(f"  duty desk: a simulated officer ({who}) acts too; --no-desk to do it all yourself")
     print("  Ctrl-C stops everything.", flush=True)

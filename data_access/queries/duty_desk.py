@@ -11,11 +11,19 @@ from datetime import datetime
 
 from sqlalchemy import Engine, exists, func, or_, select
 
+from dashboard.domain.dispatch import FREE
 from dashboard.domain.incidents import PROGRESS
 from dashboard.domain.roles import Scope
-from data_access.models import Incident, IncidentDispatch, IncidentTimelineEntry
+from data_access.models import (
+    Hazard,
+    Incident,
+    IncidentDispatch,
+    IncidentTimelineEntry,
+    Team,
+    TeamState,
+)
 from data_access.models import NotificationRequest as Asked
-from data_access.queries.rules import incident_open
+from data_access.queries.rules import hazard_open, incident_open
 from data_access.scope import scoped
 
 RESOLVED = PROGRESS[PROGRESS.index("closed") - 1]  # the last step before closing
@@ -80,3 +88,42 @@ def open_incidents(engine: Engine, scope: Scope) -> list[DeskIncident]:
         )
         for row in rows
     ]
+
+
+@dataclass(frozen=True, slots=True)
+class CityPulse:
+    """The city's steady state as the demo soak (bench/demo_soak.py) samples it."""
+
+    active_incidents: int
+    free_teams: int
+    teams: int
+    open_hazards: int
+    response_s: list[float]  # report -> first team on scene, incidents reported since `since`
+
+
+def city_pulse(engine: Engine, since: datetime, until: datetime | None = None) -> CityPulse:
+    """Open incidents, free teams (a team that never reported is at base), open hazards now,
+    and the response times of the incidents reported from `since` to `until` that have had a
+    team on scene."""
+    busy = select(func.count()).select_from(TeamState).where(TeamState.status.not_in(FREE))
+    responded = select(Incident.reported_at, Incident.on_scene_at).where(
+        Incident.reported_at >= since, Incident.on_scene_at.is_not(None)
+    )
+    if until is not None:
+        responded = responded.where(Incident.reported_at < until)
+    with engine.connect() as connection:
+        active = (
+            connection.scalar(select(func.count()).select_from(Incident).where(incident_open()))
+            or 0
+        )
+        teams = connection.scalar(select(func.count()).select_from(Team)) or 0
+        hazards = (
+            connection.scalar(select(func.count()).select_from(Hazard).where(hazard_open())) or 0
+        )
+        in_use = connection.scalar(busy) or 0
+        times = [
+            (on_scene - reported).total_seconds()
+            for reported, on_scene in connection.execute(responded)
+            if on_scene is not None
+        ]
+    return CityPulse(active, teams - in_use, teams, hazards, times)
