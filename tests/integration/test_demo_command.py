@@ -30,6 +30,15 @@ def wait_for_events_from_simulators(database: Path, timeout_s: float = 120) -> i
     return 0
 
 
+def wait_for_banner(log_path: Path, timeout_s: float = 120) -> bool:
+    deadline = time.monotonic() + timeout_s
+    while "ready in" not in log_path.read_text():
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.2)
+    return True
+
+
 def processes_using(data_dir: Path) -> list[str]:
     """Command lines of live processes started for this data directory (gateway, simulators)."""
     found = []
@@ -48,6 +57,7 @@ def test_demo_seeds_serves_stops_cleanly_and_reuses_its_data(tmp_path: Path) -> 
     gateway_health = first.gateway_url.replace("ws://", "http://") + "/healthz"
     assert answers(gateway_health)  # the demo runs the ingest gateway too
     assert wait_for_events_from_simulators(tmp_path / "gascc.sqlite3") > 0  # and the city moves
+    assert wait_for_banner(first.log_path)  # printed once the simulators are heard too
     assert first.stop(signal.SIGINT) == 0
     assert not answers(gateway_health)  # and stops them with the app
     assert not processes_using(tmp_path)
@@ -81,11 +91,7 @@ def test_ready_means_the_login_page_the_gateway_and_the_simulators_answer(tmp_pa
             start_new_session=True,
         )  # fmt: skip
     try:
-        deadline = time.monotonic() + 180
-        while "ready in" not in log_path.read_text():
-            assert process.poll() is None, log_path.read_text()
-            assert time.monotonic() < deadline, log_path.read_text()
-            time.sleep(0.05)
+        assert wait_for_banner(log_path, 180), log_path.read_text()
         # At once, no retry: each answers the first time it is asked.
         assert answers(f"http://127.0.0.1:{port}/login")
         assert answers(f"http://127.0.0.1:{gateway_port}/healthz")
