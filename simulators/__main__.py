@@ -524,6 +524,8 @@ def _run(args: argparse.Namespace) -> int:
     desk = _desk_listener(args, engine)
     city_options = replace(city_options, follow_desk=desk is not None)
     duty_desk = _duty_desk(args, engine, settings) if desk is not None else None
+    if desk is None and args.desk:  # its dispatches would go nowhere: no crew would hear them
+        print("note: the simulated duty desk needs the desk followed: it is off", file=sys.stderr)
     if duty_desk is not None:  # the officer sends the teams: no stand-in dispatch
         city_options = replace(city_options, dispatch_delay=math.inf)
     created: list[int] = []
