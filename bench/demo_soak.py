@@ -19,7 +19,8 @@ end of the run, so the late arrivals of a window count). At the end: the bands t
 free teams stayed in, the response median, and per process the memory growth from the warm-up
 (`--warmup` minutes: imports done, caches filled, the first scenarios played) to the end, as a
 ratio of the medians of the three samples at either end (1.10 = 10 % more). Then the demo gets
-SIGTERM and must exit 0. A JSON file has every sample and the verdicts.
+SIGTERM and must exit 0. A JSON file has every sample and the verdicts; the demo's output is
+copied next to it (`.log`).
 
 Goals (issue 14): active incidents and free teams within a band (at most ACTIVE_MAX incidents
 open, at least FREE_MIN_SHARE of the teams free, at every sample), median response between 8 and
@@ -30,7 +31,9 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import os
+import shutil
 import signal
 import socket
 import statistics
@@ -230,6 +233,8 @@ def main() -> int:
                 wall.close()
             demo.send_signal(signal.SIGTERM)
             exit_code = demo.wait(timeout=90)
+            args.json.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy(log_path, args.json.with_suffix(".log"))  # the demo's own account
     return report(samples, windows, args, exit_code)
 
 
@@ -238,9 +243,10 @@ def window_rows(
 ) -> list[dict[str, Any]]:
     """A row per window: the city at its last sample, the response median of its incidents."""
     rows = []
-    count = max(1, round(samples[-1]["t"] / (minutes * 60)))
+    span = samples[-1]["t"]
+    count = max(1, math.ceil(span / (minutes * 60) - 0.05))  # no row for a last few seconds
     for index in range(count):
-        start, end = index * minutes * 60, (index + 1) * minutes * 60
+        start, end = index * minutes * 60, min((index + 1) * minutes * 60, span)
         inside = [s for s in samples if start < s["t"] <= end + 1] or samples[-1:]
         last = inside[-1]
         since = began + timedelta(seconds=start)
