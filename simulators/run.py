@@ -27,7 +27,7 @@ from collections import Counter
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, tzinfo
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from dashboard.domain.roles import system_user
 from simulators.city import City, run_tag_for
@@ -35,9 +35,11 @@ from simulators.client import Gates, SourceClient, SourceStats
 from simulators.clock import SimClock, backfill_start, local_day_start, utc_offset_s
 from simulators.core import SOURCE_LABELS, CityOptions, Emission, source_types
 from simulators.desk import DeskFeed, DeskListener
-from simulators.duty_desk import DutyDesk
 from simulators.streams.emergency import DEMO_DISPATCH_DELAY_REAL_S
 from simulators.world import World
+
+if TYPE_CHECKING:  # the desk is built by the command line, which imports it when asked for
+    from simulators.duty_desk import DutyDesk
 
 PULL_BATCH = 5_000
 
