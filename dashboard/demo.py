@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 import signal
 import subprocess
 from collections.abc import Iterator
@@ -12,7 +13,7 @@ from sqlalchemy import Engine
 
 from dashboard.auth import hash_password
 from dashboard.citypack import load_city_pack
-from dashboard.domain.roles import Role, system_user
+from dashboard.domain.roles import Role, User, system_user
 from dashboard.settings import Settings
 from data_access import commands
 from data_access.queries.registry import first_enterprise_id
@@ -41,6 +42,11 @@ DEMO_LOGINS = (
     DemoLogin("screen", "screen-demo", Role.SCREEN, "指挥大屏"),
     DemoLogin("admin", "admin-demo", Role.ADMIN, "系统管理员"),
 )
+
+# The simulated duty officer (simulators/duty_desk.py): a real account, so that what it does is
+# in the log under its name, but not a login the banner offers (its password is random, never
+# shown: nobody signs in as it).
+DESK_SIM = DemoLogin("desk-sim", "", Role.DUTY_OFFICER, "值班员（模拟） 刘洋")
 
 
 def seed_if_empty(engine: Engine, settings: Settings, *, scale: str, seed: int) -> bool:
@@ -75,7 +81,25 @@ def ensure_demo_users(engine: Engine) -> list[DemoLogin]:
             district=login.district,
             enterprise_id=enterprise_id if login.bound_to_enterprise else None,
         )
+    ensure_desk_user(engine)
     return [login for login in DEMO_LOGINS if find_login(engine, login.username) is not None]
+
+
+def ensure_desk_user(engine: Engine) -> User | None:
+    """The simulated duty officer's account, created (by "demo") if missing; None when it cannot
+    be (then the desk stays off)."""
+    found = find_login(engine, DESK_SIM.username)
+    if found is None:
+        commands.create_user(
+            engine,
+            system_user("demo"),
+            DESK_SIM.username,
+            hash_password(secrets.token_urlsafe(24)),
+            DESK_SIM.role,
+            display_name=DESK_SIM.display_name,
+        )
+        found = find_login(engine, DESK_SIM.username)
+    return found[0] if found is not None else None
 
 
 @contextmanager

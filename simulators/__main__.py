@@ -261,6 +261,13 @@ def _add_run(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
         "--demo); needs SECRET_KEY or the demo's <data-dir>/secret_key",
     )
     run.add_argument("--live-url", help="the gateway's live channel (default: --url's /live)")
+    run.add_argument(
+        "--desk",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="a simulated duty officer dispatches, notifies and closes through the desk's "
+        "commands (default: with --demo and a database; --no-desk leaves it to you)",
+    )
     run.set_defaults(handler=_run)
 
 
@@ -436,6 +443,29 @@ def _desk_listener(args: argparse.Namespace, engine: Any) -> Any:
     return DeskListener(url, secret, lookup=lookup, seed=args.seed)
 
 
+def _duty_desk(args: argparse.Namespace, engine: Any, settings: Settings) -> Any:
+    """The simulated duty officer (simulators/duty_desk.py), or None: not asked for, or no
+    database to act in. Its crews need the desk followed, so it runs only with the listener."""
+    from dashboard.demo import ensure_desk_user
+    from dashboard.routing import build_router
+    from simulators.duty_desk import DutyDesk
+
+    wanted = args.desk if args.desk is not None else args.demo
+    if not wanted or engine is None:
+        return None
+    user = ensure_desk_user(engine)
+    if user is None:
+        print("note: no desk-sim account could be made: the duty desk is yours", file=sys.stderr)
+        return None
+    return DutyDesk(
+        engine,
+        user,
+        seed=args.seed,
+        router=build_router(settings.router_url),
+        time_zone=settings.time_zone,
+    )
+
+
 def _log_to_stderr() -> None:
     """The simulators' own log lines (the desk listener's) go to stderr with the progress."""
     import logging
@@ -505,6 +535,11 @@ def _run(args: argparse.Namespace) -> int:
             return 2
     desk = _desk_listener(args, engine)
     city_options = replace(city_options, follow_desk=desk is not None)
+    duty_desk = _duty_desk(args, engine, settings) if desk is not None else None
+    if desk is None and args.desk:  # its dispatches would go nowhere: no crew would hear them
+        print("note: the simulated duty desk needs the desk followed: it is off", file=sys.stderr)
+    if duty_desk is not None:  # the officer sends the teams: no stand-in dispatch
+        city_options = replace(city_options, stand_in_dispatch=False)
     created: list[int] = []
 
     def tokens_for(sources: list[str]) -> dict[str, str]:
@@ -554,6 +589,7 @@ def _run(args: argparse.Namespace) -> int:
             scenario_start=names[0] if len(names) == 1 and not args.demo else None,
             on_start=started,
             desk=desk,
+            duty_desk=duty_desk,
         )
 
     try:

@@ -27,7 +27,7 @@ from collections import Counter
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, tzinfo
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from dashboard.domain.roles import system_user
 from simulators.city import City, run_tag_for
@@ -36,6 +36,9 @@ from simulators.clock import SimClock, backfill_start, local_day_start, utc_offs
 from simulators.core import SOURCE_LABELS, CityOptions, Emission, source_types
 from simulators.desk import DeskFeed, DeskListener
 from simulators.world import World
+
+if TYPE_CHECKING:  # the desk is built by the command line, which imports it when asked for
+    from simulators.duty_desk import DutyDesk
 
 PULL_BATCH = 5_000
 
@@ -268,12 +271,14 @@ async def run_city(
     scenario_start: str | None = None,
     on_start: Callable[[City], None] | None = None,
     desk: DeskListener | None = None,
+    duty_desk: DutyDesk | None = None,
 ) -> RunReport:
     """Run the city against the gateway at `options.url` until stopped; the report.
 
     `tokens` maps sources to tokens, or is called with the city's sources to make them.
     Setting `stop` ends the run (queued events are still sent and acked, for up to
-    `drain_timeout`); setting `abort` as well ends the wait for the last acks at once."""
+    `drain_timeout`); setting `abort` as well ends the wait for the last acks at once.
+    `duty_desk`, the simulated duty officer, works beside the run (in a thread) until it stops."""
     stop = stop or asyncio.Event()
     now = time.time()
     offset = utc_offset_s(world.pack.time_zone, now)
@@ -314,6 +319,8 @@ async def run_city(
     if desk is not None and clock.mode == "live":
         feed = DeskFeed(city)
         desk_task = asyncio.create_task(desk.run(feed, lambda: clock.sim_at(time.time())))
+    if duty_desk is not None:
+        duty_desk.start()
     anomalies: Counter[str] = Counter()
     end_sim = sim_start + options.sim_duration if options.sim_duration else None
     deadline = real_start + options.duration if options.duration else None
@@ -367,6 +374,8 @@ async def run_city(
         wait = min(max(wait, 0.002), 0.1) if room > 0 else 0.02
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(stop.wait(), wait)
+    if duty_desk is not None:  # the officer leaves the desk first: no new dispatches
+        await asyncio.to_thread(duty_desk.stop)
     if desk_task is not None:  # nothing new from the desk while the clients drain
         desk.close()  # type: ignore[union-attr]
         await asyncio.wait({desk_task}, timeout=5)

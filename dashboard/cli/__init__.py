@@ -62,6 +62,11 @@ def _add_demo(commands) -> None:
         action="store_true",
         help="do not run the living-city simulators (python -m simulators run --demo)",
     )
+    sub.add_argument(
+        "--no-desk",
+        action="store_true",
+        help="no simulated duty officer: dispatching, notifying and closing are yours",
+    )
 
 
 def _add_serve(commands) -> None:
@@ -311,8 +316,10 @@ def run_serve(args: argparse.Namespace) -> int:
 
 
 def run_demo(args: argparse.Namespace) -> int:
+    from dashboard.cli.readiness import announce_when_ready, checks
     from dashboard.demo import ensure_demo_users, run_beside, seed_if_empty
     from dashboard.server import serve
+    from data_access.eventlog import last_seq
 
     settings = _settings(args, demo=True)
     if args.gateway_port is not None:
@@ -321,13 +328,22 @@ def run_demo(args: argparse.Namespace) -> int:
     engine = _migrated_engine(settings)
     seeded = seed_if_empty(engine, settings, scale=args.scale, seed=args.seed)
     logins = ensure_demo_users(engine)
+    log_mark = last_seq(engine)  # the simulators are on the air once a source is heard after it
     engine.dispose()
     env = _child_env(settings)
+    simulate = not args.no_simulators
     with contextlib.ExitStack() as children:
         children.enter_context(run_beside(_gateway_command(settings), env, "gateway"))
-        if not args.no_simulators:  # they wait for the gateway by themselves
-            children.enter_context(run_beside(_simulators_command(settings), env, "simulators"))
-        _print_demo_banner(settings, logins, seeded, time.monotonic() - started)
+        if simulate:  # they wait for the gateway by themselves
+            command = _simulators_command(settings, desk=not args.no_desk)
+            children.enter_context(run_beside(command, env, "simulators"))
+
+        def ready(missing: list[str]) -> None:
+            elapsed = time.monotonic() - started
+            desk = simulate and not args.no_desk
+            _print_demo_banner(settings, logins, seeded, elapsed, missing, desk)
+
+        announce_when_ready(checks(settings, log_mark if simulate else None), ready)
         return serve(settings)
 
 
@@ -346,8 +362,9 @@ def _gateway_command(settings: Settings) -> list[str]:
     ]
 
 
-def _simulators_command(settings: Settings) -> list[str]:
-    """The living city at a pace a person can follow (docs/simulators.md, "--demo")."""
+def _simulators_command(settings: Settings, *, desk: bool = True) -> list[str]:
+    """The living city at a pace a person can follow (docs/simulators.md, "--demo"), with the
+    simulated duty officer unless `desk` is False."""
     host = "127.0.0.1" if settings.host in ("0.0.0.0", "::", "") else settings.host
     return [
         sys.executable,
@@ -361,6 +378,7 @@ def _simulators_command(settings: Settings) -> list[str]:
         str(settings.data_dir),
         "--photos-dir",
         str(settings.data_dir / "photos"),
+        "--desk" if desk else "--no-desk",
     ]
 
 
@@ -374,13 +392,29 @@ def _child_env(settings: Settings) -> dict[str, str]:
     }
 
 
-def _print_demo_banner(settings: Settings, logins: list, seeded: bool, elapsed: float) -> None:
+def _print_demo_banner(
+    settings: Settings,
+    logins: list,
+    seeded: bool,
+    elapsed: float,
+    missing: list[str],
+    desk: bool = False,
+) -> None:
     state = "seeded a new demo city" if seeded else "reusing the existing data"
-    print(f"Gas-safety command center demo ({state}, ready in {elapsed:.1f} s)")
+    if missing:
+        print(f"warning: after {elapsed:.0f} s still not answering: {', '.join(missing)}")
+        print(f"Gas-safety command center demo ({state}, started in {elapsed:.1f} s)")
+    else:
+        print(f"Gas-safety command center demo ({state}, ready in {elapsed:.1f} s)")
     print(f"  data:  {settings.data_dir}")
     print(f"  open:  http://{settings.host}:{settings.port}/")
     print(f"  ingest: ws://{settings.host}:{settings.gateway_port}/ingest  (live: /live)")
     print("  logins (username / password, role):")
     for login in logins:
         print(f"    {login.username:<11} / {login.password:<16} {login.role.value}")
+    if desk:
+        from dashboard.demo import DESK_SIM
+
+        who = f"{DESK_SIM.display_name}, account {DESK_SIM.username}"
+        print(f"  duty desk: a simulated officer ({who}) acts too; --no-desk to do it all yourself")
     print("  Ctrl-C stops everything.", flush=True)

@@ -40,10 +40,17 @@ SPEED_BY_HOUR: tuple[float, ...] = tuple(
     for h in range(24)
 )
 FREE = frozenset({"available", "returning"})  # may be sent again at once
+# How many teams an incident of each severity gets at first: one, two for 3, three for 4.
+TEAMS_BY_SEVERITY: Mapping[int, int] = {1: 1, 2: 1, 3: 2, 4: 3}
 # What the desk records for a team it sent, as the team radios it in.
 DESK_TEAM_STEPS = ("en_route", "on_scene", "returning")
 # The statuses a desk update may move an incident on to (incident.update's statuses).
 DESK_UPDATE_STATUSES = ("on_scene", "contained", "resolved")
+
+
+def teams_needed(severity: int) -> int:
+    """The first wave for an incident of `severity` (1-4; out of range: the nearest)."""
+    return TEAMS_BY_SEVERITY[min(max(severity, 1), 4)]
 
 
 def busy_reason(team_id: str, status: str, busy_with: str | None, incident_id: str) -> str | None:
