@@ -62,6 +62,11 @@ def _add_demo(commands) -> None:
         action="store_true",
         help="do not run the living-city simulators (python -m simulators run --demo)",
     )
+    sub.add_argument(
+        "--no-backfill",
+        action="store_true",
+        help="do not write the quarter's history when seeding a new city",
+    )
 
 
 def _add_serve(commands) -> None:
@@ -313,6 +318,7 @@ def run_serve(args: argparse.Namespace) -> int:
 def run_demo(args: argparse.Namespace) -> int:
     from dashboard.demo import ensure_demo_users, run_beside, seed_if_empty
     from dashboard.server import serve
+    from simulators.backfill import backfill_quarter
 
     settings = _settings(args, demo=True)
     if args.gateway_port is not None:
@@ -321,6 +327,8 @@ def run_demo(args: argparse.Namespace) -> int:
     engine = _migrated_engine(settings)
     seeded = seed_if_empty(engine, settings, scale=args.scale, seed=args.seed)
     logins = ensure_demo_users(engine)
+    if seeded and not args.no_backfill:  # a city with a past: the quarter so far
+        print(backfill_quarter(engine, settings.city_pack, desk="duty").line(), flush=True)
     engine.dispose()
     env = _child_env(settings)
     with contextlib.ExitStack() as children:
