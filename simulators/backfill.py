@@ -109,6 +109,7 @@ class BackfillResult:
     expected_rejections: int = 0  # the data anomalies' (an unregistered worker's check)
     left_out: int = 0  # incidents unresolved at the end, not written
     seconds: float = 0.0
+    cpu_seconds: float = 0.0  # this process's CPU time (the machine may be shared)
 
     @property
     def days(self) -> float:
@@ -132,7 +133,8 @@ class BackfillResult:
         rate = tally.total / self.seconds if self.seconds > 0 else 0.0
         lines = [
             f"backfill {self.run_tag}: {self.days:.1f} days ({_iso(self.start)} to "
-            f"{_iso(self.end)}) in {self.seconds:.1f} s, {rate:,.0f} events/s",
+            f"{_iso(self.end)}) in {self.seconds:.1f} s ({self.cpu_seconds:.1f} s of CPU), "
+            f"{rate:,.0f} events/s",
             f"  written {tally.accepted:,}, duplicate {tally.duplicate:,}, rejected {rejected:,} "
             f"(expected {self.expected_rejections:,}), refused by the catalogue "
             f"{sum(self.invalid.values()):,}",
@@ -182,7 +184,7 @@ def backfill(
         raise BackfillRefused("the backfill's start must lie before its end")
     if end > time.time() + 60:
         raise BackfillRefused("the backfill cannot end in the future")
-    began = time.perf_counter()
+    began, cpu = time.perf_counter(), time.process_time()
     clock = SimClock(sim_start=start, real_start=start, speed=None, mode="sim")
     city = City(world, backfill_options(seed, end - start), clock)
     hazards = city.streams["inspections"].hazards  # type: ignore[attr-defined]
@@ -199,6 +201,7 @@ def backfill(
     tally = append_batches(engine, writer.batches(), on_batch=on_batch)
     result = writer.result(tally)
     result.seconds = time.perf_counter() - began
+    result.cpu_seconds = time.process_time() - cpu
     if progress is not None:
         progress(result.days, tally.accepted)
     return result
@@ -211,9 +214,11 @@ def backfill_quarter(
     seed: int = 0,
     desk: str = DESK,
     now: float | None = None,
+    say: Callable[[str], object] | None = None,
 ) -> BackfillResult:
     """The quarter so far (from its first local midnight to now) for a freshly seeded demo;
-    the seed is the live run's (0), so the live inspections carry on with the same plan."""
+    the seed is the live run's (0), so the live inspections carry on with the same plan.
+    `say` hears one line before it starts (it takes a while)."""
     from dashboard.citypack import load_city_pack
     from simulators.world import load_world
 
@@ -221,6 +226,8 @@ def backfill_quarter(
     world = load_world(engine, pack)
     end = math.floor(time.time() if now is None else now)
     start, _ = quarter_bounds(end, utc_offset_s(pack.time_zone, end))
+    if say is not None:
+        say(f"backfilling the quarter so far ({(end - start) / DAY:.0f} days of the city) ...")
     return backfill(engine, world, start=start, end=end, seed=seed, desk=desk)
 
 

@@ -328,7 +328,7 @@ def run_demo(args: argparse.Namespace) -> int:
     seeded = seed_if_empty(engine, settings, scale=args.scale, seed=args.seed)
     logins = ensure_demo_users(engine)
     if seeded and not args.no_backfill:  # a city with a past: the quarter so far
-        print(backfill_quarter(engine, settings.city_pack, desk="duty").line(), flush=True)
+        print(backfill_quarter(engine, settings.city_pack, desk="duty", say=print).line())
     engine.dispose()
     env = _child_env(settings)
     with contextlib.ExitStack() as children:
