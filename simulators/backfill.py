@@ -146,13 +146,18 @@ class BackfillResult:
         return "\n".join(lines)
 
 
-def backfill_options(seed: int, span_s: float) -> CityOptions:
-    """The city's options for a backfill: every stream but the sensors, no scenarios, no
-    transport anomalies, cylinders valid throughout the span."""
+BACKFILL_STREAMS = frozenset(STREAMS) - {"sensors"}
+
+
+def backfill_options(
+    seed: int, span_s: float, streams: frozenset[str] = BACKFILL_STREAMS
+) -> CityOptions:
+    """The city's options for a backfill: every stream but the sensors (or `streams`), no
+    scenarios, no transport anomalies, cylinders valid throughout the span."""
     rates = dict(DEFAULT_RATES) | dict.fromkeys(TRANSPORT_ANOMALIES, 0.0)
     return CityOptions(
         seed=seed,
-        streams=frozenset(STREAMS) - {"sensors"},
+        streams=streams,
         anomalies=rates,
         valid_margin_days=max(60, math.ceil(span_s / DAY) + 30),
     )
@@ -169,10 +174,11 @@ def backfill(
     desk: str = DESK,
     batch_events: int = BATCH_EVENTS,
     progress: Progress | None = None,
+    streams: frozenset[str] = BACKFILL_STREAMS,
 ) -> BackfillResult:
     """Write the city's history over [start, end) (or the `days` before `end`; `end` defaults
     to now, in whole seconds). Raises `BackfillRefused` for an empty registry or a period that
-    already holds another run's history."""
+    already holds another run's history. `streams`: fewer streams (tests)."""
     if not world.enterprises:
         raise BackfillRefused("the registry is empty: run `python -m simulators seed` first")
     end = math.floor(time.time() if end is None else end)
@@ -186,7 +192,7 @@ def backfill(
         raise BackfillRefused("the backfill cannot end in the future")
     began, cpu = time.perf_counter(), time.process_time()
     clock = SimClock(sim_start=start, real_start=start, speed=None, mode="sim")
-    city = City(world, backfill_options(seed, end - start), clock)
+    city = City(world, backfill_options(seed, end - start, streams), clock)
     hazards = city.streams["inspections"].hazards  # type: ignore[attr-defined]
     hazards.late_share, hazards.late_days = LATE_SHARE, LATE_DAYS
     _refuse_if_filled(engine, city, start, end)

@@ -96,7 +96,9 @@ def test_an_empty_registry_is_refused_with_exit_2(
 
 def test_a_month_of_history_reads_true(tmp_path: Path, sqlite_city_template: Path) -> None:
     engine = _sqlite_city(tmp_path, sqlite_city_template, "month")
-    result = backfill(engine, _world(engine), days=30, end=END, seed=0)
+    # The cylinder chain (most of the events) has no part in what is judged here.
+    streams = frozenset({"inspections", "emergency", "complaints"})
+    result = backfill(engine, _world(engine), days=30, end=END, seed=0, streams=streams)
     now = datetime.fromtimestamp(END, UTC)
     start = datetime.fromtimestamp(END - 30 * DAY, UTC)
 
