@@ -1,5 +1,6 @@
-"""Command line of the simulators: ``python -m simulators seed --scale demo|city|wuhan`` and
-``python -m simulators run --url ws://HOST:PORT/ingest`` (docs/simulators.md).
+"""Command line of the simulators: ``python -m simulators seed --scale demo|city|wuhan``,
+``python -m simulators run --url ws://HOST:PORT/ingest`` and
+``python -m simulators backfill --days N`` (docs/simulators.md).
 
 Each subcommand is a `_add_<name>` function that registers its parser and a handler taking the
 parsed arguments and returning the exit code.
@@ -10,11 +11,12 @@ configuration problem (one line on stderr).
 from __future__ import annotations
 
 import argparse
+import contextlib
 import math
 import os
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import date
 from typing import Any
 
@@ -52,6 +54,7 @@ def _parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     _add_seed(commands)
     _add_run(commands)
+    _add_backfill(commands)
     return parser
 
 
@@ -126,6 +129,90 @@ def _seed(args: argparse.Namespace) -> int:
     summary = ", ".join(f"{n:,} {table}" for table, n in counts.items())
     print(f"seeded {scale.name} (seed {args.seed}) in {elapsed:.1f} s: {summary}")
     return 0
+
+
+# --- backfill -------------------------------------------------------------------------------
+
+
+def _add_backfill(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    backfill = commands.add_parser(
+        "backfill",
+        help="write N days of the seeded city's history through the write path, in bulk",
+        description=(
+            "Run the city's streams offline on the simulated clock over the N days before --end "
+            "(default now) and append their events, with the command center's own dispatches, "
+            "notifications, closings and escalations, in large batches (docs/simulators.md, "
+            "Backfill). Deterministic for a seed, a start and an end; a period that already "
+            "holds history is refused."
+        ),
+    )
+    backfill.add_argument("--days", type=_positive, required=True, help="how many days")
+    backfill.add_argument("--seed", type=_non_negative, default=0, help="random seed (default 0)")
+    backfill.add_argument(
+        "--scale",
+        choices=sorted(SCALES),
+        default="demo",
+        help="the registry's scale (an empty registry is told to seed this one)",
+    )
+    backfill.add_argument("--data-dir", help="data directory (default: $GASCC_DATA_DIR or ./data)")
+    backfill.add_argument("--database-url", help="overrides DATABASE_URL")
+    backfill.add_argument(
+        "--end",
+        type=_moment,
+        help="when the history ends, e.g. 2026-12-01T10:00+08:00 (default: now, whole seconds)",
+    )
+    backfill.add_argument("--desk", default="backfill", help="actor of the desk's events")
+    backfill.add_argument("--no-progress", action="store_true", help="no progress bar")
+    backfill.set_defaults(handler=_backfill)
+
+
+def _backfill(args: argparse.Namespace) -> int:
+    from simulators.backfill import BackfillRefused, backfill
+    from simulators.world import load_world
+
+    settings = _settings(args)
+    pack = load_city_pack(settings.city_pack)
+    engine = make_engine(settings.database_url)
+    try:
+        upgrade(engine)
+        world = load_world(engine, pack)
+        if not world.enterprises:
+            print(
+                "error: the registry is empty: seed it first (python -m simulators seed "
+                f"--scale {args.scale})",
+                file=sys.stderr,
+            )
+            return 2
+        with _days_bar(args.days, not args.no_progress) as progress:
+            result = backfill(
+                engine, world, days=args.days, end=args.end, seed=args.seed, desk=args.desk,
+                progress=progress,
+            )  # fmt: skip
+    except BackfillRefused as refused:
+        print(f"error: {refused}", file=sys.stderr)
+        return 2
+    finally:
+        engine.dispose()
+    print(result.summary(), flush=True)
+    return 0
+
+
+@contextlib.contextmanager
+def _days_bar(days: float, show: bool) -> Iterator[Callable[[float, int], None] | None]:
+    """A bar of the days written, with the events written so far (to stderr)."""
+    if not show:
+        yield None
+        return
+    from tqdm import tqdm
+
+    with tqdm(total=round(days, 1), desc="backfill", unit=" days", file=sys.stderr) as bar:
+
+        def update(done: float, written: int) -> None:
+            bar.n = round(min(done, days), 1)
+            bar.set_postfix_str(f"{written:,} events", refresh=False)
+            bar.refresh()
+
+        yield update
 
 
 # --- run ------------------------------------------------------------------------------------

@@ -86,10 +86,12 @@ def start_demo(
     *,
     simulators: bool = False,
     settings: dict[str, str] | None = None,
+    backfill: bool = False,
 ) -> DemoProcess:
     """`python -m dashboard demo` on free ports, no map tiles; returns once both servers answer.
 
-    Without the simulators unless asked: most tests want a city that changes only when they say.
+    Without the simulators and the quarter's backfill unless asked: most tests want a city that
+    changes only when they say.
     `settings`: more environment variables (GASCC_...). It runs in a process group of its own.
 
     Its output goes to a file, not a pipe, so a chatty run can never block on a full pipe.
@@ -110,6 +112,7 @@ def start_demo(
         "--data-dir",
         str(data_dir),
         *([] if simulators else ["--no-simulators"]),
+        *([] if backfill else ["--no-backfill"]),  # the quarter's history takes a while
     ]
     with log_path.open("w") as log:
         process = subprocess.Popen(

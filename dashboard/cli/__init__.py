@@ -66,6 +66,9 @@ def _add_demo(commands) -> None:
         "--no-desk",
         action="store_true",
         help="no simulated duty officer: dispatching, notifying and closing are yours",
+        "--no-backfill",
+        action="store_true",
+        help="do not write the quarter's history when seeding a new city",
     )
 
 
@@ -320,6 +323,7 @@ def run_demo(args: argparse.Namespace) -> int:
     from dashboard.demo import ensure_demo_users, run_beside, seed_if_empty
     from dashboard.server import serve
     from data_access.eventlog import last_seq
+    from simulators.backfill import backfill_quarter
 
     settings = _settings(args, demo=True)
     if args.gateway_port is not None:
@@ -328,6 +332,8 @@ def run_demo(args: argparse.Namespace) -> int:
     engine = _migrated_engine(settings)
     seeded = seed_if_empty(engine, settings, scale=args.scale, seed=args.seed)
     logins = ensure_demo_users(engine)
+    if seeded and not args.no_backfill:  # a city with a past: the quarter so far
+        print(backfill_quarter(engine, settings.city_pack, desk="duty", say=print).line())
     log_mark = last_seq(engine)  # the simulators are on the air once a source is heard after it
     engine.dispose()
     env = _child_env(settings)

@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     from simulators.city import City
 
 LATE_SHARE = 0.12
+LATE_DAYS = (0.3, 3.0)  # how long after the due date a late hazard is rectified
 REOPEN_SHARE = 0.08
 
 NOTES = {
@@ -42,6 +43,8 @@ class HazardDesk:
         self.city = city
         self.rng = city.rng("hazards")
         self.tracked = 0
+        # The backfill's history lets more hazards run late, and longer (simulators/backfill.py).
+        self.late_share, self.late_days = LATE_SHARE, LATE_DAYS
 
     def track(
         self, t: float, hazard_id: str, due_occurred: float, responsible: str, officer: str
@@ -49,13 +52,15 @@ class HazardDesk:
         """Schedule the loop of a hazard reported at `t`, due at occurred_at `due_occurred`."""
         rng, city = self.rng, self.city
         self.tracked += 1
-        late = rng.random() < LATE_SHARE
+        late = rng.random() < self.late_share
         reopen = rng.random() < REOPEN_SHARE
         due = city.clock.sim_of_occurred(due_occurred)
         assigned = t + rng.uniform(0.5, 4.0) * HOUR
         rectifying = assigned + rng.uniform(0.5, 2.0) * DAY
         if late:
-            after_due = city.clock.sim_of_occurred(due_occurred + rng.uniform(0.3, 3.0) * DAY)
+            after_due = city.clock.sim_of_occurred(
+                due_occurred + rng.uniform(*self.late_days) * DAY
+            )
             rectified = max(after_due, rectifying + HOUR)
         else:
             rectified = rectifying + rng.uniform(0.5, 3.0) * DAY

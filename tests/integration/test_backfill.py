@@ -1,0 +1,128 @@
+"""The backfill (simulators/backfill.py): deterministic, written once, and a believable past.
+
+Short spans on the demo city (seed 7) keep each test quick; the one that judges response times
+and hazards runs 30 days, enough for a breach and for hazards past their week.
+"""
+
+from __future__ import annotations
+
+import math
+import shutil
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine, func, select
+
+from dashboard.citypack import load_city_pack
+from dashboard.domain.response import summarize
+from dashboard.domain.roles import CITYWIDE
+from data_access.db import make_engine
+from data_access.models import EventRecord, Hazard, Incident
+from data_access.queries.map_layers import area_metrics
+from data_access.queries.response_times import response_cases
+from simulators.backfill import BackfillRefused, backfill
+from simulators.clock import DAY
+from simulators.world import load_world
+
+END = math.floor(time.time()) - 3_600  # a fixed end for the whole run: the same events
+
+
+def _world(engine: Engine):
+    return load_world(engine, load_city_pack("wuhan"))
+
+
+def _log(engine: Engine) -> list[tuple]:
+    query = select(
+        EventRecord.source, EventRecord.event_id, EventRecord.type, EventRecord.occurred_at,
+        EventRecord.actor, EventRecord.data,
+    ).order_by(EventRecord.seq)  # fmt: skip
+    with engine.connect() as connection:
+        return [tuple(row) for row in connection.execute(query)]
+
+
+def _count(engine: Engine) -> int:
+    with engine.connect() as connection:
+        return int(connection.scalar(select(func.count()).select_from(EventRecord)) or 0)
+
+
+def _sqlite_city(tmp_path: Path, template: Path, name: str) -> Engine:
+    path = tmp_path / f"{name}.sqlite3"
+    shutil.copy(template, path)
+    return make_engine(f"sqlite:///{path}")
+
+
+def test_same_seed_and_span_give_the_same_events(
+    tmp_path: Path, sqlite_city_template: Path
+) -> None:
+    logs = []
+    for name in ("one", "two"):
+        engine = _sqlite_city(tmp_path, sqlite_city_template, name)
+        result = backfill(engine, _world(engine), days=4, end=END, seed=3)
+        assert result.written > 1_000
+        logs.append(_log(engine))
+        engine.dispose()
+    one, two = logs
+    assert one == two
+    types = {row[2] for row in one}
+    assert {"cylinder.scanned", "incident.reported", "incident.dispatched"} <= types
+
+
+def test_a_second_run_adds_nothing_and_another_period_is_refused(city: Engine) -> None:
+    world = _world(city)
+    first = backfill(city, world, days=5, end=END, seed=1)
+    logged = _count(city)
+    assert first.written > 1_000 and logged >= first.written
+
+    again = backfill(city, world, days=5, end=END, seed=1)
+    assert again.written == 0
+    assert again.tally.duplicate == first.written
+    assert _count(city) == logged
+
+    with pytest.raises(BackfillRefused, match="already backfilled"):
+        backfill(city, world, days=5, end=END - 600, seed=1)
+    assert _count(city) == logged
+
+
+def test_an_empty_registry_is_refused_with_exit_2(
+    database_url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from simulators.__main__ import main
+
+    assert main(["backfill", "--days", "1", "--database-url", database_url]) == 2
+    assert "registry is empty" in capsys.readouterr().err
+
+
+def test_a_month_of_history_reads_true(tmp_path: Path, sqlite_city_template: Path) -> None:
+    engine = _sqlite_city(tmp_path, sqlite_city_template, "month")
+    # The cylinder chain (most of the events) has no part in what is judged here.
+    streams = frozenset({"inspections", "emergency", "complaints"})
+    result = backfill(engine, _world(engine), days=30, end=END, seed=0, streams=streams)
+    now = datetime.fromtimestamp(END, UTC)
+    start = datetime.fromtimestamp(END - 30 * DAY, UTC)
+
+    # Response times, as the response-times page reads them: plausible, with breaches.
+    stats = summarize((case for _, case in response_cases(engine, CITYWIDE, start, now)), now)
+    assert stats.count >= 60 and stats.arrived == stats.count
+    assert stats.median_min is not None and 5 <= stats.median_min <= 20
+    assert stats.breaches >= 1 and stats.on_time > stats.breaches
+
+    # The desk's part: every incident dispatched, notified and (once resolved) closed.
+    with engine.connect() as connection:
+        incidents = connection.execute(
+            select(Incident.status, Incident.dispatched_at, Incident.all_notified_at)
+        ).all()
+        escalated = connection.scalar(
+            select(func.count()).select_from(Hazard).where(Hazard.escalation.is_not(None))
+        )
+    assert incidents and all(row.dispatched_at and row.all_notified_at for row in incidents)
+    assert sum(row.status == "closed" for row in incidents) >= len(incidents) - 3
+    assert 1 <= escalated <= result.system["hazard.escalated"]
+
+    # The One Map's themes: coverage under way, hazards open and some overdue.
+    metrics = area_metrics(engine, CITYWIDE, "district", now, start)
+    assert sum(m.get("inspected", 0) for m in metrics.values()) > 0
+    assert sum(m.get("hazards_open", 0) for m in metrics.values()) > 0
+    assert sum(m.get("hazards_overdue", 0) for m in metrics.values()) > 0
+    engine.dispose()
