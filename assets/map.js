@@ -215,15 +215,21 @@ const gasccDeclutterClocks = function () {
     over.tip.dataset.more = String(over.more);
   });
 };
-let gasccDeclutterTimer = null;
+let gasccDeclutterQueued = false;
 const gasccDeclutterSoon = function (event) {
   const map = event && event.target && event.target._map;
   if (map && !map._gasccClocksWatched) { // re-sort after every zoom, once per map
     map._gasccClocksWatched = true;
-    map.on("zoomend", function () { setTimeout(gasccDeclutterClocks, 0); });
+    map.on("zoomend", function () { requestAnimationFrame(gasccDeclutterClocks); });
   }
-  clearTimeout(gasccDeclutterTimer);
-  gasccDeclutterTimer = setTimeout(gasccDeclutterClocks, 50);
+  // The layer redraws all its markers at once on every live update: sort them out before the
+  // next paint, so that the pile never flashes.
+  if (gasccDeclutterQueued) return;
+  gasccDeclutterQueued = true;
+  requestAnimationFrame(function () {
+    gasccDeclutterQueued = false;
+    gasccDeclutterClocks();
+  });
 };
 
 /* The map container says its zoom level (data-zoom), so CSS can hide crowded labels. */

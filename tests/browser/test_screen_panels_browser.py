@@ -4,6 +4,7 @@ and colours each severity as the board does."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -51,7 +52,8 @@ def test_the_wall_shows_zero_hazards_as_0_and_says_how_many_incidents_it_leaves_
     page = tab.page
     page.wait_for_selector(".screen-district-label b", timeout=30_000)
     first_panel = page.locator(".screen-panel[data-name='map']").inner_text()
-    assert "nan" not in first_panel.lower() and "None" not in first_panel
+    assert not re.search(r"\bnan\b", first_panel, re.IGNORECASE), first_panel  # not Hannan
+    assert not re.search(r"\b(None|undefined)\b", first_panel), first_panel
     labels = page.locator(".screen-district-label b").all_inner_texts()
     assert labels and all(label.isdigit() for label in labels), labels
     legend = page.locator(f"#{ids.SCREEN_LEGEND}").inner_text()
