@@ -4,6 +4,12 @@
 const gasccMarkerScale = function () {
   return window.innerWidth >= 2560 ? 1.8 : 1;
 };
+/* An incident severity's colour: the palette is defined once, as CSS variables (app.css
+   --gascc-sev-1..4), for the board, the One Map and the wall. */
+const gasccSeverityColour = function (severity) {
+  const colour = getComputedStyle(document.documentElement).getPropertyValue("--gascc-sev-" + severity);
+  return colour.trim() || "#ff3b30";
+};
 /* Text for a place that takes HTML (Leaflet's tooltips): nothing in it is markup. */
 const gasccEscapeHtml = function (text) {
   return String(text).replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c]);
@@ -144,7 +150,7 @@ window.gascc.map.livePoint = function (feature, latlng) {
   const p = feature.properties;
   const style = {
     alarm: { radius: 9, fillColor: p.state === "critical" ? "#ff2d55" : p.state === "acknowledged" ? "#ff9f0a" : "#ffd60a" },
-    incident: { radius: 11, fillColor: "#ff3b30" },
+    incident: { radius: 11, fillColor: gasccSeverityColour(p.state) },
     team: { radius: 7, fillColor: p.state === "available" ? "#34c759" : "#0a84ff" },
   }[p.kind] || { radius: 6, fillColor: "#ffffff" };
   style.radius *= gasccMarkerScale();
@@ -156,6 +162,7 @@ window.gascc.map.livePoint = function (feature, latlng) {
         (p.on_scene_ms || "") + "'>" + clock.text + "</span>",
       { permanent: true, direction: "right", className: "clock-tip" + (clock.breach ? " breach" : "") },
     );
+    marker.on("add", gasccDeclutterSoon); // the layer's markers are added one by one
   }
   return marker;
 };
@@ -178,8 +185,52 @@ const gasccRefreshClocks = function () {
     el.textContent = clock.text;
     el.closest(".leaflet-tooltip") && el.closest(".leaflet-tooltip").classList.toggle("breach", clock.breach);
   });
+  gasccDeclutterClocks();
 };
 setInterval(gasccRefreshClocks, 15000);
+
+/* Incidents close together would stack their clocks into an unreadable pile. Of clocks that
+   overlap on screen, the most urgent stays (late without a team first, then the longest
+   waiting) and says "+N" for the ones hidden under it; the hidden ones come back when a zoom
+   spreads them out. Markers stay: only their labels give way. */
+const gasccClockUrgency = function (tip) {
+  const el = tip.querySelector(".incident-clock");
+  const waiting = el && !el.dataset.onscene;
+  return [tip.classList.contains("breach") ? 0 : 1, waiting ? 0 : 1, Number(el && el.dataset.reported) || 0];
+};
+const gasccDeclutterClocks = function () {
+  const tips = Array.from(document.querySelectorAll(".leaflet-tooltip.clock-tip"));
+  tips.forEach(function (tip) { tip.classList.remove("crowded"); delete tip.dataset.more; });
+  const ranked = tips.map(function (tip) { return { tip: tip, key: gasccClockUrgency(tip), box: tip.getBoundingClientRect() }; })
+    .sort(function (a, b) { return a.key[0] - b.key[0] || a.key[1] - b.key[1] || a.key[2] - b.key[2]; });
+  const kept = [];
+  ranked.forEach(function (item) {
+    const over = kept.find(function (k) {
+      return !(item.box.right < k.box.left || item.box.left > k.box.right ||
+               item.box.bottom < k.box.top || item.box.top > k.box.bottom);
+    });
+    if (!over) { kept.push(item); item.more = 0; return; }
+    item.tip.classList.add("crowded");
+    over.more += 1;
+    over.tip.dataset.more = String(over.more);
+  });
+};
+let gasccDeclutterQueued = false;
+const gasccDeclutterSoon = function (event) {
+  const map = event && event.target && event.target._map;
+  if (map && !map._gasccClocksWatched) { // re-sort after every zoom, once per map
+    map._gasccClocksWatched = true;
+    map.on("zoomend", function () { requestAnimationFrame(gasccDeclutterClocks); });
+  }
+  // The layer redraws all its markers at once on every live update: sort them out before the
+  // next paint, so that the pile never flashes.
+  if (gasccDeclutterQueued) return;
+  gasccDeclutterQueued = true;
+  requestAnimationFrame(function () {
+    gasccDeclutterQueued = false;
+    gasccDeclutterClocks();
+  });
+};
 
 /* The map container says its zoom level (data-zoom), so CSS can hide crowded labels. */
 const gasccWatchZoom = function (layer) {
@@ -218,9 +269,10 @@ Object.assign(window.gascc.map, {
     const html = "<span class='area-name'>" + p.name + "</span>" + (p.shown ? "<b>" + p.shown + "</b>" : "");
     const icon = L.divIcon({
       html: html, className: "district-label" + (p.small ? " small-district" : ""),
-      iconSize: [110, 36], iconAnchor: [55, 18],
+      iconSize: p.small ? [64, 28] : [110, 36], iconAnchor: p.small ? [32, 14] : [55, 18],
     });
-    return gasccWatchZoom(L.marker(latlng, { icon: icon, interactive: false, keyboard: false }));
+    // above cluster markers and points: in central Wuhan a cluster would cover the label
+    return gasccWatchZoom(L.marker(latlng, { icon: icon, interactive: false, keyboard: false, zIndexOffset: 10000 }));
   },
   flowStyle: function (feature) {
     const w = feature.properties.weight || 1;

@@ -38,7 +38,8 @@
       const scale = Math.max(1, window.innerWidth / 1920);
       const style = {
         alarm: { radius: 9, fillColor: p.state === "critical" ? "#ff2d55" : p.state === "acknowledged" ? "#ff9f0a" : "#ffd60a" },
-        incident: { radius: 13, fillColor: "#ff3b30" },
+        // the severity palette of the board and the One Map (app.css --gascc-sev-N)
+        incident: { radius: 13, fillColor: getComputedStyle(document.documentElement).getPropertyValue("--gascc-sev-" + p.state).trim() || "#ff3b30" },
         team: { radius: 6, fillColor: p.state === "available" || p.state == null ? "#34c759" : "#0a84ff" },
       }[p.kind] || { radius: 6, fillColor: "#ffffff" };
       style.radius *= scale;

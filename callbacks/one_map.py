@@ -46,7 +46,7 @@ from dashboard.i18n import current_language, refusal_text, t, t_or
 from dashboard.resources import resources
 from data_access import commands
 from data_access.commands import Refused
-from data_access.queries import map_layers
+from data_access.queries import map_layers, replay
 from data_access.queries import one_map as queries
 from data_access.queries.map_layers import GridShape, LiveKpis
 from data_access.queries.one_map import ActiveAlarm, DistrictShape
@@ -72,8 +72,11 @@ KPIS = (
     Output(ids.MAP_LABELS, "data"),
     Input(ids.MAP_METRIC, "value"),
     Input(ids.MAP_AREA_LEVEL, "value"),
+    Input(ids.MAP_REPLAY, "value"),
 )
-def recolour_areas(metric_key: str | None, level: str | None):
+def recolour_areas(metric_key: str | None, level: str | None, replay_minutes: float | None):
+    """The themed areas as of now, or as of the slider's moment for the themes that rewind
+    (coverage, hazards); the others say in their legend that they show the present."""
     metric = METRICS.get(metric_key or DEFAULT_THEME)
     if metric is None:
         return no_update, no_update, no_update
@@ -84,19 +87,36 @@ def recolour_areas(metric_key: str | None, level: str | None):
         if level == "district"
         else map_layers.grid_shapes(res.engine, scope)
     )
-    periods = city_periods(datetime.now(UTC), res.settings.time_zone)
-    values = map_layers.area_values(res.engine, scope, level, periods.now, periods.quarter_start)
+    at = replay.moment_of(replay_minutes, datetime.now(UTC))
+    values, replay_note = _area_values(scope, level, metric, at)
     features, scale = district_features(
         shapes, values, metric, lang, describe=_describer(metric, lang)
     )
     if level == "grid":  # a thousand cells: thin outlines, or the city drowns in lines
         for feature in features["features"]:
             feature["properties"]["grid"] = True
+    key = theme_legend(metric, scale, level, lang)
+    if replay_note:
+        key.children.append(html.Div(t(replay_note, lang), className="legend-note replay-note"))
     return (
         features,
-        theme_legend(metric, scale, level, lang),
+        key,
         area_labels(shapes, features) if level == "district" else None,
     )
+
+
+def _area_values(
+    scope: Scope, level: str, metric: Metric, at: datetime | None
+) -> tuple[queries.AreaValues, str]:
+    """The areas' values now, or at the replayed moment `at`, and the legend's replay note key
+    (none when live)."""
+    res = resources()
+    if at is not None and metric.key in replay.REWINDING_THEMES:
+        values = replay.areas_at(res.engine, scope, level, at, res.settings.time_zone)
+        return values, "replay.areas_at"
+    periods = city_periods(datetime.now(UTC), res.settings.time_zone)
+    values = map_layers.area_values(res.engine, scope, level, periods.now, periods.quarter_start)
+    return values, "" if at is None else "replay.areas_now"
 
 
 def _describer(metric: Metric, lang: str):
@@ -110,7 +130,7 @@ def theme_legend(metric: Metric, scale: Legend, level: str, lang: str) -> html.D
     if metric.key == "risk_band":
         labels = [t(f"risk.{band}", lang) for band in BANDS]
         box = legend(title, list(RISK_LEGEND.colors), labels, t("map.legend.none", lang))
-        note = t("risk.provisional", lang)
+        note = t("risk.rule", lang)
     else:
         labels = [label + metric.suffix for label in scale.labels()]
         box = legend(title, list(scale.colors), labels, t("map.legend.none", lang))

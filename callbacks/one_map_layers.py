@@ -339,7 +339,9 @@ def legend_of(key: str, lang: str) -> html.Div:
         "emergency": [
             ("dot", "#34c759", "legend.team.available"),
             ("dot", "#0a84ff", "legend.team.busy"),
-            ("dot", "#ff3b30", "legend.incident"),
+            ("dot", "var(--gascc-sev-4)", "legend.incident"),
+            # the markers' colour is the severity, as on the board and the wall (app.css)
+            *(("dot", f"var(--gascc-sev-{n})", f"severity.{n}") for n in (1, 2, 3, 4)),
             ("blink", "#ff1744", "legend.incident.breach"),
             ("dot", "#ffd60a", "legend.alarm"),
             *(("square", c, f"legend.{k}") for k, c in RESOURCE_COLOURS.items()),

@@ -1,15 +1,16 @@
 """The One Map's time slider: the city as it was up to 24 hours ago, replayed from the log.
 
-While the slider is off live, the moving points, the cylinder flow and the KPI strip show the
-chosen moment (data_access/queries/replay.py), and nothing live overwrites them: assets/map.js
-holds the live events back, and the live server callbacks check the slider. Back at live, every
+While the slider is off live, the moving points, the cylinder flow, the KPI strip and the themes
+that rewind (coverage and hazards: callbacks/one_map.py recolour_areas) show the chosen
+moment (data_access/queries/replay.py), and nothing live overwrites them: assets/map.js holds
+the live events back, and the live server callbacks check the slider. Back at live, every
 live view reloads from the server through the same signal a hub resync uses.
 """
 
 from __future__ import annotations
 
 import time
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
 from dash import ClientsideFunction, Input, Output, State, clientside_callback, no_update
@@ -21,7 +22,7 @@ from dashboard.auth import current_user
 from dashboard.guard import page_callback
 from dashboard.i18n import current_language, t
 from dashboard.resources import resources
-from data_access.queries.replay import REPLAY_SPAN, city_at
+from data_access.queries.replay import city_at, moment_of
 
 callback = page_callback("one_map")
 
@@ -39,18 +40,21 @@ callback = page_callback("one_map")
 def show_moment(minutes: float | None):
     """Minutes before now (0: live). The past comes from the log; live comes back by resync."""
     lang = current_language()
-    if not minutes or minutes >= 0:
+    at = moment_of(minutes, datetime.now(UTC))
+    if at is None:
         back_to_live = {"reason": "replay-ended", "at": time.time()}
         return (*[no_update] * 4, t("replay.live", lang), back_to_live)
     user = current_user()
     assert user is not None  # the login guard runs before any callback
     res, scope = resources(), user.scope
-    now = datetime.now(UTC).replace(second=0, microsecond=0)
-    at = now + max(timedelta(minutes=minutes), -REPLAY_SPAN)
     moment = city_at(res.engine, scope, at, res.settings.time_zone)  # whole minutes: kept 60 s
     local = at.astimezone(ZoneInfo(res.settings.time_zone))
     label = f"{t('replay.at', lang)} {local:%m-%d %H:%M}"
-    updated = f"{scope_label(scope, lang)}{label} · {t('replay.not_live', lang)}"
+    # what does not rewind says so: the alarm list and the on-demand layers are the present
+    updated = (
+        f"{scope_label(scope, lang)}{label} · {t('replay.not_live', lang)}"
+        f" · {t('replay.present_layers', lang)}"
+    )
     return (
         live_features(moment.points, [], lang),
         flow_features(moment.flows),

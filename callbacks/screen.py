@@ -13,7 +13,7 @@ from dash import ClientsideFunction, Input, Output, clientside_callback, html
 
 from dashboard import ids
 from dashboard.auth import current_user
-from dashboard.choropleth import SMALL_DISTRICT_KM2, Metric, district_features
+from dashboard.choropleth import METRICS, SMALL_DISTRICT_KM2, district_features, value_text
 from dashboard.components import legend
 from dashboard.domain.periods import Periods, city_periods
 from dashboard.domain.response import response_late
@@ -29,8 +29,7 @@ from data_access.queries.screen import ActiveIncident, ChainRow
 
 callback = page_callback("screen")
 
-NO_HAZARD = "#1f5f86"
-HAZARDS = Metric("hazards_open", lambda c: float(c.get("hazards_open") or 0))
+HAZARDS = METRICS["hazards_open"]  # the One Map's theme: one count, one legend
 KPIS = (
     ("alarms_active", "kpi.alarms_active", "bi-bell-fill", "alarm"),
     ("hazards_open", "kpi.hazards_open", "bi-cone-striped", ""),
@@ -69,7 +68,7 @@ def refresh_live(_n: int | None, _tick: object, _resync: object):
     live = queries.wall_live(engine, scope, now, _periods(now).day_start)
     return (
         kpi_band(live.kpis, lang),
-        incident_board(live.incidents, now, zone, lang),
+        incident_board(live.incidents, now, zone, lang, live.incidents_open),
         point_features(live.points, lang),
         f"{t('screen.updated', lang)} {now.astimezone(zone):%H:%M:%S}",
         int(now.timestamp() * 1000),
@@ -95,11 +94,13 @@ def refresh_slow(_n: int | None, _resync: object):
     periods = _periods(now)
     views = queries.wall_districts(res.engine, scope, now, periods.day_start, periods.quarter_start)
     features, scale = district_features(shapes, views.counts, HAZARDS, lang)
-    colors, labels = calm_zero(features, list(scale.colors), scale.labels())
+    key = legend(
+        t("kpi.hazards_open", lang), list(scale.colors), scale.labels(), t("map.legend.none", lang)
+    )
     return (
         features,
         district_labels(shapes, features),
-        legend(t("kpi.hazards_open", lang), colors, labels, t("map.legend.none", lang)),
+        [key, central_list(shapes, features, lang)],
         league_table(views.league, lang),
         cylinder_table(views.chain, lang),
     )
@@ -142,8 +143,9 @@ def clock_text(delta: timedelta) -> str:
 
 
 def incident_board(
-    rows: list[ActiveIncident], now: datetime, zone: ZoneInfo, lang: str
+    rows: list[ActiveIncident], now: datetime, zone: ZoneInfo, lang: str, total: int | None = None
 ) -> html.Div:
+    """The most urgent open incidents, and how many more are open than the rows hold."""
     if not rows:
         return html.Div(t("inc.none", lang), className="screen-empty")
     head = html.Tr(
@@ -162,9 +164,24 @@ def incident_board(
                 [html.Thead(head), html.Tbody([incident_row(r, now, zone, lang) for r in rows])],
                 className="screen-table screen-incidents",
             ),
+            *more_incidents(len(rows), total, lang),
             html.Div(t("inc.target", lang), className="screen-note"),
         ]
     )
+
+
+def more_incidents(shown: int, total: int | None, lang: str) -> list[html.Div]:
+    """ "+11 more open incidents" under the table, so the wall never passes for the whole list."""
+    hidden = (total or 0) - shown
+    if hidden <= 0:
+        return []
+    return [
+        html.Div(
+            t("inc.more", lang).format(hidden=hidden, total=total),
+            className="screen-more",
+            **{"data-hidden": str(hidden)},
+        )
+    ]
 
 
 def incident_row(row: ActiveIncident, now: datetime, zone: ZoneInfo, lang: str) -> html.Tr:
@@ -194,7 +211,7 @@ def incident_row(row: ActiveIncident, now: datetime, zone: ZoneInfo, lang: str) 
     )
     return html.Tr(
         [
-            html.Td([html.Span(f"{row.severity}", className="sev"), kind]),
+            html.Td([html.Span(f"{row.severity}", className=f"sev sev-{row.severity}"), kind]),
             html.Td(
                 [html.Span(place or "", className="place"), row.address],
                 className="addr",
@@ -333,45 +350,63 @@ def cylinder_table(rows: list[ChainRow], lang: str) -> html.Div:
     )
 
 
-def calm_zero(features: dict, colors: list[str], labels: list[str]) -> tuple[list, list]:
-    """A district with no open hazard is calm blue, not the warmest class of an all-zero scale."""
-    zero = False
-    for feature in features["features"]:
-        if feature["properties"]["value"] == 0:
-            feature["properties"]["fill"] = NO_HAZARD
-            zero = True
-    if not zero:
-        return colors, labels
-    rest = [
-        (color, label)
-        for color, label in zip(colors, labels, strict=False)
-        if any(f["properties"]["fill"] == color for f in features["features"])
-    ]
-    return [NO_HAZARD, *(c for c, _ in rest)], ["0", *(label for _, label in rest)]
-
-
 def district_labels(shapes: list[DistrictShape], features: dict) -> list[dl.DivMarker]:
     """Each district's name and open hazards at its centre, large enough for the room. The
-    small central districts show their number only: their names would cover each other."""
+    seven small central districts get a compact number badge only (their names and numbers
+    would cover each other): central_list names them beside the map."""
     labels = []
     for shape, feature in zip(shapes, features["features"], strict=True):
         value = feature["properties"]["value"]
-        shown = "" if value is None else f"<b>{value:,.0f}</b>"
-        small = (shape.area_km2 or SMALL_DISTRICT_KM2) < SMALL_DISTRICT_KM2
+        shown = "" if value is None else f"<b>{value_text(value, 0)}</b>"
+        small = _small(shape)
         name = "" if small else f"<span>{feature['properties']['name']}</span>"
+        size = [44, 30] if small else [160, 56]
         labels.append(
             dl.DivMarker(
                 position=[shape.centroid_lat, shape.centroid_lon],
                 iconOptions={
                     "className": "screen-district-label" + (" small" if small else ""),
                     "html": f"{name}{shown}",
-                    "iconSize": [160, 56],
-                    "iconAnchor": [80, 28],
+                    "iconSize": size,
+                    "iconAnchor": [size[0] // 2, size[1] // 2],
                 },
                 interactive=False,
+                # above the live points and every other marker: a label is never hidden
+                zIndexOffset=10_000,
             )
         )
     return labels
+
+
+def _small(shape: DistrictShape) -> bool:
+    return (shape.area_km2 or SMALL_DISTRICT_KM2) < SMALL_DISTRICT_KM2
+
+
+def central_list(shapes: list[DistrictShape], features: dict, lang: str) -> html.Div | None:
+    """The small central districts by name with their counts, most first: on the map they show
+    a number only, and a wall has no mouse to hover for the name."""
+    rows = [
+        (feature["properties"]["value"], feature["properties"]["name"], shape.code)
+        for shape, feature in zip(shapes, features["features"], strict=True)
+        if _small(shape) and feature["properties"]["value"] is not None
+    ]
+    if len(rows) < 2:
+        return None
+    rows.sort(key=lambda row: (-row[0], row[2]))
+    return html.Div(
+        [
+            html.Div(t("screen.central", lang), className="legend-title"),
+            *(
+                html.Div(
+                    [html.Span(html_text.unescape(name)), html.B(value_text(value, 0))],
+                    className="screen-central-row",
+                    **{"data-district": code},
+                )
+                for value, name, code in rows
+            ),
+        ],
+        className="screen-central",
+    )
 
 
 def point_features(points: list[MovingPoint], lang: str) -> dict:

@@ -6,6 +6,7 @@ import html
 import math
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from itertools import pairwise
 from typing import Any, Protocol
 
 from dashboard.domain.coverage import coverage
@@ -14,6 +15,12 @@ from dashboard.domain.risk import BAND_COLOURS, BANDS, RiskInputs, band_rank, ri
 # Sequential yellow-to-red: reads on a dark background and for colour-weak eyes.
 PALETTE = ("#ffffb2", "#fecc5c", "#fd8d3c", "#f03b20", "#bd0026")
 NO_DATA = "#2b3a4a"
+# Counts of problems: none is the calm class, then warmer classes (the last four of PALETTE).
+CALM_ZERO = "#1f5f86"
+# The round numbers count classes end on: 0 | 1-2 | 3-5 | 6-10 | 11+ for small counts, and the
+# same shape further up (0 | 1-50 | 51-100 | 101-200 | 201+) when a district counts hundreds.
+NICE_BOUNDS = (2, 5, 10, 20, 50, 100, 200, 500, 1_000, 2_000, 5_000, 10_000, 20_000, 50_000)
+COUNT_CLASSES = 4  # above zero
 # Districts smaller than this show their value without a name at city zoom: the names of
 # Wuhan's seven central districts (all under it) would cover each other.
 SMALL_DISTRICT_KM2 = 150
@@ -56,6 +63,7 @@ class Legend:
     breaks: tuple[float, ...]  # upper bound of each class but the last
     colors: tuple[str, ...]
     decimals: int
+    whole: bool = False  # classes of whole numbers: "0", "1–2", "3–5", "≥ 6"
 
     def color_of(self, value: float | None) -> str:
         if value is None or math.isnan(value):
@@ -68,6 +76,8 @@ class Legend:
     def labels(self) -> list[str]:
         if not self.colors:
             return []
+        if self.whole:
+            return self._whole_labels()
         fmt = f"{{:,.{self.decimals}f}}"
         lows = ["≤ " + fmt.format(self.breaks[0])] if self.breaks else ["–"]
         middles = [
@@ -77,6 +87,30 @@ class Legend:
         last = ["> " + fmt.format(self.breaks[-1])] if self.breaks else []
         return (lows + middles + last)[: len(self.colors)]
 
+    def _whole_labels(self) -> list[str]:
+        bounds = [int(b) for b in self.breaks]
+        first = [str(bounds[0]) if bounds[0] == 0 else f"≤ {bounds[0]:,}"] if bounds else ["–"]
+        middles = [
+            f"{low + 1:,}" if high == low + 1 else f"{low + 1:,}–{high:,}"
+            for low, high in pairwise(bounds)
+        ]
+        last = [f"≥ {bounds[-1] + 1:,}"] if bounds else []
+        return (first + middles + last)[: len(self.colors)]
+
+
+def count_legend(values: Sequence[float | None]) -> Legend:
+    """Whole-number classes for counts (hazards, sites): zero is a class of its own, and the
+    bounds are round numbers scaled to the largest count, so no bound is ever fractional and no
+    two classes coincide, however few the counts."""
+    largest = max((v for v in values if v is not None and not math.isnan(v)), default=0)
+    below = [b for b in NICE_BOUNDS if b < largest]
+    tops = (
+        below[-(COUNT_CLASSES - 1) :]
+        if len(below) >= COUNT_CLASSES - 1
+        else list(NICE_BOUNDS[: COUNT_CLASSES - 1])
+    )
+    return Legend((0.0, *map(float, tops)), (CALM_ZERO, *PALETTE[1:]), 0, whole=True)
+
 
 @dataclass(frozen=True)
 class Metric:
@@ -85,6 +119,7 @@ class Metric:
     decimals: int = 0
     fixed: Legend | None = None  # classes that mean the same on every map (else quantiles)
     suffix: str = ""  # after the value in tooltips and labels, e.g. "%"
+    counts: bool = False  # whole-number counts: count_legend's classes, and 0 is a value
 
 
 def _coverage(counts: Counts) -> float | None:
@@ -94,8 +129,13 @@ def _coverage(counts: Counts) -> float | None:
 
 
 def _count_or_zero(name: str) -> Callable[[Counts], float]:
-    """For counts kept only where there is something: no row means none."""
-    return lambda counts: float(counts.get(name) or 0)
+    """For counts kept only where there is something: no row (or no number) means none."""
+
+    def compute(counts: Counts) -> float:
+        value = counts.get(name)
+        return 0.0 if value is None or math.isnan(float(value)) else float(value)
+
+    return compute
 
 
 def _risk_rank(counts: Counts) -> float:
@@ -116,19 +156,27 @@ COVERAGE_LEGEND = Legend((20.0, 40.0, 60.0, 80.0), tuple(reversed(PALETTE)), 0)
 RISK_LEGEND = Legend((0.0, 1.0, 2.0), tuple(BAND_COLOURS[b] for b in BANDS), 0)
 
 # The One Map's themes (area level: districts and grid cells), then the older district metrics.
-THEMES = ("coverage", "hazards_open", "hazards_overdue", "risk_band", "safety_index")
-DISABLED_THEMES = frozenset({"safety_index"})  # available once rankings exist
+# The district safety index (spec/scoring.md) joins them when rankings exist (issue 17): until
+# then nothing of it is shown; turning the flag on offers it, computed once METRICS has it.
+SAFETY_INDEX_READY = False
+THEMES = (
+    "coverage",
+    "hazards_open",
+    "hazards_overdue",
+    "risk_band",
+    *(("safety_index",) if SAFETY_INDEX_READY else ()),
+)
 METRICS: dict[str, Metric] = {
     m.key: m
     for m in (
         Metric("coverage", _coverage, 0, COVERAGE_LEGEND, "%"),
-        Metric("hazards_open", _count_or_zero("hazards_open")),
-        Metric("hazards_overdue", _count_or_zero("hazards_overdue")),
+        Metric("hazards_open", _count_or_zero("hazards_open"), counts=True),
+        Metric("hazards_overdue", _count_or_zero("hazards_overdue"), counts=True),
         Metric("risk_band", _risk_rank, 0, RISK_LEGEND),
         Metric("users_per_1000", _ratio("customers", "population", 1000), 1),
-        Metric("cylinders_overdue", _count("cylinders_overdue_inspection")),
+        Metric("cylinders_overdue", _count("cylinders_overdue_inspection"), counts=True),
         Metric("real_name_share", _ratio("customers_real_name", "customers", 100), 1),
-        Metric("sites", _count("sites")),
+        Metric("sites", _count("sites"), counts=True),
     )
 }
 DEFAULT_METRIC = "users_per_1000"
@@ -175,15 +223,23 @@ def district_features(
         else None
         for shape in shapes
     }
-    legend = metric.fixed or quantile_legend(
-        [v for v in values.values() if v is not None], metric.decimals
-    )
+    legend = metric.fixed or _legend_for(metric, list(values.values()))
     features = [_feature(shape, values[shape.code], legend, lang, describe) for shape in shapes]
     return {"type": "FeatureCollection", "features": features}, legend
 
 
+def _legend_for(metric: Metric, values: list[float | None]) -> Legend:
+    if metric.counts:
+        return count_legend(values)
+    return quantile_legend([v for v in values if v is not None], metric.decimals)
+
+
 def value_text(value: float | None, decimals: int, suffix: str = "") -> str:
-    return "—" if value is None else f"{value:,.{decimals}f}{suffix}"
+    """A value as labels and tooltips show it; no value (or not a number) is a dash, never
+    "nan"."""
+    if value is None or math.isnan(value):
+        return "—"
+    return f"{value:,.{decimals}f}{suffix}"
 
 
 def _feature(

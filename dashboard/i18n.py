@@ -98,9 +98,9 @@ TEXT: dict[str, tuple[str, str]] = {
     "kpi.fillings_today": ("今日充装", "Fillings today"),
     "kpi.deliveries_today": ("今日配送", "Deliveries today"),
     "rank.note": (
-        "临时排名：按本季度巡检覆盖率排序，正式安全指数将在后续版本提供",
-        "Interim ranking by this quarter's inspection coverage; "
-        "the official safety index comes later",
+        "按本季度巡检覆盖率排序，覆盖率相同时超期隐患少者在前",
+        "Ranked by this quarter's inspection coverage; at equal coverage, fewer overdue "
+        "hazards first",
     ),
     "rank.rank": ("名次", "#"),
     "rank.district": ("区", "District"),
@@ -119,6 +119,11 @@ TEXT: dict[str, tuple[str, str]] = {
     "inc.waiting": ("未到场", "Not yet"),
     "inc.not_dispatched": ("未派遣", "Not yet"),
     "inc.breach": ("超时", "Late"),
+    "inc.more": (
+        "另有 {hidden} 起未列出（共 {total} 起处置中）",
+        "+{hidden} more not listed ({total} active in all)",
+    ),
+    "screen.central": ("中心城区", "Central districts"),
     "inc.target": (
         "目标：接报后 20 分钟内到场；超时以红色标出",
         "Target: a team on scene within 20 minutes; late in red",
@@ -161,18 +166,20 @@ TEXT: dict[str, tuple[str, str]] = {
     "metric.coverage": ("本季度巡检覆盖率 %", "Inspection coverage this quarter %"),
     "metric.hazards_open": ("未销号隐患", "Open hazards"),
     "metric.hazards_overdue": ("超期隐患", "Overdue hazards"),
-    "metric.risk_band": ("四色风险（暂行）", "Four-colour risk (provisional)"),
+    "metric.risk_band": (
+        "四色风险（隐患·事件·记分）",
+        "Four-colour risk (hazards, incidents, points)",
+    ),
     "metric.safety_index": ("区安全指数", "District safety index"),
-    "metric.safety_index.disabled": ("排名上线后可用", "available once rankings exist"),
     "metric.district_only": ("仅按区统计", "districts only"),
     "risk.blue": ("蓝 · 低", "Blue · low"),
     "risk.yellow": ("黄 · 一般", "Yellow · moderate"),
     "risk.orange": ("橙 · 较大", "Orange · high"),
     "risk.red": ("红 · 重大", "Red · major"),
-    "risk.provisional": (
-        "暂行规则：(3×重大未销号 + 超期隐患 + 5×近90天事件 + 违法记分)/每千监管对象；"
+    "risk.rule": (
+        "计算：(3×重大未销号 + 超期隐患 + 5×近90天事件 + 违法记分)/每千监管对象；"
         "≥20 红，≥10 橙，≥3 黄；重大隐患超期即红",
-        "Provisional rule: (3×major open + overdue + 5×incidents in 90 days + violation "
+        "Computed as (3×major open + overdue + 5×incidents in 90 days + violation "
         "points) per 1,000 supervised objects; ≥20 red, ≥10 orange, ≥3 yellow; "
         "any major hazard overdue is red",
     ),
@@ -250,6 +257,18 @@ TEXT: dict[str, tuple[str, str]] = {
     "replay.live": ("实时", "Live"),
     "replay.at": ("回放", "Replay"),
     "replay.not_live": ("非实时画面", "not live"),
+    "replay.present_layers": (
+        "报警列表及隐患、管网、施工、监测图层为当前数据",
+        "alarm list and the hazard, pipeline, excavation and sensor layers show the present",
+    ),
+    "replay.areas_now": (
+        "此专题不随回放变化：显示的是当前数据",
+        "This theme does not rewind: it shows the present",
+    ),
+    "replay.areas_at": (
+        "专题数据为回放时刻的数据",
+        "Theme as of the replayed moment",
+    ),
     "replay.play": ("播放过去24小时", "Play the last 24 hours"),
     "replay.pause": ("暂停回放", "Pause the replay"),
     "replay.back": ("回到实时", "Back to live"),

@@ -15,7 +15,7 @@ from dash_extensions.javascript import Namespace
 
 from dashboard import ids
 from dashboard.auth import current_user
-from dashboard.choropleth import DEFAULT_THEME, DISABLED_THEMES, METRICS, THEMES
+from dashboard.choropleth import DEFAULT_THEME, METRICS, THEMES
 from dashboard.components import notice
 from dashboard.domain.policy import page_roles
 from dashboard.i18n import current_language, t
@@ -208,14 +208,10 @@ def metric_picker(lang: str) -> html.Div:
 
 
 def theme_options(lang: str) -> list[dict]:
-    """The themes, then the older district metrics; the safety index waits for rankings."""
-    options = []
-    for key in (*THEMES, *(key for key in METRICS if key not in THEMES)):
-        label = t(f"metric.{key}", lang)
-        if key in DISABLED_THEMES:
-            label = f"{label} ({t('metric.safety_index.disabled', lang)})"
-        options.append({"label": label, "value": key, "disabled": key in DISABLED_THEMES})
-    return options
+    """The themes, then the older district metrics: only what can be computed (the safety index
+    joins THEMES when rankings exist, choropleth.SAFETY_INDEX_READY)."""
+    keys = (*THEMES, *(key for key in METRICS if key not in THEMES))
+    return [{"label": t(f"metric.{key}", lang), "value": key} for key in keys if key in METRICS]
 
 
 def detail_panel(lang: str) -> dbc.Offcanvas:

@@ -132,7 +132,7 @@ def area_metrics(
         add("due", objects_due(connection, scope, level))
         add("inspected", objects_inspected(connection, scope, level, quarter_start))
         for name, where in _hazard_kinds(now).items():
-            add(name, _hazards(connection, scope, level, where))
+            add(name, hazards_per_area(connection, scope, level, where))
         # Emergencies and the 12-point system's penalties weigh a district's risk for the
         # authorities; an enterprise's map colours its own sites and hazards only.
         if level == "district" and scope.enterprise_id is None:
@@ -173,10 +173,17 @@ def objects_due(connection: Connection, scope: Scope, level: str) -> dict[str, i
 
 
 def objects_inspected(
-    connection: Connection, scope: Scope, level: str, quarter_start: datetime
+    connection: Connection,
+    scope: Scope,
+    level: str,
+    quarter_start: datetime,
+    until: datetime | None = None,
 ) -> dict[str, int]:
-    """Of the objects due, those inspected at least once since the quarter began, per area."""
+    """Of the objects due, those inspected at least once since the quarter began (and, for a
+    past moment, no later than `until`: the One Map's replay), per area."""
     this_quarter = InspectionRecord.occurred_at >= quarter_start
+    if until is not None:
+        this_quarter = and_(this_quarter, InspectionRecord.occurred_at <= until)
     supervised = Customer.kind.in_(SUPERVISED_CUSTOMER_KINDS)
     totals: Counter[str] = Counter()
     # The authorities' districts count every object due by the inspections' own district; an
@@ -225,7 +232,10 @@ def _hazard_kinds(now: datetime) -> dict[str, ColumnElement[bool]]:
     }
 
 
-def _hazards(connection: Connection, scope: Scope, level: str, where: Any) -> dict[str, int]:
+def hazards_per_area(
+    connection: Connection, scope: Scope, level: str, where: Any
+) -> dict[str, int]:
+    """The hazards matching `where` per district, or per grid cell of their target."""
     if level == "district":
         by_district = select(Hazard.district, func.count()).where(where).group_by(Hazard.district)
         return _grouped(connection, scoped(by_district, scope, Hazard))

@@ -24,15 +24,56 @@ from data_access.queries.map_layers import (
     EmergencyCounts,
     LiveKpis,
     cylinder_flows,
+    hazards_per_area,
+    objects_due,
+    objects_inspected,
     rate,
 )
-from data_access.queries.one_map import MovingPoint
+from data_access.queries.one_map import AreaValues, MovingPoint
 from data_access.scope import scoped
 
 REPLAY_SPAN = timedelta(hours=24)
 REPLAY_CACHE_S = 60  # a moment of the past does not change; the slider moves by minutes
 # A team's last report before T is looked for this far back; older ones put it at its base.
 TEAM_LOOKBACK = timedelta(hours=24)
+
+
+# The One Map's themes that rewind with the slider (areas_at); the others show the present and
+# their legend says so.
+REWINDING_THEMES = frozenset({"coverage", "hazards_open", "hazards_overdue"})
+
+
+def moment_of(minutes: float | None, now: datetime) -> datetime | None:
+    """The slider's value (minutes before now, 0 or None: live) as a UTC moment, in whole
+    minutes (so that a replayed moment is cached), at most REPLAY_SPAN back."""
+    if not minutes or minutes >= 0:
+        return None
+    whole_minute = now.replace(second=0, microsecond=0)
+    return whole_minute + max(timedelta(minutes=minutes), -REPLAY_SPAN)
+
+
+@cached(REPLAY_CACHE_S)
+def areas_at(engine: Engine, scope: Scope, level: str, at: datetime, time_zone: str) -> AreaValues:
+    """What the rewinding themes read per district or grid cell, as it was at `at`: inspection
+    coverage of the quarter `at` lies in, counting inspections up to `at` only
+    (dashboard/domain/coverage.py: the objects due are today's registry, which has no history),
+    and the hazards open then (reported by `at`, not closed by then) and of those the overdue."""
+    quarter_start = city_periods(at, time_zone).quarter_start
+    is_open = _open_at(Hazard.reported_at, Hazard.closed_at, at)
+    values: AreaValues = {}
+
+    def add(name: str, counts: dict[str, int]) -> None:
+        for code, value in counts.items():
+            if code is not None:
+                values.setdefault(code, {})[name] = int(value)
+
+    with engine.connect() as connection:
+        add("due", objects_due(connection, scope, level))
+        add("inspected", objects_inspected(connection, scope, level, quarter_start, until=at))
+        add("hazards_open", hazards_per_area(connection, scope, level, is_open))
+        overdue = and_(is_open, Hazard.due_at < at)
+        add("hazards_overdue", hazards_per_area(connection, scope, level, overdue))
+    return values
 
 
 @dataclass(frozen=True, slots=True)

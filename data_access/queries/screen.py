@@ -211,6 +211,15 @@ def active_incidents(engine: Engine, scope: Scope, limit: int = 10) -> list[Acti
     return [ActiveIncident(*row) for row in rows]
 
 
+def open_incident_count(engine: Engine, scope: Scope) -> int:
+    """How many incidents are open in scope: the wall says how many its rows leave out."""
+    query = scoped(
+        select(func.count()).select_from(Incident).where(incident_open()), scope, Incident
+    )
+    with engine.connect() as connection:
+        return int(connection.scalar(query) or 0)
+
+
 # --- the cylinder chain today ---------------------------------------------------------------
 
 CHAIN_STAGES = ("filling", "delivery")
@@ -319,8 +328,9 @@ class WallLive:
     """What live events change on the wall: the KPI band, the incident clocks, the points."""
 
     kpis: LiveKpis | None
-    incidents: list[ActiveIncident]
+    incidents: list[ActiveIncident]  # the most urgent, at most a screenful
     points: list[MovingPoint]
+    incidents_open: int  # all open in scope, listed or not
 
 
 @cached(LIVE_CACHE_S, key=lambda scope, now, day_start: (scope, day_start), follows_log=True)
@@ -330,6 +340,7 @@ def wall_live(engine: Engine, scope: Scope, now: datetime, day_start: datetime) 
         kpis(engine, scope, now, day_start, todays_scans(engine, scope, day_start)),
         active_incidents(engine, scope),
         live_points(engine, scope),
+        open_incident_count(engine, scope),
     )
 
 

@@ -183,10 +183,11 @@ def test_themes_switch_between_districts_and_grid_cells(demo_server, new_tab) ->
     sign_in(tab, demo_server.url, "duty")
     wait_for_map(tab)
     page = tab.page
-    assert page.locator(f"#{ids.MAP_METRIC} option[value='safety_index']").is_disabled()
+    # nothing unfinished is offered: the safety index waits for rankings
+    assert page.locator(f"#{ids.MAP_METRIC} option[value='safety_index']").count() == 0
     page.select_option(f"#{ids.MAP_METRIC}", "risk_band")
     page.wait_for_selector(f"#{ids.MAP_LEGEND} [data-theme='risk_band']", timeout=15_000)
-    assert "暂行" in page.locator(f"#{ids.MAP_LEGEND}").inner_text()  # provisional, and says so
+    assert "计算" in page.locator(f"#{ids.MAP_LEGEND}").inner_text()  # says how it is computed
     page.locator("label", has_text="网格").click()
     page.wait_for_function(
         "() => document.querySelectorAll('path.district-shape').length > 13", timeout=30_000
@@ -299,6 +300,9 @@ def test_the_time_slider_replays_the_city_and_returns_to_live(demo_server, new_t
     assert "replaying" in page.get_attribute(f"#{ids.MAP_FRAME}", "class")
     wait_for_kpi(page, "kpi.incidents_open", 0)
     assert "not live" in page.inner_text(f"#{ids.MAP_UPDATED}")
+    # the themed districts rewind too, and the legend says so
+    page.wait_for_selector(f"#{ids.MAP_LEGEND} .replay-note", timeout=15_000)
+    assert "replayed moment" in page.inner_text(f"#{ids.MAP_LEGEND}")
     page.wait_for_selector("path.live-incident", state="detached", timeout=15_000)
 
     # about two hours ago: only the incident reported three hours ago is open
@@ -314,6 +318,7 @@ def test_the_time_slider_replays_the_city_and_returns_to_live(demo_server, new_t
         timeout=15_000,
     )
     wait_for_kpi(page, "kpi.incidents_open", live_incidents)
+    page.wait_for_selector(f"#{ids.MAP_LEGEND} .replay-note", state="detached", timeout=15_000)
     assert "replaying" not in page.get_attribute(f"#{ids.MAP_FRAME}", "class")
     assert tab.console_errors == []
 

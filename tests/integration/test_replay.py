@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 from sqlalchemy import Engine
 
+from dashboard.choropleth import METRICS
+from dashboard.domain.periods import city_periods
 from dashboard.domain.roles import Scope
+from data_access.queries.map_layers import area_values
 from data_access.queries.one_map import MovingPoint
-from data_access.queries.replay import city_at
+from data_access.queries.replay import areas_at, city_at, moment_of
 from tests.integration.test_eventlog import accepted, append, at, ev, scan, seed_city
 
 WEST, EAST = "420102", "420106"
@@ -113,3 +118,61 @@ def test_an_enterprise_sees_its_own_scans_and_no_emergencies(engine: Engine) -> 
     assert (mine.points, mine.kpis.fillings_today) == ([], 1)
     other = city_at(engine, Scope(enterprise_id="e2"), at(27), ZONE)
     assert other.kpis.fillings_today == 0
+
+
+def test_replayed_coverage_and_hazards_are_as_of_the_moment_not_today(engine: Engine) -> None:
+    """Station s1 (west) inspected at minute 100; a hazard reported at 120 and closed at 200:
+    before 100 the west's coverage is what it was then, not today's."""
+    seed_city(engine)
+    due = at(150).isoformat()
+    accepted(
+        append(
+            engine,
+            ev("inspection.completed", "in-1", 100, inspection_id="in-1", kind="daily",
+               target_type="site", target_id="s1", district=WEST, inspector_id="insp-7",
+               items=[{"item": "hose", "passed": True}], lat=30.6, lon=114.3),
+            ev("hazard.reported", "h-rep", 120, hazard_id="H1", target_type="site",
+               target_id="s1", district=WEST, category="hose", level="general",
+               description="old hose", lat=30.6, lon=114.3, due_at=due),
+            ev("hazard.updated", "h-close", 200, hazard_id="H1", status="closed", actor="x"),
+        )
+    )  # fmt: skip
+    coverage = METRICS["coverage"].compute
+    periods = city_periods(datetime.now(UTC), ZONE)
+    today = area_values(engine, CITY, "district", periods.now, periods.quarter_start)[WEST]
+    before = areas_at(engine, CITY, "district", at(50), ZONE)[WEST]
+    after = areas_at(engine, CITY, "district", at(160), ZONE)[WEST]
+    assert (before["due"], before.get("inspected", 0)) == (today["due"], 0)
+    assert today["inspected"] == after["inspected"] == 1
+    assert coverage(before) == 0.0 and coverage(today) == coverage(after) > 0.0
+    hazards = [
+        (m.get("hazards_open", 0), m.get("hazards_overdue", 0)) for m in (before, after, today)
+    ]
+    assert hazards == [(0, 0), (1, 1), (0, 0)]
+    # the grid cells rewind the same way (s1's cell)
+    cells = areas_at(engine, CITY, "grid", at(50), ZONE)
+    assert all(values.get("inspected", 0) == 0 for values in cells.values())
+
+
+def test_inspections_of_an_earlier_quarter_do_not_count_at_a_replayed_moment(
+    engine: Engine,
+) -> None:
+    seed_city(engine)
+    accepted(
+        append(
+            engine,
+            ev("inspection.completed", "in-1", 0, inspection_id="in-1", kind="daily",
+               target_type="site", target_id="s1", district=WEST, inspector_id="insp-7",
+               items=[{"item": "hose", "passed": True}], lat=30.6, lon=114.3),
+        )
+    )  # fmt: skip
+    next_quarter = datetime(2027, 1, 2, 8, 0, tzinfo=UTC)
+    assert areas_at(engine, CITY, "district", next_quarter, ZONE)[WEST].get("inspected", 0) == 0
+    assert areas_at(engine, CITY, "district", at(10), ZONE)[WEST]["inspected"] == 1
+
+
+def test_the_slider_value_becomes_a_whole_minute_at_most_a_day_back() -> None:
+    now = datetime(2026, 12, 3, 1, 0, 30, tzinfo=UTC)
+    assert moment_of(0, now) is None and moment_of(None, now) is None
+    assert moment_of(-10, now) == datetime(2026, 12, 3, 0, 50, tzinfo=UTC)
+    assert moment_of(-5000, now) == datetime(2026, 12, 2, 1, 0, tzinfo=UTC)

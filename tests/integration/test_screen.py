@@ -95,6 +95,18 @@ def test_active_incidents_put_the_late_ones_first_and_respect_the_district(demo_
     assert queries.active_incidents(demo_engine, ENTERPRISE) == []
 
 
+def test_the_wall_counts_every_open_incident_beyond_its_rows(demo_engine) -> None:
+    before = queries.open_incident_count(demo_engine, CITYWIDE)
+    for n in range(3):
+        report(demo_engine, f"S-MORE-{n}", IN_WUCHANG, minutes_ago=n + 1)
+    report(demo_engine, "S-JA", IN_JIANGAN, minutes_ago=1)
+    assert queries.open_incident_count(demo_engine, CITYWIDE) == before + 4
+    shown = queries.active_incidents(demo_engine, CITYWIDE, limit=2)
+    assert len(shown) == 2 and queries.open_incident_count(demo_engine, CITYWIDE) > len(shown)
+    assert queries.open_incident_count(demo_engine, JIANGAN) == 1
+    assert queries.open_incident_count(demo_engine, ENTERPRISE) == 0
+
+
 def test_the_league_has_every_district_and_counts_late_responses(demo_engine) -> None:
     now = datetime.now(UTC)
     report(demo_engine, "S-LATE", IN_WUCHANG, minutes_ago=35)

@@ -4,13 +4,16 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+from callbacks.one_map import area_labels
+from callbacks.screen import district_labels
 from dashboard.choropleth import (
+    CALM_ZERO,
     COVERAGE_LEGEND,
-    DISABLED_THEMES,
     METRICS,
     NO_DATA,
     PALETTE,
     THEMES,
+    count_legend,
     district_features,
     quantile_legend,
 )
@@ -100,6 +103,46 @@ def test_the_risk_theme_colours_areas_by_band() -> None:
     assert "band 3.0" in features["features"][1]["properties"]["tooltip"]
 
 
-def test_the_safety_index_is_offered_but_not_yet_computed() -> None:
-    assert "safety_index" in THEMES and "safety_index" in DISABLED_THEMES
-    assert "safety_index" not in METRICS
+def test_the_safety_index_is_not_offered_until_it_can_be_computed() -> None:
+    assert "safety_index" not in THEMES and "safety_index" not in METRICS
+
+
+def test_small_counts_get_whole_number_classes_with_zero_a_class_of_its_own() -> None:
+    for values in ([0.0, 0.0, 1.0], [0.0], [], [1.0, 1.0, 1.0], [3.0, 7.0, 12.0]):
+        legend = count_legend(values)
+        assert legend.labels() == ["0", "1–2", "3–5", "6–10", "≥ 11"], values
+        assert all(bound == int(bound) for bound in legend.breaks)
+        assert legend.color_of(0.0) == CALM_ZERO and legend.color_of(1.0) != CALM_ZERO
+
+
+def test_large_counts_get_round_bounds_that_never_coincide() -> None:
+    legend = count_legend([0.0, 12.0, 340.0])
+    assert legend.labels() == ["0", "1–50", "51–100", "101–200", "≥ 201"]
+    assert legend.color_of(340.0) == legend.colors[-1]
+    assert len(set(legend.labels())) == len(legend.labels())
+
+
+def test_districts_without_hazards_are_labelled_zero_not_nan() -> None:
+    shapes = [_shape("1"), _shape("2"), _shape("3"), _shape("4")]
+    counts = {
+        "1": {"hazards_open": 1},
+        "2": {},
+        "3": {"hazards_open": float("nan")},
+        "4": {"due": 3},
+    }
+    features, legend = district_features(shapes, counts, METRICS["hazards_open"], "zh")
+    shown = [f["properties"]["shown"] for f in features["features"]]
+    assert shown == ["1", "0", "0", "0"]
+    assert legend.labels()[:2] == ["0", "1–2"]
+    labels = area_labels(shapes, features)
+    assert [f["properties"]["shown"] for f in labels["features"]] == ["1", "0", "0", "0"]
+    assert "nan" not in str(features) + str(labels) + str(legend.labels())
+
+
+def test_the_wall_labels_every_district_with_its_count() -> None:
+    shapes = [_shape("1"), replace(_shape("2"), area_km2=30.0), replace(_shape("3"), area_km2=40.0)]
+    counts = {"1": {"hazards_open": 2}, "2": {}, "3": {"hazards_open": float("nan")}}
+    features, _ = district_features(shapes, counts, METRICS["hazards_open"], "en")
+    markers = district_labels(shapes, features)
+    assert [m.iconOptions["html"].count("<b>0</b>") for m in markers] == [0, 1, 1]
+    assert "nan" not in str([m.iconOptions for m in markers])
