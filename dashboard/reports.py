@@ -214,7 +214,7 @@ def _recipients(notification: NotificationRow, f: _Format, district: str) -> Cel
     )
     if not recipients:
         return Cell(f.t("report.unknown"), "muted")
-    shown = ", ".join(recipients[:RECIPIENTS_SHOWN])
+    shown = ("、" if f.lang == "zh" else ", ").join(recipients[:RECIPIENTS_SHOWN])
     more = len(recipients) - RECIPIENTS_SHOWN
     return Cell(f"{shown} (+{more})" if more > 0 else shown)
 
