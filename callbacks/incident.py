@@ -14,6 +14,7 @@ import dash_leaflet as dl
 from dash import Input, Output, State, clientside_callback, html
 
 from dashboard import ids
+from dashboard.actors import channel_name, team_status_here, who
 from dashboard.auth import current_scope, current_user
 from dashboard.components import local_time
 from dashboard.domain.dispatch import DESK_TEAM_STEPS, Candidate, rank_teams
@@ -94,15 +95,19 @@ def refresh(
         return (html.Div(t("incident.not_found", lang)), [], [], "", "", "", "")
     sent = view.dispatched_teams(res.engine, incident_id)
     ranked = rank_for(row, scope)
-    names = {c.team.id: c.team.name for c in ranked} | {s.team_id: s.name for s in sent}
+    entries = view.timeline(res.engine, incident_id)
+    names = view.actor_names_for(
+        res.engine, view.actor_keys([row.closed_by, *(e.actor for e in entries)])
+    )
+    names |= {c.team.id: c.team.name for c in ranked} | {s.team_id: s.name for s in sent}
     acts = allowed(user, Action.DISPATCH) and is_open(row.status)
     return (
-        header(row, lang),
+        header(row, lang, names),
         team_markers(row, ranked, sent),
         ranking_rows(ranked, set(picked or ()), lang, acts),
         ranking_note(ranked, lang),
         dispatched_list(sent, lang, acts),
-        timeline_list(view.timeline(res.engine, incident_id), names, lang),
+        timeline_list(entries, names, lang),
         notification_rows(notification_list(res.engine, incident_id, scope), lang),
     )
 
@@ -114,7 +119,7 @@ def rank_for(row: view.IncidentFacts, scope: Any) -> list[Candidate]:
     return rank_teams(teams, at, row.kind, now_local().hour, res.router)
 
 
-def header(row: view.IncidentFacts, lang: str) -> html.Div:
+def header(row: view.IncidentFacts, lang: str, names: dict[str, str]) -> html.Div:
     district = resources().city.district(row.district).name(lang) if row.district else "—"
     status, severity = row.status, row.severity
     badges = [
@@ -157,17 +162,18 @@ def header(row: view.IncidentFacts, lang: str) -> html.Div:
                 ],
                 className="incident-facts",
             ),
-            _closed_banner(row, lang),
+            _closed_banner(row, lang, names),
         ]
     )
 
 
-def _closed_banner(row: view.IncidentFacts, lang: str) -> html.Div | None:
+def _closed_banner(row: view.IncidentFacts, lang: str, names: dict[str, str]) -> html.Div | None:
     if is_open(row.status):
         return None
+    closed_by = who(row.closed_by, lang, names) or "—"
     return dbc.Alert(
         [
-            html.Strong(t("incident.closed_by", lang).format(by=row.closed_by or "—")),
+            html.Strong(t("incident.closed_by", lang).format(by=closed_by)),
             html.Span(f" {when(row.closed_at, '%m-%d %H:%M')} · {row.summary or ''} "),
             html.A(t("incident.report", lang), href=report_href(row.id), className="ms-2"),
         ],
@@ -282,7 +288,7 @@ def dispatched_list(sent: list[view.SentTeam], lang: str, acts: bool) -> html.Di
         return html.Div(t("incident.none_sent", lang), className="text-secondary small")
     rows = []
     for s in sent:
-        status = s.status or "dispatched"
+        status = s.status_here  # what it did on THIS incident, not on a later one
         steps = (
             [
                 dbc.Button(
@@ -303,7 +309,7 @@ def dispatched_list(sent: list[view.SentTeam], lang: str, acts: bool) -> html.Di
             html.Tr(
                 [
                     html.Td(s.name),
-                    html.Td(t_or(f"team_status.{status}", status, lang)),
+                    html.Td(team_status_here(status, lang)),
                     html.Td(when(s.dispatched_at, "%H:%M")),
                     html.Td(eta),
                     html.Td(_minutes(s.dispatched_at, s.on_scene_at)),
@@ -352,7 +358,7 @@ def _timeline_item(entry: view.TimelineRow, names: dict[str, str], lang: str) ->
         words = [
             t_or(f"notify.level.{level}", level, lang) for level in levels.split(", ") if level
         ]
-        text.append(f"{t_or(f'notify.channel.{channel}', channel, lang)} · {'、'.join(words)}")
+        text.append(f"{channel_name(channel, lang)} · {'、'.join(words)}")
         text.append(
             dbc.Badge(
                 t_or(f"notify.outcome.{status}", status or "", lang),
@@ -373,7 +379,7 @@ def _timeline_item(entry: view.TimelineRow, names: dict[str, str], lang: str) ->
             html.I(className=f"bi {TIMELINE_ICONS.get(kind, 'bi-dot')} mx-2"),
             html.Span(label, className="what me-2"),
             html.Span(text, className="text"),
-            _who(entry.actor, lang) if entry.actor and kind != "notified" else None,
+            _who(entry.actor, lang, names) if entry.actor and kind != "notified" else None,
             html.Div(photos, className="photos") if photos else None,
         ],
         className=f"timeline-entry kind-{kind}",
@@ -381,13 +387,11 @@ def _timeline_item(entry: view.TimelineRow, names: dict[str, str], lang: str) ->
     )
 
 
-def _who(actor: str, lang: str) -> html.Span:
-    """A desk user by name; an ingest source as a source, never as a desk user."""
-    if actor.startswith(SOURCE_ACTOR_PREFIX):
-        source = actor.removeprefix(SOURCE_ACTOR_PREFIX)
-        text = f" · {t('timeline.by_source', lang)} {source}"
-        return html.Span(text, className="who who-source text-secondary")
-    return html.Span(f" · {actor.removeprefix('user:')}", className="who text-secondary")
+def _who(actor: str, lang: str, names: dict[str, str]) -> html.Span:
+    """A desk user by name; an ingest source as a source, never as a desk user
+    (dashboard/actors.py, the same words as the close-out report)."""
+    source = " who-source" if actor.startswith(SOURCE_ACTOR_PREFIX) else ""
+    return html.Span(f" · {who(actor, lang, names)}", className=f"who{source} text-secondary")
 
 
 def _photo(reference: str) -> html.A | html.Span:
@@ -414,10 +418,7 @@ def notification_rows(rows: list[Notification], lang: str) -> html.Div:
             html.Li(
                 [
                     html.Span(when(row.occurred_at), className="when me-2"),
-                    html.Span(
-                        t_or(f"notify.channel.{row.channel}", row.channel, lang),
-                        className="me-2 fw-semibold",
-                    ),
+                    html.Span(channel_name(row.channel, lang), className="me-2 fw-semibold"),
                     html.Span(levels, className="me-2"),
                     dbc.Badge(
                         t_or(f"notify.outcome.{row.outcome}", row.outcome, lang),

@@ -146,9 +146,11 @@ def street_of(address: str, city_name: str = "", district_name: str = "") -> str
     return None
 
 
-def street_office(street: str | None) -> str:
+def street_office(street: str | None, district: str = "") -> str:
+    """The street office to tell; without a street in the address, the one of the district
+    the incident lies in (the registry has no streets), named by the district."""
     if street is None:
-        return UNKNOWN
+        return f"所在街道办事处（{district}）" if district else UNKNOWN
     if street.endswith("街"):
         return f"{street}道办事处"
     if street.endswith("街道"):
@@ -185,7 +187,7 @@ class Directory:
                 found[level] = f"{district}燃气管理办公室" if district else UNKNOWN
             elif level == "street":
                 street = street_of(incident.address, self.city.name_zh, district)
-                found[level] = street_office(street)
+                found[level] = street_office(street, district)
             elif level == "enterprise":
                 owner = queries.responsible_enterprise(self.engine, incident.lat, incident.lon)
                 found[level] = owner.name if owner else UNKNOWN

@@ -46,7 +46,7 @@ BANNER_BG = colors.HexColor("#fff3cd")
 # Relative column widths of each section's table (the rest share the width equally).
 COLUMN_WEIGHTS = {
     "response": (3, 3, 2),
-    "teams": (3.2, 1.3, 2.2, 1.6, 1.3, 2.2, 2.2, 2.2, 1.6),
+    "teams": (3, 1.2, 1.9, 2.1, 1.7, 1.2, 2.1, 2.1, 2.1, 1.5),
     "notifications": (2.2, 2, 1.6, 3, 1.4, 1.1, 2.6),
     "timeline": (2.3, 1.5, 1.5, 2, 2.2, 5),
 }

@@ -16,19 +16,27 @@ from zoneinfo import ZoneInfo
 
 from flask import Flask, Response, abort, current_app, request
 
+from dashboard.actors import channel_name, team_status_here, who
 from dashboard.auth import current_user
 from dashboard.domain.photos import parse_photo
 from dashboard.domain.policy import page_roles
 from dashboard.domain.response import Verdict
 from dashboard.i18n import current_language, t, t_or
 from dashboard.report_document import Cell, ReportDocument, Section
-from data_access.queries.incident_report import IncidentReport, TeamRow, incident_report
+from data_access.queries.incident_report import (
+    IncidentReport,
+    NotificationRow,
+    TeamRow,
+    incident_report,
+)
+from data_access.queries.incident_view import TimelineRow
 
 # Who may read reports: the desk, its supervisors and leadership, and a district's officer (for
 # that district's incidents). Not enterprises (incidents are the city's) nor the wall screen.
 TONES = ("good", "bad", "warn", "muted")
 RECIPIENTS_SHOWN = 6
 ERROR_SHOWN = 300
+UNKNOWN_RECIPIENT = "unknown"  # dashboard/notifier.py UNKNOWN, in events already logged
 
 
 # --- the content ----------------------------------------------------------------------------
@@ -59,6 +67,10 @@ class _Format:
         if code is None:
             return self.t("report.unknown")
         return t_or(f"{prefix}.{code}", code, self.lang)
+
+    def who(self, actor: str | None, names: dict[str, str]) -> Cell:
+        text = who(actor, self.lang, names)
+        return Cell(text) if text else Cell(self.t("report.unknown"), "muted")
 
     def plain(self, text: str | None) -> Cell:
         return Cell(text) if text else Cell(self.t("report.unknown"), "muted")
@@ -94,7 +106,7 @@ def report_document(
             _incident_section(report, f, district_name),
             _response_section(report, f),
             _teams_section(report, f),
-            _notifications_section(report, f),
+            _notifications_section(report, f, district_name),
             _timeline_section(report, f, photo_hosts),
             _outcome_section(report, f),
         ),
@@ -154,12 +166,13 @@ def _response_section(report: IncidentReport, f: _Format) -> Section:
     )
 
 
-def _team_row(team: TeamRow, f: _Format) -> tuple[Cell, ...]:
+def _team_row(team: TeamRow, f: _Format, names: dict[str, str]) -> tuple[Cell, ...]:
     return (
         Cell(team.name),
         Cell(f.label("notify.level", team.level)),
+        Cell(team_status_here(team.status_here, f.lang)),
         f.time(team.dispatched_at),
-        Cell(team.by),
+        f.who(team.by, names),
         f.minutes(team.eta_minutes),
         f.time(team.en_route_at),
         f.time(team.on_scene_at),
@@ -172,6 +185,7 @@ def _teams_section(report: IncidentReport, f: _Format) -> Section:
     keys = (
         "report.team",
         "report.team_level",
+        "report.team_status_here",
         "report.dispatched",
         "report.dispatched_by",
         "report.eta",
@@ -184,20 +198,51 @@ def _teams_section(report: IncidentReport, f: _Format) -> Section:
         "teams",
         f.t("report.section.teams"),
         columns=tuple(f.t(key) for key in keys),
-        rows=tuple(_team_row(team, f) for team in report.teams),
+        rows=tuple(_team_row(team, f, report.names) for team in report.teams),
         empty=f.t("report.no_teams"),
     )
 
 
-def _recipients(recipients: tuple[str, ...], f: _Format) -> Cell:
+def _recipients(notification: NotificationRow, f: _Format, district: str) -> Cell:
+    recipients = tuple(
+        _recipient(name, level, f, district)
+        for name, level in zip(
+            notification.recipients,
+            _levels_of(notification),
+            strict=True,
+        )
+    )
     if not recipients:
         return Cell(f.t("report.unknown"), "muted")
-    shown = ", ".join(recipients[:RECIPIENTS_SHOWN])
+    shown = ("、" if f.lang == "zh" else ", ").join(recipients[:RECIPIENTS_SHOWN])
     more = len(recipients) - RECIPIENTS_SHOWN
     return Cell(f"{shown} (+{more})" if more > 0 else shown)
 
 
-def _notifications_section(report: IncidentReport, f: _Format) -> Section:
+def _levels_of(notification: NotificationRow) -> tuple[str | None, ...]:
+    """Each recipient's level, when the channel names one recipient per level (in-app,
+    webhook: the notifier's `recipient_names`), else unknown."""
+    recipients, levels = notification.recipients, notification.levels
+    return levels if len(levels) == len(recipients) else (None,) * len(recipients)
+
+
+def _recipient(name: str, level: str | None, f: _Format, district: str) -> str:
+    """A recipient as recorded; "unknown" (the notifier found no name in the address or the
+    registry, in events logged before it named the street office by district) in words."""
+    head, _, tail = name.partition(" ")
+    if head != UNKNOWN_RECIPIENT:
+        return name
+    if level == "street" and district:
+        head = f.t("report.street_office", district=district)
+    else:
+        head = f.t("report.recipient_unknown")
+    return f"{head} {tail}".strip()
+
+
+def _notifications_section(
+    report: IncidentReport, f: _Format, district_name: Callable[[str | None], str]
+) -> Section:
+    district = district_name(report.incident.district) if report.incident.district else ""
     levels = tuple(
         (
             f.t(f"notify.level.{level}"),
@@ -214,8 +259,8 @@ def _notifications_section(report: IncidentReport, f: _Format) -> Section:
         (
             f.time(n.occurred_at),
             Cell(" / ".join(f.label("notify.level", level) for level in n.levels)),
-            Cell(n.channel),
-            _recipients(n.recipients, f),
+            Cell(channel_name(n.channel, f.lang)),
+            _recipients(n, f, district),
             Cell(
                 f.label("notify.outcome", n.outcome),
                 "good" if n.outcome == "delivered" else "bad",
@@ -252,7 +297,7 @@ def _notified_text(text: str | None, f: _Format) -> str:
     if not channel:
         return text or ""
     named = (f.label("notify.level", level.strip()) for level in levels.split(","))
-    return f"{channel}: {' / '.join(named)}"
+    return f"{channel_name(channel, f.lang)}: {' / '.join(named)}"
 
 
 def _photo_links(
@@ -270,6 +315,22 @@ def _photo_links(
     return tuple(links), unusable
 
 
+def _entry_text(entry: TimelineRow, f: _Format, names: dict[str, str]) -> str:
+    if entry.kind == "notified":
+        return _notified_text(entry.text, f)
+    if entry.kind == "dispatched":  # the projection lists the teams sent by id
+        teams = [names.get(team, team) for team in (entry.text or "").split()]
+        return ("、" if f.lang == "zh" else ", ").join(teams)
+    return entry.text or ""
+
+
+def _entry_actor(entry: TimelineRow, f: _Format, names: dict[str, str]) -> str:
+    """Who: a person or a source by name; a notification's "actor" is its channel."""
+    if entry.kind == "notified":
+        return channel_name(entry.actor, f.lang)
+    return who(entry.actor, f.lang, names)
+
+
 def _timeline_section(report: IncidentReport, f: _Format, photo_hosts: Collection[str]) -> Section:
     rows = []
     for entry in report.timeline:
@@ -281,7 +342,7 @@ def _timeline_section(report: IncidentReport, f: _Format, photo_hosts: Collectio
             status = f.label("incident_status", entry.status) if entry.status else ""
         team = entry.team_name or entry.team_id or ""
         photos, unusable = _photo_links(entry.photos, f, photo_hosts)
-        text = _notified_text(entry.text, f) if entry.kind == "notified" else entry.text or ""
+        text = _entry_text(entry, f, report.names)
         if photos:
             text = f"{text} ({f.t('report.photos', n=len(photos))})".strip()
         if unusable:  # logged before references were checked: shown, never linked
@@ -291,7 +352,7 @@ def _timeline_section(report: IncidentReport, f: _Format, photo_hosts: Collectio
                 f.time(entry.occurred_at),
                 Cell(f.label("report.entry", entry.kind)),
                 Cell(status),
-                Cell(entry.actor or ""),
+                Cell(_entry_actor(entry, f, report.names)),
                 Cell(team),
                 Cell(text, links=photos),
             )
@@ -318,7 +379,7 @@ def _outcome_section(report: IncidentReport, f: _Format) -> Section:
     fields = (
         ("report.status", Cell(f.label("incident_status", i.status), None if i.closed else "warn")),
         ("report.closed_at", f.time(i.closed_at)),
-        ("report.closed_by", f.plain(i.closed_by)),
+        ("report.closed_by", f.who(i.closed_by, report.names)),
         ("report.casualties", casualties),
         ("report.summary", f.plain(i.summary)),
     )

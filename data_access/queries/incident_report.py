@@ -12,8 +12,17 @@ from sqlalchemy import Connection, Engine, select
 from dashboard.domain.events import NOTIFY_LEVELS
 from dashboard.domain.response import IncidentResponse, incident_response, minutes_between
 from dashboard.domain.roles import Scope
-from data_access.models import Incident, IncidentDispatch, IncidentNotification, Team
-from data_access.queries.incident_view import FACT_COLUMNS, IncidentFacts, TimelineRow, timeline_of
+from data_access.models import Incident, IncidentDispatch, IncidentNotification, Team, TeamState
+from data_access.queries.incident_view import (
+    FACT_COLUMNS,
+    IncidentFacts,
+    TimelineRow,
+    actor_keys,
+    actor_names,
+    last_team_statuses,
+    status_on_incident,
+    timeline_of,
+)
 from data_access.scope import scoped
 
 
@@ -28,6 +37,7 @@ class TeamRow:
     en_route_at: datetime | None
     on_scene_at: datetime | None
     released_at: datetime | None
+    status_here: str  # what it did on THIS incident (incident_view.status_on_incident)
 
     @property
     def response_min(self) -> float | None:
@@ -57,6 +67,7 @@ class IncidentReport:
     notified: dict[str, datetime | None]  # each of the four levels: first delivered, or None
     all_notified_at: datetime | None
     generated_at: datetime
+    names: dict[str, str]  # logins, enterprise and team ids -> names (dashboard/actors.py)
 
 
 def incident_report(
@@ -75,6 +86,7 @@ def incident_report(
         timeline = tuple(timeline_of(connection, incident_id))
         teams = _teams(connection, incident_id)
         notifications = _notifications(connection, incident_id)
+        names = actor_names(connection, _actors(facts, timeline, teams))
     notified = {
         level: datetime.fromisoformat(row.notified[level])
         if row.notified and level in row.notified
@@ -90,8 +102,23 @@ def incident_report(
         now,
     )
     return IncidentReport(
-        facts, response, timeline, teams, notifications, notified, row.all_notified_at, now
+        facts, response, timeline, teams, notifications, notified, row.all_notified_at, now, names
     )
+
+
+def _actors(
+    facts: IncidentFacts, timeline: tuple[TimelineRow, ...], teams: tuple[TeamRow, ...]
+) -> set[str]:
+    """Everyone the report names: who acted, who sent each team, who closed it, and the teams
+    a dispatch entry lists by id."""
+    actors = [entry.actor for entry in timeline] + [team.by for team in teams]
+    team_ids = [
+        team
+        for entry in timeline
+        if entry.kind == "dispatched"
+        for team in (entry.text or "").split()
+    ]
+    return actor_keys([*actors, facts.closed_by, *team_ids])
 
 
 def _teams(connection: Connection, incident_id: str) -> tuple[TeamRow, ...]:
@@ -107,12 +134,24 @@ def _teams(connection: Connection, incident_id: str) -> tuple[TeamRow, ...]:
             sent.en_route_at,
             sent.on_scene_at,
             sent.released_at,
+            TeamState.incident_id,
+            TeamState.status,
         )
         .join(Team, Team.id == sent.team_id)
+        .join(TeamState, TeamState.team_id == sent.team_id, isouter=True)
         .where(sent.incident_id == incident_id)
         .order_by(sent.dispatched_at, sent.team_id)
     )
-    return tuple(TeamRow(*row) for row in connection.execute(query))
+    reported = last_team_statuses(connection, incident_id)
+    return tuple(
+        TeamRow(
+            *row[:9],
+            status_on_incident(
+                incident_id, reported.get(row.team_id), row.released_at, row[9], row[10]
+            ),
+        )
+        for row in connection.execute(query)
+    )
 
 
 def _notifications(connection: Connection, incident_id: str) -> tuple[NotificationRow, ...]:

@@ -8,6 +8,7 @@ teams and surroundings; an enterprise sees no incident (so never opens the view)
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable
 from dataclasses import dataclass, fields
 from datetime import date, datetime
 from typing import Any, TypeVar, TypeVarTuple
@@ -15,7 +16,7 @@ from typing import Any, TypeVar, TypeVarTuple
 from sqlalchemy import Connection, Engine, Row, Select, and_, exists, func, select
 
 from dashboard.domain.dispatch import TeamPosition
-from dashboard.domain.incidents import CLOSED
+from dashboard.domain.incidents import CLOSED, DESK_SOURCE_PREFIX, SOURCE_ACTOR_PREFIX
 from dashboard.domain.roles import Scope
 from dashboard.geo import haversine_km
 from data_access.models import (
@@ -33,6 +34,7 @@ from data_access.models import (
     Sensor,
     Team,
     TeamState,
+    UserAccount,
 )
 from data_access.projections.excavations import M_PER_DEG_LAT
 from data_access.queries.map_layers import ExcavationSite
@@ -114,6 +116,7 @@ class SentTeam:
     now_on: str | None  # the incident it serves now
     lat: float | None
     lon: float | None
+    status_here: str = "dispatched"  # its status on THIS incident (`status_on_incident`)
 
 
 def incident(engine: Engine, incident_id: str, scope: Scope) -> IncidentFacts | None:
@@ -191,7 +194,87 @@ def dispatched_teams(engine: Engine, incident_id: str) -> list[SentTeam]:
         .order_by(sent.dispatched_at, sent.team_id)
     )
     with engine.connect() as connection:  # by name: wider than SQLAlchemy types rows (10)
-        return [SentTeam(**row._mapping) for row in connection.execute(query)]
+        reported = last_team_statuses(connection, incident_id)
+        rows = [row._mapping for row in connection.execute(query)]
+    return [
+        SentTeam(
+            **row,
+            status_here=status_on_incident(
+                incident_id,
+                reported.get(row["team_id"]),
+                row["released_at"],
+                row["now_on"],
+                row["status"],
+            ),
+        )
+        for row in rows
+    ]
+
+
+# A team that reported one of these has left the incident of its own accord.
+_LEFT_ON_ITS_OWN = ("returning", "available", "off_duty")
+
+
+def status_on_incident(
+    incident_id: str,
+    last_reported: str | None,
+    released_at: datetime | None,
+    now_on: str | None,
+    status_now: str | None,
+) -> str:
+    """What a team sent to `incident_id` is (or was last) doing THERE: its live status while
+    it is still on the incident; once it has left, the last status it reported on this
+    incident, or "released" when it was taken off it (sent on to another incident) while still
+    working here. A team's current status would show a team busy elsewhere as on scene here."""
+    if released_at is None and now_on == incident_id and status_now:
+        return status_now
+    if last_reported in _LEFT_ON_ITS_OWN or (released_at is None and last_reported):
+        return last_reported or "dispatched"
+    return "released" if released_at is not None else "dispatched"
+
+
+def last_team_statuses(connection: Connection, incident_id: str) -> dict[str, str]:
+    """Each team's last status reported on this incident (from its timeline)."""
+    entry = IncidentTimelineEntry
+    query = (
+        select(entry.team_id, entry.status)
+        .where(entry.incident_id == incident_id, entry.kind == "team")
+        .order_by(entry.seq)
+    )
+    return {team: status for team, status in connection.execute(query) if team and status}
+
+
+def actor_key(actor: str) -> str:
+    """The login or source an actor of the log names, without its prefix (`user:`,
+    `source:`)."""
+    return actor.removeprefix(DESK_SOURCE_PREFIX).removeprefix(SOURCE_ACTOR_PREFIX)
+
+
+def actor_keys(actors: Iterable[str | None]) -> set[str]:
+    """What to look names up for, of these actors."""
+    return {actor_key(actor) for actor in actors if actor}
+
+
+def actor_names(connection: Connection, keys: set[str]) -> dict[str, str]:
+    """Names for the logins, enterprise and team ids among `keys` (dashboard/actors.py `who`):
+    users by their display name, enterprises and teams by their registered name."""
+    if not keys:
+        return {}
+    wanted = sorted(keys)
+    names: dict[str, str] = {}
+    for key_column, name_column in (
+        (Team.id, Team.name),
+        (Enterprise.id, Enterprise.name),
+        (UserAccount.username, UserAccount.display_name),
+    ):
+        query = select(key_column, name_column).where(key_column.in_(wanted))
+        names.update({key: name for key, name in connection.execute(query) if name})
+    return names
+
+
+def actor_names_for(engine: Engine, keys: set[str]) -> dict[str, str]:
+    with engine.connect() as connection:
+        return actor_names(connection, keys)
 
 
 def team_positions(engine: Engine, scope: Scope) -> list[TeamPosition]:

@@ -34,6 +34,9 @@ def test_the_report_page_shows_the_incident_and_downloads_its_pdf(
     assert page.locator(".report-title").inner_text() == "燃气突发事件处置报告"
     assert page.locator(f"#{ids.REPORT_OPEN_BANNER}").count() == 0  # closed: no "not closed" banner
     assert page.locator(".report-section").count() == 6
+    # A document as of its generation time: no "live" dot claims that it moves (assets/report.css)
+    assert page.locator(f"#{ids.LIVE_STATUS}").count() == 1
+    assert not page.locator(f"#{ids.LIVE_STATUS}").is_visible()
     assert page.locator(".report-section-response .tone-good").first.inner_text() == "14.0 分钟"
     assert page.locator(f"#{ids.REPORT_BACK}").get_attribute("href") == (
         f"/incident/{closed_incident}"

@@ -386,13 +386,17 @@ def test_the_street_is_read_from_the_address(address: str, street: str | None):
     assert street_of(address, "武汉市", district) == street
 
 
-def test_an_address_without_a_street_leaves_the_street_office_unknown(engine, serve):
+def test_an_address_without_a_street_names_the_street_office_by_its_district(engine, serve):
     directory = Directory(engine, load_city_pack("wuhan"))
     incident = IncidentNotice(
         "inc-1", "leak", 2, "江汉路 88 号", "420106", 0.0, 0.0, datetime.now(UTC)
     )
     found = directory.recipients(incident, ["district", "street", "enterprise"])
-    assert found == {"district": "武昌区燃气管理办公室", "street": UNKNOWN, "enterprise": UNKNOWN}
+    assert found == {
+        "district": "武昌区燃气管理办公室",
+        "street": "所在街道办事处（武昌区）",
+        "enterprise": UNKNOWN,
+    }
 
 
 def test_sms_numbers_are_parsed_by_level():
