@@ -100,7 +100,7 @@ def cylinder_detail(scope, code: str, lang: str) -> html.Div:
     if chain is None:
         return _nothing(lang)
     rows = [
-        [_when(s.occurred_at), t_or(f"stage.{s.stage}", s.stage, lang), s.site_id]
+        [_when(s.occurred_at), _label("stage", s.stage, lang), _named(s.site_id, chain.names)]
         for s in chain.scans
     ]
     return html.Div(
@@ -111,8 +111,8 @@ def cylinder_detail(scope, code: str, lang: str) -> html.Div:
             else None,
             _facts(
                 [
-                    ("detail.enterprise", chain.enterprise_id),
-                    ("detail.stage", t_or(f"stage.{chain.stage}", chain.stage, lang)),
+                    ("detail.enterprise", _named(chain.enterprise_id, chain.names)),
+                    ("detail.stage", _label("stage", chain.stage, lang)),
                 ],
                 lang,
             ),
@@ -128,7 +128,15 @@ def hazard_detail(scope, hazard_id: str, lang: str) -> html.Div:
     hazard = map_details.hazard_history(resources().engine, scope, hazard_id)
     if hazard is None:
         return _nothing(lang)
-    rows = [[_when(h.occurred_at), h.status, h.actor, h.note] for h in hazard.history]
+    rows = [
+        [
+            _when(h.occurred_at),
+            _label("hazard_status", h.status, lang),
+            _actor(h.actor, hazard.names, lang),
+            h.note,
+        ]
+        for h in hazard.history
+    ]
     headers = ["detail.time", "detail.status", "detail.actor", "detail.event"]
     return html.Div(
         [
@@ -136,8 +144,8 @@ def hazard_detail(scope, hazard_id: str, lang: str) -> html.Div:
             _facts(
                 [
                     ("detail.category", hazard.category),
-                    ("detail.level", hazard.level),
-                    ("detail.status", hazard.status),
+                    ("detail.level", _label("hazard_level", hazard.level, lang)),
+                    ("detail.status", _label("hazard_status", hazard.status, lang)),
                     ("detail.reported", _when(hazard.reported_at)),
                     ("detail.due", _when(hazard.due_at)),
                 ],
@@ -181,6 +189,25 @@ def incident_detail(scope, incident_id: str, lang: str) -> html.Div:
     )
 
 
+def _named(code: str | None, names: dict[str, str]) -> str | None:
+    """An enterprise's, site's or worker's name for its id (the id if the registry has none)."""
+    return None if code is None else names.get(code, code)
+
+
+def _actor(code: str, names: dict[str, str], lang: str) -> str:
+    """Who did it: a person's or an organisation's name, else the source in words (`system`,
+    `field-app`, `user:simulators`), else the code itself (an inspector's id)."""
+    if code in names:
+        return names[code]
+    return t_or(f"source.{code.removeprefix(map_details.USER_PREFIX)}", code, lang)
+
+
+def _words(prefix: str, codes: list[str] | None, lang: str) -> str:
+    """A list of codes in words, joined the way the language joins them."""
+    joiner = "、" if lang == "zh" else ", "
+    return joiner.join(t_or(f"{prefix}.{code}", code, lang) for code in codes or [])
+
+
 def _incident_kind(kind: str, lang: str) -> str:
     return t_or(f"incident_kind.{kind}", kind, lang)
 
@@ -206,11 +233,11 @@ def team_detail(scope, team_id: str, lang: str) -> html.Div:
             html.H5(f"{t('detail.team', lang)} · {team.name}"),
             _facts(
                 [
-                    ("detail.status", team.status),
+                    ("detail.status", _label("team_status", team.status, lang)),
                     ("detail.members", team.members),
-                    ("detail.capabilities", ", ".join(team.capabilities or [])),
+                    ("detail.capabilities", _words("capability", team.capabilities, lang)),
                     ("detail.current_incident", team.incident_id),
-                    ("detail.level", team.level),
+                    ("detail.level", _label("team_level", team.level, lang)),
                 ],
                 lang,
             ),
@@ -259,7 +286,13 @@ def site_detail(scope, site_id: str, lang: str) -> html.Div | None:
         for stage, count in sorted(site.scans_today.items(), key=_chain_position)
     ]
     hazards = [
-        [h.id, h.category, _label("hazard_level", h.level, lang), h.status, _when(h.due_at)]
+        [
+            h.id,
+            h.category,
+            _label("hazard_level", h.level, lang),
+            _label("hazard_status", h.status, lang),
+            _when(h.due_at),
+        ]
         for h in site.open_hazards
     ]
     hazard_headers = ["detail.id", "detail.category", "detail.level", "detail.status", "detail.due"]
@@ -270,7 +303,7 @@ def site_detail(scope, site_id: str, lang: str) -> html.Div | None:
                 ("detail.time", _when(last.occurred_at)),
                 ("detail.kind", _label("inspection_kind", last.kind, lang)),
                 ("detail.status", t("detail.passed" if last.passed else "detail.failed", lang)),
-                ("detail.inspector", last.inspector_id),
+                ("detail.inspector", last.inspector or last.inspector_id),
             ],
             lang,
         )
@@ -323,7 +356,7 @@ def resource_detail(scope, resource_id: str, lang: str) -> html.Div | None:
                     ("detail.name", resource.name),
                     ("detail.team_name", resource.team),
                     ("detail.team_status", _label("team_status", status, lang)),
-                    ("detail.skills", ", ".join(resource.skills or [])),
+                    ("detail.skills", _words("skill", resource.skills, lang)),
                     ("detail.district", _district(resource, lang)),
                 ],
                 lang,
@@ -351,7 +384,7 @@ def pipeline_detail(scope, segment_id: str, lang: str) -> html.Div | None:
             _facts(
                 [
                     ("detail.pressure", _label("legend.pipe", segment.pressure_class, lang)),
-                    ("detail.material", segment.material),
+                    ("detail.material", _label("material", segment.material, lang)),
                     ("detail.laid_year", segment.laid_year),
                     ("detail.length", f"{segment.length_m:,.0f} m"),
                     ("detail.owner", segment.enterprise),
@@ -467,7 +500,7 @@ def excavation_detail(scope, permit_id: str, lang: str) -> html.Div | None:
         [
             s.id,
             _label("legend.pipe", s.pressure_class, lang),
-            s.enterprise_id,
+            s.enterprise,
             f"{s.distance_m:.0f} m",
         ]
         for s in dig.segments

@@ -165,10 +165,6 @@ TEXT: dict[str, tuple[str, str]] = {
     "metric.safety_index": ("区安全指数", "District safety index"),
     "metric.safety_index.disabled": ("排名上线后可用", "available once rankings exist"),
     "metric.district_only": ("仅按区统计", "districts only"),
-    "risk.blue": ("蓝 · 低", "Blue · low"),
-    "risk.yellow": ("黄 · 一般", "Yellow · moderate"),
-    "risk.orange": ("橙 · 较大", "Orange · high"),
-    "risk.red": ("红 · 重大", "Red · major"),
     "risk.provisional": (
         "暂行规则：(3×重大未销号 + 超期隐患 + 5×近90天事件 + 违法记分)/每千监管对象；"
         "≥20 红，≥10 橙，≥3 黄；重大隐患超期即红",
@@ -329,8 +325,6 @@ TEXT: dict[str, tuple[str, str]] = {
     "inspection_kind.daily": ("日常检查", "Daily"),
     "inspection_kind.special": ("专项检查", "Special"),
     "inspection_kind.third_party": ("第三方检查", "Third party"),
-    "hazard_level.general": ("一般", "General"),
-    "hazard_level.major": ("重大", "Major"),
 }
 
 
