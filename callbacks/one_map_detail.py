@@ -7,6 +7,7 @@ Each detail query checks the user's scope itself, so a crafted click shows nothi
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
 from typing import Any, get_args
 from urllib.parse import quote
@@ -244,6 +245,53 @@ def team_detail(scope, team_id: str, lang: str) -> html.Div:
         ],
         **{"data-detail": "team"},
     )
+
+
+# --- findings: the rules' sentences in the user's words ----------------------------------
+
+# The projections word a finding's particulars in English (data_access/projections/cylinders.py
+# and excavations.py); each of their sentences, and the text that says it in either language.
+FINDING_SENTENCES = (
+    (re.compile(r"cylinder \S+ is not registered"), "unregistered"),
+    (re.compile(r"filled past its scrap date (?P<date>\S+)"), "scrap_date"),
+    (re.compile(r"filled past its inspection due date (?P<date>\S+)"), "inspection_due"),
+    (re.compile(r"stage (?P<stage>\w+) after (?P<before>\w+)"), "stage_order"),
+    (re.compile(r"delivered without a preceding sale.*"), "no_sale"),
+    (
+        re.compile(r"sold to (?P<customer>\S+), who is not a real-name-verified customer"),
+        "not_real_name",
+    ),
+    (re.compile(r"delivered to (?P<customer>\S+) but sold to (?P<buyer>\S+)"), "other_customer"),
+    (
+        re.compile(
+            r"dig of radius (?P<radius>[\d.]+) m by (?P<contractor>.+) is (?P<distance>\d+) m "
+            r"from (?P<pressure>\w+)-pressure pipeline (?P<segment>\S+) of (?P<owner>\S+), "
+            r"without a signed protection agreement"
+        ),
+        "dig",
+    ),
+)
+
+
+def finding_text(detail: str, lang: str) -> str:
+    """A finding's particulars in `lang`: stages and pressures in words, an owner by name.
+    A sentence no rule writes (yet) is shown as it is rather than lost."""
+    for pattern, key in FINDING_SENTENCES:
+        match = pattern.fullmatch(detail)
+        if match is None:
+            continue
+        params = match.groupdict()
+        for name in ("stage", "before"):
+            if name in params:
+                params[name] = t_or(f"stage.{params[name]}", params[name], lang)
+        if "pressure" in params:
+            words = t_or(f"legend.pipe.{params['pressure']}", params["pressure"], lang)
+            params["pressure"] = words if lang == "zh" else words.lower()
+        if "owner" in params:
+            names = map_details.display_names(resources().engine, [params["owner"]])
+            params["owner"] = names.get(params["owner"], params["owner"])
+        return t(f"finding.why.{key}", lang).format(**params)
+    return detail
 
 
 # --- the registry's objects: sites, resources, pipelines, sensors, digs ---------------------
@@ -520,7 +568,9 @@ def excavation_detail(scope, permit_id: str, lang: str) -> html.Div | None:
                     ("detail.agreement", _agreement(dig, lang)),
                     (
                         "detail.finding",
-                        f"{state} · {finding.detail}" if finding else t("detail.no_finding", lang),
+                        f"{state} · {finding_text(finding.detail, lang)}"
+                        if finding
+                        else t("detail.no_finding", lang),
                     ),
                 ],
                 lang,

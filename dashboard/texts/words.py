@@ -32,5 +32,28 @@ TEXT: dict[str, tuple[str, str]] = {
     "source.demo": ("演示数据", "Demo data"),
     "source.simulators": ("模拟器", "Simulators"),
     "finding.delivery_without_sale": ("未经销售即配送", "Delivered without a sale"),
-    "detail.found_at": ("发现时间", "Found"),
+    "finding.excavation_without_agreement": ("施工未签管道保护协议", "Dig without an agreement"),
+    # a finding's particulars (the projections word them in English: data_access/projections)
+    "finding.why.unregistered": ("该气瓶未在任何企业登记", "registered by no enterprise"),
+    "finding.why.scrap_date": ("已过报废日期 {date} 仍充装", "filled after its scrap date {date}"),
+    "finding.why.inspection_due": (
+        "已过检验到期日 {date} 仍充装",
+        "filled after its inspection due date {date}",
+    ),
+    "finding.why.stage_order": ("“{before}”之后直接“{stage}”", "{stage} right after {before}"),
+    "finding.why.no_sale": ("配送前无销售记录", "delivered without a sale first"),
+    "finding.why.not_real_name": (
+        "售予未实名用户 {customer}",
+        "sold to {customer}, not a real-name customer",
+    ),
+    "finding.why.other_customer": (
+        "配送给 {customer}，但售予 {buyer}",
+        "delivered to {customer} but sold to {buyer}",
+    ),
+    "finding.why.dig": (
+        "{contractor} 施工（半径 {radius} 米）距{pressure}管道 {segment}（{owner}）{distance} 米，"
+        "未签管道保护协议",
+        "{contractor}'s dig (radius {radius} m) is {distance} m from the {pressure} pipeline "
+        "{segment} ({owner}) without a protection agreement",
+    ),
 }
