@@ -99,7 +99,7 @@ def _user_row(
     )
     return html.Tr(
         [
-            html.Td(row.username, className="fw-semibold"),
+            html.Td(row.username, className="fw-semibold", **{"data-verbatim": "login"}),
             html.Td(row.display_name),
             html.Td(role_label(row.role, lang)),
             html.Td(scope),

@@ -298,7 +298,7 @@ TEXT: dict[str, tuple[str, str]] = {
     "detail.finding": ("规则发现", "Finding"),
     "detail.finding_open": ("未解除", "Open"),
     "detail.finding_resolved": ("已解除", "Resolved"),
-    "detail.no_finding": ("无", "None"),
+    "detail.no_finding": ("无", "No finding"),
     "detail.near_segments": ("附近管段", "Pipeline segments nearby"),
     "detail.no_segments": ("附近无登记管段", "No registered pipeline nearby"),
     "detail.distance": ("距离", "Distance"),

@@ -339,14 +339,25 @@ def _settle(page) -> None:
         page.wait_for_timeout(SETTLE_MS)
 
 
+# Text that is a verbatim record or an identifier a person types (the audit trail's recorded
+# actor, type and data; a username; an ingest token's source name), marked data-verbatim by its
+# page, is not read for words.
+BODY_TEXT = """() => {
+  let text = document.body.innerText;
+  for (const el of document.querySelectorAll('[data-verbatim]')) {
+    if (el.innerText) text = text.split(el.innerText).join(' ');
+  }
+  return text;
+}"""
 LEAF_TEXTS = """() => Array.from(document.body.querySelectorAll('*'))
   .filter((el) => el.children.length === 0 && el.offsetParent !== null)
-  .map((el) => el.innerText.trim()).filter((text) => text)"""
+  .filter((el) => !el.closest('[data-verbatim]'))
+  .map((el) => (el.innerText || el.textContent || '').trim()).filter((text) => text)"""
 
 
 def raw_words(page, codes: re.Pattern[str], lang: str) -> list[str]:
     """What on the page reads raw: empty words anywhere; codes as described above."""
-    text = page.evaluate("() => document.body.innerText")
+    text = page.evaluate(BODY_TEXT)
     found = [m.group(0) for m in EMPTY_WORDS.finditer(text)]
     if lang == "zh":
         return found + [m.group(0) for m in codes.finditer(text)]
