@@ -343,11 +343,15 @@ def _settle(page) -> None:
 # actor, type and data; a username; an ingest token's source name), marked data-verbatim by its
 # page, is not read for words.
 BODY_TEXT = """() => {
-  let text = document.body.innerText;
-  for (const el of document.querySelectorAll('[data-verbatim]')) {
-    if (el.innerText) text = text.split(el.innerText).join(' ');
+  const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+  const shown = [];
+  for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+    const el = node.parentElement;
+    if (!el || el.closest('[data-verbatim], script, style, noscript, template')) continue;
+    if (el.getClientRects().length === 0) continue;  // not displayed
+    shown.push(node.textContent);
   }
-  return text;
+  return shown.join(' ');
 }"""
 LEAF_TEXTS = """() => Array.from(document.body.querySelectorAll('*'))
   .filter((el) => el.children.length === 0 && el.offsetParent !== null)
