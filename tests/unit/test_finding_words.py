@@ -29,7 +29,8 @@ def test_a_cylinder_finding_reads_in_chinese(sentence: str) -> None:
 
 def test_stages_are_words_in_either_language() -> None:
     assert finding_text("stage transport after inspection", "zh") == "“检验”之后直接“运输”"
-    assert finding_text("stage transport after inspection", "en") == "Transport right after Inspection"
+    english = finding_text("stage transport after inspection", "en")
+    assert english == "Transport right after Inspection"
 
 
 def test_an_unknown_sentence_is_kept_rather_than_lost() -> None:
