@@ -100,11 +100,11 @@ MARKS_JS = r"""
 (function () {
   "use strict";
   const marks = { arrived: {}, asked: {}, board: {}, inDom: {}, drawn: {} };
-  const DESK_ID = /"(desk-\d{8}-\d{6}-[0-9a-f]{6})"/g;
+  const DESK_ID = /"(INC-\d{8}-\d{4,})"/g;
   window.__deskAction = marks;
 
   function mark(text, kinds) {
-    if (typeof text !== "string" || text.indexOf('"desk-') < 0) return;
+    if (typeof text !== "string" || text.indexOf('"INC-') < 0) return;
     for (const match of text.matchAll(DESK_ID)) {
       for (const [kind, at] of kinds) {
         if (!(match[1] in marks[kind])) marks[kind][match[1]] = at;

@@ -115,6 +115,9 @@ def _cursors(pages: Any, trigger: object) -> list[int | None]:
     return [None]
 
 
+VERBATIM = {"data-verbatim": "record"}  # tests/browser/test_visible_text.py reads no words in it
+
+
 def _table(rows: list[queries.AuditRow], zone: ZoneInfo, lang: str) -> Any:
     if not rows:
         return html.Div(t("admin.audit.none", lang), className="text-secondary py-3")
@@ -127,10 +130,12 @@ def _table(rows: list[queries.AuditRow], zone: ZoneInfo, lang: str) -> Any:
                         f"{row.occurred_at.astimezone(zone):%Y-%m-%d %H:%M:%S}",
                         className="text-nowrap",
                     ),
-                    html.Td(row.actor, className="text-nowrap"),
-                    html.Td(html.Code(row.type), className="text-nowrap"),
-                    html.Td(row.subject or "—", className="text-nowrap"),
-                    html.Td(row.summary, className="admin-summary small"),
+                    # the record as it was written (actor, type, subject, data): the audit is
+                    # evidence, so it is shown verbatim, not put into words
+                    html.Td(row.actor, className="text-nowrap", **VERBATIM),
+                    html.Td(html.Code(row.type), className="text-nowrap", **VERBATIM),
+                    html.Td(row.subject or "—", className="text-nowrap", **VERBATIM),
+                    html.Td(row.summary, className="admin-summary small", **VERBATIM),
                 ],
                 **{"data-seq": str(row.seq), "data-type": row.type},
             )

@@ -92,7 +92,7 @@ def _token_row(row: queries.TokenUsage, zone: ZoneInfo, lang: str) -> html.Tr:
     return html.Tr(
         [
             html.Td(f"#{row.id}"),
-            html.Td(row.source, className="fw-semibold"),
+            html.Td(row.source, className="fw-semibold", **{"data-verbatim": "source"}),
             html.Td(shown, title=", ".join(row.types), className="admin-types small"),
             html.Td(row.enterprise or "—"),
             html.Td(row.label or "", className="admin-label"),

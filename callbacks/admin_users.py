@@ -48,6 +48,8 @@ def list_users(role: str | None, _tick: object) -> Any:
         return html.Div(t("admin.users.none", lang), className="text-secondary")
     zone = ZoneInfo(res.settings.time_zone)
     districts = {code: (zh, en) for code, zh, en in queries.districts(res.engine)}
+    bound = any(row.enterprise_id for row in rows)
+    enterprises = dict(queries.enterprises(res.engine)) if bound else {}
     return html.Div(
         [
             html.Div(
@@ -57,7 +59,9 @@ def list_users(role: str | None, _tick: object) -> Any:
             html.Table(
                 [
                     html.Thead(html.Tr([html.Th(t(column, lang)) for column in COLUMNS])),
-                    html.Tbody([_user_row(row, districts, zone, lang) for row in rows]),
+                    html.Tbody(
+                        [_user_row(row, districts, enterprises, zone, lang) for row in rows]
+                    ),
                 ],
                 className="table table-sm table-hover align-middle admin-table",
             ),
@@ -65,12 +69,21 @@ def list_users(role: str | None, _tick: object) -> Any:
     )
 
 
-def _user_row(row: queries.Account, districts: dict, zone: ZoneInfo, lang: str) -> html.Tr:
+def _user_row(
+    row: queries.Account, districts: dict, enterprises: dict[str, str], zone: ZoneInfo, lang: str
+) -> html.Tr:
+    scope: Any
     if row.district:
         names = districts.get(row.district, (row.district, row.district))
         scope = names[0 if lang == "zh" else 1]
+    elif row.enterprise_id:
+        # the enterprise by name; its id beside it, small, for the administrator's records
+        scope = [
+            enterprises.get(row.enterprise_id, row.enterprise_id),
+            html.Small(row.enterprise_id, className="text-secondary ms-1"),
+        ]
     else:
-        scope = row.enterprise_id or t("admin.scope.city", lang)
+        scope = t("admin.scope.city", lang)
     status = (
         dbc.Badge(t("admin.active", lang), color="success")
         if row.active
@@ -86,7 +99,7 @@ def _user_row(row: queries.Account, districts: dict, zone: ZoneInfo, lang: str) 
     )
     return html.Tr(
         [
-            html.Td(row.username, className="fw-semibold"),
+            html.Td(row.username, className="fw-semibold", **{"data-verbatim": "login"}),
             html.Td(row.display_name),
             html.Td(role_label(row.role, lang)),
             html.Td(scope),

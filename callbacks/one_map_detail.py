@@ -7,6 +7,7 @@ Each detail query checks the user's scope itself, so a crafted click shows nothi
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
 from typing import Any, get_args
 from urllib.parse import quote
@@ -100,7 +101,7 @@ def cylinder_detail(scope, code: str, lang: str) -> html.Div:
     if chain is None:
         return _nothing(lang)
     rows = [
-        [_when(s.occurred_at), t_or(f"stage.{s.stage}", s.stage, lang), s.site_id]
+        [_when(s.occurred_at), _label("stage", s.stage, lang), _named(s.site_id, chain.names)]
         for s in chain.scans
     ]
     return html.Div(
@@ -111,8 +112,8 @@ def cylinder_detail(scope, code: str, lang: str) -> html.Div:
             else None,
             _facts(
                 [
-                    ("detail.enterprise", chain.enterprise_id),
-                    ("detail.stage", t_or(f"stage.{chain.stage}", chain.stage, lang)),
+                    ("detail.enterprise", _named(chain.enterprise_id, chain.names)),
+                    ("detail.stage", _label("stage", chain.stage, lang)),
                 ],
                 lang,
             ),
@@ -128,7 +129,15 @@ def hazard_detail(scope, hazard_id: str, lang: str) -> html.Div:
     hazard = map_details.hazard_history(resources().engine, scope, hazard_id)
     if hazard is None:
         return _nothing(lang)
-    rows = [[_when(h.occurred_at), h.status, h.actor, h.note] for h in hazard.history]
+    rows = [
+        [
+            _when(h.occurred_at),
+            _label("hazard_status", h.status, lang),
+            _actor(h.actor, hazard.names, lang),
+            h.note,
+        ]
+        for h in hazard.history
+    ]
     headers = ["detail.time", "detail.status", "detail.actor", "detail.event"]
     return html.Div(
         [
@@ -136,8 +145,8 @@ def hazard_detail(scope, hazard_id: str, lang: str) -> html.Div:
             _facts(
                 [
                     ("detail.category", hazard.category),
-                    ("detail.level", hazard.level),
-                    ("detail.status", hazard.status),
+                    ("detail.level", _label("hazard_level", hazard.level, lang)),
+                    ("detail.status", _label("hazard_status", hazard.status, lang)),
                     ("detail.reported", _when(hazard.reported_at)),
                     ("detail.due", _when(hazard.due_at)),
                 ],
@@ -181,6 +190,25 @@ def incident_detail(scope, incident_id: str, lang: str) -> html.Div:
     )
 
 
+def _named(code: str | None, names: dict[str, str]) -> str | None:
+    """An enterprise's, site's or worker's name for its id (the id if the registry has none)."""
+    return None if code is None else names.get(code, code)
+
+
+def _actor(code: str, names: dict[str, str], lang: str) -> str:
+    """Who did it: a person's or an organisation's name, else the source in words (`system`,
+    `field-app`, `user:simulators`), else the code itself (an inspector's id)."""
+    if code in names:
+        return names[code]
+    return t_or(f"source.{code.removeprefix(map_details.USER_PREFIX)}", code, lang)
+
+
+def _words(prefix: str, codes: list[str] | None, lang: str) -> str:
+    """A list of codes in words, joined the way the language joins them."""
+    joiner = "、" if lang == "zh" else ", "
+    return joiner.join(t_or(f"{prefix}.{code}", code, lang) for code in codes or [])
+
+
 def _incident_kind(kind: str, lang: str) -> str:
     return t_or(f"incident_kind.{kind}", kind, lang)
 
@@ -206,17 +234,64 @@ def team_detail(scope, team_id: str, lang: str) -> html.Div:
             html.H5(f"{t('detail.team', lang)} · {team.name}"),
             _facts(
                 [
-                    ("detail.status", team.status),
+                    ("detail.status", _label("team_status", team.status, lang)),
                     ("detail.members", team.members),
-                    ("detail.capabilities", ", ".join(team.capabilities or [])),
+                    ("detail.capabilities", _words("capability", team.capabilities, lang)),
                     ("detail.current_incident", team.incident_id),
-                    ("detail.level", team.level),
+                    ("detail.level", _label("team_level", team.level, lang)),
                 ],
                 lang,
             ),
         ],
         **{"data-detail": "team"},
     )
+
+
+# --- findings: the rules' sentences in the user's words ----------------------------------
+
+# The projections word a finding's particulars in English (data_access/projections/cylinders.py
+# and excavations.py); each of their sentences, and the text that says it in either language.
+FINDING_SENTENCES = (
+    (re.compile(r"cylinder \S+ is not registered"), "unregistered"),
+    (re.compile(r"filled past its scrap date (?P<date>\S+)"), "scrap_date"),
+    (re.compile(r"filled past its inspection due date (?P<date>\S+)"), "inspection_due"),
+    (re.compile(r"stage (?P<stage>\w+) after (?P<before>\w+)"), "stage_order"),
+    (re.compile(r"delivered without a preceding sale.*"), "no_sale"),
+    (
+        re.compile(r"sold to (?P<customer>\S+), who is not a real-name-verified customer"),
+        "not_real_name",
+    ),
+    (re.compile(r"delivered to (?P<customer>\S+) but sold to (?P<buyer>\S+)"), "other_customer"),
+    (
+        re.compile(
+            r"dig of radius (?P<radius>[\d.]+) m by (?P<contractor>.+) is (?P<distance>\d+) m "
+            r"from (?P<pressure>\w+)-pressure pipeline (?P<segment>\S+) of (?P<owner>\S+), "
+            r"without a signed protection agreement"
+        ),
+        "dig",
+    ),
+)
+
+
+def finding_text(detail: str, lang: str) -> str:
+    """A finding's particulars in `lang`: stages and pressures in words, an owner by name.
+    A sentence no rule writes (yet) is shown as it is rather than lost."""
+    for pattern, key in FINDING_SENTENCES:
+        match = pattern.fullmatch(detail)
+        if match is None:
+            continue
+        params = match.groupdict()
+        for name in ("stage", "before"):
+            if name in params:
+                params[name] = t_or(f"stage.{params[name]}", params[name], lang)
+        if "pressure" in params:
+            words = t_or(f"legend.pipe.{params['pressure']}", params["pressure"], lang)
+            params["pressure"] = words if lang == "zh" else words.lower()
+        if "owner" in params:
+            names = map_details.display_names(resources().engine, [params["owner"]])
+            params["owner"] = names.get(params["owner"], params["owner"])
+        return t(f"finding.why.{key}", lang).format(**params)
+    return detail
 
 
 # --- the registry's objects: sites, resources, pipelines, sensors, digs ---------------------
@@ -259,7 +334,13 @@ def site_detail(scope, site_id: str, lang: str) -> html.Div | None:
         for stage, count in sorted(site.scans_today.items(), key=_chain_position)
     ]
     hazards = [
-        [h.id, h.category, _label("hazard_level", h.level, lang), h.status, _when(h.due_at)]
+        [
+            h.id,
+            h.category,
+            _label("hazard_level", h.level, lang),
+            _label("hazard_status", h.status, lang),
+            _when(h.due_at),
+        ]
         for h in site.open_hazards
     ]
     hazard_headers = ["detail.id", "detail.category", "detail.level", "detail.status", "detail.due"]
@@ -270,7 +351,7 @@ def site_detail(scope, site_id: str, lang: str) -> html.Div | None:
                 ("detail.time", _when(last.occurred_at)),
                 ("detail.kind", _label("inspection_kind", last.kind, lang)),
                 ("detail.status", t("detail.passed" if last.passed else "detail.failed", lang)),
-                ("detail.inspector", last.inspector_id),
+                ("detail.inspector", last.inspector or last.inspector_id),
             ],
             lang,
         )
@@ -323,7 +404,7 @@ def resource_detail(scope, resource_id: str, lang: str) -> html.Div | None:
                     ("detail.name", resource.name),
                     ("detail.team_name", resource.team),
                     ("detail.team_status", _label("team_status", status, lang)),
-                    ("detail.skills", ", ".join(resource.skills or [])),
+                    ("detail.skills", _words("skill", resource.skills, lang)),
                     ("detail.district", _district(resource, lang)),
                 ],
                 lang,
@@ -351,7 +432,7 @@ def pipeline_detail(scope, segment_id: str, lang: str) -> html.Div | None:
             _facts(
                 [
                     ("detail.pressure", _label("legend.pipe", segment.pressure_class, lang)),
-                    ("detail.material", segment.material),
+                    ("detail.material", _label("material", segment.material, lang)),
                     ("detail.laid_year", segment.laid_year),
                     ("detail.length", f"{segment.length_m:,.0f} m"),
                     ("detail.owner", segment.enterprise),
@@ -467,7 +548,7 @@ def excavation_detail(scope, permit_id: str, lang: str) -> html.Div | None:
         [
             s.id,
             _label("legend.pipe", s.pressure_class, lang),
-            s.enterprise_id,
+            s.enterprise,
             f"{s.distance_m:.0f} m",
         ]
         for s in dig.segments
@@ -487,7 +568,9 @@ def excavation_detail(scope, permit_id: str, lang: str) -> html.Div | None:
                     ("detail.agreement", _agreement(dig, lang)),
                     (
                         "detail.finding",
-                        f"{state} · {finding.detail}" if finding else t("detail.no_finding", lang),
+                        f"{state} · {finding_text(finding.detail, lang)}"
+                        if finding
+                        else t("detail.no_finding", lang),
                     ),
                 ],
                 lang,

@@ -14,6 +14,7 @@ from typing import Any
 
 from dash import ClientsideFunction, Input, Output, State, clientside_callback, html, no_update
 
+from callbacks.one_map_detail import finding_text
 from dashboard import ids
 from dashboard.auth import current_scope
 from dashboard.domain.flows import FlowLine
@@ -127,7 +128,7 @@ def live_features(points: list[MovingPoint], clocks: list[IncidentClock], lang: 
     features = []
     for p in points:
         properties: dict[str, Any] = {"kind": p.kind, "state": p.state}
-        label = html_text.escape(f"{p.label} ({p.state})")
+        label = html_text.escape(f"{p.label} ({_state_words(p.kind, p.state, lang)})")
         if p.kind == "incident" and p.id in started:
             clock = started[p.id]
             properties["reported_ms"] = _epoch_ms(clock.reported_at)
@@ -137,6 +138,15 @@ def live_features(points: list[MovingPoint], clocks: list[IncidentClock], lang: 
             properties["tooltip"] = label
         features.append(_point(p.lat, p.lon, properties, f"{p.kind}:{p.id}"))
     return _collection(features)
+
+
+def _state_words(kind: str, state: str | None, lang: str) -> str:
+    """An alarm's level or status, or a team's status, in words (never the raw code)."""
+    prefixes = ("alarm", "alarm_status") if kind == "alarm" else ("team_status",)
+    code = state or ""
+    for prefix in prefixes:
+        code = t_or(f"{prefix}.{state}", code, lang)
+    return code
 
 
 def _epoch_ms(when: datetime | None) -> int | None:
@@ -211,8 +221,9 @@ def _anomaly_feature(row: CylinderAnomaly, lang: str) -> dict:
         {
             "kind": row.kind,
             "ref": f"cylinder:{row.subject_id}",
-            "tooltip": f"<b>{html_text.escape(row.subject_id)}</b><br>{html_text.escape(kind)}"
-            f"<br>{html_text.escape(row.detail)}",
+            # in the user's words, wrapped (.map-tip in app.css): a long finding is not cut off
+            "tooltip": f"<div class='map-tip'><b>{html_text.escape(row.subject_id)}</b><br>"
+            f"{html_text.escape(kind)}<br>{html_text.escape(finding_text(row.detail, lang))}</div>",
         },
     )
 
@@ -263,7 +274,7 @@ def _hazard_feature(p: HazardPoint, lang: str) -> dict:
             "level": p.level,
             "ref": f"hazard:{p.id}",
             "tooltip": f"<b>{html_text.escape(p.category)}</b><br>{state}"
-            f" · {html_text.escape(p.level)}",
+            f" · {t_or('hazard_level.' + p.level, html_text.escape(p.level), lang)}",
         },
     )
 
@@ -291,7 +302,8 @@ def _sensor_feature(r: SensorPoint, lang: str) -> dict:
         {
             "state": r.state,
             "ref": f"sensor:{r.id}",
-            "tooltip": f"<b>{html_text.escape(r.id)}</b> {html_text.escape(r.kind)}<br>"
+            "tooltip": f"<b>{html_text.escape(r.id)}</b> "
+            f"{t_or('sensor_kind.' + r.kind, html_text.escape(r.kind), lang)}<br>"
             f"{t('legend.sensor.' + r.state, lang)}",
         },
     )
@@ -311,7 +323,7 @@ def _pipeline_feature(r: PipelineLine, lang: str) -> dict:
             "pressure": r.pressure_class,
             "ref": f"pipeline:{r.id}",
             "tooltip": f"<b>{html_text.escape(r.id)}</b><br>{pressure} · "
-            f"{html_text.escape(r.material)} · {r.laid_year}",
+            f"{t_or('material.' + r.material, html_text.escape(r.material), lang)} · {r.laid_year}",
         },
     }
 

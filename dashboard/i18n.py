@@ -172,10 +172,6 @@ TEXT: dict[str, tuple[str, str]] = {
     ),
     "metric.safety_index": ("区安全指数", "District safety index"),
     "metric.district_only": ("仅按区统计", "districts only"),
-    "risk.blue": ("蓝 · 低", "Blue · low"),
-    "risk.yellow": ("黄 · 一般", "Yellow · moderate"),
-    "risk.orange": ("橙 · 较大", "Orange · high"),
-    "risk.red": ("红 · 重大", "Red · major"),
     "risk.rule": (
         "计算：(3×重大未销号 + 超期隐患 + 5×近90天事件 + 违法记分)/每千监管对象；"
         "≥20 红，≥10 橙，≥3 黄；重大隐患超期即红",
@@ -321,7 +317,7 @@ TEXT: dict[str, tuple[str, str]] = {
     "detail.finding": ("规则发现", "Finding"),
     "detail.finding_open": ("未解除", "Open"),
     "detail.finding_resolved": ("已解除", "Resolved"),
-    "detail.no_finding": ("无", "None"),
+    "detail.no_finding": ("无", "No finding"),
     "detail.near_segments": ("附近管段", "Pipeline segments nearby"),
     "detail.no_segments": ("附近无登记管段", "No registered pipeline nearby"),
     "detail.distance": ("距离", "Distance"),
@@ -348,8 +344,6 @@ TEXT: dict[str, tuple[str, str]] = {
     "inspection_kind.daily": ("日常检查", "Daily"),
     "inspection_kind.special": ("专项检查", "Special"),
     "inspection_kind.third_party": ("第三方检查", "Third party"),
-    "hazard_level.general": ("一般", "General"),
-    "hazard_level.major": ("重大", "Major"),
 }
 
 

@@ -66,6 +66,8 @@ def _add_demo(commands) -> None:
         "--no-desk",
         action="store_true",
         help="no simulated duty officer: dispatching, notifying and closing are yours",
+    )
+    sub.add_argument(
         "--no-backfill",
         action="store_true",
         help="do not write the quarter's history when seeding a new city",

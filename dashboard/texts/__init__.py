@@ -7,10 +7,12 @@ from dashboard.texts import (
     api,
     incident_desk,
     incident_view,
+    levels,
     notifications,
     refusals,
     reports,
     sessions,
+    words,
 )
 
 AREAS = (
@@ -18,8 +20,10 @@ AREAS = (
     api.TEXT,
     incident_desk.TEXT,
     incident_view.TEXT,
+    levels.TEXT,
     notifications.TEXT,
     refusals.TEXT,
     reports.TEXT,
     sessions.TEXT,
+    words.TEXT,
 )

@@ -35,7 +35,7 @@ TEXT: dict[str, tuple[str, str]] = {
     "admin.form.role": ("角色", "Role"),
     "admin.form.district": ("所属辖区（仅区燃管办）", "District (district officers only)"),
     "admin.form.enterprise": ("所属企业（仅燃气企业）", "Enterprise (enterprise users only)"),
-    "admin.form.none": ("无", "None"),
+    "admin.form.none": ("无", "Not bound"),
     "admin.form.password": ("初始密码", "Initial password"),
     "admin.form.new_password": ("新密码", "New password"),
     "admin.form.password_hint": (

@@ -82,7 +82,7 @@ TEXT: dict[str, tuple[str, str]] = {
         "Within 1 km: {pipelines} pipeline segments, {sensors} sensors ({alarms} in alarm), "
         "{digs} active digs ({unsigned} without a protection agreement).",
     ),
-    "incident.nothing": ("无", "None"),
+    "incident.nothing": ("无", "Nothing listed"),
     "incident.col.team": ("队伍", "Team"),
     "incident.col.status": ("状态", "Status"),
     "incident.col.sent_at": ("派遣", "Sent"),

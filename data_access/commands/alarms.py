@@ -49,7 +49,7 @@ def escalate_alarm(
         description = f"escalated from alarm {alarm.id} ({alarm.kind}, {alarm.level})"
         if alarm.value is not None:
             description += f", reading {alarm.value:g}"
-        incident_id = new_incident_id(act.now)
+        incident_id = new_incident_id(act.connection, act.now)
         data = IncidentReported(
             incident_id=incident_id,
             kind=kind or ("leak" if alarm.kind.startswith("methane") else "pipeline_damage"),  # type: ignore[arg-type]

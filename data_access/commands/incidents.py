@@ -10,8 +10,9 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from zoneinfo import ZoneInfo
 
-from sqlalchemy import Engine, select
+from sqlalchemy import Connection, Engine, select
 
 from dashboard.domain.dispatch import DESK_TEAM_STEPS, DESK_UPDATE_STATUSES, FREE, busy_reason
 from dashboard.domain.events import (
@@ -42,9 +43,20 @@ __all__ = [
 ]
 
 
-def new_incident_id(now: datetime) -> str:
-    """Ids of incidents opened at the desk: readable, and unique without asking the database."""
-    return f"desk-{now:%Y%m%d-%H%M%S}-{uuid.uuid4().hex[:6]}"
+# Desk incident numbers carry the city's date, the one the duty officer's day is counted in.
+DESK_ID_TIME_ZONE = ZoneInfo("Asia/Shanghai")
+DESK_ID_PREFIX = "INC-"
+
+
+def new_incident_id(connection: Connection, now: datetime) -> str:
+    """The next desk incident number of the city's day, said aloud as "INC-20261202-0042": the
+    simulators' family (theirs read INC-<run tag>-<number>, a five-letter tag, never a date).
+    The caller holds the event log's write lock, so counting today's numbers here is safe; old
+    ids (desk-<UTC time>-<hex>) stay valid, they are only never made again."""
+    day = f"{DESK_ID_PREFIX}{now.astimezone(DESK_ID_TIME_ZONE):%Y%m%d}-"
+    taken = connection.execute(select(Incident.id).where(Incident.id.startswith(day)))
+    numbers = [int(tail) for (id_,) in taken if (tail := id_[len(day) :]).isdigit()]
+    return f"{day}{max(numbers, default=0) + 1:04d}"
 
 
 def report_incident(engine: Engine, user: User, draft: IncidentDraft) -> Result:
@@ -55,7 +67,7 @@ def report_incident(engine: Engine, user: User, draft: IncidentDraft) -> Result:
         act.require(Action.REPORT_INCIDENT)
         district = district_locator(act.connection).locate(draft.lat, draft.lon)
         refuse_outside(act.user, district)
-        incident_id = new_incident_id(act.now)
+        incident_id = new_incident_id(act.connection, act.now)
         data = IncidentReported(incident_id=incident_id, **draft.as_event_fields())
         return Done(incident_id, act.append(data))
 

@@ -7,7 +7,8 @@ cannot tell the two apart, so it reveals nothing about other districts' or enter
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from collections.abc import Iterable
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from typing import TypeVarTuple
 
@@ -32,6 +33,8 @@ from data_access.models import (
     Site,
     Team,
     TeamState,
+    UserAccount,
+    Worker,
 )
 from data_access.projections.excavations import EXCAVATION_MARGIN_M, M_PER_DEG_LAT, distance_m
 from data_access.projections.findings import EXCAVATION
@@ -61,6 +64,28 @@ def _first(engine: Engine, query: Select[*Columns]) -> Row[*Columns] | None:
         return connection.execute(query).first()
 
 
+USER_PREFIX = "user:"  # the source (actor) of an event a signed-in user's command wrote
+
+
+def display_names(engine: Engine, codes: Iterable[str | None]) -> dict[str, str]:
+    """The names a person reads for codes a detail shows: an enterprise's, a site's or a
+    worker's name for its id, a user's display name for `user:<username>`. Codes with no name
+    (a source such as `field-app`, an inspector's id) are left out: the panel words them."""
+    wanted = {code for code in codes if code}
+    users = {code.removeprefix(USER_PREFIX) for code in wanted if code.startswith(USER_PREFIX)}
+    ids = list(wanted - {USER_PREFIX + name for name in users})
+    names: dict[str, str] = {}
+    if users:
+        query = select(UserAccount.username, UserAccount.display_name)
+        for username, name in _rows(engine, query.where(UserAccount.username.in_(users))):
+            names[USER_PREFIX + username] = name
+    if ids:
+        for model in (Enterprise, Site, Worker):
+            for id_, name in _rows(engine, select(model.id, model.name).where(model.id.in_(ids))):
+                names.setdefault(id_, name)
+    return names
+
+
 # --- what moves and what is wrong: cylinders, hazards, incidents, teams ---------------------
 
 
@@ -80,6 +105,7 @@ class CylinderChain:
     stage: str | None  # None: never scanned
     is_black: bool
     scans: list[ChainScan]  # newest first
+    names: dict[str, str]  # the enterprise's and the sites' names by id
 
 
 def cylinder_chain(engine: Engine, scope: Scope, code: str) -> CylinderChain | None:
@@ -101,21 +127,23 @@ def cylinder_chain(engine: Engine, scope: Scope, code: str) -> CylinderChain | N
         EventRecord.data["code"].as_string() == code,
     )
     events = _rows(engine, scans.order_by(EventRecord.seq.desc()).limit(CHAIN_LIMIT))
+    scanned = [
+        ChainScan(
+            occurred_at,
+            data.get("stage"),
+            data.get("site_id"),
+            data.get("worker_id"),
+            data.get("customer_id"),
+        )
+        for occurred_at, data in events
+    ]
     return CylinderChain(
         code=code,
         enterprise_id=owner,
         stage=state.stage if state is not None else None,
         is_black=bool(state.is_black) if state is not None else owner is None,
-        scans=[
-            ChainScan(
-                occurred_at,
-                data.get("stage"),
-                data.get("site_id"),
-                data.get("worker_id"),
-                data.get("customer_id"),
-            )
-            for occurred_at, data in events
-        ],
+        scans=scanned,
+        names=display_names(engine, [owner, *(scan.site_id for scan in scanned)]),
     )
 
 
@@ -138,6 +166,7 @@ class HazardHistory:
     due_at: datetime
     closed_at: datetime | None
     history: list[HazardChange]  # oldest first
+    names: dict[str, str]  # the actors' names (display_names)
 
 
 def hazard_history(engine: Engine, scope: Scope, hazard_id: str) -> HazardHistory | None:
@@ -166,7 +195,10 @@ def hazard_history(engine: Engine, scope: Scope, hazard_id: str) -> HazardHistor
         .where(HazardStatusChange.hazard_id == hazard_id)
         .order_by(HazardStatusChange.seq, HazardStatusChange.id),
     )
-    return HazardHistory(*hazard, [HazardChange(*row) for row in history])
+    changes = [HazardChange(*row) for row in history]
+    return HazardHistory(
+        *hazard, changes, display_names(engine, [change.actor for change in changes])
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -248,6 +280,7 @@ class LastInspection:
     passed: bool
     inspector_id: str
     occurred_at: datetime
+    inspector: str | None = None  # the inspector's name, when the registry has one
 
 
 @dataclass(frozen=True, slots=True)
@@ -321,8 +354,13 @@ def site_detail(
         *site,
         {stage: int(count) for stage, count in _rows(engine, scans)},
         [SiteHazard(*row) for row in _rows(engine, hazards)],
-        None if last is None else LastInspection(*last),
+        None if last is None else _with_inspector(engine, LastInspection(*last)),
     )
+
+
+def _with_inspector(engine: Engine, last: LastInspection) -> LastInspection:
+    name = display_names(engine, [last.inspector_id]).get(last.inspector_id)
+    return replace(last, inspector=name)
 
 
 @dataclass(frozen=True, slots=True)
@@ -576,6 +614,7 @@ class NearSegment:
     pressure_class: str
     enterprise_id: str
     distance_m: float
+    enterprise: str  # the owner's name
 
 
 @dataclass(frozen=True, slots=True)
@@ -641,20 +680,26 @@ def _segments_near(
     reach = radius_m + NEAR_MARGIN_M
     dlat = reach / M_PER_DEG_LAT
     dlon = reach / (M_PER_DEG_LAT * max(math.cos(math.radians(lat)), 1e-6))
-    query = select(
-        PipelineSegment.id,
-        PipelineSegment.pressure_class,
-        PipelineSegment.enterprise_id,
-        PipelineSegment.coords,
-    ).where(
-        PipelineSegment.min_lat <= lat + dlat,
-        PipelineSegment.max_lat >= lat - dlat,
-        PipelineSegment.min_lon <= lon + dlon,
-        PipelineSegment.max_lon >= lon - dlon,
+    query = (
+        select(
+            PipelineSegment.id,
+            PipelineSegment.pressure_class,
+            PipelineSegment.enterprise_id,
+            PipelineSegment.coords,
+            Enterprise.name,
+        )
+        .join(Enterprise, Enterprise.id == PipelineSegment.enterprise_id)
+        .where(
+            PipelineSegment.min_lat <= lat + dlat,
+            PipelineSegment.max_lat >= lat - dlat,
+            PipelineSegment.min_lon <= lon + dlon,
+            PipelineSegment.max_lon >= lon - dlon,
+        )
     )
     near = []
-    for id_, pressure, owner, coords in _rows(engine, scoped(query, scope, PipelineSegment)):
+    rows = _rows(engine, scoped(query, scope, PipelineSegment))
+    for id_, pressure, owner, coords, owner_name in rows:
         distance = distance_m(lat, lon, coords)
         if distance <= reach:
-            near.append(NearSegment(id_, pressure, owner, distance))
+            near.append(NearSegment(id_, pressure, owner, distance, owner_name))
     return sorted(near, key=lambda s: s.distance_m)[:LIST_LIMIT]

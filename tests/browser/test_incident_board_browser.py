@@ -115,7 +115,7 @@ def test_the_form_refuses_bad_input_field_by_field_then_reports(demo_server, new
     notice = page.locator(f"#{ids.BOARD_NOTICE} [data-incident]")
     notice.wait_for(timeout=10_000)
     incident_id = notice.get_attribute("data-incident")
-    assert incident_id and incident_id.startswith("desk-")
+    assert incident_id and incident_id.startswith("INC-")
     assert notice.locator(f"a[href='/incident/{incident_id}']").count() == 1
     page.wait_for_selector(f"tr[data-incident='{incident_id}']", timeout=10_000)
     assert "武昌区" in page.locator(f"tr[data-incident='{incident_id}']").inner_text()

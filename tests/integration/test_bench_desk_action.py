@@ -39,7 +39,7 @@ def test_the_desk_action_benchmark_runs_and_every_action_is_drawn(tmp_path: Path
     result = json.loads(out.read_text())["results"]["redis"]
     assert result["actions"] == result["drawn"] == 2, result
     assert result["lost"] == 0 and result["demo_exit_code"] == 0
-    assert all(s["incident_id"].startswith("desk-") for s in result["samples"])
+    assert all(s["incident_id"].startswith("INC-") for s in result["samples"])
     # Other publishers on the same Redis server may add to it; the app's own two are the floor.
     assert result["channel_messages"] >= 2
     assert "drawn p50/p90/max" in done.stdout
