@@ -7,7 +7,8 @@ Migrating a database and seeding the demo city into it are done once per run, in
 of each kind; every test gets its own copy (a file copy on SQLite, `CREATE DATABASE ... TEMPLATE`
 on PostgreSQL), so tests stay independent without paying for the migrations and the seed each.
 A PostgreSQL copy takes the server a second or more to make and to drop, so both happen on a
-thread beside the tests: the copy for the next test is made while this one runs (PostgresCopies).
+thread beside the tests: the copies for the next tests are made while this one runs
+(PostgresCopies).
 """
 
 from __future__ import annotations
@@ -33,7 +34,7 @@ POSTGRES_URL = os.environ.get("TEST_POSTGRES_URL", "")
 REQUIRE_POSTGRES = os.environ.get("REQUIRE_POSTGRES") == "1"
 DATABASES = ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
 DEMO_SEED = 7
-COPIES_AHEAD = int(os.environ.get("TEST_POSTGRES_COPIES_AHEAD", "1"))
+COPIES_AHEAD = 2  # copies in the making at once: two kept pace with short tests, one did not
 
 # Fills a template: (its engine, a directory for the files settings may write) -> None.
 Prepare = Callable[[Engine, Path], None]
@@ -46,8 +47,9 @@ def _postgres_admin() -> Engine:
 class PostgresCopies:
     """Throwaway copies of one template (None: empty databases), each for one test.
 
-    Making a copy and dropping it are done on a thread of their own, one copy ahead: the copy a
-    test takes was made while the previous test ran, and its drop runs while the next one does.
+    Making copies and dropping them are done on threads of their own, COPIES_AHEAD copies
+    ahead: the copy a test takes was made while earlier tests ran, and its drop runs while later
+    ones do.
     Every test still gets a database made for it alone from the same template; only the moment
     it is made moves. A failed drop is raised at the end of the run (close)."""
 
@@ -68,7 +70,7 @@ class PostgresCopies:
         return self.admin.url.set(database=name).render_as_string(hide_password=False)
 
     def take(self) -> str:
-        """A fresh copy's name; the next test's copy is started at once."""
+        """A fresh copy's name; the copies for the next tests are started at once."""
         while len(self._spares) <= self._ahead:
             self._spares.append(self._worker.submit(self._make))
         return self._spares.popleft().result()
