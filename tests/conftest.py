@@ -6,6 +6,9 @@ missing server fails the run instead of skipping, so CI cannot silently test SQL
 Migrating a database and seeding the demo city into it are done once per run, into a template
 of each kind; every test gets its own copy (a file copy on SQLite, `CREATE DATABASE ... TEMPLATE`
 on PostgreSQL), so tests stay independent without paying for the migrations and the seed each.
+A PostgreSQL copy takes the server a second or more to make and to drop, so both happen on a
+thread beside the tests: the copies for the next tests are made while this one runs
+(PostgresCopies).
 """
 
 from __future__ import annotations
@@ -14,7 +17,9 @@ import os
 import shutil
 import time
 import uuid
+from collections import deque
 from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -29,6 +34,7 @@ POSTGRES_URL = os.environ.get("TEST_POSTGRES_URL", "")
 REQUIRE_POSTGRES = os.environ.get("REQUIRE_POSTGRES") == "1"
 DATABASES = ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
 DEMO_SEED = 7
+COPIES_AHEAD = 2  # copies in the making at once: two kept pace with short tests, one did not
 
 # Fills a template: (its engine, a directory for the files settings may write) -> None.
 Prepare = Callable[[Engine, Path], None]
@@ -38,19 +44,61 @@ def _postgres_admin() -> Engine:
     return make_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
 
 
+class PostgresCopies:
+    """Throwaway copies of one template (None: empty databases), each for one test.
+
+    Making copies and dropping them are done on threads of their own, COPIES_AHEAD copies
+    ahead: the copy a test takes was made while earlier tests ran, and its drop runs while later
+    ones do.
+    Every test still gets a database made for it alone from the same template; only the moment
+    it is made moves. A failed drop is raised at the end of the run (close)."""
+
+    def __init__(self, template: str | None, ahead: int = COPIES_AHEAD) -> None:
+        self.template = template
+        self.admin = _postgres_admin()
+        self._ahead = ahead
+        self._worker = ThreadPoolExecutor(max_workers=ahead, thread_name_prefix="postgres-copies")
+        self._spares: deque[Future[str]] = deque()
+        self._drops: list[Future[None]] = []
+
+    def _make(self) -> str:
+        name = f"gascc_t_{uuid.uuid4().hex[:10]}"
+        _create_database(self.admin, name, self.template)
+        return name
+
+    def url(self, name: str) -> str:
+        return self.admin.url.set(database=name).render_as_string(hide_password=False)
+
+    def take(self) -> str:
+        """A fresh copy's name; the copies for the next tests are started at once."""
+        while len(self._spares) <= self._ahead:
+            self._spares.append(self._worker.submit(self._make))
+        return self._spares.popleft().result()
+
+    def give_back(self, name: str) -> None:
+        self._drops.append(self._worker.submit(_drop_database, self.admin, name))
+
+    def _drop_unused(self, spare: Future[str]) -> None:
+        if spare.exception() is None:  # a copy that failed to be made was a test's failure
+            _drop_database(self.admin, spare.result())
+
+    def close(self) -> None:
+        for spare in self._spares:
+            self._drops.append(self._worker.submit(self._drop_unused, spare))
+        self._worker.shutdown(wait=True)
+        self.admin.dispose()
+        for drop in self._drops:
+            drop.result()  # raises what a drop raised
+
+
 @contextmanager
-def _postgres_database(template: str | None = None) -> Iterator[str]:
-    """A throwaway database on the test server (a copy of `template` if given), dropped
-    afterwards."""
-    name = f"gascc_t_{uuid.uuid4().hex[:10]}"
-    admin = _postgres_admin()
-    _create_database(admin, name, template)
-    url = admin.url.set(database=name).render_as_string(hide_password=False)
+def _postgres_database(copies: PostgresCopies) -> Iterator[str]:
+    """A throwaway database on the test server (from `copies`), dropped afterwards."""
+    name = copies.take()
     try:
-        yield url
+        yield copies.url(name)
     finally:
-        _drop_database(admin, name)
-        admin.dispose()
+        copies.give_back(name)
 
 
 def _create_database(admin: Engine, name: str, template: str | None, attempts: int = 10) -> None:
@@ -154,6 +202,27 @@ def postgres_city_template(tmp_path_factory: pytest.TempPathFactory) -> Iterator
     yield from _postgres_template(tmp_path_factory.mktemp("pg-city"), _migrate_and_seed_city)
 
 
+def _copies_of(template: str | None) -> Iterator[PostgresCopies]:
+    copies = PostgresCopies(template)
+    yield copies
+    copies.close()  # before the template's own teardown: no copy of it is being made
+
+
+@pytest.fixture(scope="session")
+def postgres_empty_copies() -> Iterator[PostgresCopies]:
+    yield from _copies_of(None)
+
+
+@pytest.fixture(scope="session")
+def postgres_migrated_copies(postgres_migrated_template: str) -> Iterator[PostgresCopies]:
+    yield from _copies_of(postgres_migrated_template)
+
+
+@pytest.fixture(scope="session")
+def postgres_city_copies(postgres_city_template: str) -> Iterator[PostgresCopies]:
+    yield from _copies_of(postgres_city_template)
+
+
 @contextmanager
 def _database_copy(
     request: pytest.FixtureRequest, tmp_path: Path, template: str | None
@@ -168,8 +237,8 @@ def _database_copy(
         yield f"sqlite:///{path}"
         return
     _require_postgres()
-    source = request.getfixturevalue(f"postgres_{template}_template") if template else None
-    with _postgres_database(source) as url:
+    copies = request.getfixturevalue(f"postgres_{template or 'empty'}_copies")
+    with _postgres_database(copies) as url:
         yield url
 
 

@@ -7,6 +7,7 @@ The run prints its seed; `schemathesis run ... --seed N` repeats it (docs/api.md
 
 from __future__ import annotations
 
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -50,7 +51,11 @@ def seed_and_issue_token(data_dir: Path) -> str:
 
 
 @pytest.mark.timeout(RUN_TIMEOUT_S + 180)
-def test_schemathesis_finds_nothing_against_the_running_api(tmp_path: Path) -> None:
+def test_schemathesis_finds_nothing_against_the_running_api(
+    tmp_path: Path, demo_database_template: Path
+) -> None:
+    (tmp_path / "data").mkdir()  # the run's seeded city: the demo need not seed its own
+    shutil.copy(demo_database_template, tmp_path / "data" / "gascc.sqlite3")
     demo = start_demo(tmp_path / "data")
     try:
         token = seed_and_issue_token(tmp_path / "data")

@@ -30,11 +30,13 @@ CHROMIUM_ARGS = [
 
 
 @pytest.fixture(scope="session")
-def demo_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DemoProcess]:
-    demo = start_demo(tmp_path_factory.mktemp("demo-data"))
-    yield demo
-    if demo.process.poll() is None:
-        demo.stop()
+def demo_server(
+    tmp_path_factory: pytest.TempPathFactory, demo_database_template: Path
+) -> Iterator[DemoProcess]:
+    """The demo the browser modules share, on a copy of the run's seeded city (the demo would
+    otherwise seed one more)."""
+    with own_demo(tmp_path_factory, demo_database_template, "demo-data") as demo:
+        yield demo
 
 
 @contextmanager

@@ -4,6 +4,7 @@ while the webhook is being sent; after a restart the webhook is delivered, once 
 
 from __future__ import annotations
 
+import shutil
 import time
 from collections.abc import Callable
 
@@ -61,7 +62,9 @@ def report_and_dispatch(session: HttpSession, engine: Engine) -> str:
     return incident_id
 
 
-def test_a_webhook_cut_short_by_a_crash_is_delivered_after_the_restart(tmp_path):
+def test_a_webhook_cut_short_by_a_crash_is_delivered_after_the_restart(
+    tmp_path, demo_database_template
+):
     hook, stop_hook = start_endpoint("hang", 200)  # the first delivery never gets an answer
     settings = {
         "GASCC_NOTIFY_WEBHOOK_URL": hook.url,
@@ -70,6 +73,8 @@ def test_a_webhook_cut_short_by_a_crash_is_delivered_after_the_restart(tmp_path)
         "GASCC_WORKERS": "1",
     }
     data_dir = tmp_path / "demo"
+    data_dir.mkdir()  # the run's seeded city: the demo need not seed its own
+    shutil.copy(demo_database_template, data_dir / "gascc.sqlite3")
     demo = start_demo(data_dir, settings=settings)
     engine = make_engine(f"sqlite:///{data_dir / 'gascc.sqlite3'}")
     try:
