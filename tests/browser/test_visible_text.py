@@ -109,13 +109,6 @@ WORDED = {
 }
 # Where a page's path template has a placeholder: what fills it (a new one fails until named).
 PLACEHOLDERS = {"incident_id": ("open", "closed")}
-# Raw words found on pages another branch of issue 14 rewrites (the report: issue item 5):
-# (page path template, word). The merger removes each line once that branch is in; the final
-# test has none.
-ELSEWHERE: set[tuple[str, str]] = {
-    ("/report/<incident_id>", "in_app"),
-    ("/report/<incident_id>", "user:duty"),
-}
 
 
 def _literal_values(annotation: Any) -> Iterator[str]:
@@ -408,15 +401,5 @@ def test_every_page_reads_in_words(world: World, demo_server, browser, login: De
                     raw[f"{path} {ref}"] = raw_words(page, world.codes, lang)
     finally:
         context.close()
-    left = {where: sorted(set(words) - _elsewhere(where)) for where, words in raw.items()}
-    assert not {where: words for where, words in left.items() if words}, left
+    assert not {where: words for where, words in raw.items() if words}, raw
     assert not errors, errors
-
-
-def _elsewhere(path: str) -> set[str]:
-    """The words another branch fixes on the page at `path` (ELSEWHERE)."""
-    return {
-        word
-        for template, word in ELSEWHERE
-        if re.fullmatch(re.sub(r"<\w+>", "[^/ ]+", template) + "( .*)?", path)
-    }
