@@ -6,7 +6,7 @@ a bare login where a command records `by`/`author` (`duty`), `source:<source>` f
 ingest source wrote (never a desk user, whatever it claims), and a bare source (`field-app`,
 `hotline-96511`, an enterprise's id) as the source of a report or a team's status. A person
 expects names: the user's display name (王敏, not `duty`), the source's name in their language
-(现场终端 / field app), the enterprise's name (not `ENT-0017`).
+(外勤App / Field app), the enterprise's name (not `ENT-0017`).
 
 `names` maps logins, enterprise and team ids to their names (data_access.queries.incident_view
 `actor_names` reads them for the actors at hand).
@@ -28,7 +28,7 @@ def who(actor: str | None, lang: str, names: Mapping[str, str]) -> str:
     if not actor:
         return ""
     key = actor_key(actor)
-    source_label = t_or(f"actor.source.{key}", "", lang)
+    source_label = t_or(f"source.{key}", "", lang)
     if actor.startswith(SOURCE_ACTOR_PREFIX):
         # An ingest source's claim is never shown as a desk user's name.
         return source_label or f"{t('timeline.by_source', lang)} {names.get(key, key)}"

@@ -100,14 +100,6 @@ TEXT: dict[str, tuple[str, str]] = {
     "report.recipient_unknown": ("未能确定", "could not be determined"),
     "team_here.released": ("已调离（另有任务）", "Released (sent elsewhere)"),
     "team_here.available": ("已归队", "Back at base"),
-    # --- who did it (dashboard/actors.py): ingest sources by name, in the reader's language ---
-    "actor.source.field-app": ("现场终端", "field app"),
-    "actor.source.fire-119": ("119 消防接警", "119 fire alerts"),
-    "actor.source.hotline-96511": ("96511 燃气服务热线", "96511 gas hotline"),
-    "actor.source.hotline": ("96511 燃气服务热线", "96511 gas hotline"),
-    "actor.source.sensor-net": ("传感器网络", "sensor network"),
-    "actor.source.system": ("系统", "system"),
-    "actor.source.notifier": ("通知服务", "notification service"),
     # --- response-time statistics (/response-times) ---
     "rt.title": ("应急响应时效统计", "Emergency response times"),
     "rt.intro": (

@@ -23,11 +23,13 @@ TEXT: dict[str, tuple[str, str]] = {
     "material.PE": ("PE管", "PE"),
     "material.cast_iron": ("铸铁管", "Cast iron"),
     # who wrote an event: the sources of the ingest protocol and the system's own actors
+    # (dashboard/actors.py and the map's detail panels both read these)
     "source.system": ("系统", "System"),
     "source.field-app": ("外勤App", "Field app"),
     "source.sensor-net": ("监测网", "Sensor network"),
-    "source.fire-119": ("119消防", "119 fire service"),
-    "source.hotline-96511": ("96511热线", "96511 hotline"),
+    "source.fire-119": ("119 消防接警", "119 fire alerts"),
+    "source.hotline-96511": ("96511 燃气服务热线", "96511 gas hotline"),
+    "source.hotline": ("96511 燃气服务热线", "96511 gas hotline"),
     "source.notifier": ("通知服务", "Notification service"),
     "source.demo": ("演示数据", "Demo data"),
     "source.simulators": ("模拟器", "Simulators"),

@@ -21,6 +21,7 @@ from data_access.models import (
     Site,
     Team,
     TeamState,
+    UserAccount,
     Worker,
 )
 from data_access.queries.rules import incident_open
@@ -184,7 +185,7 @@ class ActiveAlarm:
     status: str
     value: float | None
     raised_at: datetime
-    acknowledged_by: str | None
+    acknowledged_by: str | None  # the person's name (their login if the account is gone)
     name_zh: str | None  # the district's names
     name_en: str | None
 
@@ -199,11 +200,12 @@ def active_alarms(engine: Engine, scope: Scope, limit: int = 8) -> list[ActiveAl
             Alarm.status,
             Alarm.value,
             Alarm.raised_at,
-            Alarm.acknowledged_by,
+            func.coalesce(UserAccount.display_name, Alarm.acknowledged_by),
             District.name_zh,
             District.name_en,
         )
         .join(District, District.code == Alarm.district, isouter=True)
+        .join(UserAccount, UserAccount.username == Alarm.acknowledged_by, isouter=True)
         .where(Alarm.status != "cleared")
         .order_by(Alarm.raised_at.desc())
         .limit(limit)

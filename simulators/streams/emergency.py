@@ -39,7 +39,7 @@ from dataclasses import dataclass, field
 from random import Random
 from typing import Any
 
-from dashboard.domain.dispatch import NEEDS  # the capability each kind of incident needs
+from dashboard.domain.dispatch import NEEDS, teams_needed  # capability by kind, wave by severity
 from simulators.clock import DAY, HOUR, MINUTE
 from simulators.core import FIELD_APP, FIRE_119, HOTLINE, Job
 from simulators.places import address, along, km, offset_m, path_length_km, street_path
@@ -91,7 +91,6 @@ CHANNEL_SOURCE = {
     "public": HOTLINE,
     "patrol": FIELD_APP,
 }
-TEAMS_BY_SEVERITY = {1: 1, 2: 1, 3: 2, 4: 3}
 # (share, kind, channel, severities, where)
 MIX = (
     (0.33, "odor", "hotline_96511", (1, 1), "customer"),
@@ -363,7 +362,7 @@ class EmergencyStream(Stream):
         rng = self.rng
         need = NEEDS[plan.kind]
         chosen = self._choose(
-            t, place.lat, place.lon, need, plan.teams or TEAMS_BY_SEVERITY[plan.severity],
+            t, place.lat, place.lon, need, plan.teams or teams_needed(plan.severity),
             plan.prefer,
         )  # fmt: skip
         if not chosen:  # every team is out: a dispatcher waits for one to come free

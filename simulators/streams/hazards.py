@@ -47,9 +47,19 @@ class HazardDesk:
         self.late_share, self.late_days = LATE_SHARE, LATE_DAYS
 
     def track(
-        self, t: float, hazard_id: str, due_occurred: float, responsible: str, officer: str
+        self,
+        t: float,
+        hazard_id: str,
+        due_occurred: float,
+        responsible: str,
+        officer: str,
+        requires: str | None = None,
     ) -> None:
-        """Schedule the loop of a hazard reported at `t`, due at occurred_at `due_occurred`."""
+        """Schedule the loop of a hazard reported at `t`, due at occurred_at `due_occurred`.
+
+        `requires` is the gate of the event that creates the hazard (the inspection, or our own
+        report): a frame refused for rate limiting is sent again after frames already in
+        flight, so without the gate an update could reach the gateway before its hazard."""
         rng, city = self.rng, self.city
         self.tracked += 1
         late = rng.random() < self.late_share
@@ -95,4 +105,4 @@ class HazardDesk:
             if status == "rectified":
                 taken = city.occurred_local(when).strftime("%Y-%m-%d %H:%M")
                 data["photos"] = [city.photos.ref("rectified", hazard_id, actor, taken)]
-            city.emit(when, FIELD_APP, "hazard.updated", data)
+            city.emit(when, FIELD_APP, "hazard.updated", data, requires=requires)

@@ -380,12 +380,14 @@ class InspectionStream(Stream):
             "lat": target.lat,
             "lon": target.lon,
         }
-        city.emit(t, FIELD_APP, "inspection.completed", data)
+        gate = f"inspection:{inspection_id}"
+        city.emit(t, FIELD_APP, "inspection.completed", data, provides=gate)
         occurred = city.clock.occurred(t)
         responsible = target.owner or target.id
         for index in failed:  # the system reports these hazards by rule; we follow them up
             due = occurred + RECTIFICATION_PERIOD.total_seconds()
-            self.hazards.track(t, rule_hazard_id(inspection_id, index), due, responsible, officer)
+            hazard_id = rule_hazard_id(inspection_id, index)
+            self.hazards.track(t, hazard_id, due, responsible, officer, requires=gate)
         if rng.random() < FILED_HAZARD_SHARE:
             self._file_hazard(t, inspection_id, target, responsible, officer)
 
@@ -409,5 +411,6 @@ class InspectionStream(Stream):
             "lon": target.lon,
             "due_at": city.iso_occurred(due),
         }
-        city.emit(t + 120.0, FIELD_APP, "hazard.reported", data)
-        self.hazards.track(t + 120.0, hazard_id, due, responsible, officer)
+        gate = f"hazard:{hazard_id}"
+        city.emit(t + 120.0, FIELD_APP, "hazard.reported", data, provides=gate)
+        self.hazards.track(t + 120.0, hazard_id, due, responsible, officer, requires=gate)

@@ -70,6 +70,17 @@ def test_a_duty_officer_acknowledges_an_alarm_through_the_event_log(client, demo
     assert (event.actor, event.source, event.data["alarm_id"]) == ("duty", "user:duty", alarm_id)
 
 
+def test_the_alarm_list_names_the_person_who_acknowledged(client, demo_app, alarm_id):
+    from dashboard.domain.roles import Scope
+    from data_access.queries.one_map import active_alarms
+
+    sign_in(client, "duty")
+    press_acknowledge(client, alarm_id)
+    engine = demo_app.server.config["GASCC_ENGINE"]
+    [alarm] = [a for a in active_alarms(engine, Scope()) if a.id == alarm_id]
+    assert alarm.acknowledged_by == "值班员 王敏"  # the person, not the login `duty`
+
+
 @pytest.mark.parametrize("username", ["screen", "leader", "enterprise"])
 def test_read_only_roles_cannot_acknowledge(client, demo_app, alarm_id, username) -> None:
     sign_in(client, username)

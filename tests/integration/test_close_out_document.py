@@ -188,7 +188,7 @@ def test_the_report_names_people_sources_channels_and_teams(client, app_engine):
     for shown in (squash(page), text):
         assert RAW_CODES.search(shown) is None, RAW_CODES.search(shown)
         assert "值班员王敏" in shown  # who closed it, who sent the teams
-        assert "现场终端" in shown  # the field app's update and team status, as a source
+        assert "外勤App" in shown  # the field app's update and team status, as a source
         assert "站内通知" in shown  # the channel
         assert squash(team_name(app_engine, sent_on)) in shown
         assert "所在街道办事处（武昌区）" in shown  # the street office, not "unknown"
@@ -204,7 +204,7 @@ def test_the_report_in_english_uses_english_words(client, app_engine):
     text = pdf_text(client, a)
     for shown in (squash(page), text):
         assert RAW_CODES.search(shown) is None, RAW_CODES.search(shown)
-        assert "In-app" in shown and "field app" in shown and "值班员王敏" in shown
+        assert "In-app" in shown and "Field app" in shown and "值班员王敏" in shown
 
 
 def test_the_photo_links_where_the_incident_page_shows_it(client, app_engine):

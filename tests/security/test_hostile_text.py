@@ -172,7 +172,9 @@ def desk_actions(demo: DemoProcess) -> None:
         }
         assert post_callback(session, ids.FORM_SUBMIT, "n_clicks", 1, form).status_code == 200
         with engine.connect() as connection:
-            desk_incident = connection.scalar(select(Incident.id).where(Incident.id.like("desk-%")))
+            desk_incident = connection.scalar(
+                select(Incident.id).where(Incident.address == PAYLOADS["img"])
+            )
         assert desk_incident, "the desk's incident was not recorded"
         update = {
             f"{ids.INCIDENT_UPDATE_TEXT}.value": PAYLOADS["img"] + PAYLOADS["js"],

@@ -190,7 +190,8 @@ def test_an_ingested_update_shows_its_source_not_the_author_it_claims(
     for lang in ("zh", "en"):
         with demo_app.server.app_context():
             shown = str(timeline_list([entry], {}, lang))
-        assert "field-app" in shown and "· duty" not in shown
+        assert "field-app" not in shown and "· duty" not in shown
+        assert ("外勤App" if lang == "zh" else "Field app") in shown
         assert "who-source" in shown
 
 

@@ -16,10 +16,10 @@ NAMES = {"duty": "值班员 王敏", "ENT-0017": "武汉市天然气有限公司
     [
         ("user:duty", "zh", "值班员 王敏"),
         ("duty", "en", "值班员 王敏"),  # `by` of a desk command: the login
-        ("field-app", "zh", "现场终端"),
-        ("field-app", "en", "field app"),
-        ("user:field-app", "zh", "现场终端"),  # the simulated desk's identity
-        ("source:field-app", "en", "field app"),
+        ("field-app", "zh", "外勤App"),
+        ("field-app", "en", "Field app"),
+        ("user:field-app", "zh", "外勤App"),  # the simulated desk's identity
+        ("source:field-app", "en", "Field app"),
         ("hotline-96511", "zh", "96511 燃气服务热线"),
         ("ENT-0017", "zh", "武汉市天然气有限公司"),  # an enterprise's own token
         ("source:ENT-0017", "zh", "接入来源 武汉市天然气有限公司"),
