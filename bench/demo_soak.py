@@ -50,17 +50,8 @@ sys.path.insert(0, str(ROOT))
 
 from data_access.db import make_engine  # noqa: E402
 from data_access.queries.duty_desk import city_pulse  # noqa: E402
+from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS  # noqa: E402  (one set of flags)
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [  # as tests/browser/conftest.py
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 GOAL_GROWTH = 1.10
 RESPONSE_GOAL_MIN = (8.0, 18.0)
 ACTIVE_MAX = 12  # open incidents at any moment

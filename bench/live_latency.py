@@ -68,16 +68,9 @@ from websockets.asyncio.client import connect
 ROOT = Path(__file__).resolve().parents[1]
 PROBE_JS = Path(__file__).with_name("live_latency_probe.js")
 POLL_APP = Path(__file__).with_name("live_latency_poll.py")
-CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
+sys.path.insert(0, str(ROOT))
+from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS  # noqa: E402  (one set of flags)
+
 GOAL_P50_MS, GOAL_P99_MS, GOAL_RATIO = 100.0, 300.0, 0.2
 FRAME_S = 0.05  # background load: one frame every 50 ms
 PROBE_S = 0.2  # one probe every 200 ms

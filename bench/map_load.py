@@ -52,8 +52,8 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 NAIVE_APP = ROOT / "bench" / "map_load_naive.py"
-CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-quic"]
+from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS  # noqa: E402  (one set of flags)
+
 LOGIN = ("duty", "duty-demo")
 HAZARDS = {"demo": 700, "city": 7_000, "wuhan": 70_000}
 HAZARD_BATCH = 2_000

@@ -382,6 +382,18 @@ def _within(query: Q, lat_col: Any, lon_col: Any, lat: float, lon: float, m: flo
     )
 
 
+def segments_reaching(query: Q, lat: float, lon: float, metres: float) -> Q:
+    """Pipeline segments whose bounding box comes within `metres` of the point (an index-backed
+    first cut; the caller measures the polyline's distance where it matters)."""
+    d_lat, d_lon = _box(lat, lon, metres)
+    return query.where(
+        PipelineSegment.min_lat <= lat + d_lat,
+        PipelineSegment.max_lat >= lat - d_lat,
+        PipelineSegment.min_lon <= lon + d_lon,
+        PipelineSegment.max_lon >= lon - d_lon,
+    )
+
+
 def _all(engine: Engine, query: Select[*Ts]) -> list[Row[*Ts]]:
     with engine.connect() as connection:
         return list(connection.execute(query))
@@ -401,8 +413,7 @@ def surroundings(engine: Engine, lat: float, lon: float, scope: Scope, today: da
 
 def pipelines_near(engine: Engine, lat: float, lon: float, scope: Scope) -> list[PipelineNear]:
     """Segments whose bounding box reaches within NEAR_M of the point."""
-    d_lat, d_lon = _box(lat, lon, NEAR_M)
-    query = (
+    query = segments_reaching(
         select(
             PipelineSegment.id,
             PipelineSegment.pressure_class,
@@ -410,17 +421,13 @@ def pipelines_near(engine: Engine, lat: float, lon: float, scope: Scope) -> list
             PipelineSegment.laid_year,
             PipelineSegment.coords,
             Enterprise.name,
-        )
-        .join(Enterprise, Enterprise.id == PipelineSegment.enterprise_id)
-        .where(
-            PipelineSegment.min_lat <= lat + d_lat,
-            PipelineSegment.max_lat >= lat - d_lat,
-            PipelineSegment.min_lon <= lon + d_lon,
-            PipelineSegment.max_lon >= lon - d_lon,
-        )
-        .order_by(PipelineSegment.pressure_class.desc(), PipelineSegment.id)
-        .limit(LIST_LIMIT)
+        ).join(Enterprise, Enterprise.id == PipelineSegment.enterprise_id),
+        lat,
+        lon,
+        NEAR_M,
     )
+    query = query.order_by(PipelineSegment.pressure_class.desc(), PipelineSegment.id)
+    query = query.limit(LIST_LIMIT)
     return [PipelineNear(*row) for row in _all(engine, scoped(query, scope, PipelineSegment))]
 
 

@@ -678,23 +678,17 @@ def _segments_near(
 ) -> list[NearSegment]:
     """Segments whose polyline comes within the dig's radius + margin, with the distance."""
     reach = radius_m + NEAR_MARGIN_M
-    dlat = reach / M_PER_DEG_LAT
-    dlon = reach / (M_PER_DEG_LAT * max(math.cos(math.radians(lat)), 1e-6))
-    query = (
+    query = incident_view.segments_reaching(
         select(
             PipelineSegment.id,
             PipelineSegment.pressure_class,
             PipelineSegment.enterprise_id,
             PipelineSegment.coords,
             Enterprise.name,
-        )
-        .join(Enterprise, Enterprise.id == PipelineSegment.enterprise_id)
-        .where(
-            PipelineSegment.min_lat <= lat + dlat,
-            PipelineSegment.max_lat >= lat - dlat,
-            PipelineSegment.min_lon <= lon + dlon,
-            PipelineSegment.max_lon >= lon - dlon,
-        )
+        ).join(Enterprise, Enterprise.id == PipelineSegment.enterprise_id),
+        lat,
+        lon,
+        reach,
     )
     near = []
     rows = _rows(engine, scoped(query, scope, PipelineSegment))
