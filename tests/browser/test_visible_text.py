@@ -193,8 +193,11 @@ def _desk_incidents(engine: Engine) -> dict[str, str]:
         description="居民报告楼道燃气味浓",
     )
     with engine.connect() as connection:
+        # the last free teams: the other browser modules on this demo send the first ones
         free = connection.scalars(
-            select(Team.id).where(Team.id.not_in(select(TeamState.team_id))).order_by(Team.id)
+            select(Team.id)
+            .where(Team.id.not_in(select(TeamState.team_id)))
+            .order_by(Team.id.desc())
         ).all()[:2]
     made = {}
     for name, team in zip(("open", "closed"), free, strict=True):
