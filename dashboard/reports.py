@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Collection
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
 from flask import Flask, Response, abort, current_app, request
@@ -57,6 +57,13 @@ class _Format:
         if when is None:
             return Cell(self.t("report.not_yet"), "muted")
         return Cell(when.astimezone(self.zone).strftime("%Y-%m-%d %H:%M:%S"))
+
+    def clock(self, when: datetime | None, day: date) -> Cell:
+        """A time on `day` (the day of the report) as the time of day only, so that a table of
+        ten columns fits the page; a time on another day in full."""
+        if when is None or when.astimezone(self.zone).date() != day:
+            return self.time(when)
+        return Cell(when.astimezone(self.zone).strftime("%H:%M:%S"))
 
     def minutes(self, value: float | None, tone: str | None = None) -> Cell:
         if value is None:
@@ -166,22 +173,25 @@ def _response_section(report: IncidentReport, f: _Format) -> Section:
     )
 
 
-def _team_row(team: TeamRow, f: _Format, names: dict[str, str]) -> tuple[Cell, ...]:
+def _team_row(team: TeamRow, f: _Format, names: dict[str, str], day: date) -> tuple[Cell, ...]:
     return (
         Cell(team.name),
         Cell(f.label("notify.level", team.level)),
         Cell(team_status_here(team.status_here, f.lang)),
-        f.time(team.dispatched_at),
+        f.clock(team.dispatched_at, day),
         f.who(team.by, names),
         f.minutes(team.eta_minutes),
-        f.time(team.en_route_at),
-        f.time(team.on_scene_at),
-        f.time(team.released_at),
+        f.clock(team.en_route_at, day),
+        f.clock(team.on_scene_at, day),
+        f.clock(team.released_at, day),
         f.minutes(team.response_min),
     )
 
 
 def _teams_section(report: IncidentReport, f: _Format) -> Section:
+    """The teams sent, their times of day on the day of the report (the response section above
+    has the dates)."""
+    day = report.incident.reported_at.astimezone(f.zone).date()
     keys = (
         "report.team",
         "report.team_level",
@@ -198,7 +208,7 @@ def _teams_section(report: IncidentReport, f: _Format) -> Section:
         "teams",
         f.t("report.section.teams"),
         columns=tuple(f.t(key) for key in keys),
-        rows=tuple(_team_row(team, f, report.names) for team in report.teams),
+        rows=tuple(_team_row(team, f, report.names, day) for team in report.teams),
         empty=f.t("report.no_teams"),
     )
 

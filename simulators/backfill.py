@@ -421,7 +421,7 @@ class _History:
         elif what == "notify":
             data, event_id = self._notification(subject), f"notify:{subject}"
         else:
-            summary = f"{item[2]}。现场处置完毕，予以结案。"
+            summary = f"{item[2].rstrip('。')}，予以结案。"  # the crews' last word, closed
             data = IncidentClosed(incident_id=subject, by=self.desk, summary=summary)
             event_id = f"close:{subject}"
         if data is None:
