@@ -13,7 +13,7 @@ from dashboard import ids
 from dashboard.auth import current_scope
 from dashboard.guard import page_callback
 from dashboard.i18n import current_language, t, t_or
-from dashboard.notifier import UNKNOWN
+from dashboard.notifier import UNKNOWN, error_in_words
 from dashboard.resources import resources
 from data_access.queries import notifications as queries
 
@@ -134,11 +134,25 @@ def notification_row(row: queries.CentreNotification, zone: ZoneInfo, lang: str)
             html.Td(t_or(f"notify.channel.{row.channel}", row.channel, lang)),
             html.Td(recipients_text(row.recipients, lang), className="notify-recipients"),
             html.Td(str(row.attempts or 1), className="text-center"),
-            html.Td(row.error or "", className="notify-error" if failed else ""),
+            html.Td(error_cell(row.error, lang), className="notify-error" if failed else ""),
         ],
         className="notify-failed-row" if failed else "",
         **{"data-outcome": row.outcome, "data-channel": row.channel},
     )
+
+
+def error_cell(error: str | None, lang: str) -> list[html.Span]:
+    """The failure in words, then what the channel or the other end said, as recorded (a
+    technical record, kept verbatim: it is what an operator quotes to the gateway's people)."""
+    if not error:
+        return []
+    words, detail = error_in_words(error, lang)
+    cell = [html.Span(words, className="me-1")] if words else []
+    if detail:
+        cell.append(
+            html.Span(detail, className="notify-error-detail", **{"data-verbatim": "record"})
+        )
+    return cell
 
 
 def outcome_badge(outcome: str, lang: str) -> html.Span:

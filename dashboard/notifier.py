@@ -61,6 +61,7 @@ __all__ = [
     "SmsGatewayChannel",
     "WebhookChannel",
     "build_notifier",
+    "error_in_words",
     "parse_sms_to",
     "street_of",
 ]
@@ -78,7 +79,27 @@ _TOWN = re.compile(r"([\u4e00-\u9fff]{1,10}?)(镇|乡)")
 
 
 class DeliveryError(Exception):
-    """One attempt failed; the message is what the centre shows (e.g. "HTTP 500 ...")."""
+    """One attempt failed; the message is what is recorded (e.g. "HTTP 500 ...")."""
+
+
+# The failures this notifier records, as `error_in_words` reads them back: the label
+# notify.error.<kind> words the kind (its fields from the groups); "detail" stays as recorded.
+ERROR_FORMS = (
+    ("http", re.compile(r"HTTP (?P<status>\d{3})\s*(?P<detail>.*)", re.S)),
+    ("timeout", re.compile(r"timed out after (?P<seconds>[\d.]+) s")),
+    ("connection", re.compile(r"connection failed: (?P<detail>.*)", re.S)),
+)
+
+
+def error_in_words(error: str, lang: str) -> tuple[str, str]:
+    """A recorded delivery error as (words in `lang`, the recorded detail). An error this
+    notifier does not word (a channel's own exception, another system's text) is all detail."""
+    for kind, form in ERROR_FORMS:
+        if found := form.fullmatch(error.strip()):
+            fields = found.groupdict()
+            detail = fields.pop("detail", "") or ""
+            return t(f"notify.error.{kind}", lang).format(**fields), detail.strip()
+    return "", error.strip()
 
 
 # --- the message ------------------------------------------------------------------------------

@@ -22,6 +22,7 @@ from dashboard.domain.photos import parse_photo
 from dashboard.domain.policy import page_roles
 from dashboard.domain.response import Verdict
 from dashboard.i18n import current_language, t, t_or
+from dashboard.notifier import error_in_words
 from dashboard.report_document import Cell, ReportDocument, Section
 from data_access.queries.incident_report import (
     IncidentReport,
@@ -213,6 +214,15 @@ def _teams_section(report: IncidentReport, f: _Format) -> Section:
     )
 
 
+def _error(error: str | None, f: _Format) -> Cell:
+    """A failed delivery's error: the notifier's words for it, then what was recorded."""
+    if not error:
+        return Cell(f.t("report.unknown"), "muted")
+    words, detail = error_in_words(error, f.lang)
+    colon = "：" if f.lang == "zh" else ": "
+    return Cell(colon.join(part for part in (words, detail[:ERROR_SHOWN]) if part))
+
+
 def _recipients(notification: NotificationRow, f: _Format, district: str) -> Cell:
     recipients = tuple(
         _recipient(name, level, f, district)
@@ -276,9 +286,7 @@ def _notifications_section(
                 "good" if n.outcome == "delivered" else "bad",
             ),
             Cell(str(n.attempts) if n.attempts else "1"),
-            Cell(
-                (n.error or "")[:ERROR_SHOWN] or f.t("report.unknown"), None if n.error else "muted"
-            ),
+            _error(n.error, f),
         )
         for n in report.notifications
     )

@@ -84,7 +84,7 @@ def test_a_failed_webhook_delivery_shows_on_top_in_red(demo_server, demo_engine,
     assert failed.count() == 1
     text = failed.inner_text()
     assert "Webhook" in text and "发送失败" in text
-    assert "connection failed" in text
+    assert "无法连接" in text and "Connection refused" in text  # in words, then as recorded
     assert failed.locator("td").nth(6).inner_text().strip() == "2"  # attempts
     background = failed.locator("td").first.evaluate("e => getComputedStyle(e).backgroundColor")
     red, green, blue = (int(v) for v in background[background.index("(") + 1 : -1].split(",")[:3])

@@ -22,6 +22,7 @@ from dashboard.notifier import (
     SmsGatewayChannel,
     WebhookChannel,
     build_notifier,
+    error_in_words,
     parse_sms_to,
 )
 from dashboard.settings import Settings
@@ -171,6 +172,7 @@ def test_the_configured_notifier_records_in_app_and_a_failed_webhook(city, tmp_p
     assert rows["in_app"]["outcome"] == "delivered"
     assert (rows["webhook"]["outcome"], rows["webhook"]["attempts"]) == ("failed", 2)
     assert rows["webhook"]["error"].startswith("connection failed")
+    assert error_in_words(rows["webhook"]["error"], "zh")[0] == "无法连接"
     assert set(incident_row(city, incident_id).notified) == {"city", "district"}
 
 

@@ -30,6 +30,7 @@ from dashboard.notifier import (
     SmsGatewayChannel,
     WebhookChannel,
     build_notifier,
+    error_in_words,
     parse_sms_to,
     street_of,
 )
@@ -184,6 +185,7 @@ def test_a_webhook_answering_500_is_tried_each_retry_then_recorded_failed(engine
     [row] = recorded(engine)
     assert (row["channel"], row["outcome"], row["attempts"]) == ("webhook", "failed", 3)
     assert row["error"].startswith("HTTP 500")
+    assert error_in_words(row["error"], "en")[0] == "Refused (HTTP 500)"
     assert "gateway down" in row["error"]  # the server's own words, for whoever fixes it
     assert notified_levels(engine) == {}  # a failed delivery notifies no level
 
@@ -227,6 +229,7 @@ def test_a_server_hanging_past_the_timeout_fails_cleanly(engine, serve):
     [row] = recorded(engine)
     assert (row["outcome"], row["attempts"]) == ("failed", 2)
     assert row["error"] == "timed out after 0.3 s"
+    assert error_in_words(row["error"], "zh") == ("0.3 秒内无应答", "")
 
 
 def test_nothing_listening_is_recorded_as_a_connection_failure(engine):
@@ -440,3 +443,27 @@ def test_a_bad_sms_setting_stops_the_build_naming_the_variable(sqlite_engine, tm
     missing = settings(tmp_path, GASCC_NOTIFY_SMS_URL="http://127.0.0.1:9/sms")
     with pytest.raises(ValueError, match="GASCC_NOTIFY_SMS_TO"):
         build_notifier(missing, sqlite_engine)
+
+
+@pytest.mark.parametrize(
+    ("error", "lang", "expected"),
+    [
+        (
+            "HTTP 503 Service Unavailable: busy",
+            "zh",
+            ("对方拒收（HTTP 503）", "Service Unavailable: busy"),
+        ),
+        ("HTTP 500", "en", ("Refused (HTTP 500)", "")),
+        ("timed out after 5 s", "zh", ("5 秒内无应答", "")),
+        ("timed out after 2.5 s", "en", ("No answer within 2.5 s", "")),
+        (
+            "connection failed: [Errno 111] Connection refused",
+            "zh",
+            ("无法连接", "[Errno 111] Connection refused"),
+        ),
+        ("sms gateway timeout", "zh", ("", "sms gateway timeout")),
+        ("RuntimeError: HTTP 500 inside", "en", ("", "RuntimeError: HTTP 500 inside")),
+    ],
+)
+def test_recorded_errors_are_put_into_words_with_their_detail_kept(error, lang, expected):
+    assert error_in_words(error, lang) == expected
