@@ -376,9 +376,14 @@ def refusal_text(refused: Refused, lang: str | None = None) -> str:
     if key not in TEXT:
         return refused.message
     params = dict(refused.params)
-    if "noun" in params:
-        params["noun"] = t_or(f"refused.noun.{params['noun']}", params["noun"], lang)
+    for name, family in _WORDED_PARAMS.items():
+        if name in params:
+            params[name] = t_or(f"{family}.{params[name]}", params[name], lang)
     return t(key, lang).format(**params)
+
+
+# Refusal params that are codes, and the label family that puts each into words.
+_WORDED_PARAMS = {"noun": "refused.noun", "status": "hazard_status", "step": "hazard_step"}
 
 
 def name_of(record: object, lang: str | None = None) -> str:

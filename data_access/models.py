@@ -352,7 +352,11 @@ class Hazard(Base):
     lon: Mapped[float] = mapped_column(Float)
     status: Mapped[str] = mapped_column(String(16), index=True)
     escalation: Mapped[str | None] = mapped_column(String(16))  # district | city
-    reported_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # The responsible enterprise: its target's (the enterprise itself, or the owner of the site,
+    # customer or pipeline); None when nobody owns the target (an appliance, a household).
+    enterprise_id: Mapped[str | None] = mapped_column(String(64), index=True)
+    number: Mapped[str | None] = mapped_column(String(40), index=True, unique=True)  # YH-...
+    reported_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
     due_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
@@ -365,6 +369,8 @@ class HazardStatusChange(Base):
     status: Mapped[str] = mapped_column(String(16))
     actor: Mapped[str] = mapped_column(String(64))
     note: Mapped[str | None] = mapped_column(Text)
+    photos: Mapped[list[str] | None] = mapped_column(JSON)  # of hazard.updated (rectified: proof)
+    due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # of hazard.redated: the new one
     occurred_at: Mapped[datetime] = mapped_column(UTCDateTime)
     seq: Mapped[int] = mapped_column(SequenceNumber)
 

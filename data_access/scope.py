@@ -102,7 +102,7 @@ REACH: dict[type, Reach] = {
     SafetyCheck: Reach(SafetyCheck.district, lambda e: SafetyCheck.enterprise_id == e),
     Finding: Reach(Finding.district, lambda e: Finding.enterprise_id == e),
     Violation: Reach(Violation.district, lambda e: Violation.enterprise_id == e),
-    Hazard: Reach(Hazard.district, _target_owned(Hazard.target_type, Hazard.target_id)),
+    Hazard: Reach(Hazard.district, lambda e: Hazard.enterprise_id == e),  # its responsible one
     InspectionRecord: Reach(
         InspectionRecord.district,
         _target_owned(InspectionRecord.target_type, InspectionRecord.target_id),

@@ -158,3 +158,48 @@ def issue_token(
     issued = create_token(engine, system_user("tests"), source, types, label, enterprise)
     assert isinstance(issued, TokenIssued), issued
     return issued.token_id, issued.token
+
+
+def report_hazard(
+    engine: Any,
+    hazard_id: str,
+    district: str = JIANGAN,
+    level: str = "general",
+    due_at: datetime | None = None,
+    occurred_at: datetime | None = None,
+    not_of: str | None = None,
+) -> tuple[str, str]:
+    """A hazard at a site of `district` (the first by id, of an enterprise other than `not_of`),
+    reported by an inspector's app; returns (the hazard id, the site's enterprise: the hazard's
+    responsible one)."""
+    from datetime import timedelta
+
+    from sqlalchemy import select
+
+    from dashboard.domain.events import Event, HazardReported
+    from data_access.eventlog import Accepted, Incoming, append_events
+    from data_access.models import Site
+
+    with engine.connect() as connection:
+        site = connection.execute(
+            select(Site.id, Site.enterprise_id, Site.lat, Site.lon)
+            .where(Site.district == district, Site.enterprise_id != (not_of or ""))
+            .order_by(Site.id)
+        ).first()
+    when = occurred_at or datetime.now(UTC)
+    data = HazardReported(
+        hazard_id=hazard_id,
+        target_type="site",
+        target_id=site.id,
+        district=district,
+        category="燃气报警器失效",
+        level=level,  # type: ignore[arg-type]
+        description="站内可燃气体报警器未通电",
+        lat=site.lat,
+        lon=site.lon,
+        due_at=due_at or when + timedelta(days=7),
+    )
+    event = Event.of(data, id=hazard_id, occurred_at=when)
+    (outcome,) = append_events(engine, [Incoming("inspection-app", event)])
+    assert isinstance(outcome, Accepted), outcome
+    return hazard_id, site.enterprise_id

@@ -62,6 +62,7 @@ __all__ = [
     "EventData",
     "ExcavationRegistered",
     "HazardEscalated",
+    "HazardRedated",
     "HazardReported",
     "HazardUpdated",
     "IncidentClosed",
@@ -452,6 +453,17 @@ class HazardUpdated(EventData):
     photos: Annotated[list[Url], Field(max_length=50)] | None = None
 
 
+class HazardRedated(EventData):
+    """An addition to the catalogue (version 1.1, system): a supervisor set a hazard a new due
+    date (the status stays as it is)."""
+
+    event_type: ClassVar[str] = "hazard.redated"
+    hazard_id: Id
+    due_at: Timestamp
+    by: Id
+    note: Text | None = None
+
+
 class HazardEscalated(EventData):
     event_type: ClassVar[str] = "hazard.escalated"
     hazard_id: Id
@@ -764,6 +776,7 @@ _DATA_MODELS: tuple[type[EventData], ...] = (
     InspectionCompleted,
     HazardReported,
     HazardUpdated,
+    HazardRedated,
     HazardEscalated,
     ExcavationRegistered,
     SensorReading,
@@ -812,6 +825,7 @@ SYSTEM_EVENT_TYPES: frozenset[str] = frozenset(
         "cylinder.detained",
         "cylinder.released",
         "hazard.escalated",
+        "hazard.redated",
         "alarm.raised",
         "alarm.acknowledged",
         "incident.dispatched",

@@ -13,7 +13,9 @@ inspection arrives), so the simulators can follow up the hazards the system repo
 from __future__ import annotations
 
 import hashlib
+from dataclasses import dataclass
 from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 STATUSES: tuple[str, ...] = (
     "reported",
@@ -25,6 +27,7 @@ STATUSES: tuple[str, ...] = (
     "closed",
 )
 CLOSED = "closed"
+OPEN_STATUSES: tuple[str, ...] = tuple(status for status in STATUSES if status != CLOSED)
 # The default time to rectify a general hazard an inspection found: Shangrao's rules let the
 # inspector set the deadline, and a week is the usual one for general hazards (major ones are
 # reported by hand, with their own due_at).
@@ -77,3 +80,85 @@ def escalation_id(hazard_id: str, level: str) -> str:
         return event_id
     digest = hashlib.sha256(hazard_id.encode("utf-8", "surrogatepass")).hexdigest()[:40]
     return f"escalate:{digest}:{level}"
+
+
+# --- the loop's steps: who moves a hazard on, from where to where ------------------------------
+# Wuhan's loop (seeds/000): the responsible enterprise rectifies (整改) and reports it with a
+# photo; the district gas office verifies it or sends it back with a reason; the city or district
+# office closes it out (销号). Supervisors assign a hazard to its enterprise and set a new due date.
+# Which roles take each step is in dashboard/domain/policy.py (Action.<STEP>_HAZARD).
+
+
+@dataclass(frozen=True)
+class Step:
+    """One step of the loop: the statuses it starts from and the status it leads to (None: the
+    status stays, as a new due date leaves it), and what the step must carry."""
+
+    name: str
+    to: str | None
+    starts_from: frozenset[str]
+    needs_photo: bool = False
+    needs_note: bool = False
+    needs_due: bool = False
+
+
+_UNFINISHED = frozenset({"reported", "assigned", "reopened"})
+STEPS: dict[str, Step] = {
+    step.name: step
+    for step in (
+        Step("assign", "assigned", frozenset({"reported", "reopened"})),
+        Step("start", "rectifying", _UNFINISHED),
+        Step("rectified", "rectified", _UNFINISHED | {"rectifying"}, needs_photo=True),
+        Step("verify", "verified", frozenset({"rectified"})),
+        Step("reject", "reopened", frozenset({"rectified"}), needs_note=True),
+        Step("close", CLOSED, frozenset({"verified"})),
+        Step("redate", None, frozenset(OPEN_STATUSES), needs_due=True),
+    )
+}
+MAX_PHOTOS = 20  # per step; the event allows 50
+
+
+def steps_from(status: str) -> tuple[str, ...]:
+    """The steps a hazard in `status` can take next, in the loop's order."""
+    return tuple(name for name, step in STEPS.items() if status in step.starts_from)
+
+
+# --- hazard numbers (隐患编号) ---------------------------------------------------------------
+# Every hazard gets a number people can say on the phone: district code, year, a sequence in
+# that district and year, in the order the log holds the reports: YH-420106-2026-00123. The year
+# is the local one (Asia/Shanghai, as for violation points).
+NUMBER_PREFIX = "YH"
+NUMBER_TIME_ZONE = ZoneInfo("Asia/Shanghai")
+NUMBER_DIGITS = 5
+
+
+def number_series(district: str, reported_at: datetime) -> str:
+    """The series a hazard's number belongs to: "YH-<district>-<year>-"."""
+    return f"{NUMBER_PREFIX}-{district}-{reported_at.astimezone(NUMBER_TIME_ZONE).year}-"
+
+
+def hazard_number(series: str, sequence: int) -> str:
+    return f"{series}{sequence:0{NUMBER_DIGITS}d}"
+
+
+def number_sequence(number: str) -> int:
+    """The sequence part of a number of `hazard_number`'s form."""
+    return int(number.rsplit("-", 1)[1])
+
+
+# --- escalation levels -------------------------------------------------------------------------
+ESCALATION_RANK = {"district": 1, "city": 2}
+
+
+def escalations_due(
+    level: str, due_at: datetime, escalated: str | None, now: datetime
+) -> tuple[str, ...]:
+    """The escalation steps an open hazard of `level`, due at `due_at`, already escalated to
+    `escalated` (None: not yet), should have had by `now` and has not: each is written once, under
+    `escalation_id`, by whoever sees it first."""
+    reached = ESCALATION_RANK.get(escalated or "", 0)
+    return tuple(
+        step
+        for step, after in escalation_steps(level)
+        if due_at + after < now and ESCALATION_RANK[step] > reached
+    )

@@ -33,6 +33,11 @@ class Action(StrEnum):
     NOTIFY = "notify"
     CLOSE_INCIDENT = "close_incident"
     ADMINISTER = "administer"  # user accounts and ingest tokens
+    # the hazard loop (dashboard/domain/hazards.py STEPS)
+    ASSIGN_HAZARD = "assign_hazard"  # to its enterprise, and set a new due date
+    RECTIFY_HAZARD = "rectify_hazard"  # rectifying, rectified (with a photo)
+    VERIFY_HAZARD = "verify_hazard"  # verified, or sent back (reopened) with a reason
+    CLOSE_HAZARD = "close_hazard"  # 销号
 
 
 # The duty desk's work: the city's desk and a district's officer (for their district's incidents).
@@ -40,6 +45,10 @@ _DESK = frozenset({Role.ADMIN, Role.DUTY_OFFICER, Role.DISTRICT_OFFICER})
 # Acknowledging an alarm is also a supervisor's job (they watch the sensors); leadership and the
 # wall only look, and enterprises see alarms only of their own network.
 _ALARM_DESK = _DESK | {Role.SUPERVISOR}
+
+# The hazard loop (seeds/000): the city's and the districts' gas offices supervise, verify and
+# close out; the responsible enterprise rectifies (its own hazards only, by its scope).
+_GAS_OFFICES = frozenset({Role.ADMIN, Role.SUPERVISOR, Role.DISTRICT_OFFICER})
 
 ACTION_ROLES: Mapping[Action, frozenset[Role]] = {
     Action.ACKNOWLEDGE_ALARM: _ALARM_DESK,
@@ -51,6 +60,20 @@ ACTION_ROLES: Mapping[Action, frozenset[Role]] = {
     Action.NOTIFY: _DESK,
     Action.CLOSE_INCIDENT: _DESK,
     Action.ADMINISTER: frozenset({Role.ADMIN}),
+    Action.ASSIGN_HAZARD: _GAS_OFFICES,
+    Action.RECTIFY_HAZARD: frozenset({Role.ADMIN, Role.ENTERPRISE}),
+    Action.VERIFY_HAZARD: _GAS_OFFICES,
+    Action.CLOSE_HAZARD: _GAS_OFFICES,
+}
+# Which action each step of the hazard loop is.
+STEP_ACTIONS: Mapping[str, Action] = {
+    "assign": Action.ASSIGN_HAZARD,
+    "redate": Action.ASSIGN_HAZARD,
+    "start": Action.RECTIFY_HAZARD,
+    "rectified": Action.RECTIFY_HAZARD,
+    "verify": Action.VERIFY_HAZARD,
+    "reject": Action.VERIFY_HAZARD,
+    "close": Action.CLOSE_HAZARD,
 }
 
 

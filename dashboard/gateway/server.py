@@ -275,6 +275,7 @@ async def _wake_from_redis(hub: LiveHub, redis_url: str) -> None:
 async def serve_until_signalled(
     settings: Settings, *, ready: Callable[[Gateway], None] | None = None
 ) -> int:
+    from dashboard.rules_runner import RulesRunner
     from data_access.db import make_engine
 
     engine = make_engine(settings.database_url)
@@ -283,6 +284,7 @@ async def serve_until_signalled(
         await asyncio.to_thread(writer.start)
     gateway = Gateway(engine, config_from_settings(settings), writer=writer)
     _hub, live_tasks = mount_live_hub(gateway, settings)
+    live_tasks.append(asyncio.create_task(RulesRunner(engine).run(), name="rules"))
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGTERM, signal.SIGINT):

@@ -27,12 +27,29 @@ TEXT: dict[str, tuple[str, str]] = {
         "仅系统管理员可管理用户和接入令牌。",
         "Only an administrator manages users and ingest tokens.",
     ),
+    "refused.role.assign_hazard": (
+        "只有市、区燃气管理部门可以交办隐患或调整整改期限。",
+        "Only the city and district gas offices assign hazards and set their due dates.",
+    ),
+    "refused.role.rectify_hazard": (
+        "只有责任企业可以登记隐患整改。",
+        "Only the responsible enterprise records a hazard's rectification.",
+    ),
+    "refused.role.verify_hazard": (
+        "只有市、区燃气管理部门可以复查隐患整改。",
+        "Only the city and district gas offices verify a rectification.",
+    ),
+    "refused.role.close_hazard": (
+        "只有市、区燃气管理部门可以对隐患销号。",
+        "Only the city and district gas offices close hazards out.",
+    ),
     # the object is not there, or not within the user's reach (the two look the same)
     "refused.unknown": (
         "未找到{noun} {id}，或不在您的管辖范围内。",
         "No {noun} {id} within your reach.",
     ),
     "refused.noun.incident": ("事件", "incident"),
+    "refused.noun.hazard": ("隐患", "hazard"),
     "refused.noun.team": ("队伍", "team"),
     "refused.noun.alarm": ("报警", "alarm"),
     "refused.noun.user": ("用户", "user"),
@@ -43,6 +60,10 @@ TEXT: dict[str, tuple[str, str]] = {
     "refused.incident_closed": (
         "事件 {id} 已结案，不能再处置。",
         "Incident {id} is closed: nothing more can be done on it.",
+    ),
+    "refused.hazard_status": (
+        "隐患 {id} 当前状态为“{status}”，不能执行“{step}”。",
+        "Hazard {id} is {status}: it cannot be given “{step}”.",
     ),
     "refused.alarm_cleared": ("报警 {id} 已解除。", "Alarm {id} has cleared."),
     "refused.team_already_sent": (
@@ -70,6 +91,15 @@ TEXT: dict[str, tuple[str, str]] = {
     "refused.missing.text": ("请填写处置进展。", "Write what happened."),
     "refused.missing.summary": ("结案须填写处置总结。", "Closing needs a summary."),
     "refused.missing.levels": ("请至少选择一个通知层级。", "Choose at least one level."),
+    "refused.missing.reason": ("退回整改须填写原因。", "Sending it back needs the reason."),
+    "refused.missing.photos": (
+        "登记整改完成须至少上传一张整改照片。",
+        "Reporting it rectified needs at least one photo.",
+    ),
+    "refused.missing.due_at": ("请填写新的整改期限。", "Give the new due date."),
+    "refused.due_in_past": ("新的整改期限须晚于现在。", "The new due date must lie ahead."),
+    "refused.too_many_photos": ("每次最多上传 {n} 张照片。", "At most {n} photos at a time."),
+    "refused.bad_photo": ("无法识别的照片：{value}", "Not a photo this system can show: {value}"),
     "refused.casualties": ("伤亡人数不能为负数。", "Casualties cannot be negative."),
     "refused.bad_choice": ("无效的选项：{value}", "Not a valid choice: {value}"),
     "refused.invalid": ("{field} 的值无效。", "The value of {field} is not valid."),

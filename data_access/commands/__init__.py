@@ -17,6 +17,7 @@ from data_access.commands.admin import (
 )
 from data_access.commands.alarms import acknowledge_alarm, escalate_alarm
 from data_access.commands.base import Done, Refused, Result, user_source
+from data_access.commands.hazards import escalate_overdue_hazards, move_hazard
 from data_access.commands.incidents import (
     close_incident,
     dispatch_teams,
@@ -40,6 +41,8 @@ __all__ = [
     "deactivate_user",
     "dispatch_teams",
     "escalate_alarm",
+    "escalate_overdue_hazards",
+    "move_hazard",
     "post_incident_update",
     "record_notification",
     "report_incident",

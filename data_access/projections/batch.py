@@ -167,6 +167,7 @@ class Batch:
         self.findings: list[dict[str, Any]] = []
         self.open_findings = OpenFindings()  # what this batch's events may resolve
         self.history: list[dict[str, Any]] = []
+        self.hazard_numbers: dict[str, int] = {}  # number series -> last number given
         self.timeline: list[dict[str, Any]] = []  # incident_timeline rows
         self.notifications: list[dict[str, Any]] = []  # incident_notifications rows
         self.requests: list[dict[str, Any]] = []  # notification_requests rows (the outbox)

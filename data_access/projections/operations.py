@@ -12,18 +12,33 @@ due RECTIFICATION_PERIOD after the inspection. This happens always, also when th
 reported a hazard of their own for the item: a hazard id that exists already is not reported
 again, but an inspector's own report under another id is not recognised as the same hazard.
 
+Each hazard gets its number (hazard_number: YH-<district>-<year>-<n>, in the log's order) and its
+responsible enterprise (its target's owner) when reported; the history keeps the photos of
+`hazard.updated` and the new due date of `hazard.redated`.
+
 Incidents and teams: data_access/projections/incidents.py.
 """
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
+
+from sqlalchemy import func, select
 
 from dashboard.domain import complaints as complaint_rules
 from dashboard.domain import hazards as hazard_rules
 from dashboard.domain.events import Event, HazardReported, Rejection
-from dashboard.domain.hazards import RECTIFICATION_PERIOD, rule_hazard_id
+from dashboard.domain.hazards import (
+    RECTIFICATION_PERIOD,
+    hazard_number,
+    number_sequence,
+    number_series,
+    rule_hazard_id,
+)
+from data_access.models import Hazard
 from data_access.projections.batch import Batch
+from data_access.projections.permits import TARGET_TABLES
 from data_access.projections.projection import (
     Projection,
     References,
@@ -37,6 +52,7 @@ _MAX_CATEGORY = 64  # hazards.category
 _REFERENCES: References = {  # rows an event names, which must be known
     "hazard.updated": (("hazard_id", "hazards"),),
     "hazard.escalated": (("hazard_id", "hazards"),),
+    "hazard.redated": (("hazard_id", "hazards"),),
     "complaint.updated": (("complaint_id", "complaints"),),
 }
 _OWN_TABLE: References = {  # the row an event creates
@@ -49,13 +65,20 @@ _OWN_TABLE: References = {  # the row an event creates
 def wants(event: Event, wanted: Wanted) -> None:
     want_references(event, wanted, _REFERENCES)
     want_references(event, wanted, _OWN_TABLE)
+    data: Any = event.data
     if event.type == "inspection.completed":
-        data: Any = event.data
-        wanted.keys["hazards"].update(
-            rule_hazard_id(data.inspection_id, index)
-            for index, item in enumerate(data.items)
-            if not item.passed
-        )
+        failed = [index for index, item in enumerate(data.items) if not item.passed]
+        wanted.keys["hazards"].update(rule_hazard_id(data.inspection_id, i) for i in failed)
+        if failed:
+            _want_target(wanted, data.target_type, data.target_id)
+    elif event.type == "hazard.reported":
+        _want_target(wanted, data.target_type, data.target_id)
+
+
+def _want_target(wanted: Wanted, target_type: str, target_id: str) -> None:
+    """A hazard's target: its owner is the hazard's responsible enterprise."""
+    if target_type in TARGET_TABLES:
+        wanted.keys[TARGET_TABLES[target_type]].add(target_id)
 
 
 def check(b: Batch, event: Event, source: str | None) -> Rejection | None:
@@ -119,17 +142,54 @@ def _report_failed_items(b: Batch, event: Event) -> None:
 # --- hazards --------------------------------------------------------------------------------
 
 
-def _history(b: Batch, event: Event, seq: int, status: str, actor: str, note: str | None) -> None:
+def _history(
+    b: Batch,
+    event: Event,
+    seq: int,
+    status: str,
+    actor: str,
+    note: str | None,
+    photos: list[str] | None = None,
+    due_at: datetime | None = None,
+) -> None:
     b.history.append(
         {
             "hazard_id": event.data.hazard_id,  # type: ignore[attr-defined]
             "status": status,
             "actor": actor,
             "note": note,
+            "photos": photos or None,
+            "due_at": due_at,
             "occurred_at": event.occurred_at,
             "seq": seq,
         }
     )
+
+
+def responsible_enterprise(b: Batch, target_type: str, target_id: str) -> str | None:
+    """Who must rectify a hazard: the enterprise it names, or the owner of its site, customer or
+    pipeline; None for a target nobody owns (an appliance, a household with no supplier)."""
+    if target_type == "enterprise":
+        return target_id if b["enterprises"].get(target_id) is not None else None
+    table = TARGET_TABLES.get(target_type)
+    row = b[table].get(target_id) if table is not None else None
+    return row.get("enterprise_id") if row is not None else None
+
+
+def next_number(b: Batch, district: str, reported_at: datetime) -> str:
+    """The next number of the district's series for the year (the log's order decides)."""
+    series = number_series(district, reported_at)
+    last = b.hazard_numbers.get(series)
+    if last is None:
+        # Five digits sort as text: a district reports far fewer than 100,000 hazards a year.
+        stored = b.connection.scalar(
+            select(func.max(Hazard.number)).where(
+                Hazard.district == district, Hazard.number.like(f"{series}%")
+            )
+        )
+        last = number_sequence(stored) if stored else 0
+    b.hazard_numbers[series] = last + 1
+    return hazard_number(series, last + 1)
 
 
 def apply_hazard_reported(b: Batch, event: Event, seq: int, source: str) -> None:
@@ -147,6 +207,8 @@ def apply_hazard_reported(b: Batch, event: Event, seq: int, source: str) -> None
         "lon": data.lon,
         "status": "reported",
         "escalation": None,
+        "enterprise_id": responsible_enterprise(b, data.target_type, data.target_id),
+        "number": next_number(b, data.district, event.occurred_at),
         "reported_at": event.occurred_at,
         "due_at": data.due_at,
         "closed_at": None,
@@ -159,7 +221,7 @@ def apply_hazard_reported(b: Batch, event: Event, seq: int, source: str) -> None
 
 def apply_hazard_updated(b: Batch, event: Event, seq: int, source: str) -> None:
     data: Any = event.data
-    _history(b, event, seq, data.status, data.actor, data.note)
+    _history(b, event, seq, data.status, data.actor, data.note, data.photos)
     row = b["hazards"].get(data.hazard_id)
     if row is None or event.occurred_at < row["updated_at"]:
         return
@@ -183,6 +245,17 @@ def apply_hazard_escalated(b: Batch, event: Event, seq: int, source: str) -> Non
         return
     if row["escalation"] != "city":  # city is the higher level; never step back down
         row["escalation"] = data.level
+    row["updated_at"] = max(row["updated_at"], event.occurred_at)
+    b["hazards"].put(row)
+
+
+def apply_hazard_redated(b: Batch, event: Event, seq: int, source: str) -> None:
+    data: Any = event.data
+    _history(b, event, seq, "redated", data.by, data.note, due_at=data.due_at)
+    row = b["hazards"].get(data.hazard_id)
+    if row is None:
+        return
+    row["due_at"] = data.due_at
     row["updated_at"] = max(row["updated_at"], event.occurred_at)
     b["hazards"].put(row)
 
@@ -227,6 +300,7 @@ PROJECTION = Projection(
         "hazard.reported": apply_hazard_reported,
         "hazard.updated": apply_hazard_updated,
         "hazard.escalated": apply_hazard_escalated,
+        "hazard.redated": apply_hazard_redated,
         "complaint.received": apply_complaint,
         "complaint.updated": apply_complaint,
     },

@@ -21,7 +21,7 @@ from data_access import commands
 from data_access.commands import Done, Refused
 from data_access.eventlog import Incoming, append_events
 from data_access.models import Alarm, EventRecord, Incident, Sensor, Team, TeamState
-from tests.support import IN_JIANGAN, JIANGAN, WUCHANG, desk_user
+from tests.support import IN_JIANGAN, JIANGAN, WUCHANG, desk_user, report_hazard
 
 ACTORS: dict[str, User] = {
     "admin": desk_user("admin", Role.ADMIN),
@@ -43,6 +43,7 @@ ALLOWED: dict[str, set[str]] = {
     "post_incident_update": DESK,
     "request_notification": DESK,
     "close_incident": DESK,
+    "move_hazard": {"admin", "supervisor", "district_officer"},  # its first step: assign
     "create_user": {"admin"},
     "change_user": {"admin"},
     "deactivate_user": {"admin"},
@@ -101,6 +102,11 @@ def jiangan_alarm(engine: Engine) -> str:
         )
 
 
+def jiangan_hazard(engine: Engine) -> str:
+    """A new hazard at a Jiang'an site (every step of the loop: test_hazard_loop.py)."""
+    return report_hazard(engine, fresh("HZ-ROLE"))[0]
+
+
 def fresh(prefix: str) -> str:
     """A username or token source not used before."""
     return f"{prefix}-{next(_names)}"
@@ -140,6 +146,7 @@ COMMANDS: dict[str, tuple[Setup, Run]] = {
         commands.request_notification,
     ),
     "close_incident": (lambda e: (dispatched(e)[0], "漏点已处置完毕"), commands.close_incident),
+    "move_hazard": (lambda e: (jiangan_hazard(e), "assign"), commands.move_hazard),
     "create_user": (lambda e: (fresh("user"), "hash", Role.LEADER), commands.create_user),
     "change_user": (lambda e: (new_account(e), Role.SUPERVISOR), commands.change_user),
     "deactivate_user": (lambda e: (new_account(e),), commands.deactivate_user),
@@ -157,6 +164,7 @@ ROLE_REFUSAL = {
     "post_incident_update": "role.post_incident_update",
     "request_notification": "role.notify",
     "close_incident": "role.close_incident",
+    "move_hazard": "role.assign_hazard",
     **dict.fromkeys(
         (
             "create_user",
@@ -187,7 +195,12 @@ def newest_seq(engine: Engine) -> int:
 def test_every_command_has_its_expectations_written_here():
     assert set(COMMANDS) == set(ALLOWED) == set(ROLE_REFUSAL)
     public = {name for name in commands.__all__ if name[0].islower()}
-    assert public - set(COMMANDS) == {"record_notification", "user_source"}
+    # the system's own: the notifier's record, the rules runner's escalations
+    assert public - set(COMMANDS) == {
+        "record_notification",
+        "escalate_overdue_hazards",
+        "user_source",
+    }
 
 
 @pytest.mark.parametrize("command", sorted(COMMANDS))
