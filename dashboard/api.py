@@ -9,6 +9,7 @@ from flask import Flask, Response, abort, jsonify, request, send_from_directory,
 
 from dashboard.auth import current_user
 from dashboard.live_token import LIFETIME_S, issue_live_token
+from dashboard.photo_store import stored_photo
 from dashboard.resources import resources
 from data_access.sessions import session_hash
 
@@ -48,11 +49,14 @@ def _default_live_url(gateway_port: int) -> str:
 
 
 def photo(name: str) -> Response:
-    """A field photo by its content hash, from <data dir>/photos (the simulators write them)."""
+    """A photo by its content hash, from <data dir>/photos: the field apps' SVG (the simulators
+    write them), or a JPEG or PNG a user uploaded (dashboard/photo_store.py)."""
     if not PHOTO_NAME.fullmatch(name):
         abort(404)
-    response = send_from_directory(resources().settings.data_dir / "photos", name)
-    response.mimetype = "image/svg+xml"
+    photos = resources().settings.data_dir / "photos"
+    uploaded = None if (photos / name).is_file() else stored_photo(photos, name[:64])
+    response = send_from_directory(photos, uploaded[0] if uploaded else name)
+    response.mimetype = uploaded[1] if uploaded else "image/svg+xml"
     # An SVG can carry script: never let it run or be sniffed as something else.
     response.headers["Content-Security-Policy"] = "default-src 'none'; style-src 'unsafe-inline'"
     response.headers["X-Content-Type-Options"] = "nosniff"

@@ -35,7 +35,7 @@ def to_csv(rows: Iterable[AuditRow], header: list[str], zone: ZoneInfo) -> tuple
     writer.writerow(["seq", *header])
     count = 0
     for row in rows:
-        writer.writerow([row.seq, *(_safe(cell) for cell in _cells(row, zone))])
+        writer.writerow([row.seq, *(safe_cell(cell) for cell in _cells(row, zone))])
         count += 1
     return ("\ufeff" + out.getvalue()).encode("utf-8"), count
 
@@ -47,14 +47,14 @@ def to_xlsx(rows: Iterable[AuditRow], header: list[str], zone: ZoneInfo) -> tupl
     sheet.append(["seq", *header])
     count = 0
     for row in rows:
-        sheet.append([row.seq, *(_safe(cell) for cell in _cells(row, zone))])
+        sheet.append([row.seq, *(safe_cell(cell) for cell in _cells(row, zone))])
         count += 1
     out = io.BytesIO()
     book.save(out)
     return out.getvalue(), count
 
 
-def _safe(cell: object) -> object:
+def safe_cell(cell: object) -> object:
     """Text a spreadsheet would run as a formula stays text (a leading apostrophe): summaries
     hold what sources sent."""
     if isinstance(cell, str) and cell[:1] in ("=", "+", "-", "@"):

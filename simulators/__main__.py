@@ -186,7 +186,7 @@ def _backfill(args: argparse.Namespace) -> int:
         with _days_bar(args.days, not args.no_progress) as progress:
             result = backfill(
                 engine, world, days=args.days, end=args.end, seed=args.seed, desk=args.desk,
-                progress=progress,
+                progress=progress, photos_dir=str(settings.data_dir / "photos"),
             )  # fmt: skip
     except BackfillRefused as refused:
         print(f"error: {refused}", file=sys.stderr)

@@ -149,17 +149,27 @@ class BackfillResult:
 BACKFILL_STREAMS = frozenset(STREAMS) - {"sensors"}
 
 
+# The past photos written for the pages: rectifications (a hazard's history) and incident scenes.
+BACKFILL_PHOTOS = frozenset({"rectified", "incident"})
+
+
 def backfill_options(
-    seed: int, span_s: float, streams: frozenset[str] = BACKFILL_STREAMS
+    seed: int,
+    span_s: float,
+    streams: frozenset[str] = BACKFILL_STREAMS,
+    photos_dir: str | None = None,
 ) -> CityOptions:
     """The city's options for a backfill: every stream but the sensors (or `streams`), no
-    scenarios, no transport anomalies, cylinders valid throughout the span."""
+    scenarios, no transport anomalies, cylinders valid throughout the span; the photos its
+    events name written to `photos_dir` (if given), so the pages can show them."""
     rates = dict(DEFAULT_RATES) | dict.fromkeys(TRANSPORT_ANOMALIES, 0.0)
     return CityOptions(
         seed=seed,
         streams=streams,
         anomalies=rates,
         valid_margin_days=max(60, math.ceil(span_s / DAY) + 30),
+        photos_dir=photos_dir,
+        photo_kinds=BACKFILL_PHOTOS,
     )
 
 
@@ -175,6 +185,7 @@ def backfill(
     batch_events: int = BATCH_EVENTS,
     progress: Progress | None = None,
     streams: frozenset[str] = BACKFILL_STREAMS,
+    photos_dir: str | None = None,
 ) -> BackfillResult:
     """Write the city's history over [start, end) (or the `days` before `end`; `end` defaults
     to now, in whole seconds). Raises `BackfillRefused` for an empty registry or a period that
@@ -192,7 +203,7 @@ def backfill(
         raise BackfillRefused("the backfill cannot end in the future")
     began, cpu = time.perf_counter(), time.process_time()
     clock = SimClock(sim_start=start, real_start=start, speed=None, mode="sim")
-    city = City(world, backfill_options(seed, end - start, streams), clock)
+    city = City(world, backfill_options(seed, end - start, streams, photos_dir), clock)
     hazards = city.streams["inspections"].hazards  # type: ignore[attr-defined]
     hazards.late_share, hazards.late_days = LATE_SHARE, LATE_DAYS
     _refuse_if_filled(engine, city, start, end)
@@ -221,6 +232,7 @@ def backfill_quarter(
     desk: str = DESK,
     now: float | None = None,
     say: Callable[[str], object] | None = None,
+    photos_dir: str | None = None,
 ) -> BackfillResult:
     """The quarter so far (from its first local midnight to now) for a freshly seeded demo;
     the seed is the live run's (0), so the live inspections carry on with the same plan.
@@ -234,7 +246,9 @@ def backfill_quarter(
     start, _ = quarter_bounds(end, utc_offset_s(pack.time_zone, end))
     if say is not None:
         say(f"backfilling the quarter so far ({(end - start) / DAY:.0f} days of the city) ...")
-    return backfill(engine, world, start=start, end=end, seed=seed, desk=desk)
+    return backfill(
+        engine, world, start=start, end=end, seed=seed, desk=desk, photos_dir=photos_dir
+    )
 
 
 def _refuse_if_filled(engine: Engine, city: City, start: float, end: float) -> None:

@@ -82,7 +82,7 @@ class City:
         self.tz = timezone(timedelta(seconds=self.offset_s))
         self.run_tag = options.run_tag or run_tag_for(options.seed, clock.sim_start)
         self.anomalies = Anomalies(options.anomalies, self.rng("anomalies"))
-        self.photos = PhotoStore(options.photos_dir)
+        self.photos = PhotoStore(options.photos_dir, options.photo_kinds)
         self.today: date = datetime.fromtimestamp(clock.occurred(clock.sim_start), self.tz).date()
         self._counters: Counter[str] = Counter()
         self._rhythms: dict[str, Rhythm] = {}

@@ -276,6 +276,7 @@ class CityOptions:
     # Follow the duty desk's dispatches (simulators/desk.py): the field app always connects.
     follow_desk: bool = False
     photos_dir: str | None = None
+    photo_kinds: frozenset[str] | None = None  # written to photos_dir (None: every kind)
     # Cylinders due for inspection or scrap within this many days (of occurred_at time) stay
     # out of the regular chain, so that no regular filling is overdue during the run.
     valid_margin_days: int = 60

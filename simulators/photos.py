@@ -46,17 +46,22 @@ def photo_bytes(kind: str, subject: str, place: str, taken: str) -> bytes:
 
 
 class PhotoStore:
-    """Makes photo references; writes the bytes to `directory` when one is given."""
+    """Makes photo references; writes the bytes to `directory` when one is given (only those of
+    `kinds`, if given: a backfill keeps the hazards' and incidents' photos, not the tens of
+    thousands of past safety checks')."""
 
-    def __init__(self, directory: str | Path | None = None) -> None:
+    def __init__(
+        self, directory: str | Path | None = None, kinds: frozenset[str] | None = None
+    ) -> None:
         self.directory = Path(directory) if directory else None
+        self.kinds = kinds
         if self.directory is not None:
             self.directory.mkdir(parents=True, exist_ok=True)
 
     def ref(self, kind: str, subject: str, place: str, taken: str) -> str:
         data = photo_bytes(kind, subject, place, taken)
         digest = hashlib.sha256(data).hexdigest()
-        if self.directory is not None:
+        if self.directory is not None and (self.kinds is None or kind in self.kinds):
             path = self.directory / f"{digest}.svg"
             if not path.exists():
                 path.write_bytes(data)

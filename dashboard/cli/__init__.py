@@ -335,7 +335,11 @@ def run_demo(args: argparse.Namespace) -> int:
     seeded = seed_if_empty(engine, settings, scale=args.scale, seed=args.seed)
     logins = ensure_demo_users(engine)
     if seeded and not args.no_backfill:  # a city with a past: the quarter so far
-        print(backfill_quarter(engine, settings.city_pack, desk="duty", say=print).line())
+        photos = str(settings.data_dir / "photos")  # the pages show the photos it names
+        past = backfill_quarter(
+            engine, settings.city_pack, desk="duty", say=print, photos_dir=photos
+        )
+        print(past.line())
     log_mark = last_seq(engine)  # the simulators are on the air once a source is heard after it
     engine.dispose()
     env = _child_env(settings)

@@ -90,6 +90,9 @@ PAGE_ROLES: Mapping[str, frozenset[Role]] = {
     "incident_report": _INCIDENT_DESK,
     "response_times": _INCIDENT_DESK,
     "notifications": _INCIDENT_DESK,
+    # the hazard loop: the offices, leadership and the desk read; enterprises see their own
+    "hazards": _EVERYONE - {Role.SCREEN},
+    "hazard": _EVERYONE - {Role.SCREEN},
     # administration: users and roles, ingest tokens, the audit trail
     "admin_users": frozenset({Role.ADMIN}),
     "admin_tokens": frozenset({Role.ADMIN}),

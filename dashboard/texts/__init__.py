@@ -5,6 +5,7 @@ Each module holds one area's labels so that areas can grow without touching each
 from dashboard.texts import (
     admin,
     api,
+    hazards,
     incident_desk,
     incident_view,
     levels,
@@ -18,6 +19,7 @@ from dashboard.texts import (
 AREAS = (
     admin.TEXT,
     api.TEXT,
+    hazards.TEXT,
     incident_desk.TEXT,
     incident_view.TEXT,
     levels.TEXT,

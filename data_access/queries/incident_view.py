@@ -35,6 +35,7 @@ from data_access.models import (
     Team,
     TeamState,
     UserAccount,
+    Worker,
 )
 from data_access.projections.excavations import M_PER_DEG_LAT
 from data_access.queries.map_layers import ExcavationSite
@@ -256,8 +257,8 @@ def actor_keys(actors: Iterable[str | None]) -> set[str]:
 
 
 def actor_names(connection: Connection, keys: set[str]) -> dict[str, str]:
-    """Names for the logins, enterprise and team ids among `keys` (dashboard/actors.py `who`):
-    users by their display name, enterprises and teams by their registered name."""
+    """Names for the logins, enterprise, worker and team ids among `keys` (dashboard/actors.py
+    `who`): users by their display name, the others by their registered name."""
     if not keys:
         return {}
     wanted = sorted(keys)
@@ -265,6 +266,7 @@ def actor_names(connection: Connection, keys: set[str]) -> dict[str, str]:
     for key_column, name_column in (
         (Team.id, Team.name),
         (Enterprise.id, Enterprise.name),
+        (Worker.id, Worker.name),  # an inspector acting on a hazard
         (UserAccount.username, UserAccount.display_name),
     ):
         query = select(key_column, name_column).where(key_column.in_(wanted))

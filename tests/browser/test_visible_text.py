@@ -109,7 +109,7 @@ WORDED = {
     "finding",
 }
 # Where a page's path template has a placeholder: what fills it (a new one fails until named).
-PLACEHOLDERS = {"incident_id": ("open", "closed")}
+PLACEHOLDERS = {"incident_id": ("open", "closed"), "hazard_id": ("hazard",)}
 
 
 def _literal_values(annotation: Any) -> Iterator[str]:
@@ -264,9 +264,7 @@ def _hazard_and_cylinder(engine: Engine) -> tuple[str, str, str]:
     return hazard_id, cylinder, enterprise
 
 
-def _pages_by_role(
-    template: Path, tmp: Path, incidents_made: dict[str, str]
-) -> dict[str, list[str]]:
+def _pages_by_role(template: Path, tmp: Path, filled: dict[str, str]) -> dict[str, list[str]]:
     """Each role's pages, from the app's own page registry (built on a copy of the demo city)."""
     from dashboard.app import create_app
     from dashboard.settings import Settings
@@ -287,8 +285,7 @@ def _pages_by_role(
             names = re.findall(r"<(\w+)>", template_path)
             assert all(name in PLACEHOLDERS for name in names), (module, names)
             paths = [
-                re.sub(r"<(\w+)>", incidents_made[which], template_path)
-                for which in PLACEHOLDERS[names[0]]
+                re.sub(r"<(\w+)>", filled[which], template_path) for which in PLACEHOLDERS[names[0]]
             ]
         for role in page.get("roles", ()):
             pages[role] += paths
@@ -311,7 +308,8 @@ def world(demo_server, demo_database_template, tmp_path_factory) -> World:
         }
     finally:
         engine.dispose()
-    pages = _pages_by_role(demo_database_template, tmp_path_factory.mktemp("registry"), made)
+    filled = {**made, "hazard": hazard_id}  # what fills each page's placeholder
+    pages = _pages_by_role(demo_database_template, tmp_path_factory.mktemp("registry"), filled)
     return World(made, hazard_id, cylinder, pages, raw_code_pattern(codes), seeing)
 
 

@@ -1,0 +1,280 @@
+"""The hazard board's behaviour: the page of hazards for the filters (the URL follows them),
+the counts, paging, and the exports to CSV and Excel."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
+from urllib.parse import quote, urlencode
+from zoneinfo import ZoneInfo
+
+from dash import Input, Output, State, clientside_callback, ctx, dcc, html, no_update
+
+from dashboard import ids
+from dashboard.auth import current_scope
+from dashboard.domain.hazards import is_overdue
+from dashboard.guard import page_callback
+from dashboard.hazard_export import EXPORT_CAP, to_csv, to_xlsx
+from dashboard.hazard_view import level_badge, status_badges, time_left
+from dashboard.i18n import current_language, t
+from dashboard.resources import resources
+from data_access.queries import accounts
+from data_access.queries import hazard_board as queries
+from pages.hazards import ALL
+
+callback = page_callback("hazards")
+
+CONTROLS = (
+    ids.HZ_DISTRICT,
+    ids.HZ_ENTERPRISE,
+    ids.HZ_CATEGORY,
+    ids.HZ_LEVEL,
+    ids.HZ_STATUS,
+    ids.HZ_ESCALATION,
+    ids.HZ_SINCE,
+    ids.HZ_UNTIL,
+    ids.HZ_OVERDUE,
+    ids.HZ_SORT,
+)
+URL_NAMES = ("district", "enterprise", "category", "level", "status", "escalation", "since",
+             "until", "overdue", "sort")  # fmt: skip
+
+
+class BadDate(ValueError):
+    pass
+
+
+def wanted_of(values: tuple[Any, ...], page: int, zone: ZoneInfo) -> queries.HazardFilter:
+    """The board's filter from the controls' values (in CONTROLS' order)."""
+    values = tuple(None if value == ALL else value for value in values)
+    district, enterprise, category, level, status, escalation, since, until, overdue, sort = values
+    return queries.HazardFilter(
+        district=district or None,
+        enterprise_id=enterprise or None,
+        category=category or None,
+        level=level or None,
+        status=status or None,
+        escalation=escalation or None,
+        since=_day_start(since, zone),
+        until=_day_start(until, zone, next_day=True),
+        overdue=bool(overdue),
+        sort=sort if sort in queries.SORTS else "due",
+        page=page,
+    )
+
+
+def _day_start(value: str | None, zone: ZoneInfo, next_day: bool = False) -> datetime | None:
+    """A date input's day (in the city's zone) as the UTC moment it starts (or the next one
+    starts: "until" takes in the whole day)."""
+    if not value:
+        return None
+    try:
+        day = date.fromisoformat(value)
+    except ValueError:
+        raise BadDate(value) from None
+    return datetime.combine(day + timedelta(days=int(next_day)), time(), zone).astimezone(UTC)
+
+
+def query_string(values: tuple[Any, ...], page: int) -> str:
+    """The filters as the URL shows them: only what differs from the defaults."""
+    pairs = {}
+    for name, value in zip(URL_NAMES, values, strict=True):
+        if name == "overdue":
+            value = "1" if value else ""
+        if name == "status" and value == queries.OPEN:
+            continue
+        if name == "sort" and value == "due":
+            continue
+        if value not in (None, "", ALL) or (name == "status" and value == ALL):
+            pairs[name] = value  # every status is not the default (open ones)
+    if page > 1:
+        pairs["page"] = str(page)
+    return urlencode(pairs)
+
+
+@callback(
+    Output(ids.HZ_LIST, "children"),
+    Output(ids.HZ_COUNTS, "children"),
+    Output(ids.HZ_DISTRICTS, "children"),
+    Output(ids.HZ_PAGE_LABEL, "children"),
+    Output(ids.HZ_PREV, "disabled"),
+    Output(ids.HZ_NEXT, "disabled"),
+    Output(ids.HZ_PAGE, "data"),
+    Output(ids.HZ_QUERY, "data"),
+    *(Input(control, "value") for control in CONTROLS),
+    Input(ids.HZ_PREV, "n_clicks"),
+    Input(ids.HZ_NEXT, "n_clicks"),
+    Input(ids.HZ_REFRESH, "n_intervals"),
+    State(ids.HZ_PAGE, "data"),
+)
+def show_board(*args: Any) -> Any:
+    values, page = args[: len(CONTROLS)], args[-1]
+    lang, res = current_language(), resources()
+    zone = ZoneInfo(res.settings.time_zone)
+    page = _page_after(ctx.triggered_id, page if isinstance(page, int) else 1)
+    try:
+        wanted = wanted_of(values, page, zone)
+    except BadDate as bad:
+        message = html.Div(t("hz.bad_date", lang).format(value=bad), className="text-danger")
+        return message, no_update, no_update, "", True, True, no_update, no_update
+    now = datetime.now(UTC)
+    board = queries.hazard_board(res.engine, current_scope(), wanted, now)
+    names = _district_names(lang)
+    label = t("hz.page", lang).format(page=board.page, pages=board.pages)
+    return (
+        hazard_table(board.rows, names, zone, now, lang),
+        status_counts(board, lang),
+        district_counts(board, names, lang),
+        [t("hz.total", lang).format(n=f"{board.total:,}"), " · ", label],
+        board.page <= 1,
+        board.page >= board.pages,
+        board.page,
+        query_string(values, board.page),
+    )
+
+
+def _page_after(trigger: object, page: int) -> int:
+    if trigger == ids.HZ_PREV:
+        return max(1, page - 1)
+    if trigger == ids.HZ_NEXT:
+        return page + 1
+    if trigger in (None, ids.HZ_REFRESH):
+        return page  # the page the URL named, or the one shown
+    return 1  # a filter changed
+
+
+def _district_names(lang: str) -> dict[str, str]:
+    rows = accounts.districts(resources().engine)
+    return {code: name_zh if lang == "zh" else name_en for code, name_zh, name_en in rows}
+
+
+# The URL follows the filters without a reload (history.replaceState tells Dash nothing).
+clientside_callback(
+    """function (query) {
+        if (typeof query !== "string" || window.location.pathname !== "/hazards") {
+            return window.dash_clientside.no_update;
+        }
+        const url = "/hazards" + (query ? "?" + query : "");
+        if (url !== window.location.pathname + window.location.search) {
+            window.history.replaceState(window.history.state, "", url);
+        }
+        return window.dash_clientside.no_update;
+    }""",
+    Output(ids.HZ_QUERY, "id"),
+    Input(ids.HZ_QUERY, "data"),
+    prevent_initial_call=True,
+)
+
+
+def status_counts(board: queries.HazardBoard, lang: str) -> list[html.Span]:
+    return [
+        html.Span(
+            [t(f"hazard_status.{status}", lang), html.B(f"{count:,}", className="ms-1")],
+            className=f"hz-chip hz-status-{status}",
+            **{"data-status": status, "data-count": str(count)},
+        )
+        for status, count in board.by_status.items()
+    ]
+
+
+def district_counts(board: queries.HazardBoard, names: dict[str, str], lang: str) -> list[Any]:
+    if len(board.by_district) <= 1:
+        return []
+    ranked = sorted(board.by_district.items(), key=lambda item: (-item[1], item[0]))
+    return [html.Span(t("hz.by_district", lang), className="small text-secondary me-1")] + [
+        html.Span(
+            [names.get(code, code), html.B(f"{count:,}", className="ms-1")],
+            className="hz-chip hz-district",
+            **{"data-district": code, "data-count": str(count)},
+        )
+        for code, count in ranked
+    ]
+
+
+COLUMNS = (
+    "hz.col.number",
+    "hz.col.district",
+    "hz.col.enterprise",
+    "hz.col.category",
+    "hz.col.level",
+    "hz.col.status",
+    "hz.col.reported",
+    "hz.col.due",
+    "hz.col.left",
+)
+
+
+def hazard_table(
+    rows: list[queries.HazardRow], names: dict[str, str], zone: ZoneInfo, now: datetime, lang: str
+) -> Any:
+    if not rows:
+        return html.Div(t("hz.none", lang), className="text-secondary py-3")
+    head = html.Thead(html.Tr([html.Th(t(key, lang)) for key in COLUMNS]))
+    body = html.Tbody([hazard_row(row, names, zone, now, lang) for row in rows])
+    return html.Div(
+        html.Table([head, body], className="table table-sm table-hover align-middle hz-table"),
+        className="table-responsive",
+    )
+
+
+def hazard_row(
+    row: queries.HazardRow, names: dict[str, str], zone: ZoneInfo, now: datetime, lang: str
+) -> html.Tr:
+    overdue = is_overdue(row.status, row.due_at, now)
+    return html.Tr(
+        [
+            html.Td(
+                dcc.Link(row.number or row.id, href=f"/hazard/{quote(row.id, safe='')}"),
+                className="text-nowrap hz-number",
+            ),
+            html.Td(names.get(row.district, row.district), className="text-nowrap"),
+            html.Td(row.enterprise or t("hz.no_enterprise", lang), className="hz-enterprise"),
+            html.Td(row.category, className="hz-category"),
+            html.Td(level_badge(row.level, lang)),
+            html.Td(status_badges(row.status, row.escalation, lang), className="text-nowrap"),
+            html.Td(f"{row.reported_at.astimezone(zone):%Y-%m-%d %H:%M}", className="text-nowrap"),
+            html.Td(f"{row.due_at.astimezone(zone):%Y-%m-%d %H:%M}", className="text-nowrap"),
+            html.Td(time_left(row, zone, now, lang), className="text-nowrap"),
+        ],
+        className="hz-overdue" if overdue else "",
+        **{
+            "data-hazard": row.id,
+            "data-status": row.status,
+            "data-overdue": str(overdue).lower(),
+            "data-escalation": row.escalation or "",
+        },
+    )
+
+
+@callback(
+    Output(ids.HZ_DOWNLOAD, "data"),
+    Output(ids.HZ_EXPORT_STATUS, "children"),
+    Input(ids.HZ_CSV, "n_clicks"),
+    Input(ids.HZ_XLSX, "n_clicks"),
+    *(State(control, "value") for control in CONTROLS),
+    running=[
+        (Output(ids.HZ_CSV, "disabled"), True, False),
+        (Output(ids.HZ_XLSX, "disabled"), True, False),
+    ],
+    prevent_initial_call=True,
+)
+def export(_csv: object, _xlsx: object, *values: Any) -> Any:
+    lang, res = current_language(), resources()
+    zone = ZoneInfo(res.settings.time_zone)
+    try:
+        wanted = wanted_of(values, 1, zone)
+    except BadDate as bad:
+        return no_update, html.Span(
+            t("hz.bad_date", lang).format(value=bad), className="text-danger"
+        )
+    now = datetime.now(UTC)
+    rows = queries.hazard_rows(res.engine, current_scope(), wanted, now, EXPORT_CAP)
+    excel = ctx.triggered_id == ids.HZ_XLSX
+    content = (to_xlsx if excel else to_csv)(rows, _district_names(lang), zone, now, lang)
+    stamp = datetime.now(zone).strftime("%Y%m%d-%H%M%S")
+    capped = len(rows) >= EXPORT_CAP
+    said = html.Span(
+        t("hz.exported_capped" if capped else "hz.exported", lang).format(n=f"{len(rows):,}"),
+        className="text-warning" if capped else "text-success",
+    )
+    return dcc.send_bytes(content, f"hazards-{stamp}.{'xlsx' if excel else 'csv'}"), said
