@@ -40,7 +40,7 @@ from data_access.models import (
     UserAccount,
     Worker,
 )
-from tests.support import IN_JIANGAN, IN_WUCHANG, JIANGAN, WUCHANG
+from tests.support import IN_JIANGAN, IN_WUCHANG, JIANGAN, WUCHANG, report_hazard
 
 DISTRICT_A, DISTRICT_B = JIANGAN, WUCHANG
 SECRET_KEY = "security-matrix-secret-key-0123456789"
@@ -78,6 +78,8 @@ class World:
     alarm_b: str
     enterprise_x: str
     enterprise_y: str
+    hazard_a: str  # reported in A
+    hazard_b: str  # reported in B, of an enterprise other than X
     clients: dict[str, Any] = field(default_factory=dict)
 
     def client(self, principal: str) -> Any:
@@ -137,7 +139,11 @@ def _objects(engine: Engine) -> tuple[str, ...]:
     alarms = [
         _raise_alarm(engine, district, n) for n, district in enumerate((DISTRICT_A, DISTRICT_B))
     ]
-    return (*incidents, *teams, *alarms, own, other)
+    hazards = (
+        report_hazard(engine, "HZ-SECURITY-A", district=DISTRICT_A)[0],
+        report_hazard(engine, "HZ-SECURITY-B", district=DISTRICT_B, not_of=own)[0],
+    )
+    return (*incidents, *teams, *alarms, own, other, *hazards)
 
 
 def _another_enterprise(connection: Any, own: str) -> str:
@@ -339,6 +345,8 @@ def plausible(world: World, *, district: str = DISTRICT_A) -> Values:
             f"{ids.FORM_ADDRESS}.value": "测试地址",
             f"{ids.FORM_DESCRIPTION}.value": "巡查闻到燃气味",
             f"{ids.FORM_PLACE_QUERY}.value": "江汉路",
+            f"{ids.HAZARD_ID}.data": world.hazard_a if a else world.hazard_b,
+            f"{ids.HAZARD_NOTE}.value": "交责任企业整改",
             "_pages_location.pathname": "/",
             "_pages_location.search": "",
         },
@@ -347,6 +355,7 @@ def plausible(world: World, *, district: str = DISTRICT_A) -> Values:
             "alarm": world.alarm_a if a else world.alarm_b,
             "status": "en_route",
             "index": 0,
+            "step": "assign",  # a hazard's step: the gas offices' first (COMMAND_ACTIONS)
         },
     )
 

@@ -131,6 +131,7 @@ COMMAND_ACTIONS = {
     "deactivate_user": Action.ADMINISTER,
     "create_token": Action.ADMINISTER,
     "revoke_token": Action.ADMINISTER,
+    "move_hazard": Action.ASSIGN_HAZARD,  # the step the plausible values ask for
 }
 
 
@@ -195,9 +196,14 @@ def outside_ids(world: World, principal: str) -> list[str]:
     """Ids a principal's answers must never carry: B's objects for the officer of A, enterprise
     Y for X's user."""
     if principal == OFFICER:
-        return [world.incident_b, world.alarm_b, world.team_b]
+        return [world.incident_b, world.alarm_b, world.team_b, world.hazard_b]
     if principal == "enterprise":
-        return [site_of(world, world.enterprise_y), world.incident_b, world.incident_a]
+        return [
+            site_of(world, world.enterprise_y),
+            world.incident_b,
+            world.incident_a,
+            world.hazard_b,
+        ]
     return []
 
 
@@ -213,5 +219,11 @@ def test_a_citywide_user_sees_the_objects_the_narrow_scopes_must_not(world):
     client, values, seen = world.client("duty_officer"), plausible(world), b""
     for dependency, _function in server_callbacks(world):
         seen += b"".join(a.data for a in post_each_input(client, dependency, values))
-    for wanted in (world.incident_b, world.alarm_b, site_of(world, world.enterprise_y)):
+    wanted_ids = (
+        world.incident_b,
+        world.alarm_b,
+        site_of(world, world.enterprise_y),
+        world.hazard_b,
+    )
+    for wanted in wanted_ids:
         assert wanted.encode() in seen, wanted

@@ -26,7 +26,10 @@ from tests.security.conftest import NO_SESSION, PAGES_ROUTER, PRINCIPALS, World,
 
 # What fills each placeholder of a page's path template (a page with a new placeholder fails
 # until a value is given here).
-PLACEHOLDERS = {"incident_id": lambda world: world.incident_a}
+PLACEHOLDERS = {
+    "incident_id": lambda world: world.incident_a,
+    "hazard_id": lambda world: world.hazard_a,
+}
 REFUSALS = {text for key, texts in TEXT.items() if key.endswith("forbidden") for text in texts}
 
 

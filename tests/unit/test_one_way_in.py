@@ -34,6 +34,7 @@ STATE_CHANGING = {
     ("admin_users", "deactivate_account"): "deactivate_user",
     ("admin_tokens", "create_source_token"): "create_token",
     ("admin_tokens", "revoke_source_token"): "revoke_token",
+    ("hazard", "take_step"): "move_hazard",
 }
 # What deciding "may this user?" looks like (a refusal made up, a role or scope compared); the
 # commands' business, never a callback's. Telling a refusal apart (isinstance) is fine.
