@@ -302,11 +302,13 @@ Object.assign(window.gascc.map, {
   hazardPoint: function (feature, latlng) {
     const colours = { open: "#ffb020", overdue: "#ff1744", closed_today: "#00c853" };
     const p = feature.properties;
+    const ring = p.escalation ? "#e040fb" : (p.state === "overdue" ? "#ffffff" : "#0b1622");
     return L.circleMarker(latlng, {
       radius: (p.state === "overdue" ? 7 : 5) * gasccMarkerScale(),
-      color: p.state === "overdue" ? "#ffffff" : "#0b1622", weight: p.state === "overdue" ? 2 : 1,
+      color: ring, weight: p.escalation ? 3 : (p.state === "overdue" ? 2 : 1),
       fillColor: colours[p.state] || "#ffb020", fillOpacity: 0.95,
-      className: "hazard-" + p.state + (p.level === "major" ? " hazard-major" : ""),
+      className: "hazard-" + p.state + (p.level === "major" ? " hazard-major" : "")
+        + (p.escalation ? " hazard-escalated" : ""),
     });
   },
   /* Clusters of hazards (sensors) turn red when they hold any overdue hazard (sensor in alarm),

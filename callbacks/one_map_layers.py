@@ -39,6 +39,7 @@ callback = page_callback("one_map")
 
 LAZY = ("hazards", "pipelines", "excavations", "sensors")
 HAZARD_COLOURS = {"open": "#ffb020", "overdue": "#ff1744", "closed_today": "#00c853"}
+ESCALATED_RING = "#e040fb"  # an escalated hazard's ring (assets/map.js draws it)
 PIPE_COLOURS = {"low": "#4fc3f7", "medium": "#ffca28", "high": "#ff5252"}
 RESOURCE_COLOURS = {"vehicle": "#40c4ff", "supply_depot": "#b388ff", "expert": "#f8bbd0"}
 COORD_DECIMALS = 5  # about a metre: enough for a city map, and a third fewer bytes
@@ -266,15 +267,18 @@ def load_lazy_layers(overlays: list[str] | None, _tick: object, pipelines: dict 
 
 def _hazard_feature(p: HazardPoint, lang: str) -> dict:
     state = t(f"legend.hazards.{p.state}", lang)
+    escalated = f" · {t('hz.escalation.' + p.escalation, lang)}" if p.escalation else ""
     return _point(
         p.lat,
         p.lon,
         {
             "state": p.state,
             "level": p.level,
+            "escalation": p.escalation or "",
             "ref": f"hazard:{p.id}",
             "tooltip": f"<b>{html_text.escape(p.category)}</b><br>{state}"
-            f" · {t_or('hazard_level.' + p.level, html_text.escape(p.level), lang)}",
+            f" · {t_or('hazard_level.' + p.level, html_text.escape(p.level), lang)}{escalated}"
+            f"<br>{html_text.escape(p.number or '')}",
         },
     )
 
@@ -358,7 +362,10 @@ def legend_of(key: str, lang: str) -> html.Div:
             ("dot", "#ffd60a", "legend.alarm"),
             *(("square", c, f"legend.{k}") for k, c in RESOURCE_COLOURS.items()),
         ],
-        "hazards": [("dot", c, f"legend.hazards.{k}") for k, c in HAZARD_COLOURS.items()],
+        "hazards": [
+            *(("dot", c, f"legend.hazards.{k}") for k, c in HAZARD_COLOURS.items()),
+            ("ring", ESCALATED_RING, "legend.hazards.escalated"),
+        ],
         "pipelines": [("line", c, f"legend.pipe.{k}") for k, c in PIPE_COLOURS.items()],
         "excavations": [
             ("ring", "#00e5ff", "legend.excavation.signed"),

@@ -239,6 +239,7 @@ def league_table(rows: list[queries.DistrictRow], lang: str) -> html.Div:
             html.Th(t("rank.coverage", lang)),
             html.Th(t("rank.hazards_open", lang), className="num"),
             html.Th(t("rank.hazards_overdue", lang), className="num"),
+            html.Th(t("rank.hazards_escalated", lang), className="num"),
             html.Th(t("rank.incidents", lang), className="num"),
             html.Th(t("rank.on_time", lang), className="num"),
         ]
@@ -253,6 +254,11 @@ def league_table(rows: list[queries.DistrictRow], lang: str) -> html.Div:
                 html.Td(
                     f"{row.hazards_overdue:,}",
                     className="num " + ("late" if row.hazards_overdue else ""),
+                ),
+                html.Td(
+                    f"{row.hazards_escalated:,}",
+                    className="num " + ("late" if row.hazards_escalated else ""),
+                    **{"data-escalated": str(row.hazards_escalated)},
                 ),
                 html.Td(f"{row.incidents_30d:,}", className="num"),
                 html.Td(

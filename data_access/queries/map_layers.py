@@ -284,6 +284,8 @@ class HazardPoint:
     due_at: datetime
     lat: float
     lon: float
+    escalation: str | None  # district | city: 督办
+    number: str | None
     state: HazardState
 
 
@@ -300,6 +302,8 @@ def hazard_points(
         Hazard.due_at,
         Hazard.lat,
         Hazard.lon,
+        Hazard.escalation,
+        Hazard.number,
     )
     query = scoped(select(*columns).where(wanted), scope, Hazard)
     total = scoped(select(func.count()).select_from(Hazard).where(wanted), scope, Hazard)

@@ -77,6 +77,7 @@ class DistrictRow:
     inspected: int  # of those, inspected at least once this quarter
     hazards_open: int
     hazards_overdue: int
+    hazards_escalated: int  # open and escalated (督办)
     incidents_30d: int
     on_time: int  # on scene within the target (dashboard/domain/response.py)
     judged: int  # incidents whose verdict can no longer change
@@ -123,6 +124,16 @@ def district_league(
             Hazard,
         ),
     )
+    escalated = _per_district(
+        engine,
+        scoped(
+            select(Hazard.district, func.count())
+            .where(hazard_open(), Hazard.escalation.is_not(None))
+            .group_by(Hazard.district),
+            scope,
+            Hazard,
+        ),
+    )
     response = _response_30d(engine, scope, now)
     rows = [
         DistrictRow(
@@ -133,6 +144,7 @@ def district_league(
             inspected.get(code, 0),
             open_hazards.get(code, 0),
             overdue.get(code, 0),
+            escalated.get(code, 0),
             *response.get(code, (0, 0, 0)),
         )
         for code, zh, en in names

@@ -213,3 +213,19 @@ def test_the_city_office_closes_it_out_through_the_same_request(demo_app, client
     response = post_step(client, verified, "close", note="复查合格，予以销号")
     assert "已办理：销号" in answer_text(response), answer_text(response)[:300]
     assert status(engine_of(demo_app), verified) == "closed"
+
+
+def test_escalated_hazards_are_marked_on_the_one_map_and_counted_on_the_wall(hazards):
+    from callbacks.one_map_layers import _hazard_feature
+    from data_access.queries import map_layers, screen
+
+    points, _ = map_layers.hazard_points(hazards, CITYWIDE, NOW, NOW - timedelta(days=1))
+    marked = {point.id: point for point in points}
+    assert marked["HZ-B-JA-0"].escalation == "district"
+    assert marked["HZ-B-JA-2"].escalation is None
+    feature = _hazard_feature(marked["HZ-B-JA-0"], "zh")["properties"]
+    assert feature["escalation"] == "district" and "区级督办" in feature["tooltip"]
+    assert _hazard_feature(marked["HZ-B-JA-2"], "zh")["properties"]["escalation"] == ""
+    league = screen.district_league(hazards, CITYWIDE, NOW, NOW - timedelta(days=60))
+    escalated = {row.code: row.hazards_escalated for row in league}
+    assert (escalated[JIANGAN], escalated[WUCHANG]) == (2, 0)
