@@ -17,7 +17,7 @@ from dashboard.domain.hazards import steps_from
 from dashboard.domain.photos import parse_photo, photo_path
 from dashboard.domain.policy import STEP_ACTIONS, allowed
 from dashboard.guard import page_callback
-from dashboard.hazard_view import level_badge, status_badges, time_left
+from dashboard.hazard_view import history_note, level_badge, status_badges, time_left
 from dashboard.i18n import current_language, refusal_text, t
 from dashboard.photo_store import store_photo
 from dashboard.resources import resources
@@ -106,10 +106,7 @@ def history(found: queries.HazardDetail, zone: ZoneInfo, lang: str) -> html.Ol:
 def history_entry(
     step: queries.HazardStep, names: dict[str, str], zone: ZoneInfo, lang: str
 ) -> html.Li:
-    if step.status in ("escalated", "redated"):
-        what = t(f"hz.history.{step.status}", lang)
-    else:
-        what = t(f"hazard_status.{step.status}", lang)
+    what = t(f"hazard_status.{step.status}", lang)
     lines: list[Any] = [
         html.Div(
             [
@@ -120,7 +117,7 @@ def history_entry(
         )
     ]
     if step.note:
-        lines.append(html.Div(step.note, className="hazard-note"))
+        lines.append(html.Div(history_note(step.status, step.note, lang), className="hazard-note"))
     if step.due_at is not None:
         when = f"{step.due_at.astimezone(zone):%Y-%m-%d %H:%M}"
         lines.append(html.Div(t("hz.history.new_due", lang).format(when=when), className="small"))

@@ -12,14 +12,16 @@ from datetime import UTC, datetime
 from typing import Any, get_args
 from urllib.parse import quote
 
-from dash import Input, Output, ctx, html, no_update
+from dash import Input, Output, ctx, dcc, html, no_update
 
 from dashboard import ids
 from dashboard.auth import current_user
 from dashboard.components import local_time
 from dashboard.domain.events import CylinderScanned
 from dashboard.domain.periods import Periods, city_periods
+from dashboard.domain.policy import page_roles
 from dashboard.guard import page_callback
+from dashboard.hazard_view import history_note
 from dashboard.i18n import current_language, t, t_or
 from dashboard.resources import resources
 from data_access.queries import map_details
@@ -134,7 +136,7 @@ def hazard_detail(scope, hazard_id: str, lang: str) -> html.Div:
             _when(h.occurred_at),
             _label("hazard_status", h.status, lang),
             _actor(h.actor, hazard.names, lang),
-            h.note,
+            history_note(h.status, h.note, lang),
         ]
         for h in hazard.history
     ]
@@ -142,6 +144,7 @@ def hazard_detail(scope, hazard_id: str, lang: str) -> html.Div:
     return html.Div(
         [
             html.H5(f"{t('detail.hazard', lang)} · {hazard_id}"),
+            *_hazard_page_link(hazard_id, lang),
             _facts(
                 [
                     ("detail.category", hazard.category),
@@ -157,6 +160,20 @@ def hazard_detail(scope, hazard_id: str, lang: str) -> html.Div:
         ],
         **{"data-detail": "hazard"},
     )
+
+
+def _hazard_page_link(hazard_id: str, lang: str) -> list[dcc.Link]:
+    """To the hazard's own page, for those who may open it (not the wall's account)."""
+    user = current_user()
+    if user is None or user.role.value not in page_roles("hazard"):
+        return []
+    return [
+        dcc.Link(
+            [html.I(className="bi bi-box-arrow-up-right me-1"), t("hz.open_page", lang)],
+            href=f"/hazard/{quote(hazard_id, safe='')}",
+            className="small d-block mb-2",
+        )
+    ]
 
 
 def incident_detail(scope, incident_id: str, lang: str) -> html.Div:

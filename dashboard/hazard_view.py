@@ -47,3 +47,14 @@ def duration(gap: timedelta, lang: str) -> str:
     if gap >= timedelta(hours=1):
         return t("hz.hours", lang).format(n=int(gap.total_seconds() // 3600))
     return t("hz.minutes", lang).format(n=int(gap.total_seconds() // 60))
+
+
+def history_note(status: str, note: str | None, lang: str) -> str:
+    """A history entry's note as a person reads it: an escalation's note is recorded as
+    "<level>: <note>" (data_access/projections/operations.py), its level put into words here."""
+    if not note:
+        return ""
+    level, colon, rest = note.partition(": ")
+    if status == "escalated" and colon and level in ("district", "city"):
+        return f"{t('hz.escalation.' + level, lang)}{'：' if lang == 'zh' else ': '}{rest}"
+    return note

@@ -340,6 +340,8 @@ class InspectionRecord(Base):
 
 class Hazard(Base):
     __tablename__ = "hazards"
+    # The board's counts per district of the open ones (docs/benchmarks.md, "Hazard board").
+    __table_args__ = (Index("ix_hazards_district_status", "district", "status"),)
     id: Mapped[str] = _id(128)
     inspection_id: Mapped[str | None] = mapped_column(String(128))
     target_type: Mapped[str] = mapped_column(String(16))

@@ -61,6 +61,7 @@ TEXT: dict[str, tuple[str, str]] = {
     # a hazard's page
     "hz.not_found": ("未找到该隐患，或不在您的管辖范围内。", "No such hazard within your reach."),
     "hz.back": ("返回隐患列表", "Back to the hazards"),
+    "hz.open_page": ("隐患详情与办理", "The hazard's page"),
     "hz.where": ("位置", "Where"),
     "hz.target": ("检查对象", "Inspected object"),
     "hz.source": ("来源", "Source"),
@@ -72,8 +73,6 @@ TEXT: dict[str, tuple[str, str]] = {
     "hz.office.value": ("{district}燃气管理办公室", "{district} gas office"),
     "hz.due": ("整改期限", "Due"),
     "hz.history": ("处置记录", "History"),
-    "hz.history.escalated": ("督办", "Escalated"),
-    "hz.history.redated": ("调整期限", "New due date"),
     "hz.history.new_due": ("新期限 {when}", "New due date {when}"),
     "hz.actions": ("办理", "Act"),
     "hz.note": ("说明", "Note"),

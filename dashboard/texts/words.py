@@ -10,6 +10,9 @@ TEXT: dict[str, tuple[str, str]] = {
     "hazard_status.verified": ("已复查", "Verified"),
     "hazard_status.reopened": ("复查未通过", "Reopened"),
     "hazard_status.closed": ("已销号", "Closed"),
+    # what a hazard's history holds besides its statuses
+    "hazard_status.escalated": ("督办", "Escalated"),
+    "hazard_status.redated": ("调整期限", "New due date"),
     "hazard_step.assign": ("交办", "Assign"),
     "hazard_step.start": ("开始整改", "Start rectifying"),
     "hazard_step.rectified": ("整改完成", "Report rectified"),

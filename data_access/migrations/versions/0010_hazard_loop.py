@@ -34,6 +34,7 @@ def upgrade() -> None:
         batch_op.add_column(sa.Column("number", sa.String(length=40), nullable=True))
         batch_op.create_index(batch_op.f("ix_hazards_enterprise_id"), ["enterprise_id"])
         batch_op.create_index(batch_op.f("ix_hazards_reported_at"), ["reported_at"])
+        batch_op.create_index("ix_hazards_district_status", ["district", "status"])
         # a unique index, not a constraint: SQLite would rebuild the table for a constraint, and
         # the history's foreign key forbids dropping it
         batch_op.create_index(batch_op.f("ix_hazards_number"), ["number"], unique=True)
@@ -150,6 +151,7 @@ def downgrade() -> None:
     with op.batch_alter_table("hazards", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_hazards_number"))
         batch_op.drop_index(batch_op.f("ix_hazards_reported_at"))
+        batch_op.drop_index("ix_hazards_district_status")
         batch_op.drop_index(batch_op.f("ix_hazards_enterprise_id"))
         batch_op.drop_column("number")
         batch_op.drop_column("enterprise_id")
