@@ -68,9 +68,7 @@ def header(row: queries.HazardRow, lang: str) -> html.Div:
 
 def facts(found: queries.HazardDetail, zone: ZoneInfo, now: datetime, lang: str) -> html.Div:
     row = found.row
-    names = {
-        code: zh if lang == "zh" else en for code, zh, en in accounts.districts(resources().engine)
-    }
+    names = accounts.district_names(resources().engine, lang)
     district = names.get(row.district, row.district)
     source = (
         t("hz.source.inspection", lang).format(id=found.inspection_id)

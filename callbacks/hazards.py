@@ -119,7 +119,7 @@ def show_board(*args: Any) -> Any:
         return message, no_update, no_update, "", True, True, no_update, no_update
     now = datetime.now(UTC)
     board = queries.hazard_board(res.engine, current_scope(), wanted, now)
-    names = _district_names(lang)
+    names = accounts.district_names(res.engine, lang)
     label = t("hz.page", lang).format(page=board.page, pages=board.pages)
     return (
         hazard_table(board.rows, names, zone, now, lang),
@@ -141,11 +141,6 @@ def _page_after(trigger: object, page: int) -> int:
     if trigger in (None, ids.HZ_REFRESH):
         return page  # the page the URL named, or the one shown
     return 1  # a filter changed
-
-
-def _district_names(lang: str) -> dict[str, str]:
-    rows = accounts.districts(resources().engine)
-    return {code: name_zh if lang == "zh" else name_en for code, name_zh, name_en in rows}
 
 
 # The URL follows the filters without a reload (history.replaceState tells Dash nothing).
@@ -270,7 +265,9 @@ def export(_csv: object, _xlsx: object, *values: Any) -> Any:
     now = datetime.now(UTC)
     rows = queries.hazard_rows(res.engine, current_scope(), wanted, now, EXPORT_CAP)
     excel = ctx.triggered_id == ids.HZ_XLSX
-    content = (to_xlsx if excel else to_csv)(rows, _district_names(lang), zone, now, lang)
+    content = (to_xlsx if excel else to_csv)(
+        rows, accounts.district_names(res.engine, lang), zone, now, lang
+    )
     stamp = datetime.now(zone).strftime("%Y%m%d-%H%M%S")
     capped = len(rows) >= EXPORT_CAP
     said = html.Span(

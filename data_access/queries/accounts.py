@@ -51,6 +51,11 @@ def districts(engine: Engine) -> list[tuple[str, str, str]]:
         return [(row.code, row.name_zh, row.name_en) for row in connection.execute(query)]
 
 
+def district_names(engine: Engine, lang: str) -> dict[str, str]:
+    """Each district's name in `lang` ("zh" or "en"), by code."""
+    return {code: zh if lang == "zh" else en for code, zh, en in districts(engine)}
+
+
 def enterprises(engine: Engine) -> list[tuple[str, str]]:
     """(id, name) of every registered enterprise, by id."""
     query = select(Enterprise.id, Enterprise.name).order_by(Enterprise.id)
