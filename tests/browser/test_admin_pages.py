@@ -63,8 +63,10 @@ def test_an_admin_manages_users_tokens_and_reads_the_audit_trail(demo_server, ne
     page.wait_for_selector("#admin-audit-list tr[data-seq]")
     page.fill("#admin-audit-subject", "wall-browser")
     page.click("#admin-audit-search")
+    # A function, not a bare expression: Playwright polls an expression with eval, which the
+    # app's Content-Security-Policy refuses whenever the first check is not already true.
     page.wait_for_function(
-        "document.querySelectorAll('#admin-audit-list tr[data-type]').length === 2"
+        "() => document.querySelectorAll('#admin-audit-list tr[data-type]').length === 2"
     )
     kinds = page.locator("#admin-audit-list tr[data-type]").evaluate_all(
         "rows => rows.map(r => r.dataset.type)"
