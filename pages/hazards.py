@@ -81,7 +81,9 @@ def filters(lang: str, query: dict[str, str]) -> dbc.Card:
     engine, scope = resources().engine, current_scope()
     zh = lang == "zh"
     every = {"label": t("hz.all", lang), "value": ALL}
-    districts = [{"label": t("hz.all_districts", lang), "value": ALL}] + [
+    # A district officer sees one district: "whole city" would promise what the scope withholds.
+    whole_city = [] if scope.district else [{"label": t("hz.all_districts", lang), "value": ALL}]
+    districts = whole_city + [
         {"label": name_zh if zh else name_en, "value": code}
         for code, name_zh, name_en in accounts.districts(engine)
         if scope.district in (None, code)
