@@ -77,6 +77,19 @@ def _select(control_id: str, options: list[dict[str, str]], value: str | None) -
     )
 
 
+def _dropdown(
+    control_id: str, options: list[dict[str, str]], value: str | None, lang: str
+) -> dcc.Dropdown:
+    """A searchable filter (many options), set to `value` (from the URL) if given."""
+    return dcc.Dropdown(
+        id=control_id,
+        options=options,
+        value=value or None,
+        placeholder=t("hz.all", lang),
+        className="hz-dropdown",
+    )
+
+
 def filters(lang: str, query: dict[str, str]) -> dbc.Card:
     engine, scope = resources().engine, current_scope()
     zh = lang == "zh"
@@ -110,24 +123,12 @@ def filters(lang: str, query: dict[str, str]) -> dbc.Card:
         ("hz.filter.district", _select(ids.HZ_DISTRICT, districts, query.get("district")), 2),
         (
             "hz.filter.enterprise",
-            dcc.Dropdown(
-                id=ids.HZ_ENTERPRISE,
-                options=enterprises,
-                value=query.get("enterprise") or None,
-                placeholder=t("hz.all", lang),
-                className="hz-dropdown",
-            ),
+            _dropdown(ids.HZ_ENTERPRISE, enterprises, query.get("enterprise"), lang),
             2,
         ),
         (
             "hz.filter.category",
-            dcc.Dropdown(
-                id=ids.HZ_CATEGORY,
-                options=categories,
-                value=query.get("category") or None,
-                placeholder=t("hz.all", lang),
-                className="hz-dropdown",
-            ),
+            _dropdown(ids.HZ_CATEGORY, categories, query.get("category"), lang),
             2,
         ),
         ("hz.filter.level", _select(ids.HZ_LEVEL, levels, query.get("level")), 1),
