@@ -336,6 +336,10 @@ class InspectionRecord(Base):
     lat: Mapped[float] = mapped_column(Float)
     lon: Mapped[float] = mapped_column(Float)
     occurred_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    # [{item, passed, note?}] as the event gave them; None for rows older than migration 0011
+    # whose event is no longer in the log
+    items: Mapped[list[dict[str, Any]] | None] = mapped_column(JSON)
+    task_id: Mapped[str | None] = mapped_column(String(128), index=True)
 
 
 class Hazard(Base):
@@ -358,6 +362,7 @@ class Hazard(Base):
     # customer or pipeline); None when nobody owns the target (an appliance, a household).
     enterprise_id: Mapped[str | None] = mapped_column(String(64), index=True)
     number: Mapped[str | None] = mapped_column(String(40), index=True, unique=True)  # YH-...
+    origin: Mapped[str] = mapped_column(String(16), server_default="manual")  # hazards ORIGINS
     reported_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
     due_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

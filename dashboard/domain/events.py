@@ -418,7 +418,9 @@ class InspectionItem(BaseModel):
 class InspectionCompleted(EventData):
     event_type: ClassVar[str] = "inspection.completed"
     inspection_id: Id
-    kind: Literal["daily", "special", "third_party"]
+    # "self_check" (version 1.1): an enterprise's own check of its objects (企业自查); it does
+    # not count towards the authorities' coverage (dashboard/domain/coverage.py).
+    kind: Literal["daily", "special", "third_party", "self_check"]
     target_type: Literal["enterprise", "site", "customer", "pipeline", "appliance"]
     target_id: Id
     district: Label
@@ -426,6 +428,7 @@ class InspectionCompleted(EventData):
     items: Annotated[list[InspectionItem], Field(min_length=1, max_length=500)]
     lat: Lat
     lon: Lon
+    task_id: Id | None = None  # version 1.1: the inspection task it was done for
 
 
 class HazardReported(EventData):
@@ -442,6 +445,9 @@ class HazardReported(EventData):
     lat: Lat
     lon: Lon
     due_at: Timestamp
+    # version 1.1: how it was found (dashboard/domain/hazards.py ORIGINS); when absent, the
+    # projection derives it from the inspection it came from.
+    origin: Literal["inspection", "self_report", "complaint", "sensor", "manual"] | None = None
 
 
 class HazardUpdated(EventData):

@@ -162,3 +162,19 @@ def escalations_due(
         for step, after in escalation_steps(level)
         if due_at + after < now and ESCALATION_RANK[step] > reached
     )
+
+
+# How a hazard was found: the board's "source" filter (seed 000: 巡检发现, 企业自查上报, 投诉举报,
+# 监测报警, 人工录入).
+ORIGINS: tuple[str, ...] = ("inspection", "self_report", "complaint", "sensor", "manual")
+SELF_CHECK = "self_check"  # the inspection kind of an enterprise's own check
+
+
+def origin_of(declared: str | None, inspection_kind: str | None) -> str:
+    """The origin a report declares, else the one its inspection implies (an enterprise's own
+    check: a self-report), else entered by hand."""
+    if declared is not None:
+        return declared
+    if inspection_kind is None:
+        return "manual"
+    return "self_report" if inspection_kind == SELF_CHECK else "inspection"

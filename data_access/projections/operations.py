@@ -73,6 +73,8 @@ def wants(event: Event, wanted: Wanted) -> None:
             _want_target(wanted, data.target_type, data.target_id)
     elif event.type == "hazard.reported":
         _want_target(wanted, data.target_type, data.target_id)
+        if data.inspection_id:  # its kind tells the hazard's origin
+            wanted.keys["inspections"].add(data.inspection_id)
 
 
 def _want_target(wanted: Wanted, target_type: str, target_id: str) -> None:
@@ -111,6 +113,8 @@ def apply_inspection(b: Batch, event: Event, seq: int, source: str) -> None:
     row |= {
         "id": data.inspection_id,
         "passed": all(item.passed for item in data.items),
+        "items": [item.model_dump(exclude_none=True) for item in data.items],
+        "task_id": data.task_id,
         "occurred_at": event.occurred_at,
     }
     b["inspections"].put({**old, **row} if old else row)
@@ -192,6 +196,11 @@ def next_number(b: Batch, district: str, reported_at: datetime) -> str:
     return hazard_number(series, last + 1)
 
 
+def _inspection_kind(b: Batch, inspection_id: str | None) -> str | None:
+    row = b["inspections"].get(inspection_id) if inspection_id else None
+    return row["kind"] if row is not None else None
+
+
 def apply_hazard_reported(b: Batch, event: Event, seq: int, source: str) -> None:
     data: Any = event.data
     hazards = b["hazards"]
@@ -209,6 +218,7 @@ def apply_hazard_reported(b: Batch, event: Event, seq: int, source: str) -> None
         "escalation": None,
         "enterprise_id": responsible_enterprise(b, data.target_type, data.target_id),
         "number": next_number(b, data.district, event.occurred_at),
+        "origin": hazard_rules.origin_of(data.origin, _inspection_kind(b, data.inspection_id)),
         "reported_at": event.occurred_at,
         "due_at": data.due_at,
         "closed_at": None,

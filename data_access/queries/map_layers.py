@@ -18,6 +18,7 @@ from sqlalchemy import ColumnElement, Connection, Engine, and_, func, or_, selec
 
 from dashboard.domain import hazards
 from dashboard.domain.coverage import (
+    COUNTED_KINDS,
     CUSTOMER_TARGET_TYPE,
     REGISTRY_TARGET_TYPES,
     SUPERVISED_CUSTOMER_KINDS,
@@ -181,7 +182,9 @@ def objects_inspected(
 ) -> dict[str, int]:
     """Of the objects due, those inspected at least once since the quarter began (and, for a
     past moment, no later than `until`: the One Map's replay), per area."""
-    this_quarter = InspectionRecord.occurred_at >= quarter_start
+    this_quarter = and_(
+        InspectionRecord.occurred_at >= quarter_start, InspectionRecord.kind.in_(COUNTED_KINDS)
+    )
     if until is not None:
         this_quarter = and_(this_quarter, InspectionRecord.occurred_at <= until)
     supervised = Customer.kind.in_(SUPERVISED_CUSTOMER_KINDS)
