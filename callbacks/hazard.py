@@ -70,11 +70,13 @@ def facts(found: queries.HazardDetail, zone: ZoneInfo, now: datetime, lang: str)
     row = found.row
     names = accounts.district_names(resources().engine, lang)
     district = names.get(row.district, row.district)
-    source = (
-        t("hz.source.inspection", lang).format(id=found.inspection_id)
-        if found.inspection_id
-        else t("hz.source.report", lang)
-    )
+    source: Any = t(f"hazard_origin.{row.origin}", lang)
+    if found.inspection_id:
+        source = [
+            source,
+            " · ",
+            t("hz.source.inspection", lang).format(id=found.inspection_id),
+        ]
     items = [
         ("hz.where", district),
         ("hz.target", f"{t(f'target_type.{row.target_type}', lang)} {row.target_id}"),

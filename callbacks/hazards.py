@@ -26,9 +26,11 @@ callback = page_callback("hazards")
 
 CONTROLS = (
     ids.HZ_DISTRICT,
+    ids.HZ_GRID,
     ids.HZ_ENTERPRISE,
     ids.HZ_CATEGORY,
     ids.HZ_LEVEL,
+    ids.HZ_ORIGIN,
     ids.HZ_STATUS,
     ids.HZ_ESCALATION,
     ids.HZ_SINCE,
@@ -36,8 +38,8 @@ CONTROLS = (
     ids.HZ_OVERDUE,
     ids.HZ_SORT,
 )
-URL_NAMES = ("district", "enterprise", "category", "level", "status", "escalation", "since",
-             "until", "overdue", "sort")  # fmt: skip
+URL_NAMES = ("district", "grid", "enterprise", "category", "level", "origin", "status",
+             "escalation", "since", "until", "overdue", "sort")  # fmt: skip
 
 
 class BadDate(ValueError):
@@ -47,12 +49,15 @@ class BadDate(ValueError):
 def wanted_of(values: tuple[Any, ...], page: int, zone: ZoneInfo) -> queries.HazardFilter:
     """The board's filter from the controls' values (in CONTROLS' order)."""
     values = tuple(None if value == ALL else value for value in values)
-    district, enterprise, category, level, status, escalation, since, until, overdue, sort = values
+    (district, grid, enterprise, category, level, origin,
+     status, escalation, since, until, overdue, sort) = values  # fmt: skip
     return queries.HazardFilter(
         district=district or None,
+        grid_cell=grid or None,
         enterprise_id=enterprise or None,
         category=category or None,
         level=level or None,
+        origin=origin or None,
         status=status or None,
         escalation=escalation or None,
         since=_day_start(since, zone),
@@ -190,7 +195,7 @@ COLUMNS = (
     "hz.col.number",
     "hz.col.district",
     "hz.col.enterprise",
-    "hz.col.category",
+    "hz.col.category_origin",
     "hz.col.level",
     "hz.col.status",
     "hz.col.reported",
@@ -224,7 +229,13 @@ def hazard_row(
             ),
             html.Td(names.get(row.district, row.district), className="text-nowrap"),
             html.Td(row.enterprise or t("hz.no_enterprise", lang), className="hz-enterprise"),
-            html.Td(row.category, className="hz-category"),
+            html.Td(
+                [
+                    row.category,
+                    html.Div(t(f"hazard_origin.{row.origin}", lang), className="hz-origin"),
+                ],
+                className="hz-category",
+            ),
             html.Td(level_badge(row.level, lang)),
             html.Td(status_badges(row.status, row.escalation, lang), className="text-nowrap"),
             html.Td(f"{row.reported_at.astimezone(zone):%Y-%m-%d %H:%M}", className="text-nowrap"),

@@ -220,6 +220,8 @@ ADMIN_TOKEN_SECRET_TEXT = "admin-token-secret-text"
 ADMIN_AUDIT_PREPARING = "admin-audit-preparing"  # shown while an export is being made
 # the hazard board (/hazards): filters (mirrored in the URL), counts, list, pager, exports
 HZ_DISTRICT = "hz-district"
+HZ_GRID = "hz-grid"
+HZ_ORIGIN = "hz-origin"
 HZ_ENTERPRISE = "hz-enterprise"
 HZ_CATEGORY = "hz-category"
 HZ_LEVEL = "hz-level"

@@ -1,7 +1,8 @@
-"""隐患管理 The hazard board: every hazard in the user's scope, filtered by district, enterprise,
-category, level, status, escalation, overdue and the period reported in; counts per status and
-per district on top; sorted and paged on the server; every filter in the URL, so a link shows the
-same list to whoever may see it; exported to CSV or Excel. Built by callbacks/hazards.py."""
+"""隐患管理 The hazard board: every hazard in the user's scope, filtered by district, grid cell,
+enterprise, category, level, source, status, escalation, overdue and the period reported in;
+counts per status and per district on top; sorted and paged on the server; every filter in the
+URL, so a link shows the same list to whoever may see it; exported to CSV or Excel. Built by
+callbacks/hazards.py."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ from dash import dcc, html
 from dashboard import ids
 from dashboard.auth import current_scope, current_user
 from dashboard.components import notice
-from dashboard.domain.hazards import STATUSES
+from dashboard.domain.hazards import ORIGINS, STATUSES
 from dashboard.domain.policy import page_roles
 from dashboard.i18n import current_language, t
 from dashboard.resources import resources
@@ -107,6 +108,13 @@ def filters(lang: str, query: dict[str, str]) -> dbc.Card:
         if scope.enterprise_id in (None, enterprise_id)
     ]
     categories = [{"label": c, "value": c} for c in hazard_board.categories(engine, scope)]
+    cells = [
+        {"label": label, "value": code}
+        for code, label in hazard_board.grid_cells(engine, scope, lang)
+    ]
+    origins = [every] + [
+        {"label": t(f"hazard_origin.{origin}", lang), "value": origin} for origin in ORIGINS
+    ]
     levels = [every] + [
         {"label": t(f"hazard_level.{level}", lang), "value": level}
         for level in ("general", "major")
@@ -121,6 +129,7 @@ def filters(lang: str, query: dict[str, str]) -> dbc.Card:
     sorts = [{"label": t(f"hz.sort.{key}", lang), "value": key} for key in SORTS]
     fields: list[tuple[str, Any, int]] = [
         ("hz.filter.district", _select(ids.HZ_DISTRICT, districts, query.get("district")), 2),
+        ("hz.filter.grid", _dropdown(ids.HZ_GRID, cells, query.get("grid"), lang), 2),
         (
             "hz.filter.enterprise",
             _dropdown(ids.HZ_ENTERPRISE, enterprises, query.get("enterprise"), lang),
@@ -132,6 +141,7 @@ def filters(lang: str, query: dict[str, str]) -> dbc.Card:
             2,
         ),
         ("hz.filter.level", _select(ids.HZ_LEVEL, levels, query.get("level")), 1),
+        ("hz.filter.origin", _select(ids.HZ_ORIGIN, origins, query.get("origin")), 1),
         ("hz.filter.status", _select(ids.HZ_STATUS, statuses, query.get("status")), 1),
         (
             "hz.filter.escalation",

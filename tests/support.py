@@ -168,6 +168,7 @@ def report_hazard(
     due_at: datetime | None = None,
     occurred_at: datetime | None = None,
     not_of: str | None = None,
+    origin: str | None = None,
 ) -> tuple[str, str]:
     """A hazard at a site of `district` (the first by id, of an enterprise other than `not_of`),
     reported by an inspector's app; returns (the hazard id, the site's enterprise: the hazard's
@@ -198,6 +199,7 @@ def report_hazard(
         lat=site.lat,
         lon=site.lon,
         due_at=due_at or when + timedelta(days=7),
+        origin=origin,  # type: ignore[arg-type]
     )
     event = Event.of(data, id=hazard_id, occurred_at=when)
     (outcome,) = append_events(engine, [Incoming("inspection-app", event)])

@@ -9,11 +9,11 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any, TypeVar
 
-from sqlalchemy import ColumnElement, Engine, Select, and_, func, select
+from sqlalchemy import ColumnElement, Engine, Select, and_, func, or_, select
 
 from dashboard.domain.hazards import STATUSES
 from dashboard.domain.roles import Scope
-from data_access.models import Enterprise, Hazard, HazardStatusChange
+from data_access.models import Customer, Enterprise, GridCell, Hazard, HazardStatusChange, Site
 from data_access.queries.incident_view import actor_keys, actor_names
 from data_access.queries.rules import hazard_open
 from data_access.scope import scoped
@@ -29,9 +29,11 @@ class HazardFilter:
     """What the board shows; None or empty: no filter on that."""
 
     district: str | None = None
+    grid_cell: str | None = None  # of the hazard's target (a site's or a customer's cell)
     enterprise_id: str | None = None
     category: str | None = None
     level: str | None = None  # general | major
+    origin: str | None = None  # how it was found (dashboard/domain/hazards.py ORIGINS)
     status: str | None = OPEN  # a status, OPEN, or None for all
     overdue: bool = False
     escalation: str | None = None  # district | city | "any"
@@ -57,6 +59,7 @@ class HazardRow:
     reported_at: datetime
     due_at: datetime
     closed_at: datetime | None
+    origin: str  # how it was found (dashboard/domain/hazards.py ORIGINS)
 
 
 @dataclass(frozen=True)
@@ -72,12 +75,16 @@ class HazardBoard:
 def _conditions(wanted: HazardFilter, now: datetime, *, skip: str = "") -> Iterator[Any]:
     if wanted.district and skip != "district":
         yield Hazard.district == wanted.district
+    if wanted.grid_cell:
+        yield _in_grid_cell(wanted.grid_cell)
     if wanted.enterprise_id:
         yield Hazard.enterprise_id == wanted.enterprise_id
     if wanted.category:
         yield Hazard.category == wanted.category
     if wanted.level:
         yield Hazard.level == wanted.level
+    if wanted.origin:
+        yield Hazard.origin == wanted.origin
     if wanted.status and skip != "status":
         yield hazard_open() if wanted.status == OPEN else Hazard.status == wanted.status
     if wanted.overdue:
@@ -90,6 +97,20 @@ def _conditions(wanted: HazardFilter, now: datetime, *, skip: str = "") -> Itera
         yield Hazard.reported_at >= wanted.since
     if wanted.until is not None:
         yield Hazard.reported_at < wanted.until
+
+
+def _in_grid_cell(cell: str) -> ColumnElement[bool]:
+    """A hazard lies in a grid cell when its target does, as the One Map counts it per cell
+    (data_access/queries/map_layers.py hazards_per_area)."""
+    return or_(
+        *(
+            and_(
+                Hazard.target_type == target_type,
+                Hazard.target_id.in_(select(model.id).where(model.grid_cell == cell)),
+            )
+            for target_type, model in (("site", Site), ("customer", Customer))
+        )
+    )
 
 
 def _filtered(query: S, scope: Scope, wanted: HazardFilter, now: datetime, skip: str = "") -> S:
@@ -150,6 +171,7 @@ _ROW_QUERY = select(
     Hazard.reported_at,
     Hazard.due_at,
     Hazard.closed_at,
+    Hazard.origin,
 ).outerjoin(Enterprise, Enterprise.id == Hazard.enterprise_id)
 
 
@@ -166,6 +188,14 @@ def hazard_rows(
     )
     with engine.connect() as connection:
         return [_row(row) for row in connection.execute(query.limit(cap))]
+
+
+def grid_cells(engine: Engine, scope: Scope, lang: str) -> list[tuple[str, str]]:
+    """(code, "code name") of the grid cells in scope, for the filter."""
+    name = GridCell.name_zh if lang == "zh" else GridCell.name_en
+    query = scoped(select(GridCell.code, name), scope, GridCell).order_by(GridCell.code)
+    with engine.connect() as connection:
+        return [(code, f"{code} {label}") for code, label in connection.execute(query)]
 
 
 def categories(engine: Engine, scope: Scope) -> list[str]:

@@ -21,7 +21,7 @@ from dashboard.hazard_export import to_csv, to_xlsx
 from dashboard.photo_store import MAX_BYTES, store_photo
 from data_access import commands
 from data_access.commands import Done
-from data_access.models import EventRecord, Hazard
+from data_access.models import EventRecord, Hazard, Site
 from data_access.queries import hazard_board as board
 from data_access.queries.registry import first_enterprise_id
 from tests.conftest import sign_in
@@ -82,6 +82,27 @@ def test_the_board_filters_counts_and_scopes(hazards):
     assert officer.total == 5 and set(officer.by_district) == {JIANGAN}
 
 
+def test_the_board_filters_by_the_grid_cell_of_the_target_and_by_source(hazards):
+    report_hazard(hazards, "HZ-B-COMPLAINT", district=WUCHANG, origin="complaint")
+    with hazards.connect() as connection:
+        site = connection.scalar(select(Hazard.target_id).where(Hazard.id == "HZ-B-JA-0"))
+        cell = connection.scalar(select(Site.grid_cell).where(Site.id == site))
+        elsewhere = connection.scalar(
+            select(Site.grid_cell).where(Site.district == WUCHANG, Site.grid_cell != cell)
+        )
+    assert cell and elsewhere
+    in_cell = board.hazard_board(hazards, CITYWIDE, board.HazardFilter(grid_cell=cell), NOW)
+    assert ids_of(in_cell) == {f"HZ-B-JA-{n}" for n in (0, 1, 2, 3, 5)}  # the open ones there
+    nothing = board.HazardFilter(grid_cell="NO-SUCH-CELL")
+    assert board.hazard_board(hazards, CITYWIDE, nothing, NOW).total == 0
+    complaints = board.HazardFilter(origin="complaint")
+    assert ids_of(board.hazard_board(hazards, CITYWIDE, complaints, NOW)) == {"HZ-B-COMPLAINT"}
+    by_hand = board.HazardFilter(origin="manual", status=None)
+    assert board.hazard_board(hazards, CITYWIDE, by_hand, NOW).total == 9
+    cells = dict(board.grid_cells(hazards, Scope(district=JIANGAN), "zh"))
+    assert cell in cells and elsewhere not in cells  # an officer's filter offers its cells
+
+
 def test_an_enterprise_sees_only_the_hazards_it_must_rectify(hazards):
     with hazards.connect() as connection:
         owner = connection.scalar(select(Hazard.enterprise_id).where(Hazard.id == "HZ-B-WC-0"))
@@ -110,11 +131,12 @@ def test_the_exports_hold_what_the_board_shows_in_words(hazards):
     lines = list(csv.reader(io.StringIO(to_csv(rows, names, zone, NOW, "zh").decode("utf-8-sig"))))
     assert lines[0][0] == "隐患编号" and len(lines) == 6
     assert {line[1] for line in lines[1:]} == {"江岸区"}
-    assert sum(line[9] == "✓" for line in lines[1:]) == 2  # the overdue ones
+    assert sum(line[10] == "✓" for line in lines[1:]) == 2  # the overdue ones
+    assert {line[4] for line in lines[1:]} == {"人工录入"}  # reported without an inspection
     book = load_workbook(io.BytesIO(to_xlsx(rows, names, zone, NOW, "en")))
     sheet = book.active
     assert sheet.cell(1, 1).value == "Number" and sheet.max_row == 6
-    assert {sheet.cell(r, 6).value for r in range(2, 7)} == {"Reported"}
+    assert {sheet.cell(r, 7).value for r in range(2, 7)} == {"Reported"}
 
 
 # --- photos -------------------------------------------------------------------------------------

@@ -21,6 +21,7 @@ from data_access.models import (
     Hazard,
     HazardStatusChange,
     Incident,
+    InspectionRecord,
     PipelineSegment,
     SafetyCheck,
     Violation,
@@ -361,15 +362,17 @@ def test_notifying_an_unknown_incident_is_an_unknown_reference(engine: Engine) -
 # --- hazards from failed inspection items ---------------------------------------------------
 
 
-def inspection(event_id: str, minutes: float, inspection_id: str = "in1") -> Event:
+def inspection(
+    event_id: str, minutes: float, inspection_id: str = "in1", kind: str = "daily", **extra: Any
+) -> Event:
     items = [
         {"item": "hose", "passed": True},
         {"item": "valve", "passed": False, "note": "valve leaks at the joint"},
         {"item": "ventilation", "passed": False},
     ]
     return ev("inspection.completed", event_id, minutes, inspection_id=inspection_id,
-              kind="daily", target_type="site", target_id="s1", district=WEST,
-              inspector_id="insp-7", items=items, lat=30.6, lon=114.3)  # fmt: skip
+              kind=kind, target_type="site", target_id="s1", district=WEST,
+              inspector_id="insp-7", items=items, lat=30.6, lon=114.3, **extra)  # fmt: skip
 
 
 def test_each_failed_item_reports_a_hazard_right_after_the_inspection(engine: Engine) -> None:
@@ -402,6 +405,23 @@ def test_each_failed_item_reports_a_hazard_right_after_the_inspection(engine: En
     )
     assert area(engine, WEST, "hazards_open") == 2
     assert count(engine, HazardStatusChange, HazardStatusChange.actor == "system") == 2
+
+
+def test_the_inspection_keeps_its_items_and_task_and_its_hazards_say_how_they_were_found(
+    engine: Engine,
+) -> None:
+    seed_city(engine)
+    accepted(append(engine, inspection("i1", 1, task_id="task-7")))
+    accepted(append(engine, inspection("i2", 2, "in2", kind="self_check")))
+    stored = one(engine, InspectionRecord, InspectionRecord.id == "in1")
+    assert stored.task_id == "task-7" and not stored.passed
+    assert stored.items == [
+        {"item": "hose", "passed": True},
+        {"item": "valve", "passed": False, "note": "valve leaks at the joint"},
+        {"item": "ventilation", "passed": False},
+    ]
+    assert one(engine, Hazard, Hazard.id == rule_hazard_id("in1", 1)).origin == "inspection"
+    assert one(engine, Hazard, Hazard.id == rule_hazard_id("in2", 1)).origin == "self_report"
 
 
 def test_an_inspection_completed_again_creates_no_second_hazards(engine: Engine) -> None:
