@@ -5,9 +5,10 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
+from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
-from dash import ALL, Input, Output, State, ctx, html, no_update
+from dash import ALL, Input, Output, State, ctx, dcc, html, no_update
 from dash.exceptions import PreventUpdate
 
 from dashboard import ids
@@ -75,7 +76,10 @@ def facts(found: queries.HazardDetail, zone: ZoneInfo, now: datetime, lang: str)
         source = [
             source,
             " · ",
-            t("hz.source.inspection", lang).format(id=found.inspection_id),
+            dcc.Link(
+                t("hz.source.inspection", lang).format(id=found.inspection_id),
+                href=f"/inspections?{urlencode({'inspection': found.inspection_id})}",
+            ),
         ]
     items = [
         ("hz.where", district),

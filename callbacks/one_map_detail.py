@@ -176,6 +176,20 @@ def _hazard_page_link(hazard_id: str, lang: str) -> list[dcc.Link]:
     ]
 
 
+def _inspection_history_link(site_id: str, lang: str) -> list[dcc.Link]:
+    """To the site's inspection history on /inspections, for those who may open it."""
+    user = current_user()
+    if user is None or user.role.value not in page_roles("inspections"):
+        return []
+    return [
+        dcc.Link(
+            [html.I(className="bi bi-clipboard-data me-1"), t("insp.history.map_link", lang)],
+            href=f"/inspections?target={quote('site:' + site_id, safe='')}",
+            className="small d-block mt-1",
+        )
+    ]
+
+
 def incident_detail(scope, incident_id: str, lang: str) -> html.Div:
     incident = map_details.incident_timeline(resources().engine, scope, incident_id)
     if incident is None:
@@ -402,6 +416,7 @@ def site_detail(scope, site_id: str, lang: str) -> html.Div | None:
                 lang,
             ),
             *_section("detail.last_inspection", inspection, "detail.never_inspected", lang),
+            *_inspection_history_link(site_id, lang),
         ],
         **{"data-detail": "site"},
     )

@@ -7,6 +7,7 @@ from zoneinfo import ZoneInfo
 
 from dash import html
 
+from dashboard.actors import channel_name
 from dashboard.i18n import t
 from data_access.queries.hazard_board import HazardRow
 
@@ -51,10 +52,14 @@ def duration(gap: timedelta, lang: str) -> str:
 
 def history_note(status: str, note: str | None, lang: str) -> str:
     """A history entry's note as a person reads it: an escalation's note is recorded as
-    "<level>: <note>" (data_access/projections/operations.py), its level put into words here."""
+    "<level>: <note>" and a notice's as "<channel>: <who>" (data_access/projections/
+    operations.py), their level and channel put into words here."""
     if not note:
         return ""
-    level, colon, rest = note.partition(": ")
-    if status == "escalated" and colon and level in ("district", "city"):
-        return f"{t('hz.escalation.' + level, lang)}{'：' if lang == 'zh' else ': '}{rest}"
+    head, colon, rest = note.partition(": ")
+    separator = "：" if lang == "zh" else ": "
+    if status == "escalated" and colon and head in ("district", "city"):
+        return f"{t('hz.escalation.' + head, lang)}{separator}{rest}"
+    if status == "notified" and colon:  # "<channel>: <who>" (hazard.notified)
+        return f"{channel_name(head, lang)}{separator}{rest}"
     return note

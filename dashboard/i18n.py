@@ -346,6 +346,7 @@ TEXT: dict[str, tuple[str, str]] = {
     "inspection_kind.daily": ("日常检查", "Daily"),
     "inspection_kind.special": ("专项检查", "Special"),
     "inspection_kind.third_party": ("第三方检查", "Third party"),
+    "inspection_kind.self_check": ("企业自查", "Self-check"),
 }
 
 

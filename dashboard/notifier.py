@@ -30,10 +30,11 @@ import time
 import urllib.error
 import urllib.request
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
@@ -41,12 +42,22 @@ from sqlalchemy import Engine
 
 from dashboard.citypack import CityPack, load_city_pack
 from dashboard.domain.events import NOTIFY_LEVELS
-from dashboard.domain.roles import system_user
+from dashboard.domain.hazards import ESCALATION_NOTIFIES
+from dashboard.domain.roles import CITYWIDE, system_user
 from dashboard.i18n import t
 from dashboard.settings import Settings, SettingsError
-from data_access.commands import Refused, record_notification
-from data_access.outbox import PendingRequest, claim_requests, mark_done, pending_count
+from data_access.commands import Refused, record_hazard_notification, record_notification
+from data_access.models import HazardNotice as HazardNoticeRow
+from data_access.outbox import (
+    PendingNotice,
+    PendingRequest,
+    claim_hazard_notices,
+    claim_requests,
+    mark_done,
+    pending_count,
+)
 from data_access.queries import notifications as queries
+from data_access.queries.hazard_board import HazardRow, hazard_detail
 
 __all__ = [
     "LEVELS",
@@ -54,6 +65,7 @@ __all__ = [
     "Channel",
     "DeliveryError",
     "Directory",
+    "HazardNotice",
     "InAppChannel",
     "Notice",
     "Notifier",
@@ -250,6 +262,94 @@ def word_notice(
     )
 
 
+@dataclass(frozen=True)
+class HazardNotice:
+    """An escalation's (督办) notice to the responsible levels, sent on the same channels."""
+
+    hazard_id: str
+    number: str
+    escalation: str  # district | city
+    category: str
+    district: str
+    district_name: str
+    levels: tuple[str, ...]
+    recipients: Mapping[str, str]
+    due_at: datetime  # in the city's zone
+    sent_at: datetime  # in the city's zone
+    text: str
+    request_id: str = ""  # the hazard.escalated event's id
+
+    @property
+    def link(self) -> str:
+        return f"/hazard/{self.hazard_id}"
+
+    def recipient_names(self, levels: Sequence[str] | None = None) -> list[str]:
+        return [self.recipients[level] for level in (levels or self.levels)]
+
+    def as_json(self) -> dict[str, Any]:
+        """The webhook's body (docs/notifications.md, "Escalations")."""
+        return {
+            "type": "hazard.escalation",
+            "request_id": self.request_id,
+            "hazard_id": self.hazard_id,
+            "number": self.number,
+            "escalation": self.escalation,
+            "category": self.category,
+            "district": self.district,
+            "district_name": self.district_name,
+            "levels": list(self.levels),
+            "recipients": [{"level": lv, "name": self.recipients[lv]} for lv in self.levels],
+            "due_at": self.due_at.isoformat(),
+            "time": self.sent_at.isoformat(),
+            "link": self.link,
+            "text": self.text,
+        }
+
+
+def word_hazard_notice(
+    city: CityPack,
+    hazard: HazardRow,
+    escalation: str,
+    zone: ZoneInfo,
+    now: datetime,
+    notice_id: str,
+) -> HazardNotice:
+    try:
+        district_name = city.district(hazard.district).name_zh
+    except KeyError:
+        district_name = hazard.district
+    levels = ESCALATION_NOTIFIES[escalation]
+    recipients = {
+        "city": f"{city.name_zh}燃气主管部门",
+        "district": f"{district_name}燃气管理办公室",
+        "enterprise": hazard.enterprise or UNKNOWN,
+    }
+    due = hazard.due_at.astimezone(zone)
+    late = (now - hazard.due_at).days
+    state = f"已超期{late}天" if late >= 1 else f"整改期限{due:%m-%d %H:%M}"
+    number = hazard.number or hazard.id
+    who = "、".join(recipients[level] for level in levels)
+    text = (
+        f"【隐患督办】{district_name}隐患{number}（{hazard.category}，"
+        f"{t(f'hazard_level.{hazard.level}', 'zh')}）{state}，"
+        f"已升级为{t(f'hz.escalation.{escalation}', 'zh')}。请{who}督促整改。"
+    )
+    return HazardNotice(
+        hazard_id=hazard.id,
+        number=number,
+        escalation=escalation,
+        category=hazard.category,
+        district=hazard.district,
+        district_name=district_name,
+        levels=levels,
+        recipients={level: recipients[level] for level in levels},
+        due_at=due,
+        sent_at=now.astimezone(zone),
+        text=text,
+        request_id=notice_id,
+    )
+
+
 # --- channels ---------------------------------------------------------------------------------
 
 
@@ -261,19 +361,22 @@ class Reach:
     recipients: tuple[str, ...]
 
 
+Message = Notice | HazardNotice  # what a channel sends: an incident's or an escalation's notice
+
+
 class Channel(Protocol):
     name: str
 
-    def reach(self, notice: Notice) -> Reach | None:
+    def reach(self, notice: Message) -> Reach | None:
         """Whom this channel would tell; None: nobody at these levels (nothing is recorded)."""
         ...
 
-    def send(self, notice: Notice, reach: Reach) -> None:
+    def send(self, notice: Message, reach: Reach) -> None:
         """One attempt; raises DeliveryError (or anything) when it fails."""
         ...
 
 
-def _everyone(notice: Notice) -> Reach:
+def _everyone(notice: Message) -> Reach:
     return Reach(notice.levels, tuple(notice.recipient_names()))
 
 
@@ -321,10 +424,10 @@ class WebhookChannel:
     timeout: float = HTTP_TIMEOUT_S
     name: str = "webhook"
 
-    def reach(self, notice: Notice) -> Reach | None:
+    def reach(self, notice: Message) -> Reach | None:
         return _everyone(notice)
 
-    def send(self, notice: Notice, reach: Reach) -> None:
+    def send(self, notice: Message, reach: Reach) -> None:
         post_json(self.url, notice.as_json(), self.timeout)
 
 
@@ -344,7 +447,7 @@ class SmsGatewayChannel:
             seen.update(dict.fromkeys(self.phones_by_level.get(level, ())))
         return list(seen)
 
-    def reach(self, notice: Notice) -> Reach | None:
+    def reach(self, notice: Message) -> Reach | None:
         levels = tuple(lv for lv in notice.levels if self.phones_by_level.get(lv))
         if not levels:
             return None
@@ -355,7 +458,7 @@ class SmsGatewayChannel:
         )
         return Reach(levels, recipients)
 
-    def send(self, notice: Notice, reach: Reach) -> None:
+    def send(self, notice: Message, reach: Reach) -> None:
         post_json(self.url, {"to": self._phones(reach.levels), "text": notice.text}, self.timeout)
 
 
@@ -366,10 +469,10 @@ class InAppChannel:
 
     name: str = "in_app"
 
-    def reach(self, notice: Notice) -> Reach | None:
+    def reach(self, notice: Message) -> Reach | None:
         return _everyone(notice)
 
-    def send(self, notice: Notice, reach: Reach) -> None:
+    def send(self, notice: Message, reach: Reach) -> None:
         return None
 
 
@@ -455,10 +558,16 @@ class Notifier:
     def run_once(self) -> int:
         """Claim what is due and deliver it; returns (the number of requests claimed) once
         every claimed request's outcomes are recorded or left for a later claim."""
-        requests = claim_requests(self.engine, self.worker, datetime.now(UTC), self.lease)
+        now = datetime.now(UTC)
+        requests = claim_requests(self.engine, self.worker, now, self.lease)
         for request in requests:
             self._deliver_request(request)
-        return len(requests)
+        notices = claim_hazard_notices(
+            self.engine, self.worker, now, self.lease, self.channel_names
+        )
+        for notice in notices:
+            self._deliver_notice(notice)
+        return len(requests) + len(notices)
 
     def drain(self, timeout: float = 30.0) -> bool:
         """Deliver until no request is waiting; False if some still wait after `timeout`."""
@@ -518,15 +627,46 @@ class Notifier:
             self._finish(request, all(recorded))
             return
         todo = [(c, r) for c, r in reaches if r is not None and c.name not in request.answered]
-        futures = [self._pool.submit(self._deliver, c, notice, r, request) for c, r in todo]
+        record = partial(self._record, request)
+        futures = [self._pool.submit(self._deliver, c, notice, r, record) for c, r in todo]
         self._finish(request, all(future.result() for future in futures))
 
     def _finish(self, request: PendingRequest, all_recorded: bool) -> None:
         if all_recorded:
             mark_done(self.engine, request.id, self.worker, datetime.now(UTC))
 
+    def _deliver_notice(self, pending: PendingNotice) -> None:
+        """An escalation's notice, on every channel that has no outcome for it yet."""
+        record = partial(self._record_notice, pending)
+        now = datetime.now(UTC)
+        try:
+            found = hazard_detail(self.engine, CITYWIDE, pending.hazard_id)
+            if found is None:  # cannot be: a notice names a known hazard
+                raise LookupError(f"hazard {pending.hazard_id!r} is not known")
+            notice = word_hazard_notice(
+                self.directory.city, found.row, pending.level, self.zone, now, pending.id
+            )
+            reaches = [(channel, channel.reach(notice)) for channel in self.channels]
+        except Exception as error:
+            log.exception("notify: could not prepare the escalation notice %r", pending.id)
+            levels = ESCALATION_NOTIFIES.get(pending.level, ("district",))
+            recorded = [
+                record(channel.name, levels, (), False, 1, f"not sent: {_describe(error)}")
+                for channel in self.channels
+                if channel.name not in pending.answered
+            ]
+            self._finish_notice(pending, all(recorded))
+            return
+        todo = [(c, r) for c, r in reaches if r is not None and c.name not in pending.answered]
+        futures = [self._pool.submit(self._deliver, c, notice, r, record) for c, r in todo]
+        self._finish_notice(pending, all(future.result() for future in futures))
+
+    def _finish_notice(self, pending: PendingNotice, all_recorded: bool) -> None:
+        if all_recorded:
+            mark_done(self.engine, pending.id, self.worker, datetime.now(UTC), HazardNoticeRow)
+
     def _deliver(
-        self, channel: Channel, notice: Notice, reach: Reach, request: PendingRequest
+        self, channel: Channel, notice: Message, reach: Reach, record: Callable[..., bool]
     ) -> bool:
         """One channel, with retries; True once its outcome is recorded."""
         attempts, error = 0, None
@@ -540,9 +680,7 @@ class Notifier:
             if attempt < self.retries and self._stopping.wait(self.base_delay * 2 ** (attempt - 1)):
                 return False  # closing: the request stays in the outbox for the next notifier
         delivered = error is None
-        return self._record(
-            request, channel.name, reach.levels, reach.recipients, delivered, attempts, error
-        )
+        return record(channel.name, reach.levels, reach.recipients, delivered, attempts, error)
 
     def _record(
         self,
@@ -572,6 +710,36 @@ class Notifier:
             return False
         if isinstance(result, Refused):
             log.warning("notify: %s outcome for %r not recorded: %s", channel, request.id, result)
+        return True
+
+    def _record_notice(
+        self,
+        pending: PendingNotice,
+        channel: str,
+        levels: Sequence[str],
+        recipients: Sequence[str],
+        delivered: bool,
+        attempts: int,
+        error: str | None,
+    ) -> bool:
+        try:
+            result = record_hazard_notification(
+                self.engine,
+                self.actor,
+                pending.id,
+                pending.hazard_id,
+                levels,
+                recipients,
+                channel,
+                delivered=delivered,
+                attempts=max(attempts, 1),
+                error=error,
+            )
+        except Exception:
+            log.exception("notify: could not record the %s outcome for %r", channel, pending.id)
+            return False
+        if isinstance(result, Refused):
+            log.warning("notify: %s outcome for %r not recorded: %s", channel, pending.id, result)
         return True
 
 

@@ -382,6 +382,60 @@ class HazardStatusChange(Base):
     seq: Mapped[int] = mapped_column(SequenceNumber)
 
 
+class Checklist(Base):
+    """A published checklist (checklist.published; dashboard/domain/tasks.py)."""
+
+    __tablename__ = "checklists"
+    id: Mapped[str] = _id(128)
+    title: Mapped[str] = mapped_column(String(200))
+    items: Mapped[list[str]] = mapped_column(JSON)
+    campaign: Mapped[bool] = mapped_column(Boolean)
+    published_by: Mapped[str] = mapped_column(String(64))
+    published_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class InspectionTask(Base):
+    """An inspection task issued to one district's office (task.issued, .completed,
+    .cancelled); its scope as issued, its progress read from the inspections naming it."""
+
+    __tablename__ = "inspection_tasks"
+    id: Mapped[str] = _id(128)
+    title: Mapped[str] = mapped_column(String(200))
+    checklist_id: Mapped[str] = mapped_column(String(128))
+    assignee: Mapped[str] = mapped_column(String(12), index=True)  # the district's office
+    districts: Mapped[list[str]] = mapped_column(JSON)  # every district of the same issue
+    target_types: Mapped[list[str]] = mapped_column(JSON)
+    customer_kinds: Mapped[list[str] | None] = mapped_column(JSON)
+    enterprise_ids: Mapped[list[str] | None] = mapped_column(JSON)
+    target_ids: Mapped[list[str] | None] = mapped_column(JSON)
+    deadline: Mapped[datetime] = mapped_column(UTCDateTime)
+    office: Mapped[str] = mapped_column(String(8))  # city | district: who issued it
+    issued_by: Mapped[str] = mapped_column(String(64))
+    issued_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    note: Mapped[str | None] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(12))  # issued | completed | cancelled
+    closed_by: Mapped[str | None] = mapped_column(String(64))
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    close_note: Mapped[str | None] = mapped_column(Text)
+
+
+class HazardNotice(Base):
+    """The outbox of escalation notices: one row per `hazard.escalated` (its event id), which the
+    delivery worker (dashboard/notifier.py) tells the responsible levels of, recording each
+    channel's outcome as `hazard.notified`. As NotificationRequest: the claim and `done_at` are
+    the worker's bookkeeping, the facts are events."""
+
+    __tablename__ = "hazard_notices"
+    id: Mapped[str] = _id(128)
+    hazard_id: Mapped[str] = mapped_column(ForeignKey("hazards.id"), index=True)
+    level: Mapped[str] = mapped_column(String(16))  # district | city: where it went up to
+    requested_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    seq: Mapped[int] = mapped_column(SequenceNumber)
+    done_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
+    claimed_by: Mapped[str | None] = mapped_column(String(128))
+    claimed_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
 class Incident(Base):
     __tablename__ = "incidents"
     id: Mapped[str] = _id(128)

@@ -10,20 +10,36 @@ next claim after the lease sends what has no outcome yet. Delivery is therefore 
 per channel (a crash between a send and its record repeats that send); the webhook body carries
 the request id so a receiver can tell a repeat.
 
+Escalations (督办) go out the same way: each `hazard.escalated` is a row of `hazard_notices`
+(`claim_hazard_notices`), and each channel's outcome is recorded as `hazard.notified` under a
+deterministic event id (`hazard_delivery_id`), which is also how a later claim knows it is done.
+
 Claims and done marks are the worker's bookkeeping, not facts about the city: the facts (the
 request and every outcome) are events in the log.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import ColumnElement, Engine, and_, func, or_, select, update
 
-from data_access.models import IncidentNotification, NotificationRequest
+from data_access.eventlog import SYSTEM_SOURCE
+from data_access.models import EventRecord, HazardNotice, IncidentNotification, NotificationRequest
 
-__all__ = ["PendingRequest", "claim_requests", "mark_done", "pending_count"]
+Outbox = NotificationRequest | HazardNotice
+
+__all__ = [
+    "PendingNotice",
+    "PendingRequest",
+    "claim_hazard_notices",
+    "claim_requests",
+    "hazard_delivery_id",
+    "mark_done",
+    "pending_count",
+]
 
 _R = NotificationRequest
 
@@ -37,29 +53,43 @@ class PendingRequest:
     answered: frozenset[str]  # channels with an outcome recorded for this request
 
 
-def _claimable(now: datetime) -> ColumnElement[bool]:
-    return and_(_R.done_at.is_(None), or_(_R.claimed_until.is_(None), _R.claimed_until < now))
+def _claimable(model: type[Outbox], now: datetime) -> ColumnElement[bool]:
+    return and_(
+        model.done_at.is_(None), or_(model.claimed_until.is_(None), model.claimed_until < now)
+    )
+
+
+def _claim(
+    engine: Engine,
+    model: type[Outbox],
+    worker: str,
+    now: datetime,
+    lease: timedelta,
+    limit: int,
+) -> list[str]:
+    """Claim up to `limit` due rows of an outbox, oldest first, for `lease`; those another
+    worker holds (or took between our read and our claim) are left alone."""
+    with engine.begin() as connection:
+        candidates = connection.scalars(
+            select(model.id).where(_claimable(model, now)).order_by(model.seq).limit(limit)
+        ).all()
+        return [
+            row_id
+            for row_id in candidates
+            if connection.execute(
+                update(model)
+                .where(model.id == row_id, _claimable(model, now))
+                .values(claimed_by=worker, claimed_until=now + lease)
+            ).rowcount
+            == 1
+        ]
 
 
 def claim_requests(
     engine: Engine, worker: str, now: datetime, lease: timedelta, limit: int = 20
 ) -> list[PendingRequest]:
-    """Claim up to `limit` due requests, oldest first, for `lease`; those another worker holds
-    (or took between our read and our claim) are left alone."""
-    with engine.begin() as connection:
-        candidates = connection.scalars(
-            select(_R.id).where(_claimable(now)).order_by(_R.seq).limit(limit)
-        ).all()
-        claimed = [
-            request_id
-            for request_id in candidates
-            if connection.execute(
-                update(_R)
-                .where(_R.id == request_id, _claimable(now))
-                .values(claimed_by=worker, claimed_until=now + lease)
-            ).rowcount
-            == 1
-        ]
+    """Claim up to `limit` due incident notification requests (see _claim)."""
+    claimed = _claim(engine, _R, worker, now, lease, limit)
     if not claimed:
         return []
     with engine.connect() as connection:
@@ -87,18 +117,73 @@ def claim_requests(
     ]
 
 
-def mark_done(engine: Engine, request_id: str, worker: str, now: datetime) -> None:
+def mark_done(
+    engine: Engine, request_id: str, worker: str, now: datetime, model: type[Outbox] = _R
+) -> None:
     """Every channel of the request has its outcome recorded: nothing more to send."""
     with engine.begin() as connection:
         connection.execute(
-            update(_R)
-            .where(_R.id == request_id, _R.claimed_by == worker)
+            update(model)
+            .where(model.id == request_id, model.claimed_by == worker)
             .values(done_at=now, claimed_until=None)
         )
 
 
 def pending_count(engine: Engine) -> int:
-    """Requests not done yet (claimed or not)."""
+    """Requests and escalation notices not done yet (claimed or not)."""
     with engine.connect() as connection:
-        query = select(func.count()).select_from(_R).where(_R.done_at.is_(None))
-        return int(connection.scalar(query) or 0)
+        return sum(
+            int(connection.scalar(select(func.count()).where(model.done_at.is_(None))) or 0)
+            for model in (_R, HazardNotice)
+        )
+
+
+# --- escalation notices (hazard.escalated) ------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PendingNotice:
+    id: str  # the hazard.escalated event's id
+    hazard_id: str
+    level: str  # district | city
+    answered: frozenset[str]  # channels with an outcome recorded for it
+
+
+def hazard_delivery_id(notice_id: str, channel: str) -> str:
+    """One outcome per notice and channel: a second worker's record of it is a duplicate."""
+    return f"hz-notified-{notice_id}-{channel}"[:128]
+
+
+def claim_hazard_notices(
+    engine: Engine,
+    worker: str,
+    now: datetime,
+    lease: timedelta,
+    channels: Sequence[str],
+    limit: int = 20,
+) -> list[PendingNotice]:
+    """Claim up to `limit` due escalation notices (see _claim); `answered` says which of
+    `channels` already have their outcome in the log."""
+    claimed = _claim(engine, HazardNotice, worker, now, lease, limit)
+    if not claimed:
+        return []
+    wanted = {hazard_delivery_id(n, c): (n, c) for n in claimed for c in channels}
+    with engine.connect() as connection:
+        rows = connection.execute(
+            select(HazardNotice.id, HazardNotice.hazard_id, HazardNotice.level)
+            .where(HazardNotice.id.in_(claimed))
+            .order_by(HazardNotice.seq)
+        ).all()
+        recorded = connection.scalars(
+            select(EventRecord.event_id).where(
+                EventRecord.source == SYSTEM_SOURCE, EventRecord.event_id.in_(list(wanted))
+            )
+        ).all()
+    answered: dict[str, set[str]] = {}
+    for event_id in recorded:
+        notice_id, channel = wanted[event_id]
+        answered.setdefault(notice_id, set()).add(channel)
+    return [
+        PendingNotice(row.id, row.hazard_id, row.level, frozenset(answered.get(row.id, ())))
+        for row in rows
+    ]

@@ -33,6 +33,7 @@ from data_access.models import (
     Incident,
     IncidentNotification,
     InspectionRecord,
+    InspectionTask,
     PipelineSegment,
     Resource,
     SafetyCheck,
@@ -107,6 +108,9 @@ REACH: dict[type, Reach] = {
         InspectionRecord.district,
         _target_owned(InspectionRecord.target_type, InspectionRecord.target_id),
     ),
+    # inspection tasks: the assignee district's office sees its own; enterprises none (the
+    # authorities' work on them)
+    InspectionTask: Reach(InspectionTask.assignee),
     # the log, read for cylinder scans: an enterprise's are those at its sites
     EventRecord: Reach(
         EventRecord.district, lambda e: EventRecord.data["site_id"].as_string().in_(_own_sites(e))

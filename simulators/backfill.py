@@ -86,9 +86,11 @@ HISTORY_TYPES = frozenset(PREFIX)
 NOTIFY_CHANNEL = "in_app"
 # The history's rectification runs late more often, and longer, than the live default (12 %,
 # up to 3 days): a quarter's past then holds hazards escalated to the district and the city,
-# and some still overdue at its end, as a supervisor's desk would see them.
+# and some still overdue at its end, as a supervisor's desk would see them; NEVER_SHARE are never
+# rectified at all (escalated to the city, still open).
 LATE_SHARE = 0.3
 LATE_DAYS = (0.5, 25.0)
+NEVER_SHARE = 0.1
 
 Progress = Callable[[float, int], None]  # (days done, events written)
 
@@ -206,6 +208,7 @@ def backfill(
     city = City(world, backfill_options(seed, end - start, streams, photos_dir), clock)
     hazards = city.streams["inspections"].hazards  # type: ignore[attr-defined]
     hazards.late_share, hazards.late_days = LATE_SHARE, LATE_DAYS
+    hazards.never_share = NEVER_SHARE
     _refuse_if_filled(engine, city, start, end)
     writer = _History(engine, city, desk, start, end, batch_events)
     done: dict[str, float] = {"t": start}

@@ -49,6 +49,7 @@ __all__ = [
     "ApiTokenCreated",
     "ApiTokenRevoked",
     "Bounds",
+    "ChecklistPublished",
     "ComplaintReceived",
     "ComplaintUpdated",
     "CustomerRegistered",
@@ -62,6 +63,7 @@ __all__ = [
     "EventData",
     "ExcavationRegistered",
     "HazardEscalated",
+    "HazardNotified",
     "HazardRedated",
     "HazardReported",
     "HazardUpdated",
@@ -83,6 +85,9 @@ __all__ = [
     "SessionEnded",
     "SessionStarted",
     "SiteRegistered",
+    "TaskCancelled",
+    "TaskCompleted",
+    "TaskIssued",
     "TeamPosition",
     "TeamRegistered",
     "TeamStatus",
@@ -478,6 +483,83 @@ class HazardEscalated(EventData):
     note: Text
 
 
+class HazardNotified(EventData):
+    """An addition to the catalogue (version 1.1, system): what became of telling the
+    responsible levels of an escalation (督办) on one channel, as `incident.notified` for an
+    incident; `request_id` is the id of the `hazard.escalated` event it answers."""
+
+    event_type: ClassVar[str] = "hazard.notified"
+    hazard_id: Id
+    request_id: Id
+    levels: Annotated[list[Literal["city", "district", "enterprise"]], Field(min_length=1)]
+    recipients: Annotated[list[Label], Field(max_length=1000)]
+    channel: Label
+    outcome: Literal["delivered", "failed"]
+    attempts: Annotated[StrictInt, Field(ge=1, le=100)]
+    error: Text | None = None
+
+
+# --- Inspection tasks and checklists (version 1.1, system: dashboard/domain/tasks.py) ---
+
+
+class ChecklistPublished(EventData):
+    """An addition (version 1.1, system): a gas office published a checklist (检查表); publishing
+    the same checklist_id again replaces its title and items."""
+
+    event_type: ClassVar[str] = "checklist.published"
+    checklist_id: Id
+    title: Name
+    items: Annotated[list[Label], Field(min_length=1, max_length=100)]
+    campaign: Annotated[bool, Strict()] = False
+    by: Id
+
+
+TaskTarget = Literal["enterprise", "site", "customer"]
+
+
+class TaskIssued(EventData):
+    """An addition (version 1.1, system): a gas office issued an inspection task to a district's
+    office (`assignee`); `districts` names every district the same issue went to (one task each).
+    The scope: `target_types`, optionally only the customers of `customer_kinds`, the objects of
+    `enterprise_ids`, or the objects `target_ids`. `office`: who issued it (the city's office, or
+    the district's office to itself)."""
+
+    event_type: ClassVar[str] = "task.issued"
+    task_id: Id
+    title: Name
+    checklist_id: Id
+    assignee: Label
+    districts: Annotated[list[Label], Field(min_length=1, max_length=100)] | None = None
+    target_types: Annotated[list[TaskTarget], Field(min_length=1, max_length=3)]
+    customer_kinds: (
+        Annotated[list[Literal["commercial", "industrial"]], Field(max_length=2)] | None
+    ) = None
+    enterprise_ids: Annotated[list[Id], Field(max_length=5000)] | None = None
+    target_ids: Annotated[list[Id], Field(max_length=20000)] | None = None
+    deadline: Timestamp
+    by: Id
+    office: Literal["city", "district"] = "city"
+    note: Text | None = None
+
+
+class TaskCompleted(EventData):
+    """An addition (version 1.1, system): an inspection task was reported done."""
+
+    event_type: ClassVar[str] = "task.completed"
+    task_id: Id
+    by: Id
+    note: Text | None = None
+
+
+class TaskCancelled(EventData):
+    """An addition (version 1.1, system): the issuing office withdrew an inspection task."""
+
+    event_type: ClassVar[str] = "task.cancelled"
+    task_id: Id
+    by: Id
+    reason: Annotated[str, StringConstraints(strict=True, min_length=1, max_length=4000)]
+
+
 # --- Pipelines, excavation and sensors ---
 
 
@@ -784,6 +866,11 @@ _DATA_MODELS: tuple[type[EventData], ...] = (
     HazardUpdated,
     HazardRedated,
     HazardEscalated,
+    HazardNotified,
+    ChecklistPublished,
+    TaskIssued,
+    TaskCompleted,
+    TaskCancelled,
     ExcavationRegistered,
     SensorReading,
     AlarmRaised,
@@ -832,6 +919,11 @@ SYSTEM_EVENT_TYPES: frozenset[str] = frozenset(
         "cylinder.released",
         "hazard.escalated",
         "hazard.redated",
+        "hazard.notified",
+        "checklist.published",
+        "task.issued",
+        "task.completed",
+        "task.cancelled",
         "alarm.raised",
         "alarm.acknowledged",
         "incident.dispatched",

@@ -178,3 +178,11 @@ def origin_of(declared: str | None, inspection_kind: str | None) -> str:
     if inspection_kind is None:
         return "manual"
     return "self_report" if inspection_kind == SELF_CHECK else "inspection"
+
+
+# Who is told of an escalation (督办, seed 000): the office it goes up to, those below it, and
+# the enterprise that must rectify (dashboard/notifier.py delivers it).
+ESCALATION_NOTIFIES: dict[str, tuple[str, ...]] = {
+    "district": ("district", "enterprise"),
+    "city": ("city", "district", "enterprise"),
+}

@@ -38,6 +38,11 @@ class Action(StrEnum):
     RECTIFY_HAZARD = "rectify_hazard"  # rectifying, rectified (with a photo)
     VERIFY_HAZARD = "verify_hazard"  # verified, or sent back (reopened) with a reason
     CLOSE_HAZARD = "close_hazard"  # 销号
+    # inspection tasks issued downward (dashboard/domain/tasks.py)
+    ISSUE_TASK = "issue_task"  # the city to any district; a district's office to its own
+    COMPLETE_TASK = "complete_task"  # the assignee's office, the issuer's office
+    CANCEL_TASK = "cancel_task"  # the issuer's office
+    PUBLISH_CHECKLIST = "publish_checklist"  # the city's office
 
 
 # The duty desk's work: the city's desk and a district's officer (for their district's incidents).
@@ -64,6 +69,10 @@ ACTION_ROLES: Mapping[Action, frozenset[Role]] = {
     Action.RECTIFY_HAZARD: frozenset({Role.ADMIN, Role.ENTERPRISE}),
     Action.VERIFY_HAZARD: _GAS_OFFICES,
     Action.CLOSE_HAZARD: _GAS_OFFICES,
+    Action.ISSUE_TASK: _GAS_OFFICES,
+    Action.COMPLETE_TASK: _GAS_OFFICES,
+    Action.CANCEL_TASK: _GAS_OFFICES,
+    Action.PUBLISH_CHECKLIST: frozenset({Role.ADMIN, Role.SUPERVISOR}),
 }
 # Which action each step of the hazard loop is.
 STEP_ACTIONS: Mapping[str, Action] = {
@@ -93,6 +102,10 @@ PAGE_ROLES: Mapping[str, frozenset[Role]] = {
     # the hazard loop: the offices, leadership and the desk read; enterprises see their own
     "hazards": _EVERYONE - {Role.SCREEN},
     "hazard": _EVERYONE - {Role.SCREEN},
+    # inspection work: coverage, the inspections, an object's history (enterprises: their own)
+    "inspections": _EVERYONE - {Role.SCREEN},
+    # inspection tasks issued downward: the gas offices, leadership and the desk (not enterprises)
+    "inspection_tasks": _EVERYONE - {Role.SCREEN, Role.ENTERPRISE},
     # administration: users and roles, ingest tokens, the audit trail
     "admin_users": frozenset({Role.ADMIN}),
     "admin_tokens": frozenset({Role.ADMIN}),

@@ -8,11 +8,13 @@ from dashboard.texts import (
     hazards,
     incident_desk,
     incident_view,
+    inspections,
     levels,
     notifications,
     refusals,
     reports,
     sessions,
+    tasks,
     words,
 )
 
@@ -22,10 +24,12 @@ AREAS = (
     hazards.TEXT,
     incident_desk.TEXT,
     incident_view.TEXT,
+    inspections.TEXT,
     levels.TEXT,
     notifications.TEXT,
     refusals.TEXT,
     reports.TEXT,
     sessions.TEXT,
+    tasks.TEXT,
     words.TEXT,
 )

@@ -13,6 +13,7 @@ TEXT: dict[str, tuple[str, str]] = {
     # what a hazard's history holds besides its statuses
     "hazard_status.escalated": ("督办", "Escalated"),
     "hazard_status.redated": ("调整期限", "New due date"),
+    "hazard_status.notified": ("督办通知", "Escalation notice"),
     "hazard_step.assign": ("交办", "Assign"),
     "hazard_step.start": ("开始整改", "Start rectifying"),
     "hazard_step.rectified": ("整改完成", "Report rectified"),

@@ -26,7 +26,14 @@ from data_access.commands.incidents import (
     report_team_status,
     request_notification,
 )
-from data_access.commands.notifications import record_notification
+from data_access.commands.notifications import record_hazard_notification, record_notification
+from data_access.commands.tasks import (
+    cancel_task,
+    complete_task,
+    issue_task,
+    publish_builtin_checklists,
+    publish_checklist,
+)
 
 __all__ = [
     "Done",
@@ -34,16 +41,22 @@ __all__ = [
     "Result",
     "TokenIssued",
     "acknowledge_alarm",
+    "cancel_task",
     "change_user",
     "close_incident",
+    "complete_task",
     "create_token",
     "create_user",
     "deactivate_user",
     "dispatch_teams",
     "escalate_alarm",
     "escalate_overdue_hazards",
+    "issue_task",
     "move_hazard",
     "post_incident_update",
+    "publish_builtin_checklists",
+    "publish_checklist",
+    "record_hazard_notification",
     "record_notification",
     "report_incident",
     "report_team_status",

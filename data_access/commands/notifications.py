@@ -6,12 +6,13 @@ from collections.abc import Sequence
 
 from sqlalchemy import Engine
 
-from dashboard.domain.events import IncidentNotified
+from dashboard.domain.events import HazardNotified, IncidentNotified
 from dashboard.domain.roles import User
 from data_access.commands.base import Act, Done, Result, run
 from data_access.eventlog import SYSTEM_SOURCE
+from data_access.outbox import hazard_delivery_id
 
-__all__ = ["delivery_event_id", "record_notification"]
+__all__ = ["delivery_event_id", "record_hazard_notification", "record_notification"]
 
 
 def delivery_event_id(request_id: str, channel: str) -> str:
@@ -46,5 +47,36 @@ def record_notification(
             request_id=request_id,
         )
         return Done(incident_id, act.append(data, ids=[delivery_event_id(request_id, channel)]))
+
+    return run(engine, worker, body, source=SYSTEM_SOURCE)
+
+
+def record_hazard_notification(
+    engine: Engine,
+    worker: User,
+    notice_id: str,
+    hazard_id: str,
+    levels: Sequence[str],
+    recipients: Sequence[str],
+    channel: str,
+    *,
+    delivered: bool,
+    attempts: int,
+    error: str | None = None,
+) -> Result:
+    """Record one channel's outcome of an escalation notice, failures too (a system event)."""
+
+    def body(act: Act) -> Done:
+        data = HazardNotified(
+            hazard_id=hazard_id,
+            request_id=notice_id,
+            levels=list(levels),  # type: ignore[arg-type]
+            recipients=[r[:200] for r in recipients],
+            channel=channel[:200],
+            outcome="delivered" if delivered else "failed",
+            attempts=max(1, min(attempts, 100)),
+            error=error[:4000] if error else None,
+        )
+        return Done(hazard_id, act.append(data, ids=[hazard_delivery_id(notice_id, channel)]))
 
     return run(engine, worker, body, source=SYSTEM_SOURCE)

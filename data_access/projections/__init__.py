@@ -16,6 +16,7 @@ owns its event types:
 - `violations`: the 12-point system, points per subject and year;
 - `findings`: raising the supervisors' findings and resolving them automatically;
 - `accounts`: user accounts and ingest tokens (the administration events);
+- `tasks`: checklists and the inspection tasks issued downward;
 - `permits`: what a source bound to one enterprise may act on (not_permitted);
 - `projection`: the record each area exports, and what a batch wants read first;
 - `batch`: the per-batch working set, the open findings it may resolve and the area counts
@@ -45,6 +46,7 @@ from data_access.projections import (
     operations,
     permits,
     registry,
+    tasks,
     violations,
 )
 from data_access.projections.batch import CACHED_TABLES, Batch
@@ -72,6 +74,7 @@ PROJECTIONS: tuple[Projection, ...] = (
     excavations.PROJECTION,
     violations.PROJECTION,
     accounts.PROJECTION,
+    tasks.PROJECTION,
 )
 
 

@@ -25,6 +25,7 @@ from data_access.models import (
     Base,
     District,
     Finding,
+    HazardNotice,
     HazardStatusChange,
     IncidentNotification,
     IncidentTimelineEntry,
@@ -171,6 +172,7 @@ class Batch:
         self.timeline: list[dict[str, Any]] = []  # incident_timeline rows
         self.notifications: list[dict[str, Any]] = []  # incident_notifications rows
         self.requests: list[dict[str, Any]] = []  # notification_requests rows (the outbox)
+        self.hazard_notices: list[dict[str, Any]] = []  # hazard_notices rows (escalations)
         self.districts = district_locator(connection)
         # Set by the event log: appends a system event after the current one, returns its seq.
         self.emit: Callable[[Event], int] = _no_emit
@@ -213,6 +215,7 @@ class Batch:
             (table_of(IncidentTimelineEntry), self.timeline),
             (table_of(IncidentNotification), self.notifications),
             (table_of(NotificationRequest), self.requests),
+            (table_of(HazardNotice), self.hazard_notices),
         ):
             if rows:
                 insert_rows(connection, table, rows, list(rows[0]))

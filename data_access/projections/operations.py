@@ -48,11 +48,13 @@ from data_access.projections.projection import (
 )
 
 _MAX_CATEGORY = 64  # hazards.category
+NOTIFIER = "notifier"  # the delivery worker, as a hazard's history names it
 
 _REFERENCES: References = {  # rows an event names, which must be known
     "hazard.updated": (("hazard_id", "hazards"),),
     "hazard.escalated": (("hazard_id", "hazards"),),
     "hazard.redated": (("hazard_id", "hazards"),),
+    "hazard.notified": (("hazard_id", "hazards"),),
     "complaint.updated": (("complaint_id", "complaints"),),
 }
 _OWN_TABLE: References = {  # the row an event creates
@@ -253,10 +255,32 @@ def apply_hazard_escalated(b: Batch, event: Event, seq: int, source: str) -> Non
     row = b["hazards"].get(data.hazard_id)
     if row is None:
         return
+    b.hazard_notices.append(  # the responsible levels are told (dashboard/notifier.py)
+        {
+            "id": event.id,
+            "hazard_id": data.hazard_id,
+            "level": data.level,
+            "requested_at": event.occurred_at,
+            "seq": seq,
+            "done_at": None,
+            "claimed_by": None,
+            "claimed_until": None,
+        }
+    )
     if row["escalation"] != "city":  # city is the higher level; never step back down
         row["escalation"] = data.level
     row["updated_at"] = max(row["updated_at"], event.occurred_at)
     b["hazards"].put(row)
+
+
+def apply_hazard_notified(b: Batch, event: Event, seq: int, source: str) -> None:
+    """Kept in the hazard's history: who was told, on which channel, or why not."""
+    data: Any = event.data
+    told = ", ".join(data.recipients) or ", ".join(data.levels)
+    note = f"{data.channel}: {told}"
+    if data.outcome == "failed":
+        note = f"{note} ({data.outcome}: {data.error or ''})"
+    _history(b, event, seq, "notified", NOTIFIER, note[:2000])
 
 
 def apply_hazard_redated(b: Batch, event: Event, seq: int, source: str) -> None:
@@ -311,6 +335,7 @@ PROJECTION = Projection(
         "hazard.updated": apply_hazard_updated,
         "hazard.escalated": apply_hazard_escalated,
         "hazard.redated": apply_hazard_redated,
+        "hazard.notified": apply_hazard_notified,
         "complaint.received": apply_complaint,
         "complaint.updated": apply_complaint,
     },

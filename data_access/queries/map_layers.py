@@ -150,16 +150,36 @@ def _grouped(connection: Connection, query: Any) -> dict[str, int]:
     return {code: count for code, count in connection.execute(query)}
 
 
+AreaType = tuple[str, str]  # (district or grid cell code, object type)
+
+
+def _per_area(by_type: dict[AreaType, int]) -> dict[str, int]:
+    totals: Counter[str] = Counter()
+    for (code, _type), count in by_type.items():
+        totals[code] += count
+    return dict(totals)
+
+
+def _grouped_by_type(connection: Connection, query: Any, object_type: str) -> dict[AreaType, int]:
+    return {(code, object_type): count for code, count in connection.execute(query)}
+
+
 def objects_due(connection: Connection, scope: Scope, level: str) -> dict[str, int]:
     """The objects due an inspection this quarter (dashboard/domain/coverage.py) per area:
     enterprises (districts only: they have no grid cell), sites, supervised customers."""
+    return _per_area(objects_due_by_type(connection, scope, level))
+
+
+def objects_due_by_type(connection: Connection, scope: Scope, level: str) -> dict[AreaType, int]:
+    """`objects_due` per area and object type (enterprise, site, customer): the one count, which
+    /inspections shows by type and the map and the wall sum per area."""
     sites_area = _area_column(level, Site.district, Site.grid_cell)
     sites = select(sites_area, func.count()).group_by(sites_area)
-    totals = Counter(_grouped(connection, scoped(sites, scope, Site)))
+    totals = _grouped_by_type(connection, scoped(sites, scope, Site), "site")
     if scope.enterprise_id is not None:
         # An enterprise's coverage is that of its own sites: the enterprises and the supervised
         # customers are the authorities' inspection plan.
-        return dict(totals)
+        return totals
     customers_area = _area_column(level, Customer.district, Customer.grid_cell)
     customers = (
         select(customers_area, func.count())
@@ -167,10 +187,14 @@ def objects_due(connection: Connection, scope: Scope, level: str) -> dict[str, i
         .group_by(customers_area)
     )
     enterprises = select(Enterprise.district, func.count()).group_by(Enterprise.district)
-    totals.update(_grouped(connection, scoped(customers, scope, Customer)))
+    totals.update(
+        _grouped_by_type(connection, scoped(customers, scope, Customer), CUSTOMER_TARGET_TYPE)
+    )
     if level == "district":
-        totals.update(_grouped(connection, scoped(enterprises, scope, Enterprise)))
-    return dict(totals)
+        totals.update(
+            _grouped_by_type(connection, scoped(enterprises, scope, Enterprise), "enterprise")
+        )
+    return totals
 
 
 def objects_inspected(
@@ -182,30 +206,51 @@ def objects_inspected(
 ) -> dict[str, int]:
     """Of the objects due, those inspected at least once since the quarter began (and, for a
     past moment, no later than `until`: the One Map's replay), per area."""
+    return _per_area(objects_inspected_by_type(connection, scope, level, quarter_start, until))
+
+
+def objects_inspected_by_type(
+    connection: Connection,
+    scope: Scope,
+    level: str,
+    quarter_start: datetime,
+    until: datetime | None = None,
+) -> dict[AreaType, int]:
+    """`objects_inspected` per area and object type (enterprise, site, customer)."""
     this_quarter = and_(
         InspectionRecord.occurred_at >= quarter_start, InspectionRecord.kind.in_(COUNTED_KINDS)
     )
     if until is not None:
         this_quarter = and_(this_quarter, InspectionRecord.occurred_at <= until)
     supervised = Customer.kind.in_(SUPERVISED_CUSTOMER_KINDS)
-    totals: Counter[str] = Counter()
+    totals: Counter[AreaType] = Counter()
     # The authorities' districts count every object due by the inspections' own district; an
     # enterprise (its sites only, as in objects_due) and grid cells go through the objects.
     if level == "district" and scope.enterprise_id is None:
         registry = (
-            select(InspectionRecord.district, func.count(InspectionRecord.target_id.distinct()))
+            select(
+                InspectionRecord.district,
+                InspectionRecord.target_type,
+                func.count(InspectionRecord.target_id.distinct()),
+            )
             .where(this_quarter, InspectionRecord.target_type.in_(REGISTRY_TARGET_TYPES))
             .group_by(InspectionRecord.district, InspectionRecord.target_type)
         )
         customers = (
-            select(InspectionRecord.district, func.count(InspectionRecord.target_id.distinct()))
+            select(
+                InspectionRecord.district,
+                InspectionRecord.target_type,
+                func.count(InspectionRecord.target_id.distinct()),
+            )
             .join(Customer, Customer.id == InspectionRecord.target_id)
             .where(this_quarter, InspectionRecord.target_type == CUSTOMER_TARGET_TYPE, supervised)
-            .group_by(InspectionRecord.district)
+            .group_by(InspectionRecord.district, InspectionRecord.target_type)
         )
         for query in (registry, customers):
-            for code, count in connection.execute(scoped(query, scope, InspectionRecord)):
-                totals[code] += count
+            for code, target_type, count in connection.execute(
+                scoped(query, scope, InspectionRecord)
+            ):
+                totals[(code, target_type)] += count
         return dict(totals)
     for target_type, model in (("site", Site), (CUSTOMER_TARGET_TYPE, Customer)):
         if scope.enterprise_id is not None and model is Customer:
@@ -220,7 +265,7 @@ def objects_inspected(
         )
         if model is Customer:
             query = query.where(supervised)
-        totals.update(_grouped(connection, scoped(query, scope, model)))
+        totals.update(_grouped_by_type(connection, scoped(query, scope, model), target_type))
     return dict(totals)
 
 

@@ -9,7 +9,9 @@ event and never sent.
 Timing: most hazards are rectified before their due date (`due_at`, in occurred_at time, the
 frame the system judges lateness in); LATE_SHARE of them only some days after it, so the
 system's overdue rules fire; REOPEN_SHARE fail their verification once (reopened, rectified
-again). The other steps take hours to days of simulated time.
+again). NEVER_SHARE are never rectified: the enterprise starts and stops there, so the hazard
+stays open, goes overdue and is escalated to the district and then the city (the rules runner).
+The other steps take hours to days of simulated time.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ if TYPE_CHECKING:
 LATE_SHARE = 0.12
 LATE_DAYS = (0.3, 3.0)  # how long after the due date a late hazard is rectified
 REOPEN_SHARE = 0.08
+NEVER_SHARE = 0.06
 
 NOTES = {
     "assigned": "已下发整改通知，责任单位限期整改",
@@ -45,6 +48,7 @@ class HazardDesk:
         self.tracked = 0
         # The backfill's history lets more hazards run late, and longer (simulators/backfill.py).
         self.late_share, self.late_days = LATE_SHARE, LATE_DAYS
+        self.never_share = NEVER_SHARE
 
     def track(
         self,
@@ -64,9 +68,15 @@ class HazardDesk:
         self.tracked += 1
         late = rng.random() < self.late_share
         reopen = rng.random() < REOPEN_SHARE
+        never = rng.random() < self.never_share
         due = city.clock.sim_of_occurred(due_occurred)
         assigned = t + rng.uniform(0.5, 4.0) * HOUR
         rectifying = assigned + rng.uniform(0.5, 2.0) * DAY
+        if never:
+            self._emit(hazard_id, [(assigned, "assigned", officer)], requires)
+            if rng.random() < 0.5:  # a start, then nothing
+                self._emit(hazard_id, [(rectifying, "rectifying", responsible)], requires)
+            return
         if late:
             after_due = city.clock.sim_of_occurred(
                 due_occurred + rng.uniform(*self.late_days) * DAY
@@ -95,6 +105,12 @@ class HazardDesk:
             (checked, "verified", officer),
             (checked + rng.uniform(0.0, 1.0) * DAY, "closed", officer),
         ]
+        self._emit(hazard_id, steps, requires)
+
+    def _emit(
+        self, hazard_id: str, steps: list[tuple[float, str, str]], requires: str | None
+    ) -> None:
+        city = self.city
         for when, status, actor in steps:
             data: dict[str, Any] = {
                 "hazard_id": hazard_id,

@@ -48,7 +48,13 @@ from simulators.world import World
 COLOURS = ("red", "orange", "yellow", "blue")
 COLOUR_SHARES = (0.03, 0.12, 0.35, 0.50)
 QUARTERLY_TYPES = frozenset({"enterprise", "site", "customer"})  # Wuhan: every quarter
-FAIL_SHARE = {"red": 0.08, "orange": 0.04, "yellow": 0.02, "blue": 0.01}  # per item
+FAIL_SHARE = {"red": 0.14, "orange": 0.07, "yellow": 0.04, "blue": 0.02}  # per item
+# An enterprise's own check (企业自查, kind self_check) of a site or customer it owns, some days
+# before the office's visit, for SELF_CHECK_SHARE of the visits; it finds SELF_CHECK_CANDOUR of
+# what the office would (the comparison on /tasks shows what self-checks miss).
+SELF_CHECK_SHARE = 0.4
+SELF_CHECK_CANDOUR = 0.5
+SELF_CHECK_DAYS = (1.0, 12.0)
 PACE = 0.8  # visit position = u ** PACE: a little back-loaded within each window
 FULL_COVERAGE_SHARE = 0.6  # districts that finish their whole plan; the others lag a little
 FILED_HAZARD_SHARE = 0.03  # inspections where the inspector also files a major hazard
@@ -256,6 +262,11 @@ class InspectionStream(Stream):
             for e in self.world.enterprises
         }
         self.done_by_target: dict[str, int] = defaultdict(int)
+        self.self_rng = self.city.rng("inspections/self-check")
+        # Who checks an object itself: a site's enterprise, a customer's gas supplier (入户安检).
+        self.checked_by = {s.id: s.enterprise_id for s in self.world.sites} | {
+            c.id: c.enterprise_id for c in self.world.customers if c.kind != "household"
+        }
         self.running = False
 
     def natural_rate(self) -> float:
@@ -320,6 +331,7 @@ class InspectionStream(Stream):
                     visit.done = True
                 elif self.running:
                     self.city.scheduler.call(visit.at, self._visit, visit, visit.token)
+                    self._plan_self_check(visit, since)
         if first is not None and self.running:
             self.city.scheduler.call(first.end, self._next_quarter)
 
@@ -344,6 +356,61 @@ class InspectionStream(Stream):
 
     # --- visits -----------------------------------------------------------------------------
 
+    def _plan_self_check(self, visit: Visit, since: float) -> None:
+        """The enterprise's own check of its site or customer some days before the office
+        comes."""
+        target, rng = visit.target, self.self_rng
+        own = self.inspectors_of.get(self.checked_by.get(target.id) or "", [])
+        if not own or rng.random() >= SELF_CHECK_SHARE:
+            return
+        at = visit.at - rng.uniform(*SELF_CHECK_DAYS) * DAY
+        if at >= since:
+            self.city.scheduler.call(at, self._self_check, target, rng.choice(own))
+
+    def _self_check(self, t: float, target: Target, inspector: str) -> None:
+        """An enterprise's self-check (企业自查): it finds less than the office does; what it
+        finds becomes a self-reported hazard by the same rule, which the enterprise follows up
+        itself."""
+        city = self.city
+        inspection_id = city.object_id("SCK")
+        items, failed = self._checklist(target, FAIL_SHARE[target.colour] * SELF_CHECK_CANDOUR)
+        data = {
+            "inspection_id": inspection_id,
+            "kind": "self_check",
+            "target_type": target.type,
+            "target_id": target.id,
+            "district": target.district,
+            "inspector_id": inspector,
+            "items": items,
+            "lat": target.lat,
+            "lon": target.lon,
+        }
+        gate = f"inspection:{inspection_id}"
+        city.emit(t, FIELD_APP, "inspection.completed", data, provides=gate)
+        due = city.clock.occurred(t) + RECTIFICATION_PERIOD.total_seconds()
+        responsible = target.owner or target.id
+        for index in failed:
+            hazard_id = rule_hazard_id(inspection_id, index)
+            self.hazards.track(t, hazard_id, due, responsible, inspector, requires=gate)
+
+    def _checklist(
+        self, target: Target, fail_share: float
+    ) -> tuple[list[dict[str, Any]], list[int]]:
+        """Five to seven items of the object's checklist, each failed with `fail_share`."""
+        rng = self.rng
+        checklist = CHECKLISTS[target.type]
+        chosen = sorted(rng.sample(range(len(checklist)), min(len(checklist), rng.randint(5, 7))))
+        items: list[dict[str, Any]] = []
+        failed: list[int] = []
+        for index, k in enumerate(chosen):
+            passed = rng.random() >= fail_share
+            item: dict[str, Any] = {"item": checklist[k], "passed": passed}
+            if not passed:
+                item["note"] = f"不符合要求：{checklist[k]}"
+                failed.append(index)
+            items.append(item)
+        return items, failed
+
     def _visit(self, t: float, visit: Visit, token: int) -> None:
         if token != visit.token or visit.done:
             return
@@ -358,17 +425,7 @@ class InspectionStream(Stream):
         if target.type == "pipeline" and own:
             inspector = rng.choice(own)  # the owner's patrol (企业自查)
         kind = "third_party" if rng.random() < THIRD_PARTY_SHARE else "daily"
-        checklist = CHECKLISTS[target.type]
-        chosen = sorted(rng.sample(range(len(checklist)), min(len(checklist), rng.randint(5, 7))))
-        items: list[dict[str, Any]] = []
-        failed: list[int] = []
-        for index, k in enumerate(chosen):
-            passed = rng.random() >= FAIL_SHARE[target.colour]
-            item: dict[str, Any] = {"item": checklist[k], "passed": passed}
-            if not passed:
-                item["note"] = f"不符合要求：{checklist[k]}"
-                failed.append(index)
-            items.append(item)
+        items, failed = self._checklist(target, FAIL_SHARE[target.colour])
         data = {
             "inspection_id": inspection_id,
             "kind": kind,

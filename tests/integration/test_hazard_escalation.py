@@ -9,16 +9,19 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import Engine, select
 
+from dashboard.citypack import load_city_pack
 from dashboard.domain.events import Event, HazardEscalated
 from dashboard.domain.hazards import escalation_id
 from dashboard.domain.roles import Role
+from dashboard.notifier import Directory, InAppChannel, Notifier, WebhookChannel
 from dashboard.rules_runner import RulesRunner
 from data_access import commands
 from data_access.commands import Done
 from data_access.db import make_engine
 from data_access.eventlog import SYSTEM_SOURCE, Accepted, Incoming, append_events
-from data_access.models import EventRecord, Hazard
+from data_access.models import EventRecord, Hazard, HazardStatusChange
 from tests.support import desk_user, report_hazard
+from tests.unit.test_notifier import start_endpoint
 
 DUE = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)  # past: the rules are applied at fixed times
 ADMIN = desk_user("admin", Role.ADMIN)
@@ -141,3 +144,73 @@ def test_a_hazard_closed_out_in_time_is_never_escalated(city):
         assert isinstance(commands.move_hazard(city, ADMIN, hazard_id, step, **extra), Done)
     assert runner(city, DUE + timedelta(days=30)).run_once() == 0
     assert escalations(city, hazard_id) == []
+
+
+# --- the responsible levels are told ------------------------------------------------------------
+
+
+def escalation_notifier(engine: Engine, *channels: object) -> Notifier:
+    directory = Directory(engine, load_city_pack("wuhan"))
+    return Notifier(engine, channels or (InAppChannel(),), directory, base_delay=0.01)  # type: ignore[arg-type]
+
+
+def notices(engine: Engine, hazard_id: str) -> list[tuple[str, str, dict]]:
+    """(event id, channel, data) of the hazard's escalation notices in the log, in order."""
+    with engine.connect() as connection:
+        rows = connection.execute(
+            select(EventRecord.event_id, EventRecord.data)
+            .where(EventRecord.type == "hazard.notified")
+            .order_by(EventRecord.seq)
+        ).all()
+    return [(e, d["channel"], d) for e, d in rows if d["hazard_id"] == hazard_id]
+
+
+def test_each_escalation_is_told_to_its_levels_once_on_every_channel(city):
+    hazard = overdue_hazard(city, "HZ-NOTICE")
+    endpoint, stop = start_endpoint(200, 200, 200)
+    try:
+        runner(city, DUE + timedelta(days=8)).run_once()  # to the district, then the city
+        first = escalation_notifier(city, InAppChannel(), WebhookChannel(endpoint.url))
+        assert first.drain(30)
+        first.close()
+        again = escalation_notifier(city, InAppChannel(), WebhookChannel(endpoint.url))
+        assert again.run_once() == 0 and again.drain(5)  # nothing left to tell
+        again.close()
+    finally:
+        stop()
+    told = notices(city, hazard)
+    assert sorted(channel for _, channel, _ in told) == ["in_app", "in_app", "webhook", "webhook"]
+    by_request = {data["request_id"]: data["levels"] for _, _, data in told}
+    assert by_request == {
+        escalation_id(hazard, "district"): ["district", "enterprise"],
+        escalation_id(hazard, "city"): ["city", "district", "enterprise"],
+    }
+    bodies = [request["json"] for request in endpoint.requests]
+    assert [body["escalation"] for body in bodies] == ["district", "city"]
+    assert all(body["type"] == "hazard.escalation" for body in bodies)
+    assert bodies[1]["link"] == f"/hazard/{hazard}" and "已超期" in bodies[1]["text"]
+    assert "已升级为市级督办" in bodies[1]["text"] and "武汉市燃气主管部门" in bodies[1]["text"]
+    with city.connect() as connection:
+        history = connection.execute(
+            select(HazardStatusChange.status, HazardStatusChange.actor, HazardStatusChange.note)
+            .where(HazardStatusChange.hazard_id == hazard)
+            .order_by(HazardStatusChange.seq)
+        ).all()
+    notified = [row for row in history if row.status == "notified"]
+    assert len(notified) == 4 and {row.actor for row in notified} == {"notifier"}
+    assert any(row.note.startswith("webhook: 江岸区燃气管理办公室") for row in notified)
+
+
+def test_a_failed_delivery_is_recorded_and_tried_no_more(city):
+    hazard = overdue_hazard(city, "HZ-NOTICE-FAIL")
+    endpoint, stop = start_endpoint(500, 500, 500)
+    try:
+        runner(city, DUE + timedelta(days=2)).run_once()
+        worker = escalation_notifier(city, WebhookChannel(endpoint.url))
+        assert worker.drain(30)
+        worker.close()
+    finally:
+        stop()
+    [(_, channel, data)] = notices(city, hazard)
+    assert (channel, data["outcome"], data["attempts"]) == ("webhook", "failed", 3)
+    assert len(endpoint.requests) == 3

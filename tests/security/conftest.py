@@ -14,7 +14,7 @@ import shutil
 import time
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -26,7 +26,7 @@ from sqlalchemy import Engine, func, select
 from dashboard.auth import hash_password
 from dashboard.domain.events import Event, SensorReading
 from dashboard.domain.incident_form import IncidentDraft
-from dashboard.domain.roles import Role, system_user
+from dashboard.domain.roles import Role, User, system_user
 from data_access import commands
 from data_access.eventlog import Incoming, append_events
 from data_access.models import (
@@ -80,6 +80,9 @@ class World:
     enterprise_y: str
     hazard_a: str  # reported in A
     hazard_b: str  # reported in B, of an enterprise other than X
+    task_a: str  # an inspection task the city issued to A (to complete)
+    task_a_own: str  # one A's office issued itself (to withdraw)
+    task_b: str  # one the city issued to B
     clients: dict[str, Any] = field(default_factory=dict)
 
     def client(self, principal: str) -> Any:
@@ -143,7 +146,24 @@ def _objects(engine: Engine) -> tuple[str, ...]:
         report_hazard(engine, "HZ-SECURITY-A", district=DISTRICT_A)[0],
         report_hazard(engine, "HZ-SECURITY-B", district=DISTRICT_B, not_of=own)[0],
     )
-    return (*incidents, *teams, *alarms, own, other, *hazards)
+    return (*incidents, *teams, *alarms, own, other, *hazards, *_tasks(engine))
+
+
+def _tasks(engine: Engine) -> tuple[str, str, str]:
+    """Inspection tasks: the city's to A and to B, and A's office's own."""
+    commands.publish_builtin_checklists(engine)  # the demo has them; said again for clarity
+    city = system_user("security-setup")
+    officer = User(0, "security-officer", Role.DISTRICT_OFFICER, "officer", district=DISTRICT_A)
+    found = []
+    for user, district in ((city, DISTRICT_A), (officer, DISTRICT_A), (city, DISTRICT_B)):
+        done = commands.issue_task(
+            engine, user, title="日常监督检查", checklist_id="daily-supervision",
+            districts=[district], target_types=["site"],
+            deadline=datetime.now(UTC) + timedelta(days=14),
+        )  # fmt: skip
+        assert isinstance(done, commands.Done), done
+        found.append(done.subject)
+    return found[0], found[1], found[2]
 
 
 def _another_enterprise(connection: Any, own: str) -> str:
@@ -347,6 +367,13 @@ def plausible(world: World, *, district: str = DISTRICT_A) -> Values:
             f"{ids.FORM_PLACE_QUERY}.value": "江汉路",
             f"{ids.HAZARD_ID}.data": world.hazard_a if a else world.hazard_b,
             f"{ids.HAZARD_NOTE}.value": "交责任企业整改",
+            f"{ids.TK_FORM_TITLE}.value": "日常监督检查",
+            f"{ids.TK_FORM_CHECKLIST}.value": "daily-supervision",
+            f"{ids.TK_FORM_DISTRICTS}.value": [district],
+            f"{ids.TK_FORM_TYPES}.value": ["site"],
+            f"{ids.TK_FORM_DEADLINE}.value": "2099-12-31",
+            f"{ids.TK_REASON}.value": "重复下发",
+            f"{ids.TK_TASK_ID}.data": world.task_a if a else world.task_b,
             "_pages_location.pathname": "/",
             "_pages_location.search": "",
         },
@@ -356,6 +383,8 @@ def plausible(world: World, *, district: str = DISTRICT_A) -> Values:
             "status": "en_route",
             "index": 0,
             "step": "assign",  # a hazard's step: the gas offices' first (COMMAND_ACTIONS)
+            "task": world.task_a if a else world.task_b,  # to complete
+            "withdraw": world.task_a_own if a else world.task_b,  # to withdraw
         },
     )
 

@@ -132,6 +132,9 @@ COMMAND_ACTIONS = {
     "create_token": Action.ADMINISTER,
     "revoke_token": Action.ADMINISTER,
     "move_hazard": Action.ASSIGN_HAZARD,  # the step the plausible values ask for
+    "issue_task": Action.ISSUE_TASK,
+    "complete_task": Action.COMPLETE_TASK,
+    "cancel_task": Action.CANCEL_TASK,
 }
 
 
@@ -196,13 +199,14 @@ def outside_ids(world: World, principal: str) -> list[str]:
     """Ids a principal's answers must never carry: B's objects for the officer of A, enterprise
     Y for X's user."""
     if principal == OFFICER:
-        return [world.incident_b, world.alarm_b, world.team_b, world.hazard_b]
+        return [world.incident_b, world.alarm_b, world.team_b, world.hazard_b, world.task_b]
     if principal == "enterprise":
         return [
             site_of(world, world.enterprise_y),
             world.incident_b,
             world.incident_a,
             world.hazard_b,
+            world.task_b,
         ]
     return []
 
@@ -224,6 +228,7 @@ def test_a_citywide_user_sees_the_objects_the_narrow_scopes_must_not(world):
         world.alarm_b,
         site_of(world, world.enterprise_y),
         world.hazard_b,
+        world.task_b,
     )
     for wanted in wanted_ids:
         assert wanted.encode() in seen, wanted

@@ -180,6 +180,38 @@ EXAMPLES: dict[str, dict[str, Any]] = {
         "by": "rule:overdue",
         "note": "late",
     },
+    "hazard.notified": {
+        "hazard_id": "hz-1",
+        "request_id": "escalate:hz-1:city",
+        "levels": ["city", "district", "enterprise"],
+        "recipients": ["武汉市燃气主管部门", "江岸区燃气管理办公室"],
+        "channel": "sms",
+        "outcome": "delivered",
+        "attempts": 1,
+    },
+    "checklist.published": {
+        "checklist_id": "lpg-restaurants-8",
+        "title": "瓶装液化石油气餐饮用户安全检查八项",
+        "items": ["钢瓶合格且在检验有效期内、有追溯标签", "灶具有熄火保护装置"],
+        "campaign": True,
+        "by": "city",
+    },
+    "task.issued": {
+        "task_id": "task-1",
+        "title": "瓶装液化石油气餐饮用户安全专项检查",
+        "checklist_id": "lpg-restaurants-8",
+        "assignee": "420102",
+        "districts": ["420102", "420106"],
+        "target_types": ["customer"],
+        "customer_kinds": ["commercial"],
+        "enterprise_ids": ["ent-1"],
+        "deadline": "2026-12-20T18:00:00+08:00",
+        "by": "city",
+        "office": "city",
+        "note": "12月20日前完成",
+    },
+    "task.completed": {"task_id": "task-1", "by": "jiangan", "note": "已全部检查"},
+    "task.cancelled": {"task_id": "task-1", "by": "city", "reason": "重复下发"},
     "excavation.registered": {
         "permit_id": "p-1",
         "contractor": "城建三公司",
@@ -306,7 +338,15 @@ def accepted(raw: object, **kwargs: Any) -> Event:
 
 # Types this project added to the shared catalogue (compatibly: system events only, documented
 # in docs/events.md); the spec's own 32 are all still there.
-ADDITIONS = {"incident.notify_requested", "hazard.redated"}
+ADDITIONS = {
+    "incident.notify_requested",
+    "hazard.redated",
+    "hazard.notified",
+    "checklist.published",
+    "task.issued",
+    "task.completed",
+    "task.cancelled",
+}
 
 
 def test_examples_cover_every_catalogue_type() -> None:

@@ -35,6 +35,9 @@ STATE_CHANGING = {
     ("admin_tokens", "create_source_token"): "create_token",
     ("admin_tokens", "revoke_source_token"): "revoke_token",
     ("hazard", "take_step"): "move_hazard",
+    ("inspection_tasks", "issue"): "issue_task",
+    ("inspection_tasks", "complete"): "complete_task",
+    ("inspection_tasks", "withdraw"): "cancel_task",
 }
 # What deciding "may this user?" looks like (a refusal made up, a role or scope compared); the
 # commands' business, never a callback's. Telling a refusal apart (isinstance) is fine.

@@ -42,7 +42,7 @@ def test_a_simulated_quarter_reaches_each_districts_planned_coverage(quarter) ->
     plans = city.streams["inspections"].plans
     inspected: dict[str, Counter[str]] = defaultdict(Counter)
     for e in out:
-        if e.type == "inspection.completed":
+        if e.type == "inspection.completed" and e.data["kind"] != "self_check":
             assert start <= e.occurred < end
             inspected[e.data["district"]][e.data["target_id"]] += 1
     assert len(plans) == 13
@@ -65,7 +65,7 @@ def test_visits_happen_in_working_hours_and_red_ones_each_month(quarter) -> None
     city, out, _, _ = quarter
     months: dict[str, set[int]] = defaultdict(set)
     for e in out:
-        if e.type != "inspection.completed":
+        if e.type != "inspection.completed" or e.data["kind"] == "self_check":
             continue
         local = datetime.fromtimestamp(e.occurred + CST, UTC)
         hour = local.hour + local.minute / 60
@@ -74,6 +74,27 @@ def test_visits_happen_in_working_hours_and_red_ones_each_month(quarter) -> None
         months[e.data["target_id"]].add(local.month)
     reds = [t for t in city.streams["inspections"].planner.targets if t.colour == "red"]
     assert reds and all(months[t.id] == {10, 11, 12} for t in reds if t.id in months)
+
+
+def test_enterprises_check_their_own_objects_before_the_office_and_find_less(quarter) -> None:
+    _, out, start, end = quarter
+    checks = [e for e in out if e.type == "inspection.completed"]
+    own = [e for e in checks if e.data["kind"] == "self_check"]
+    office = [e for e in checks if e.data["kind"] != "self_check"]
+    assert 0.1 * len(office) < len(own) < len(office)
+    assert {e.data["target_type"] for e in own} <= {"site", "customer"}
+    first_visit = {}
+    for e in office:
+        first_visit.setdefault(e.data["target_id"], e.occurred)
+    assert all(start <= e.occurred < end for e in own)
+    before = sum(e.occurred < first_visit.get(e.data["target_id"], end) for e in own)
+    assert before > 0.8 * len(own)
+
+    def failed_share(events: list) -> float:
+        items = [item for e in events for item in e.data["items"]]
+        return sum(not item["passed"] for item in items) / len(items)
+
+    assert failed_share(own) < failed_share(office)
 
 
 def test_four_colour_frequencies_over_a_year(world) -> None:
