@@ -8,7 +8,6 @@ import subprocess
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import Engine
 
@@ -123,40 +122,3 @@ def run_beside(command: list[str], env: dict[str, str], name: str) -> Iterator[N
             print(f"{name} did not stop within 30 s; killing it")
             child.kill()
 
-
-# The inspection work a supervisor finds under way (docs/inspections.md): the city's special
-# campaign for the restaurants using bottled LPG, issued to every district, and a district
-# office's own routine check. Issued through the commands, as their offices would.
-DEMO_TASK_DAYS = {"lpg-restaurants-8": 21, "daily-supervision": 14}
-
-
-def issue_demo_tasks(engine: Engine, now: datetime | None = None) -> list[str]:
-    """Issue the demo's inspection tasks (once: a fresh city only); returns their ids."""
-    from dashboard.domain.tasks import BUILTIN
-    from data_access.queries.accounts import districts
-
-    now = now or datetime.now(UTC)
-    city = find_login(engine, "supervisor")
-    office = find_login(engine, "jiangan")
-    if city is None or office is None:
-        return []
-    every = [code for code, _, _ in districts(engine)]
-    issued: list[str] = []
-    for (user, _), checklist_id, picked in (
-        (city, "lpg-restaurants-8", every),
-        (office, "daily-supervision", [DEMO_DISTRICT]),
-    ):
-        checklist = BUILTIN[checklist_id]
-        targets = checklist.targets.target_types if checklist.targets else ("site", "customer")
-        result = commands.issue_task(
-            engine,
-            user,
-            title=checklist.default_title[0],
-            checklist_id=checklist_id,
-            districts=picked,
-            target_types=targets,
-            deadline=now + timedelta(days=DEMO_TASK_DAYS[checklist_id]),
-        )
-        if isinstance(result, commands.Done):
-            issued += result.subject.split(",")
-    return issued

@@ -74,6 +74,7 @@ __all__ = [
     "WebhookChannel",
     "build_notifier",
     "error_in_words",
+    "escalation_recipients",
     "parse_sms_to",
     "street_of",
 ]
@@ -306,6 +307,20 @@ class HazardNotice:
         }
 
 
+def escalation_recipients(city: CityPack, district: str, enterprise: str | None) -> dict[str, str]:
+    """Who each level is for an escalation: the city's gas authority, the district's gas
+    office, the responsible enterprise (by name)."""
+    try:
+        district_name = city.district(district).name_zh
+    except KeyError:
+        district_name = district
+    return {
+        "city": f"{city.name_zh}燃气主管部门",
+        "district": f"{district_name}燃气管理办公室",
+        "enterprise": enterprise or UNKNOWN,
+    }
+
+
 def word_hazard_notice(
     city: CityPack,
     hazard: HazardRow,
@@ -319,11 +334,7 @@ def word_hazard_notice(
     except KeyError:
         district_name = hazard.district
     levels = ESCALATION_NOTIFIES[escalation]
-    recipients = {
-        "city": f"{city.name_zh}燃气主管部门",
-        "district": f"{district_name}燃气管理办公室",
-        "enterprise": hazard.enterprise or UNKNOWN,
-    }
+    recipients = escalation_recipients(city, hazard.district, hazard.enterprise)
     due = hazard.due_at.astimezone(zone)
     late = (now - hazard.due_at).days
     state = f"已超期{late}天" if late >= 1 else f"整改期限{due:%m-%d %H:%M}"

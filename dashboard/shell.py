@@ -97,6 +97,7 @@ def navbar(user: User, lang: str) -> dbc.Navbar:
         dbc.NavLink(
             [html.I(className=f"bi {page.get('icon', 'bi-square')} me-1"), t(page["label"], lang)],
             href=page["relative_path"],
+            className="text-nowrap",
             active="exact",
             external_link=page.get("full_reload", False),
         )
@@ -108,9 +109,10 @@ def navbar(user: User, lang: str) -> dbc.Navbar:
                 html.A(
                     [
                         html.I(className="bi bi-shield-fill-check text-info me-2"),
-                        t("app.title", lang),
+                        html.Span(t("app.title", lang), className="brand-text"),
                     ],
                     href="/",
+                    title=t("app.title", lang),
                     className="navbar-brand fw-semibold",
                 ),
                 dbc.Nav(links, navbar=True, className="me-auto"),

@@ -150,7 +150,7 @@ def filters(lang: str, query: dict[str, str]) -> dbc.Card:
         ),
         ("hz.filter.since", dbc.Input(id=ids.HZ_SINCE, type="date", value=query.get("since")), 1),
         ("hz.filter.until", dbc.Input(id=ids.HZ_UNTIL, type="date", value=query.get("until")), 1),
-        ("hz.filter.sort", _select(ids.HZ_SORT, sorts, query.get("sort")), 1),
+        ("hz.filter.sort", _select(ids.HZ_SORT, sorts, query.get("sort")), 2),
     ]
     overdue = dbc.Checkbox(
         id=ids.HZ_OVERDUE, label=t("hz.filter.overdue", lang), value=query.get("overdue") == "1"

@@ -553,6 +553,20 @@ def _duty_desk(args: argparse.Namespace, engine: Any, settings: Settings) -> Any
     )
 
 
+def _take_open_tasks(engine: Any, city: Any) -> None:
+    """The district offices carry on with the inspection tasks open in the database."""
+    from datetime import UTC, datetime
+
+    from data_access.queries.inspection_tasks import open_task_work
+    from simulators.streams.tasks import live_task_work
+
+    found = open_task_work(engine, datetime.now(UTC))
+    for work in live_task_work(found, city.clock.sim_of_occurred):
+        city.streams["inspections"].take_task(work)
+    if found:
+        print(f"inspection tasks: working through {len(found)} open ones", file=sys.stderr)
+
+
 def _log_to_stderr() -> None:
     """The simulators' own log lines (the desk listener's) go to stderr with the progress."""
     import logging
@@ -656,6 +670,8 @@ def _run(args: argparse.Namespace) -> int:
             loop.add_signal_handler(signum, signalled)
 
         def started(city: Any) -> None:
+            if engine is not None and "inspections" in city.streams:
+                _take_open_tasks(engine, city)
             when = city.local(city.clock.sim_start).isoformat(timespec="seconds")
             print(
                 f"simulating from {when} ({run_options.clock} clock, run tag {city.run_tag}; "

@@ -50,30 +50,39 @@ from dashboard.domain.dispatch import straight_line_minutes
 from dashboard.domain.events import (
     NOTIFY_LEVELS,
     Bounds,
+    ChecklistPublished,
     Event,
     EventData,
     HazardEscalated,
+    HazardNotified,
     IncidentClosed,
     IncidentDispatched,
     IncidentNotified,
+    TaskCompleted,
+    TaskIssued,
     parse_event,
 )
 from dashboard.domain.hazards import (
     ESCALATION_NOTES,
+    ESCALATION_NOTIFIES,
     RECTIFICATION_PERIOD,
     escalation_id,
     escalation_steps,
     rule_hazard_id,
 )
 from dashboard.domain.hazards import is_open as hazard_is_open
+from dashboard.domain.tasks import BUILTIN, BUILTIN_CHECKLISTS
 from dashboard.gateway.places import district_rejection
 from data_access.bulk_append import BulkTally, append_batches, history_between, logged_with_prefix
+from data_access.commands.tasks import BUILTIN_ACTOR, builtin_event_id
 from data_access.eventlog import SYSTEM_SOURCE, Incoming
+from data_access.outbox import hazard_delivery_id
 from simulators.anomalies import DEFAULT_RATES
 from simulators.city import PREFIX, City
 from simulators.clock import DAY, HOUR, MINUTE, SimClock, quarter_bounds, utc_offset_s
 from simulators.core import STREAMS, CityOptions, Emission, source_types
 from simulators.places import km
+from simulators.streams.tasks import HistoryTask, history_tasks
 from simulators.world import World
 
 DESK = "backfill"  # the actor of the command center's own events
@@ -211,6 +220,11 @@ def backfill(
     hazards.never_share = NEVER_SHARE
     _refuse_if_filled(engine, city, start, end)
     writer = _History(engine, city, desk, start, end, batch_events)
+    if "inspections" in streams:  # the offices' inspection tasks (simulators/streams/tasks.py)
+        writer.checklists()
+        for task in history_tasks(world, start, end, _iso, seed):
+            city.streams["inspections"].take_task(task.work)  # type: ignore[attr-defined]
+            writer.task(task)
     done: dict[str, float] = {"t": start}
 
     def on_batch(batch: Any, tally: BulkTally) -> None:
@@ -296,6 +310,7 @@ class _History:
         self.left_out: set[str] = set()
         self.parked: set[str] = set()  # teams on a left-out incident's errand
         self.open_hazards: dict[str, bool] = {}
+        self.hazard_places: dict[str, tuple[str, str | None]] = {}  # district, enterprise name
         self.offered: Counter[str] = Counter()
         self.system: Counter[str] = Counter()
         self.invalid: Counter[str] = Counter()
@@ -318,6 +333,19 @@ class _History:
             while len(pending) >= self.size or (last and pending):
                 yield pending[: self.size]
                 pending = pending[self.size :]
+
+    def checklists(self) -> None:
+        """The built-in checklists, published when the history begins (the same event ids as
+        `publish_builtin_checklists`: a log that has them takes them as duplicates)."""
+        for checklist in BUILTIN_CHECKLISTS:
+            self._push(self.start, 0, ("checklist", checklist.id))
+
+    def task(self, task: HistoryTask) -> None:
+        """A task issued, and completed if it was, as its offices' users did."""
+        self._push(task.work.issued, 0, ("task_issue", task.work.task_id, task.issued, task.by))
+        if task.completed is not None:
+            when, by = task.completed
+            self._push(when, 1, ("task_complete", task.work.task_id, by))
 
     def _push(self, t: float, rank: int, item: tuple[Any, ...]) -> None:
         self.order += 1
@@ -344,10 +372,11 @@ class _History:
             due = t + RECTIFICATION_PERIOD.total_seconds()
             for index, item in enumerate(data["items"]):
                 if not item["passed"]:
-                    self._hazard(rule_hazard_id(data["inspection_id"], index), "general", due)
+                    hazard_id = rule_hazard_id(data["inspection_id"], index)
+                    self._hazard(hazard_id, "general", due, data)
         elif kind == "hazard.reported":
             due = datetime.fromisoformat(data["due_at"]).timestamp()
-            self._hazard(data["hazard_id"], data["level"], due)
+            self._hazard(data["hazard_id"], data["level"], due, data)
 
     def _dispatched(self, t: float, incident_id: str, team_id: str) -> None:
         sent = self.dispatches.get(incident_id)
@@ -358,9 +387,26 @@ class _History:
         elif team_id not in sent.teams and t - sent.at <= 2 * MINUTE:
             sent.teams.append(team_id)  # the stand-in's teams set off 20 s apart
 
-    def _hazard(self, hazard_id: str, level: str, due: float) -> None:
+    def _hazard(self, hazard_id: str, level: str, due: float, data: dict[str, Any]) -> None:
+        self.hazard_places[hazard_id] = (data["district"], self._owner(data))
         for step, after in escalation_steps(level):
             self._push(due + after.total_seconds(), 1, ("escalate", hazard_id, step, level))
+
+    def _owner(self, data: dict[str, Any]) -> str | None:
+        """The name of the enterprise responsible for what an inspection or report names (as
+        data_access/projections/operations.py `responsible_enterprise` finds it)."""
+        world, target = self.world, data["target_id"]
+        found = {
+            "enterprise": world.enterprise.get(target),
+            "site": world.site.get(target),
+            "customer": world.customer.get(target),
+            "pipeline": world.segment.get(target),
+        }.get(data["target_type"])
+        owner = (
+            target if data["target_type"] == "enterprise" else getattr(found, "enterprise_id", None)
+        )
+        enterprise = world.enterprise.get(owner) if owner else None
+        return enterprise.name if enterprise else None
 
     # --- writing ------------------------------------------------------------------------------
 
@@ -428,9 +474,15 @@ class _History:
     def _system(self, t: float, item: tuple[Any, ...]) -> Incoming | None:
         what, subject = item[0], item[1]
         data: EventData | None
+        if what in ("task_issue", "task_complete", "checklist"):
+            return self._task_event(t, item)
+        if what == "escalation_notice":
+            return self._escalation_notice(t, subject, item[2])
         if what == "escalate":
             data = self._escalation(subject, item[2], item[3])
             event_id = escalation_id(subject, item[2])
+            if data is not None:  # the levels hear of it within the minute (in-app)
+                self._push(t + MINUTE, 1, ("escalation_notice", subject, item[2]))
         elif subject in self.left_out or subject not in self.incidents:
             return None
         elif what == "dispatch":
@@ -446,6 +498,42 @@ class _History:
         self.system[data.event_type] += 1
         event = Event.of(data, id=event_id, occurred_at=_utc(t))
         return Incoming(SYSTEM_SOURCE, event, actor=self.desk)
+
+    def _task_event(self, t: float, item: tuple[Any, ...]) -> Incoming:
+        what, task_id = item[0], item[1]
+        if what == "checklist":
+            checklist = BUILTIN[task_id]
+            data: EventData = ChecklistPublished(
+                checklist_id=checklist.id, title=checklist.title[0], items=checklist.items_zh,
+                campaign=checklist.campaign, by=BUILTIN_ACTOR,
+            )  # fmt: skip
+            event_id, actor = builtin_event_id(checklist), BUILTIN_ACTOR
+        elif what == "task_issue":
+            data = TaskIssued.model_validate(item[2])
+            event_id, actor = f"issue-{task_id}", item[3]
+        else:
+            data = TaskCompleted(task_id=task_id, by=item[2], note="检查任务已完成")
+            event_id, actor = f"task-complete-{task_id}", item[2]
+        self.system[data.event_type] += 1
+        event = Event.of(data, id=event_id, occurred_at=_utc(t))
+        return Incoming(SYSTEM_SOURCE, event, actor=actor)
+
+    def _escalation_notice(self, t: float, hazard_id: str, step: str) -> Incoming:
+        """The notifier's in-app delivery of an escalation, as it records it live."""
+        from dashboard.notifier import escalation_recipients
+
+        district, enterprise = self.hazard_places[hazard_id]
+        recipients = escalation_recipients(self.world.pack, district, enterprise)
+        levels = ESCALATION_NOTIFIES[step]
+        request = escalation_id(hazard_id, step)
+        data = HazardNotified(
+            hazard_id=hazard_id, request_id=request, levels=list(levels),  # type: ignore[arg-type]
+            recipients=[recipients[level][:200] for level in levels], channel=NOTIFY_CHANNEL,
+            outcome="delivered", attempts=1,
+        )  # fmt: skip
+        self.system[data.event_type] += 1
+        event = Event.of(data, id=hazard_delivery_id(request, NOTIFY_CHANNEL), occurred_at=_utc(t))
+        return Incoming(SYSTEM_SOURCE, event, actor="notifier")
 
     def _escalation(self, hazard_id: str, step: str, level: str) -> HazardEscalated | None:
         if not self.open_hazards.get(hazard_id):

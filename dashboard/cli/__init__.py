@@ -322,7 +322,7 @@ def run_serve(args: argparse.Namespace) -> int:
 
 def run_demo(args: argparse.Namespace) -> int:
     from dashboard.cli.readiness import announce_when_ready, checks
-    from dashboard.demo import ensure_demo_users, issue_demo_tasks, run_beside, seed_if_empty
+    from dashboard.demo import ensure_demo_users, run_beside, seed_if_empty
     from dashboard.server import serve
     from data_access.eventlog import last_seq
     from simulators.backfill import backfill_quarter
@@ -340,7 +340,6 @@ def run_demo(args: argparse.Namespace) -> int:
             engine, settings.city_pack, desk="duty", say=print, photos_dir=photos
         )
         print(past.line())
-        issue_demo_tasks(engine)  # the inspection tasks under way (docs/inspections.md)
     log_mark = last_seq(engine)  # the simulators are on the air once a source is heard after it
     engine.dispose()
     env = _child_env(settings)

@@ -28,7 +28,7 @@ from sqlalchemy import (
 from dashboard.domain import tasks as rules
 from dashboard.domain.coverage import COUNTED_KINDS
 from dashboard.domain.hazards import SELF_CHECK
-from dashboard.domain.roles import Scope
+from dashboard.domain.roles import CITYWIDE, Scope
 from dashboard.domain.tasks import TaskScope
 from data_access.models import (
     Checklist,
@@ -429,3 +429,36 @@ def task_row(connection: Connection, task_id: str) -> Any:
 def checklist_known(connection: Connection, checklist_id: str) -> bool:
     found = connection.scalar(select(Checklist.id).where(Checklist.id == checklist_id))
     return found is not None
+
+
+# --- for the simulators ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class OpenTaskWork:
+    """An open task and what is left of it: the living city's offices work through it
+    (simulators/streams/tasks.py)."""
+
+    task_id: str
+    assignee: str
+    checklist_id: str
+    campaign: bool
+    items: tuple[str, ...]
+    issued_at: datetime
+    deadline: datetime
+    pending: tuple[str, ...]  # the target ids not yet inspected for it
+
+
+def open_task_work(engine: Engine, now: datetime) -> list[OpenTaskWork]:
+    """Every open task, citywide, with its objects not yet inspected for it."""
+    found: list[OpenTaskWork] = []
+    for row in task_list(engine, CITYWIDE, TaskFilter(), now):
+        detail = task_detail(engine, CITYWIDE, row.id, now)
+        if detail is None:
+            continue
+        pending = tuple(thing.target_id for thing in detail.objects if thing.passed is None)
+        found.append(
+            OpenTaskWork(row.id, row.assignee, row.checklist_id, row.campaign,
+                         detail.checklist_items, row.issued_at, row.deadline, pending)
+        )  # fmt: skip
+    return found

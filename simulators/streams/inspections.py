@@ -43,6 +43,7 @@ from simulators.clock import (
 from simulators.core import FIELD_APP
 from simulators.streams import Stream
 from simulators.streams.hazards import HazardDesk
+from simulators.streams.tasks import TaskWork
 from simulators.world import World
 
 COLOURS = ("red", "orange", "yellow", "blue")
@@ -263,6 +264,9 @@ class InspectionStream(Stream):
         }
         self.done_by_target: dict[str, int] = defaultdict(int)
         self.self_rng = self.city.rng("inspections/self-check")
+        self.task_rng = self.city.rng("inspections/tasks")
+        self.tasks: list[TaskWork] = []  # taken before the stream starts; worked when it does
+        self.target_of = {target.id: target for target in self.planner.targets}
         # Who checks an object itself: a site's enterprise, a customer's gas supplier (入户安检).
         self.checked_by = {s.id: s.enterprise_id for s in self.world.sites} | {
             c.id: c.enterprise_id for c in self.world.customers if c.kind != "household"
@@ -288,6 +292,8 @@ class InspectionStream(Stream):
     def start(self, t0: float) -> None:
         self.running = True
         self._plan_quarter(t0, t0)
+        for work in self.tasks:
+            self._schedule_task(work, t0)
         spot_rate = (self.city.case_pace - 1.0) * self._visits_per_s() * DAY / WORK_S_PER_DAY
         if spot_rate > 0:
             self.spot_rng = self.city.rng("inspections/spot")
@@ -354,6 +360,45 @@ class InspectionStream(Stream):
                 self.city.scheduler.call(visit.at, self._visit, visit, visit.token)
         return [plan.district for plan in chosen]
 
+    # --- inspection tasks (simulators/streams/tasks.py) ---------------------------------------
+
+    def take_task(self, work: TaskWork) -> None:
+        """Work through a task: now if the stream runs, else from its start."""
+        self.tasks.append(work)
+        if self.running:
+            self._schedule_task(work, self.city.scheduler.now)
+
+    def _schedule_task(self, work: TaskWork, now: float) -> None:
+        """The office's visits to `diligence` of the task's objects, in working hours between
+        the issue (or now) and half a day before the deadline; at a `case_pace` above 1 (the
+        demo) that much sooner, as the other cases are."""
+        rng = self.task_rng
+        objects = [oid for oid in work.objects if oid in self.target_of]
+        chosen = rng.sample(objects, round(work.diligence * len(objects)))
+        lo, hi = max(work.issued, now), work.deadline - 0.5 * DAY
+        hi = lo + (hi - lo) / max(1.0, self.city.case_pace)
+        intervals = working_intervals(lo, hi, self.city.offset_s) if hi > lo else []
+        for oid in chosen:
+            if intervals:
+                at = position_in(intervals, rng.random())
+                self.city.scheduler.call(at, self._task_visit, work, self.target_of[oid])
+
+    def _task_visit(self, t: float, work: TaskWork, target: Target) -> None:
+        rng = self.task_rng
+        officer = rng.choice(self.staff.get(target.district) or [f"INSP-{target.district}-01"])
+        share = FAIL_SHARE[target.colour]
+        items: list[dict[str, Any]] = []
+        failed: list[int] = []
+        for index, name in enumerate(work.items):
+            passed = rng.random() >= share
+            items.append(
+                {"item": name, "passed": passed}
+                | ({} if passed else {"note": f"不符合要求：{name}"})
+            )
+            if not passed:
+                failed.append(index)
+        self._inspect(t, target, work.kind, officer, officer, items, failed, work.task_id)
+
     # --- visits -----------------------------------------------------------------------------
 
     def _plan_self_check(self, visit: Visit, since: float) -> None:
@@ -417,8 +462,7 @@ class InspectionStream(Stream):
         visit.done = True
         target = visit.target
         self.done_by_target[target.id] += 1
-        city, rng = self.city, self.rng
-        inspection_id = city.object_id("INS")
+        rng = self.rng
         officer = rng.choice(self.staff.get(target.district) or [f"INSP-{target.district}-01"])
         inspector = officer
         own = self.inspectors_of.get(target.owner or "", [])
@@ -426,6 +470,25 @@ class InspectionStream(Stream):
             inspector = rng.choice(own)  # the owner's patrol (企业自查)
         kind = "third_party" if rng.random() < THIRD_PARTY_SHARE else "daily"
         items, failed = self._checklist(target, FAIL_SHARE[target.colour])
+        inspection_id = self._inspect(t, target, kind, inspector, officer, items, failed)
+        if rng.random() < FILED_HAZARD_SHARE:
+            responsible = target.owner or target.id
+            self._file_hazard(t, inspection_id, target, responsible, officer)
+
+    def _inspect(
+        self,
+        t: float,
+        target: Target,
+        kind: str,
+        inspector: str,
+        officer: str,
+        items: list[dict[str, Any]],
+        failed: list[int],
+        task_id: str | None = None,
+    ) -> str:
+        """Send one inspection and follow its failed items round the hazard loop."""
+        city = self.city
+        inspection_id = city.object_id("INS")
         data = {
             "inspection_id": inspection_id,
             "kind": kind,
@@ -437,6 +500,8 @@ class InspectionStream(Stream):
             "lat": target.lat,
             "lon": target.lon,
         }
+        if task_id is not None:
+            data["task_id"] = task_id
         gate = f"inspection:{inspection_id}"
         city.emit(t, FIELD_APP, "inspection.completed", data, provides=gate)
         occurred = city.clock.occurred(t)
@@ -445,8 +510,7 @@ class InspectionStream(Stream):
             due = occurred + RECTIFICATION_PERIOD.total_seconds()
             hazard_id = rule_hazard_id(inspection_id, index)
             self.hazards.track(t, hazard_id, due, responsible, officer, requires=gate)
-        if rng.random() < FILED_HAZARD_SHARE:
-            self._file_hazard(t, inspection_id, target, responsible, officer)
+        return inspection_id
 
     def _file_hazard(
         self, t: float, inspection_id: str, target: Target, responsible: str, officer: str

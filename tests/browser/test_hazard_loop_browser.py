@@ -146,6 +146,15 @@ def test_a_failed_inspection_item_goes_round_the_loop_to_close_out(demo, engine,
     office.page.reload()
     office.page.wait_for_selector(f"#{ids.HAZARD_HISTORY} li[data-status='escalated']")
     assert "To the district" in office.page.inner_text(f"#{ids.HAZARD_HEADER}")
+    # ...and the app's notifier tells the district office and the enterprise (in-app)
+    notice = f"#{ids.HAZARD_HISTORY} li[data-status='notified']"
+    for _ in range(30):
+        office.page.reload()
+        if office.page.locator(notice).count():
+            break
+        office.page.wait_for_timeout(1000)
+    told = office.page.inner_text(notice)
+    assert "Escalation notice" in told and "In-app" in told and "江岸区燃气管理办公室" in told
     office.page.goto(f"{demo.url}/hazards?escalation=district")
     row = office.page.locator(f"#{ids.HZ_LIST} tr[data-hazard='{hazard_id}']")
     row.wait_for(timeout=30_000)
@@ -172,8 +181,8 @@ def test_a_failed_inspection_item_goes_round_the_loop_to_close_out(demo, engine,
         "items => items.map(i => i.dataset.status)"
     )
     assert steps == [
-        "reported", "rectifying", "rectified", "reopened", "escalated", "rectified", "verified",
-        "closed",
+        "reported", "rectifying", "rectified", "reopened", "escalated", "notified", "rectified",
+        "verified", "closed",
     ]  # fmt: skip
     city.page.goto(f"{demo.url}/hazards?status=closed")
     closed = city.page.locator(f"#{ids.HZ_LIST} tr[data-hazard='{hazard_id}']")

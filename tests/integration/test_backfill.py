@@ -18,8 +18,10 @@ from sqlalchemy import Engine, func, select
 from dashboard.citypack import load_city_pack
 from dashboard.domain.response import summarize
 from dashboard.domain.roles import CITYWIDE
+from dashboard.notifier import Directory, InAppChannel, Notifier
 from data_access.db import make_engine
-from data_access.models import EventRecord, Hazard, Incident
+from data_access.models import EventRecord, Hazard, HazardNotice, Incident, InspectionRecord
+from data_access.queries.inspection_tasks import TaskFilter, task_list
 from data_access.queries.map_layers import area_metrics
 from data_access.queries.response_times import response_cases
 from simulators.backfill import BackfillRefused, backfill
@@ -119,10 +121,41 @@ def test_a_month_of_history_reads_true(tmp_path: Path, sqlite_city_template: Pat
     assert incidents and all(row.dispatched_at and row.all_notified_at for row in incidents)
     assert sum(row.status == "closed" for row in incidents) >= len(incidents) - 3
     assert 1 <= escalated <= result.system["hazard.escalated"]
+    # every escalation told to its levels in-app within the minute, as the notifier would
+    assert result.system["hazard.notified"] == result.system["hazard.escalated"]
+    with engine.connect() as connection:
+        notices = connection.execute(select(HazardNotice.id, HazardNotice.requested_at)).all()
+    worker = Notifier(engine, [InAppChannel()], Directory(engine, load_city_pack("wuhan")))
+    assert worker.drain(30) and worker.run_once() == 0  # nothing left to send
+    worker.close()
+    with engine.connect() as connection:
+        recorded = connection.scalar(
+            select(func.count())
+            .select_from(EventRecord)
+            .where(EventRecord.type == "hazard.notified")
+        )
+    assert len(notices) == recorded == result.system["hazard.notified"]
 
     # The One Map's themes: coverage under way, hazards open and some overdue.
     metrics = area_metrics(engine, CITYWIDE, "district", now, start)
     assert sum(m.get("inspected", 0) for m in metrics.values()) > 0
     assert sum(m.get("hazards_open", 0) for m in metrics.values()) > 0
     assert sum(m.get("hazards_overdue", 0) for m in metrics.values()) > 0
+
+    # The offices' inspection tasks: the city's campaign under way, Jiang'an's own overdue.
+    tasks = task_list(engine, CITYWIDE, TaskFilter(), now)
+    campaign = [row for row in tasks if row.checklist_id == "lpg-restaurants-8"]
+    assert campaign and all(row.due > 0 and not row.overdue for row in campaign)
+    assert 0 < sum(row.done for row in campaign) < sum(row.due for row in campaign)
+    [own] = [row for row in tasks if row.checklist_id == "daily-supervision"]
+    assert (own.assignee, own.office, own.overdue) == ("420102", "district", True)
+    assert 0 < own.done < own.due
+    with engine.connect() as connection:
+        self_checks = connection.scalar(
+            select(func.count())
+            .select_from(InspectionRecord)
+            .where(InspectionRecord.kind == "self_check")
+        )
+        sources = set(connection.scalars(select(Hazard.origin).distinct()))
+    assert self_checks and {"inspection", "self_report"} <= sources
     engine.dispose()

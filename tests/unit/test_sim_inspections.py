@@ -10,11 +10,13 @@ import pytest
 
 from dashboard.citypack import load_city_pack
 from dashboard.domain.hazards import rule_hazard_id
+from dashboard.domain.tasks import LPG_RESTAURANTS
 from simulators.anomalies import anomaly_rates
-from simulators.city import generate
-from simulators.clock import DAY, HOUR, WORK_SHIFTS, quarter_bounds, weekday
+from simulators.city import City, generate
+from simulators.clock import DAY, HOUR, WORK_SHIFTS, SimClock, quarter_bounds, weekday
 from simulators.core import CityOptions
 from simulators.streams.inspections import InspectionPlanner
+from simulators.streams.tasks import TaskWork, campaign_objects, history_tasks
 from simulators.world import offline_world
 
 PACK = load_city_pack("wuhan")
@@ -149,3 +151,42 @@ def test_the_quarter_end_push_moves_the_remaining_visits_into_its_window(world) 
     assert all(push_at <= e.occurred <= push_at + 2 * HOUR for e in inspections)
     assert all(v.done for p in plans.values() for v in p.visits)
     assert left == len(inspections)
+
+
+def test_an_office_works_through_its_task_with_the_tasks_checklist_before_the_deadline(
+    world,
+) -> None:
+    start = Q4 + 10 * DAY
+    objects = campaign_objects(world, "420102")
+    assert len(objects) >= 4
+    work = TaskWork("task-t1", "420102", LPG_RESTAURANTS.id, tuple(LPG_RESTAURANTS.items_zh),
+                    start, start + 10 * DAY, objects, 0.75, "special")  # fmt: skip
+    options = CityOptions(seed=11, streams=frozenset({"inspections"}), anomalies=anomaly_rates(0))
+    clock = SimClock(sim_start=start, real_start=start, speed=None, mode="sim")
+    city = City(world, options, clock)
+    city.streams["inspections"].take_task(work)  # type: ignore[attr-defined]
+    out = []
+    while batch := city.pop_until(start + 12 * DAY):
+        out.extend(batch)
+    done = [e for e in out if e.type == "inspection.completed" and e.data.get("task_id")]
+    assert {e.data["task_id"] for e in done} == {"task-t1"}
+    assert len({e.data["target_id"] for e in done}) == round(0.75 * len(objects)) == len(done)
+    assert {e.data["target_id"] for e in done} <= set(objects)
+    assert all(e.data["kind"] == "special" and e.data["district"] == "420102" for e in done)
+    assert all([i["item"] for i in e.data["items"]] == LPG_RESTAURANTS.items_zh for e in done)
+    assert all(start <= e.occurred <= start + 9.5 * DAY for e in done)
+
+
+def test_a_quarters_history_holds_a_finished_task_the_campaign_and_an_overdue_one(world) -> None:
+    start, end = quarter_bounds(Q4, CST)
+    tasks = history_tasks(world, start, end, str, seed=0)
+    ids = [task.work.task_id for task in tasks]
+    assert len(ids) == len(set(ids))  # one id each, though two are Jiang'an's routine checks
+    finished = [task for task in tasks if task.completed is not None]
+    campaign = [task for task in tasks if task.work.checklist_id == LPG_RESTAURANTS.id]
+    own = [task for task in tasks if task.issued["office"] == "district"]
+    assert len(finished) == 4 and all(t.completed[0] < t.work.deadline for t in finished)
+    assert campaign and all(t.work.deadline > end and t.work.kind == "special" for t in campaign)
+    assert [(t.work.district, t.by, t.work.deadline < end) for t in own] == [
+        ("420102", "jiangan", True)
+    ]
