@@ -15,8 +15,16 @@ from dash.exceptions import PreventUpdate
 
 from dashboard import ids
 from dashboard.auth import current_scope, current_user
-from dashboard.domain.policy import Action, allowed
-from dashboard.domain.tasks import BUILTIN, TARGET_TYPES, VERDICTS, checklist_words
+from dashboard.domain.roles import User
+from dashboard.domain.tasks import (
+    BUILTIN,
+    TARGET_TYPES,
+    VERDICTS,
+    checklist_words,
+    is_open,
+    may_complete,
+    may_withdraw,
+)
 from dashboard.guard import page_callback
 from dashboard.i18n import current_language, refusal_text, t
 from dashboard.resources import resources
@@ -142,8 +150,7 @@ def show_tasks(
     now = datetime.now(UTC)
     rows = queries.task_list(res.engine, current_scope(), wanted_of(status, district, overdue), now)
     names = accounts.district_names(res.engine, lang)
-    may = {action: allowed(user, action) for action in (Action.COMPLETE_TASK, Action.CANCEL_TASK)}
-    return task_table(rows, names, may, lang), t("tk.total", lang).format(n=len(rows))
+    return task_table(rows, names, user, lang), t("tk.total", lang).format(n=len(rows))
 
 
 # The URL follows the filters without a reload (history.replaceState tells Dash nothing).
@@ -180,14 +187,12 @@ COLUMNS = (
 )
 
 
-def task_table(
-    rows: list[queries.TaskRow], names: dict[str, str], may: dict[Action, bool], lang: str
-) -> Any:
+def task_table(rows: list[queries.TaskRow], names: dict[str, str], user: User, lang: str) -> Any:
     if not rows:
         return html.Div(t("tk.none", lang), className="text-secondary py-3")
     zone = _zone()
     head = html.Thead(html.Tr([html.Th(t(key, lang)) for key in COLUMNS]))
-    body = html.Tbody([task_row(row, names, zone, may, lang) for row in rows])
+    body = html.Tbody([task_row(row, names, zone, user, lang) for row in rows])
     return html.Div(
         html.Table([head, body], className="table table-sm table-hover align-middle tk-table"),
         className="table-responsive",
@@ -223,7 +228,7 @@ def task_row(
     row: queries.TaskRow,
     names: dict[str, str],
     zone: ZoneInfo,
-    may: dict[Action, bool],
+    user: User,
     lang: str,
 ) -> html.Tr:
     checklist, _ = checklist_words(row.checklist_id, row.checklist_title, [], lang)
@@ -255,7 +260,7 @@ def task_row(
             html.Td(f"{row.deadline.astimezone(zone):%Y-%m-%d}", className="text-nowrap"),
             html.Td(progress_bar(row.done, row.due, lang)),
             html.Td(status_badges(row, lang), className="text-nowrap"),
-            html.Td(row_actions(row, may, lang), className="text-nowrap"),
+            html.Td(row_actions(row, user, lang), className="text-nowrap"),
         ],
         className="tk-overdue-row" if row.overdue else "",
         **{
@@ -268,19 +273,21 @@ def task_row(
     )
 
 
-def row_actions(row: queries.TaskRow, may: dict[Action, bool], lang: str) -> list[Any]:
-    """The buttons of an open task, for the roles that may press them (the command decides)."""
-    if row.status != "issued":
+def row_actions(row: queries.TaskRow, user: User, lang: str) -> list[Any]:
+    """The buttons of an open task that the user may press: by the rule the commands refuse by
+    (dashboard/domain/tasks.py), which still decide."""
+    if not is_open(row.status):
         return []
+    whose = {"office": row.office, "assignee": row.assignee}
     buttons = []
-    if may[Action.COMPLETE_TASK]:
+    if may_complete(user.role, user.district, **whose):
         buttons.append(
             dbc.Button(
                 t("tk.complete", lang), id={"type": ids.TK_COMPLETE, "task": row.id},
                 color="success", outline=True, size="sm", className="me-1",
             )
         )  # fmt: skip
-    if may[Action.CANCEL_TASK]:
+    if may_withdraw(user.role, user.district, **whose):
         buttons.append(
             dbc.Button(
                 t("tk.cancel", lang), id={"type": ids.TK_CANCEL, "withdraw": row.id},
@@ -380,6 +387,12 @@ def show_task(task_id: str | None, verdict: str | None) -> Any:
     return task_header(found, names, _zone(), lang), object_table(found, _zone(), lang)
 
 
+def login(username: str | None) -> html.Span:
+    """A user's login name as recorded: an identifier, not words to translate (a demo login may
+    be called after its role); tests/browser/test_visible_text.py reads no words in it."""
+    return html.Span(username or "", **{"data-verbatim": "login"})
+
+
 def task_header(
     found: queries.TaskDetail, names: dict[str, str], zone: ZoneInfo, lang: str
 ) -> html.Div:
@@ -393,7 +406,7 @@ def task_header(
     listed = html.Ol([html.Li(item) for item in items], className="tk-items")
     facts: list[tuple[str, Any]] = [
         ("tk.col.assignee", names.get(task.assignee, task.assignee)),
-        ("tk.col.issuer", f"{t(f'tk.office.{task.office}', lang)} · {task.issued_by}"),
+        ("tk.col.issuer", [f"{t(f'tk.office.{task.office}', lang)} · ", login(task.issued_by)]),
         ("tk.detail.period", period),
         ("tk.detail.scope", scope),
         ("tk.col.checklist", [checklist, listed]),
@@ -401,8 +414,8 @@ def task_header(
     if task.note:
         facts.append(("tk.detail.note", task.note))
     if task.closed_at is not None:
-        closed = f"{task.closed_at.astimezone(zone):%Y-%m-%d %H:%M} · {task.closed_by}"
-        facts.append(("tk.detail.closed", [closed, html.Div(task.close_note or "")]))
+        closed = [f"{task.closed_at.astimezone(zone):%Y-%m-%d %H:%M} · ", login(task.closed_by)]
+        facts.append(("tk.detail.closed", [*closed, html.Div(task.close_note or "")]))
     totals = [
         html.Span(
             [t(f"verdict.{verdict}", lang), html.B(f"{count:,}", className="ms-1")],

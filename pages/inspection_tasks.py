@@ -115,6 +115,9 @@ def issue_form(lang: str) -> dbc.Card:
                 options=_district_options(lang),
                 value=own,
                 multi=True,
+                clearable=not own,  # an officer's own district is the only one to pick
+                placeholder=t("tk.form.districts_pick", lang),
+                labels=dropdown_labels(lang),
                 className="tk-dropdown",
             ),
             lang,
@@ -152,6 +155,22 @@ def issue_form(lang: str) -> dbc.Card:
         html.Div(id=ids.TK_FORM_FEEDBACK, className="mt-2"),
     ]
     return dbc.Card([dbc.CardHeader(t("tk.new", lang)), dbc.CardBody(fields)], className="tk-form")
+
+
+DROPDOWN_LABELS = (
+    "select_all",
+    "deselect_all",
+    "selected_count",
+    "search",
+    "clear_search",
+    "clear_selection",
+    "no_options_found",
+)
+
+
+def dropdown_labels(lang: str) -> dict[str, str]:
+    """Dash's dropdown's own words (English by default) in the reader's language."""
+    return {key: t(f"tk.dropdown.{key}", lang) for key in DROPDOWN_LABELS}
 
 
 def _field(key: str, control: Any, lang: str, hint: str | None = None) -> html.Div:

@@ -107,6 +107,9 @@ def selected_of(query: dict[str, str]) -> dict[str, str] | None:
 def coverage_map(lang: str) -> dbc.Card:
     res = resources()
     (south, west), (north, east) = res.city.bounds
+    district = current_scope().district
+    if district:  # a district's office looks at its own district, the others around it
+        west, south, east, north = res.city.district(district).shape.bounds
     return dbc.Card(
         dbc.CardBody(
             [

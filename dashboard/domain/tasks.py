@@ -27,6 +27,8 @@ from datetime import datetime
 
 from dashboard.domain.coverage import COUNTED_KINDS, SUPERVISED_CUSTOMER_KINDS
 from dashboard.domain.hazards import SELF_CHECK
+from dashboard.domain.policy import ACTION_ROLES, Action
+from dashboard.domain.roles import Role
 
 ISSUED, COMPLETED, CANCELLED = "issued", "completed", "cancelled"
 STATUSES: tuple[str, ...] = (ISSUED, COMPLETED, CANCELLED)
@@ -34,7 +36,8 @@ OPEN_STATUSES: tuple[str, ...] = (ISSUED,)
 # The objects a task may name: those the quarter's coverage plan counts (coverage.py).
 TARGET_TYPES: tuple[str, ...] = ("enterprise", "site", "customer")
 # Who issued a task: the city's office, or a district's office to itself.
-OFFICES: tuple[str, ...] = ("city", "district")
+CITY_OFFICE, DISTRICT_OFFICE = "city", "district"
+OFFICES: tuple[str, ...] = (CITY_OFFICE, DISTRICT_OFFICE)
 MAX_TITLE = 200
 MAX_NOTE = 2000
 
@@ -45,6 +48,41 @@ def is_open(status: str) -> bool:
 
 def is_overdue(status: str, deadline: datetime, now: datetime) -> bool:
     return is_open(status) and deadline < now
+
+
+# --- who may close a task ---------------------------------------------------------------------
+# One rule for the command (data_access/commands/tasks.py), which refuses, and the page, which
+# shows a button only where the command would take it. Both say the user's district: a district
+# officer acts for their district's office, the city's users for the city's.
+
+
+def office_of(role: Role) -> str:
+    """The office a gas-office user acts (and issues) for."""
+    return DISTRICT_OFFICE if role is Role.DISTRICT_OFFICER else CITY_OFFICE
+
+
+def may_complete(role: Role, district: str | None, *, office: str, assignee: str) -> bool:
+    """Whether the user may report a task done: the assignee's office (the task's district's
+    officer, whoever issued it), the city's office the tasks it issued, an administrator any."""
+    if role not in ACTION_ROLES[Action.COMPLETE_TASK]:
+        return False
+    if role is Role.ADMIN:
+        return True
+    if role is Role.DISTRICT_OFFICER:
+        return district == assignee
+    return office == CITY_OFFICE
+
+
+def may_withdraw(role: Role, district: str | None, *, office: str, assignee: str) -> bool:
+    """Whether the user may withdraw (cancel) a task: the issuing office only (a district's
+    officer their own district's tasks, not the city's), an administrator any."""
+    if role not in ACTION_ROLES[Action.CANCEL_TASK]:
+        return False
+    if role is Role.ADMIN:
+        return True
+    if office != office_of(role):
+        return False
+    return role is not Role.DISTRICT_OFFICER or district == assignee
 
 
 # --- a task's scope --------------------------------------------------------------------------

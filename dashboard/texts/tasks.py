@@ -1,7 +1,7 @@
 """Inspection tasks (/tasks): the page, its words, and the task commands' refusals."""
 
 TEXT: dict[str, tuple[str, str]] = {
-    "page.inspection_tasks": ("检查任务", "Inspection tasks"),
+    "page.inspection_tasks": ("检查任务", "Tasks"),
     "tk.title": ("检查任务", "Inspection tasks"),
     "tk.subtitle": (
         "向区燃气管理部门下发监督检查任务，跟踪进度，收集结果并与企业自查对比",
@@ -17,6 +17,15 @@ TEXT: dict[str, tuple[str, str]] = {
         "可选多个区：每个区一项任务，各自完成",
         "Pick several districts: each gets its own task",
     ),
+    "tk.form.districts_pick": ("选择承办区", "Pick districts"),
+    # Dash's own dropdown words (its labels prop), in the reader's language
+    "tk.dropdown.select_all": ("全选", "Select all"),
+    "tk.dropdown.deselect_all": ("全不选", "Deselect all"),
+    "tk.dropdown.selected_count": ("已选 {num_selected} 个", "{num_selected} selected"),
+    "tk.dropdown.search": ("搜索", "Search"),
+    "tk.dropdown.clear_search": ("清除搜索", "Clear search"),
+    "tk.dropdown.clear_selection": ("清除所选", "Clear selection"),
+    "tk.dropdown.no_options_found": ("没有匹配的选项", "No options found"),
     "tk.form.types": ("检查对象", "Objects"),
     "tk.form.types_campaign": (
         "专项检查表自定对象：瓶装液化石油气企业的餐饮（商业）用户",
@@ -92,7 +101,7 @@ TEXT: dict[str, tuple[str, str]] = {
     "tk.passed": ("合格", "Passed"),
     "tk.failed": ("不合格", "Failed"),
     "tk.not_inspected": ("未检查", "Not inspected"),
-    "tk.no_self_check": ("无自查", "None"),
+    "tk.no_self_check": ("无自查", "Not self-checked"),
     "verdict.agree": ("结果一致", "Agree"),
     "verdict.self_check_missed": ("自查漏报问题", "Self-check missed a failure"),
     "verdict.self_check_stricter": (

@@ -7,6 +7,8 @@ dashboard/domain/tasks.py): each a command by the acting user.
   (the 8-point LPG check) sets whom the task covers itself.
 - `complete_task`: the assignee's office or the issuing office (and admin) reports it done.
 - `cancel_task`: the issuing office (and admin) withdraws it, with a reason.
+  Who may close which task is `may_complete` / `may_withdraw` in the domain: the page shows its
+  buttons by the same rule.
 - `publish_checklist`: the city's office; `publish_builtin_checklists` publishes the built-in
   ones under deterministic event ids, so running it again records nothing.
 
@@ -26,7 +28,7 @@ from typing import Any
 from dashboard.domain import tasks as rules
 from dashboard.domain.events import ChecklistPublished, TaskCancelled, TaskCompleted, TaskIssued
 from dashboard.domain.policy import Action, Place, Refused, missing, unknown
-from dashboard.domain.roles import Role, User, system_user
+from dashboard.domain.roles import User, system_user
 from dashboard.domain.tasks import Checklist, TaskScope
 from data_access.commands.base import Act, Done, Refusal, Result, run
 from data_access.eventlog import SYSTEM_SOURCE
@@ -187,7 +189,7 @@ def _issued(
         target_ids=list(scope.target_ids) or None,
         deadline=deadline,
         by=act.user.username,
-        office="district" if act.user.role is Role.DISTRICT_OFFICER else "city",
+        office=rules.office_of(act.user.role),
         note=text,
     )
 
@@ -200,9 +202,10 @@ def complete_task(engine: Any, user: User, task_id: str, note: str | None = None
 
     def body(act: Act) -> Done:
         row = _open_task(act, Action.COMPLETE_TASK, task_id)
-        # A district officer reaches only their district's tasks (the scope above): they are the
-        # assignee's office. The city's office completes only what it issued.
-        if act.user.role is Role.SUPERVISOR and row.office != "city":
+        # The page shows the button by the same rule (dashboard/domain/tasks.py).
+        if not rules.may_complete(
+            act.user.role, act.user.district, office=row.office, assignee=row.assignee
+        ):
             raise Refusal(_not_your_office(task_id, "complete"))
         text = (note or "").strip()[: rules.MAX_NOTE] or None
         data = TaskCompleted(task_id=task_id, by=act.user.username, note=text)
@@ -216,8 +219,10 @@ def cancel_task(engine: Any, user: User, task_id: str, reason: str | None) -> Re
 
     def body(act: Act) -> Done:
         row = _open_task(act, Action.CANCEL_TASK, task_id)
-        issuer = "district" if act.user.role is Role.DISTRICT_OFFICER else "city"
-        if act.user.role is not Role.ADMIN and row.office != issuer:
+        # The page shows the button by the same rule (dashboard/domain/tasks.py).
+        if not rules.may_withdraw(
+            act.user.role, act.user.district, office=row.office, assignee=row.assignee
+        ):
             raise Refusal(_not_your_office(task_id, "cancel"))
         text = (reason or "").strip()[: rules.MAX_NOTE]
         if not text:

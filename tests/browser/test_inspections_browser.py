@@ -86,9 +86,14 @@ def test_an_enterprise_opens_its_own_history_and_an_inspection(demo_server, insp
     page.wait_for_selector(f"#{ids.INSP_KPIS} [data-kpi='all']", timeout=30_000)
     assert "Your sites this quarter" in page.inner_text(f"#{ids.INSP_KPIS}")
     page.select_option(f"#{ids.INSP_RESULT}", "failed")
+    page.wait_for_function("() => window.location.search.includes('result=failed')")
+    # the list redrawn with the failed ones only (a click on the list it replaces is lost)
+    page.wait_for_function(
+        f"() => [...document.querySelectorAll('#{ids.INSP_LIST} tr[data-inspection]')]"
+        ".every(row => row.dataset.passed === 'false')"
+    )
     row = page.locator(f"#{ids.INSP_LIST} tr[data-inspection='{INSPECTION}']")
     row.wait_for(timeout=30_000)
-    page.wait_for_function("() => window.location.search.includes('result=failed')")
     row.locator(".insp-open").click()
     page.wait_for_selector(f"#{ids.INSP_DETAIL} [data-detail='inspection']", timeout=30_000)
     assert "Failed" in page.inner_text(f"#{ids.INSP_DETAIL}")

@@ -107,6 +107,8 @@ WORDED = {
     "team_level",
     "skill",
     "finding",
+    "task_status",
+    "verdict",
 }
 # Where a page's path template has a placeholder: what fills it (a new one fails until named).
 PLACEHOLDERS = {"incident_id": ("open", "closed"), "hazard_id": ("hazard",)}
@@ -294,12 +296,35 @@ def _pages_by_role(template: Path, tmp: Path, filled: dict[str, str]) -> dict[st
     return pages
 
 
+def _inspection_tasks(engine: Engine) -> str:
+    """Inspection tasks as the backfill leaves them: the city's 8-point campaign to Jiang'an and
+    Jiang'an's office's own routine check; returns the campaign's task, whose detail
+    (/tasks?task=<id>) is read too."""
+    commands.publish_builtin_checklists(engine)
+    issued = []
+    for username, checklist, types in (
+        ("supervisor", "lpg-restaurants-8", ["customer"]),
+        ("jiangan", "daily-supervision", ["site", "customer"]),
+    ):
+        found = find_login(engine, username)
+        assert found is not None, username
+        result = commands.issue_task(
+            engine, found[0], title=f"检查任务 {checklist}", checklist_id=checklist,
+            districts=["420102"], target_types=types,
+            deadline=datetime.now(UTC) + timedelta(days=14),
+        )  # fmt: skip
+        assert isinstance(result, Done), result
+        issued.append(result.subject)
+    return issued[0]
+
+
 @pytest.fixture(scope="module")
 def world(demo_server, demo_database_template, tmp_path_factory) -> World:
     engine = make_engine(f"sqlite:///{demo_server.data_dir / 'gascc.sqlite3'}")
     try:
         made = _desk_incidents(engine)
         hazard_id, cylinder, _ = _hazard_and_cylinder(engine)
+        task_id = _inspection_tasks(engine)
         codes = domain_codes() | registry_codes(engine)
         seeing = {
             login.username
@@ -310,6 +335,9 @@ def world(demo_server, demo_database_template, tmp_path_factory) -> World:
         engine.dispose()
     filled = {**made, "hazard": hazard_id}  # what fills each page's placeholder
     pages = _pages_by_role(demo_database_template, tmp_path_factory.mktemp("registry"), filled)
+    for paths in pages.values():  # a task's detail is a query of /tasks, not a page of its own
+        if "/tasks" in paths:
+            paths.append(f"/tasks?task={task_id}")
     return World(made, hazard_id, cylinder, pages, raw_code_pattern(codes), seeing)
 
 

@@ -18,6 +18,7 @@ from sqlalchemy import Engine, func, select
 
 from dashboard.domain.events import Event, InspectionCompleted, InspectionItem
 from dashboard.domain.roles import CITYWIDE, Role, Scope, User
+from dashboard.domain.tasks import may_complete, may_withdraw
 from dashboard.i18n import refusal_text
 from dashboard.task_export import objects_to_csv, tasks_to_csv, tasks_to_xlsx
 from data_access import commands
@@ -26,7 +27,6 @@ from data_access.eventlog import Accepted, Incoming, append_events
 from data_access.models import (
     Checklist,
     Customer,
-    District,
     Enterprise,
     EventRecord,
     InspectionTask,
@@ -392,6 +392,26 @@ def test_a_task_a_district_issued_is_its_own_to_cancel(tasks_city: Engine) -> No
     assert isinstance(commands.cancel_task(tasks_city, OFFICER, task_id, "重复下发"), Done)
 
 
+@pytest.mark.parametrize("who", sorted(ACTORS))
+def test_the_rule_the_page_shows_its_buttons_by_is_the_one_the_commands_refuse_by(
+    tasks_city: Engine, who: str
+) -> None:
+    """For a task the city issued to Jiang'an and one Jiang'an's office issued itself:
+    `may_complete` / `may_withdraw` foretell each command's answer, so no button shows that
+    the command would refuse, and none is missing."""
+    user = ACTORS[who]
+    for issuer in (CITY, OFFICER):
+        for action, may in (("complete", may_complete), ("cancel", may_withdraw)):
+            task_id = issued(tasks_city, issuer)
+            row = the_task(tasks_city, task_id)
+            foretold = may(user.role, user.district, office=row.office, assignee=row.assignee)
+            if action == "complete":
+                result = commands.complete_task(tasks_city, user, task_id)
+            else:
+                result = commands.cancel_task(tasks_city, user, task_id, "重复下发")
+            assert isinstance(result, Done) == foretold, (issuer.username, action, result)
+
+
 def test_a_closed_task_stays_closed_and_a_cancel_needs_its_reason(tasks_city: Engine) -> None:
     task_id = issued(tasks_city)
     refused = commands.cancel_task(tasks_city, CITY, task_id, "  ")
@@ -426,16 +446,65 @@ def test_the_exports_hold_the_filtered_tasks_and_the_objects(tasks_city: Engine)
     assert sum(1 for line in objects if "No self-check" in line) == 1
 
 
-def test_the_demo_finds_the_citys_campaign_and_a_districts_own_task_under_way(
+def test_the_living_city_takes_up_each_open_task_with_what_is_left_of_it(
     tasks_city: Engine,
 ) -> None:
-    from dashboard.demo import ensure_demo_users, issue_demo_tasks
+    from simulators.streams.tasks import live_task_work
 
-    ensure_demo_users(tasks_city)
-    issued = issue_demo_tasks(tasks_city)
-    with tasks_city.connect() as connection:
-        districts = connection.scalar(select(func.count()).select_from(District))
-    assert len(issued) == districts + 1
-    officer = Scope(district=JIANGAN)
-    mine = queries.task_list(tasks_city, officer, queries.TaskFilter(), datetime.now(UTC))
-    assert sorted(row.checklist_id for row in mine) == ["daily-supervision", "lpg-restaurants-8"]
+    task_id = issued(tasks_city)
+    done, *left = lpg_restaurants(tasks_city)
+    inspect(tasks_city, done, task_id=task_id)
+    closed = issued(tasks_city, districts=[WUCHANG])
+    assert isinstance(commands.complete_task(tasks_city, CITY, closed), Done)
+    [work] = live_task_work(queries.open_task_work(tasks_city, datetime.now(UTC)), float)
+    assert (work.task_id, work.district, work.kind) == (task_id, JIANGAN, "special")
+    assert work.objects == [customer_id for customer_id, _, _ in left]
+    assert len(work.items) == 8 and work.issued < work.deadline
+
+
+# --- the list's buttons, through Dash's endpoint ---------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("username", "on_city_task", "on_own_task"),
+    [
+        ("jiangan", {"complete"}, {"complete", "withdraw"}),
+        ("supervisor", {"complete", "withdraw"}, set()),
+        ("leader", set(), set()),
+    ],
+)
+def test_the_list_shows_only_the_buttons_the_command_would_take(
+    demo_app, client, username: str, on_city_task: set[str], on_own_task: set[str]
+) -> None:
+    """A district officer sees no "Withdraw" on the task the city issued to their district."""
+    from dashboard import ids as component_ids
+    from tests.conftest import sign_in
+    from tests.dash_endpoint import answer_text, post_callback
+
+    engine = demo_app.server.config["GASCC_ENGINE"]
+    commands.publish_builtin_checklists(engine)
+    city_task, own_task = issued(engine, CITY), issued(engine, OFFICER)
+    sign_in(client, username)
+    response = post_callback(client, component_ids.TK_TICK, "data", 1)
+    assert response.status_code == 200, response.data[:300]
+    buttons = {
+        (button["type"], button.get("task") or button.get("withdraw"))
+        for button in pattern_ids(response.get_json())
+    }
+    assert f'"data-task": "{city_task}"' in answer_text(response)
+    for task_id, expected in ((city_task, on_city_task), (own_task, on_own_task)):
+        shown = {
+            "complete": (component_ids.TK_COMPLETE, task_id) in buttons,
+            "withdraw": (component_ids.TK_CANCEL, task_id) in buttons,
+        }
+        assert {button for button, there in shown.items() if there} == expected, task_id
+
+
+def pattern_ids(answer: object) -> list[dict]:
+    """Every pattern-matching component id (a dict) in a callback's answer."""
+    if isinstance(answer, list):
+        return [found for item in answer for found in pattern_ids(item)]
+    if not isinstance(answer, dict):
+        return []
+    here = [answer["id"]] if isinstance(answer.get("id"), dict) else []
+    return here + [found for value in answer.values() for found in pattern_ids(value)]

@@ -1,6 +1,6 @@
 """The rules of inspection tasks (dashboard/domain/tasks.py) on hand-made objects and inspections:
 statuses and overdue, what a task's scope covers, the progress rule, the comparison with the
-enterprises' self-checks, and the built-in checklists."""
+enterprises' self-checks, the built-in checklists, and who may complete and withdraw a task."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from dashboard.domain import tasks
+from dashboard.domain.roles import Role
 from dashboard.domain.tasks import InspectionFact, TaskObject, TaskScope
 
 ISSUED_AT = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
@@ -130,3 +131,39 @@ def test_a_builtin_checklist_reads_in_english_a_hand_written_one_as_written() ->
     assert tasks.checklist_words(campaign.id, campaign.title[0], [], "en")[0] == campaign.title[1]
     assert tasks.checklist_words("own", "自定义", ["一"], "en") == ("自定义", ["一"])
     assert tasks.checklist_event_id("x") == "checklist:x"
+
+
+# --- who may close a task (the command refuses by it, the page shows its buttons by it) -------
+
+JIANGAN, WUCHANG = "420102", "420106"
+# (role, the user's district) -> (may complete, may withdraw), for a task the city issued to
+# Jiang'an and for one Jiang'an's office issued itself.
+CLOSERS = {
+    (Role.ADMIN, None): {"city": (True, True), "district": (True, True)},
+    (Role.SUPERVISOR, None): {"city": (True, True), "district": (False, False)},
+    (Role.DISTRICT_OFFICER, JIANGAN): {"city": (True, False), "district": (True, True)},
+    (Role.DISTRICT_OFFICER, WUCHANG): {"city": (False, False), "district": (False, False)},
+    (Role.LEADER, None): {"city": (False, False), "district": (False, False)},
+    (Role.DUTY_OFFICER, None): {"city": (False, False), "district": (False, False)},
+    (Role.ENTERPRISE, None): {"city": (False, False), "district": (False, False)},
+    (Role.SCREEN, None): {"city": (False, False), "district": (False, False)},
+}
+
+
+@pytest.mark.parametrize(("role", "district"), sorted(CLOSERS, key=str))
+@pytest.mark.parametrize("office", tasks.OFFICES)
+def test_who_may_complete_and_withdraw_a_task(
+    role: Role, district: str | None, office: str
+) -> None:
+    expected = CLOSERS[(role, district)][office]
+    whose = {"office": office, "assignee": JIANGAN}
+    assert (
+        tasks.may_complete(role, district, **whose),
+        tasks.may_withdraw(role, district, **whose),
+    ) == expected
+
+
+def test_every_role_is_in_the_closers_table_and_a_user_issues_for_their_office() -> None:
+    assert {role for role, _ in CLOSERS} == set(Role)
+    assert tasks.office_of(Role.DISTRICT_OFFICER) == "district"
+    assert tasks.office_of(Role.SUPERVISOR) == tasks.office_of(Role.ADMIN) == "city"
