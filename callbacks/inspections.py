@@ -345,7 +345,12 @@ def object_button(row: queries.InspectionRow, lang: str) -> html.Button:
             html.Span(t(f"target_type.{row.target_type}", lang), className="insp-type me-1"),
             words or row.target_id,
         ],
-        id={"type": ids.INSP_OBJECT, "target": target_key(row.target_type, row.target_id)},
+        # the inspection in the id too: an object inspected twice shows twice on a page
+        id={
+            "type": ids.INSP_OBJECT,
+            "target": target_key(row.target_type, row.target_id),
+            "inspection": row.id,
+        },
         className="btn btn-link btn-sm p-0 text-start insp-object",
         title=row.target_id,
     )
@@ -398,16 +403,19 @@ def inspection_row(
 @callback(
     Output(ids.INSP_SELECTED, "data"),
     Input({"type": ids.INSP_OPEN, "inspection": ALL}, "n_clicks"),
-    Input({"type": ids.INSP_OBJECT, "target": ALL}, "n_clicks"),
+    Input({"type": ids.INSP_HISTORY_OPEN, "inspection": ALL}, "n_clicks"),
+    Input({"type": ids.INSP_OBJECT, "target": ALL, "inspection": ALL}, "n_clicks"),
     prevent_initial_call=True,
 )
-def select(_opened: list[int | None], _objects: list[int | None]) -> Any:
+def select(
+    _opened: list[int | None], _in_history: list[int | None], _objects: list[int | None]
+) -> Any:
     """A click on an inspection or its object picks what the panel shows (looked up in the
     user's scope there, never trusted)."""
     trigger = ctx.triggered_id
     if not isinstance(trigger, dict) or not (ctx.triggered and ctx.triggered[0].get("value")):
         return no_update  # the list was redrawn: its buttons came back unclicked
-    if trigger.get("type") == ids.INSP_OPEN:
+    if trigger.get("type") in (ids.INSP_OPEN, ids.INSP_HISTORY_OPEN):
         return {"inspection": str(trigger.get("inspection", ""))[:MAX_TEXT]}
     return {"target": str(trigger.get("target", ""))[: 2 * MAX_TEXT]}
 
@@ -540,7 +548,7 @@ def history_table(rows: list[queries.InspectionRow], zone: ZoneInfo, lang: str) 
                 html.Td(
                     html.Button(
                         f"{row.occurred_at.astimezone(zone):%Y-%m-%d %H:%M}",
-                        id={"type": ids.INSP_OPEN, "inspection": row.id},
+                        id={"type": ids.INSP_HISTORY_OPEN, "inspection": row.id},
                         className="btn btn-link btn-sm p-0 insp-open",
                     ),
                     className="text-nowrap",

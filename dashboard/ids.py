@@ -289,7 +289,10 @@ INSP_XLSX = "insp-xlsx"
 INSP_DOWNLOAD = "insp-download"
 INSP_EXPORT_STATUS = "insp-export-status"
 INSP_OPEN = "insp-open"  # pattern-matching: {"type": INSP_OPEN, "inspection": id}
-INSP_OBJECT = "insp-object"  # pattern-matching: {"type": INSP_OBJECT, "target": "site:<id>"}
+# the same in an object's history: an inspection may show in the list and the history at once,
+# and two components may not share an id
+INSP_HISTORY_OPEN = "insp-history-open"
+INSP_OBJECT = "insp-object"  # pattern-matching: {"type", "target": "site:<id>", "inspection"}
 INSP_SELECTED = "insp-selected"  # dcc.Store: {"inspection": id} or {"target": "type:id"}
 INSP_DETAIL = "insp-detail"  # data-detail: inspection | history
 # (end of inspections block)

@@ -28,6 +28,7 @@ import hashlib
 import math
 import random
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -382,21 +383,25 @@ class InspectionStream(Stream):
             if intervals:
                 at = position_in(intervals, rng.random())
                 self.city.scheduler.call(at, self._task_visit, work, self.target_of[oid])
+                self._plan_task_self_check(work, self.target_of[oid], at, lo)
+
+    def _plan_task_self_check(
+        self, work: TaskWork, target: Target, visit: float, lo: float
+    ) -> None:
+        """An enterprise asked to check its own objects first (企业自查) does so, by the task's
+        checklist, some days before the office comes, for SELF_CHECK_SHARE of them."""
+        rng = self.self_rng
+        own = self.inspectors_of.get(self.checked_by.get(target.id) or "", [])
+        if not own or rng.random() >= SELF_CHECK_SHARE:
+            return
+        at = visit - rng.uniform(0.5, 5.0) * DAY
+        if at >= lo:
+            self.city.scheduler.call(at, self._self_check, target, rng.choice(own), work.items)
 
     def _task_visit(self, t: float, work: TaskWork, target: Target) -> None:
         rng = self.task_rng
         officer = rng.choice(self.staff.get(target.district) or [f"INSP-{target.district}-01"])
-        share = FAIL_SHARE[target.colour]
-        items: list[dict[str, Any]] = []
-        failed: list[int] = []
-        for index, name in enumerate(work.items):
-            passed = rng.random() >= share
-            items.append(
-                {"item": name, "passed": passed}
-                | ({} if passed else {"note": f"不符合要求：{name}"})
-            )
-            if not passed:
-                failed.append(index)
+        items, failed = self._items(work.items, FAIL_SHARE[target.colour], rng)
         self._inspect(t, target, work.kind, officer, officer, items, failed, work.task_id)
 
     # --- visits -----------------------------------------------------------------------------
@@ -412,31 +417,18 @@ class InspectionStream(Stream):
         if at >= since:
             self.city.scheduler.call(at, self._self_check, target, rng.choice(own))
 
-    def _self_check(self, t: float, target: Target, inspector: str) -> None:
-        """An enterprise's self-check (企业自查): it finds less than the office does; what it
-        finds becomes a self-reported hazard by the same rule, which the enterprise follows up
-        itself."""
-        city = self.city
-        inspection_id = city.object_id("SCK")
-        items, failed = self._checklist(target, FAIL_SHARE[target.colour] * SELF_CHECK_CANDOUR)
-        data = {
-            "inspection_id": inspection_id,
-            "kind": "self_check",
-            "target_type": target.type,
-            "target_id": target.id,
-            "district": target.district,
-            "inspector_id": inspector,
-            "items": items,
-            "lat": target.lat,
-            "lon": target.lon,
-        }
-        gate = f"inspection:{inspection_id}"
-        city.emit(t, FIELD_APP, "inspection.completed", data, provides=gate)
-        due = city.clock.occurred(t) + RECTIFICATION_PERIOD.total_seconds()
-        responsible = target.owner or target.id
-        for index in failed:
-            hazard_id = rule_hazard_id(inspection_id, index)
-            self.hazards.track(t, hazard_id, due, responsible, inspector, requires=gate)
+    def _self_check(
+        self, t: float, target: Target, inspector: str, names: tuple[str, ...] | None = None
+    ) -> None:
+        """An enterprise's self-check (企业自查), by the object's checklist or `names`: it finds
+        less than the office does; what it finds becomes a self-reported hazard by the same
+        rule, which the enterprise follows up itself."""
+        share = FAIL_SHARE[target.colour] * SELF_CHECK_CANDOUR
+        if names is None:
+            items, failed = self._checklist(target, share)
+        else:
+            items, failed = self._items(names, share, self.self_rng)
+        self._inspect(t, target, "self_check", inspector, inspector, items, failed)
 
     def _checklist(
         self, target: Target, fail_share: float
@@ -445,13 +437,20 @@ class InspectionStream(Stream):
         rng = self.rng
         checklist = CHECKLISTS[target.type]
         chosen = sorted(rng.sample(range(len(checklist)), min(len(checklist), rng.randint(5, 7))))
+        return self._items([checklist[k] for k in chosen], fail_share, rng)
+
+    @staticmethod
+    def _items(
+        names: Sequence[str], fail_share: float, rng: random.Random
+    ) -> tuple[list[dict[str, Any]], list[int]]:
+        """The items `names`, each failed with `fail_share`; (items, indexes of the failed)."""
         items: list[dict[str, Any]] = []
         failed: list[int] = []
-        for index, k in enumerate(chosen):
+        for index, name in enumerate(names):
             passed = rng.random() >= fail_share
-            item: dict[str, Any] = {"item": checklist[k], "passed": passed}
+            item: dict[str, Any] = {"item": name, "passed": passed}
             if not passed:
-                item["note"] = f"不符合要求：{checklist[k]}"
+                item["note"] = f"不符合要求：{name}"
                 failed.append(index)
             items.append(item)
         return items, failed

@@ -9,6 +9,7 @@ from __future__ import annotations
 import math
 import shutil
 import time
+from collections import Counter
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -21,7 +22,7 @@ from dashboard.domain.roles import CITYWIDE
 from dashboard.notifier import Directory, InAppChannel, Notifier
 from data_access.db import make_engine
 from data_access.models import EventRecord, Hazard, HazardNotice, Incident, InspectionRecord
-from data_access.queries.inspection_tasks import TaskFilter, task_list
+from data_access.queries.inspection_tasks import TaskFilter, task_detail, task_list
 from data_access.queries.map_layers import area_metrics
 from data_access.queries.response_times import response_cases
 from simulators.backfill import BackfillRefused, backfill
@@ -150,6 +151,13 @@ def test_a_month_of_history_reads_true(tmp_path: Path, sqlite_city_template: Pat
     [own] = [row for row in tasks if row.checklist_id == "daily-supervision"]
     assert (own.assignee, own.office, own.overdue) == ("420102", "district", True)
     assert 0 < own.done < own.due
+    compared: Counter[str] = Counter()
+    for row in campaign:
+        detail = task_detail(engine, CITYWIDE, row.id, now)
+        assert detail is not None
+        compared.update(detail.totals)
+    assert compared["agree"] + compared["self_check_missed"] > 0  # enterprises checked first
+    assert compared["no_self_check"] > 0 and compared["not_inspected"] > 0
     with engine.connect() as connection:
         self_checks = connection.scalar(
             select(func.count())
