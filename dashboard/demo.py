@@ -121,4 +121,3 @@ def run_beside(command: list[str], env: dict[str, str], name: str) -> Iterator[N
         except subprocess.TimeoutExpired:
             print(f"{name} did not stop within 30 s; killing it")
             child.kill()
-
