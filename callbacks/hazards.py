@@ -3,7 +3,7 @@ the counts, paging, and the exports to CSV and Excel."""
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import quote, urlencode
 from zoneinfo import ZoneInfo
@@ -17,6 +17,7 @@ from dashboard.guard import page_callback
 from dashboard.hazard_export import EXPORT_CAP, to_csv, to_xlsx
 from dashboard.hazard_view import level_badge, status_badges, time_left
 from dashboard.i18n import current_language, t
+from dashboard.list_filters import BadDate, day_start, page_after
 from dashboard.resources import resources
 from data_access.queries import accounts
 from data_access.queries import hazard_board as queries
@@ -42,10 +43,6 @@ URL_NAMES = ("district", "grid", "enterprise", "category", "level", "origin", "s
              "escalation", "since", "until", "overdue", "sort")  # fmt: skip
 
 
-class BadDate(ValueError):
-    pass
-
-
 def wanted_of(values: tuple[Any, ...], page: int, zone: ZoneInfo) -> queries.HazardFilter:
     """The board's filter from the controls' values (in CONTROLS' order)."""
     values = tuple(None if value == ALL else value for value in values)
@@ -60,24 +57,12 @@ def wanted_of(values: tuple[Any, ...], page: int, zone: ZoneInfo) -> queries.Haz
         origin=origin or None,
         status=status or None,
         escalation=escalation or None,
-        since=_day_start(since, zone),
-        until=_day_start(until, zone, next_day=True),
+        since=day_start(since, zone),
+        until=day_start(until, zone, next_day=True),
         overdue=bool(overdue),
         sort=sort if sort in queries.SORTS else "due",
         page=page,
     )
-
-
-def _day_start(value: str | None, zone: ZoneInfo, next_day: bool = False) -> datetime | None:
-    """A date input's day (in the city's zone) as the UTC moment it starts (or the next one
-    starts: "until" takes in the whole day)."""
-    if not value:
-        return None
-    try:
-        day = date.fromisoformat(value)
-    except ValueError:
-        raise BadDate(value) from None
-    return datetime.combine(day + timedelta(days=int(next_day)), time(), zone).astimezone(UTC)
 
 
 def query_string(values: tuple[Any, ...], page: int) -> str:
@@ -116,7 +101,13 @@ def show_board(*args: Any) -> Any:
     values, page = args[: len(CONTROLS)], args[-1]
     lang, res = current_language(), resources()
     zone = ZoneInfo(res.settings.time_zone)
-    page = _page_after(ctx.triggered_id, page if isinstance(page, int) else 1)
+    page = page_after(
+        ctx.triggered_id,
+        page if isinstance(page, int) else 1,
+        ids.HZ_PREV,
+        ids.HZ_NEXT,
+        stay=(ids.HZ_REFRESH,),
+    )
     try:
         wanted = wanted_of(values, page, zone)
     except BadDate as bad:
@@ -136,16 +127,6 @@ def show_board(*args: Any) -> Any:
         board.page,
         query_string(values, board.page),
     )
-
-
-def _page_after(trigger: object, page: int) -> int:
-    if trigger == ids.HZ_PREV:
-        return max(1, page - 1)
-    if trigger == ids.HZ_NEXT:
-        return page + 1
-    if trigger in (None, ids.HZ_REFRESH):
-        return page  # the page the URL named, or the one shown
-    return 1  # a filter changed
 
 
 # The URL follows the filters without a reload (history.replaceState tells Dash nothing).

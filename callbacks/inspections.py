@@ -4,7 +4,7 @@ items and hazards, or an object's history) and the exports to CSV and Excel."""
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime
 from typing import Any
 from urllib.parse import quote, urlencode
 from zoneinfo import ZoneInfo
@@ -31,6 +31,7 @@ from dashboard.inspection_export import (
     to_csv,
     to_xlsx,
 )
+from dashboard.list_filters import BadDate, day_start, page_after
 from dashboard.resources import resources
 from data_access.queries import accounts, map_layers
 from data_access.queries import inspections as queries
@@ -55,10 +56,6 @@ CONTROLS = (
 )
 URL_NAMES = ("district", "grid", "type", "kind", "result", "inspector", "task", "since", "until",
              "sort")  # fmt: skip
-
-
-class BadDate(ValueError):
-    pass
 
 
 # --- coverage -------------------------------------------------------------------------------------
@@ -229,8 +226,8 @@ def wanted_of(values: tuple[Any, ...], page: int, zone: ZoneInfo) -> queries.Ins
         result=result if result in queries.RESULTS else None,
         inspector=_text(inspector),
         task_id=_text(task),
-        since=_day_start(since, zone),
-        until=_day_start(until, zone, next_day=True),
+        since=day_start(since, zone),
+        until=day_start(until, zone, next_day=True),
         sort=sort if sort in queries.SORTS else "newest",
         page=page,
     )
@@ -238,18 +235,6 @@ def wanted_of(values: tuple[Any, ...], page: int, zone: ZoneInfo) -> queries.Ins
 
 def _text(value: Any) -> str | None:
     return value.strip()[:MAX_TEXT] or None if isinstance(value, str) else None
-
-
-def _day_start(value: Any, zone: ZoneInfo, next_day: bool = False) -> datetime | None:
-    """A date input's day (in the city's zone) as the UTC moment it starts (or the next one
-    starts: "until" takes in the whole day)."""
-    if not value:
-        return None
-    try:
-        day = date.fromisoformat(str(value))
-    except ValueError:
-        raise BadDate(value) from None
-    return datetime.combine(day + timedelta(days=int(next_day)), time(), zone).astimezone(UTC)
 
 
 def query_string(values: tuple[Any, ...], page: int) -> str:
@@ -280,7 +265,9 @@ def show_list(*args: Any) -> Any:
     values, page = args[: len(CONTROLS)], args[-1]
     lang, res = current_language(), resources()
     zone = ZoneInfo(res.settings.time_zone)
-    page = _page_after(ctx.triggered_id, page if isinstance(page, int) else 1)
+    page = page_after(
+        ctx.triggered_id, page if isinstance(page, int) else 1, ids.INSP_PREV, ids.INSP_NEXT
+    )
     try:
         wanted = wanted_of(values, page, zone)
     except BadDate as bad:
@@ -297,16 +284,6 @@ def show_list(*args: Any) -> Any:
         found.page,
         query_string(values, found.page),
     )
-
-
-def _page_after(trigger: object, page: int) -> int:
-    if trigger == ids.INSP_PREV:
-        return max(1, page - 1)
-    if trigger == ids.INSP_NEXT:
-        return page + 1
-    if trigger is None:
-        return page  # the page the URL named
-    return 1  # a filter changed
 
 
 COLUMNS = (

@@ -18,6 +18,7 @@ from dashboard.components import notice
 from dashboard.domain.hazards import ORIGINS, STATUSES
 from dashboard.domain.policy import page_roles
 from dashboard.i18n import current_language, t
+from dashboard.list_filters import page_of
 from dashboard.resources import resources
 from data_access.queries import accounts, hazard_board
 from data_access.queries.hazard_board import OPEN, SORTS
@@ -58,17 +59,12 @@ def layout(**query: str) -> html.Div:
             exports(lang),
             html.Div(id=ids.HZ_LIST, className="hz-list"),
             pager(lang),
-            dcc.Store(id=ids.HZ_PAGE, data=_page_of(query)),
+            dcc.Store(id=ids.HZ_PAGE, data=page_of(query)),
             dcc.Store(id=ids.HZ_QUERY),
             dcc.Interval(id=ids.HZ_REFRESH, interval=REFRESH_MS),
         ],
         className="hz-page container-fluid py-3",
     )
-
-
-def _page_of(query: dict[str, str]) -> int:
-    page = query.get("page", "1")
-    return int(page) if page.isdigit() and 0 < int(page) < 100_000 else 1
 
 
 def _select(control_id: str, options: list[dict[str, str]], value: str | None) -> dbc.Select:

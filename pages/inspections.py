@@ -20,6 +20,7 @@ from dashboard.auth import current_scope, current_user
 from dashboard.components import notice
 from dashboard.domain.policy import page_roles
 from dashboard.i18n import current_language, t
+from dashboard.list_filters import page_of
 from dashboard.resources import resources
 from dashboard.tiles import tile_layers
 from data_access.queries import accounts, map_layers
@@ -79,18 +80,13 @@ def layout(**query: str) -> html.Div:
                 ],
                 className="g-2",
             ),
-            dcc.Store(id=ids.INSP_PAGE, data=_page_of(query)),
+            dcc.Store(id=ids.INSP_PAGE, data=page_of(query)),
             dcc.Store(id=ids.INSP_QUERY),
             dcc.Store(id=ids.INSP_SELECTED, data=selected_of(query)),
             dcc.Download(id=ids.INSP_DOWNLOAD),
         ],
         className="insp-page container-fluid py-3",
     )
-
-
-def _page_of(query: dict[str, str]) -> int:
-    page = query.get("page", "1")
-    return int(page) if page.isdigit() and 0 < int(page) < 100_000 else 1
 
 
 def selected_of(query: dict[str, str]) -> dict[str, str] | None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 from sqlalchemy import Engine
 
@@ -36,16 +37,8 @@ def record_notification(
     """Record one channel's outcome of a request, failures too (a system event)."""
 
     def body(act: Act) -> Done:
-        data = IncidentNotified(
-            incident_id=incident_id,
-            levels=list(levels),  # type: ignore[arg-type]
-            recipients=[r[:200] for r in recipients],
-            channel=channel[:200],
-            outcome="delivered" if delivered else "failed",
-            attempts=max(1, min(attempts, 100)),
-            error=error[:4000] if error else None,
-            request_id=request_id,
-        )
+        outcome = _outcome(levels, recipients, channel, delivered, attempts, error)
+        data = IncidentNotified(incident_id=incident_id, request_id=request_id, **outcome)
         return Done(incident_id, act.append(data, ids=[delivery_event_id(request_id, channel)]))
 
     return run(engine, worker, body, source=SYSTEM_SOURCE)
@@ -67,16 +60,27 @@ def record_hazard_notification(
     """Record one channel's outcome of an escalation notice, failures too (a system event)."""
 
     def body(act: Act) -> Done:
-        data = HazardNotified(
-            hazard_id=hazard_id,
-            request_id=notice_id,
-            levels=list(levels),  # type: ignore[arg-type]
-            recipients=[r[:200] for r in recipients],
-            channel=channel[:200],
-            outcome="delivered" if delivered else "failed",
-            attempts=max(1, min(attempts, 100)),
-            error=error[:4000] if error else None,
-        )
+        outcome = _outcome(levels, recipients, channel, delivered, attempts, error)
+        data = HazardNotified(hazard_id=hazard_id, request_id=notice_id, **outcome)
         return Done(hazard_id, act.append(data, ids=[hazard_delivery_id(notice_id, channel)]))
 
     return run(engine, worker, body, source=SYSTEM_SOURCE)
+
+
+def _outcome(
+    levels: Sequence[str],
+    recipients: Sequence[str],
+    channel: str,
+    delivered: bool,
+    attempts: int,
+    error: str | None,
+) -> dict[str, Any]:
+    """A channel's outcome as the events record it, cut to the catalogue's lengths."""
+    return {
+        "levels": list(levels),
+        "recipients": [r[:200] for r in recipients],
+        "channel": channel[:200],
+        "outcome": "delivered" if delivered else "failed",
+        "attempts": max(1, min(attempts, 100)),
+        "error": error[:4000] if error else None,
+    }
