@@ -24,6 +24,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Final, Literal
 
 from dashboard.domain.coverage import COUNTED_KINDS, SUPERVISED_CUSTOMER_KINDS
 from dashboard.domain.hazards import SELF_CHECK
@@ -36,7 +37,9 @@ OPEN_STATUSES: tuple[str, ...] = (ISSUED,)
 # The objects a task may name: those the quarter's coverage plan counts (coverage.py).
 TARGET_TYPES: tuple[str, ...] = ("enterprise", "site", "customer")
 # Who issued a task: the city's office, or a district's office to itself.
-CITY_OFFICE, DISTRICT_OFFICE = "city", "district"
+Office = Literal["city", "district"]
+CITY_OFFICE: Final = "city"
+DISTRICT_OFFICE: Final = "district"
 OFFICES: tuple[str, ...] = (CITY_OFFICE, DISTRICT_OFFICE)
 MAX_TITLE = 200
 MAX_NOTE = 2000
@@ -56,7 +59,7 @@ def is_overdue(status: str, deadline: datetime, now: datetime) -> bool:
 # officer acts for their district's office, the city's users for the city's.
 
 
-def office_of(role: Role) -> str:
+def office_of(role: Role) -> Office:
     """The office a gas-office user acts (and issues) for."""
     return DISTRICT_OFFICE if role is Role.DISTRICT_OFFICER else CITY_OFFICE
 

@@ -129,10 +129,11 @@ def _no_text() -> Any:
     return null().cast(String)
 
 
-def objects_query(task: TaskScope, target_type: str, user: Scope) -> Select[Any]:
+def objects_query(task: TaskScope, target_type: str, user: Scope) -> Select[*tuple[Any, ...]]:
     """The registry objects of one type a task covers, as `user` may see them: columns id,
     district, enterprise_id, name, kind."""
-    query: Select[Any]
+    query: Select[*tuple[Any, ...]]
+    owner: Any
     if target_type == "enterprise":
         model: Any = Enterprise
         owner = Enterprise.id
