@@ -7,7 +7,7 @@ officer acts there as "own district" and as an officer of Wuchang ("other distri
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from itertools import count
 
 import pytest
@@ -44,6 +44,11 @@ ALLOWED: dict[str, set[str]] = {
     "request_notification": DESK,
     "close_incident": DESK,
     "move_hazard": {"admin", "supervisor", "district_officer"},  # its first step: assign
+    # inspection tasks (a task of the city's to Jiang'an: its office completes, the city withdraws)
+    "issue_task": {"admin", "supervisor", "district_officer"},
+    "complete_task": {"admin", "supervisor", "district_officer"},
+    "cancel_task": {"admin", "supervisor"},
+    "publish_checklist": {"admin", "supervisor"},
     "create_user": {"admin"},
     "change_user": {"admin"},
     "deactivate_user": {"admin"},
@@ -107,6 +112,27 @@ def jiangan_hazard(engine: Engine) -> str:
     return report_hazard(engine, fresh("HZ-ROLE"))[0]
 
 
+def checklists_published(engine: Engine) -> tuple:
+    commands.publish_builtin_checklists(engine)
+    return ()
+
+
+def issue_to_jiangan(engine: Engine, user: User) -> object:
+    deadline = datetime.now(UTC) + timedelta(days=14)
+    return commands.issue_task(
+        engine, user, title="日常监督检查", checklist_id="daily-supervision",
+        districts=[JIANGAN], target_types=["site"], deadline=deadline,
+    )  # fmt: skip
+
+
+def city_task(engine: Engine) -> str:
+    """A task the city's office issued to Jiang'an."""
+    checklists_published(engine)
+    result = issue_to_jiangan(engine, ADMIN)
+    assert isinstance(result, Done), result
+    return result.subject
+
+
 def fresh(prefix: str) -> str:
     """A username or token source not used before."""
     return f"{prefix}-{next(_names)}"
@@ -147,6 +173,13 @@ COMMANDS: dict[str, tuple[Setup, Run]] = {
     ),
     "close_incident": (lambda e: (dispatched(e)[0], "漏点已处置完毕"), commands.close_incident),
     "move_hazard": (lambda e: (jiangan_hazard(e), "assign"), commands.move_hazard),
+    "issue_task": (checklists_published, issue_to_jiangan),
+    "complete_task": (lambda e: (city_task(e),), commands.complete_task),
+    "cancel_task": (lambda e: (city_task(e), "另行安排"), commands.cancel_task),
+    "publish_checklist": (
+        lambda e: (fresh("checklist"), "燃气报警器专项检查", ["报警器安装到位"]),
+        commands.publish_checklist,
+    ),
     "create_user": (lambda e: (fresh("user"), "hash", Role.LEADER), commands.create_user),
     "change_user": (lambda e: (new_account(e), Role.SUPERVISOR), commands.change_user),
     "deactivate_user": (lambda e: (new_account(e),), commands.deactivate_user),
@@ -165,6 +198,10 @@ ROLE_REFUSAL = {
     "request_notification": "role.notify",
     "close_incident": "role.close_incident",
     "move_hazard": "role.assign_hazard",
+    "issue_task": "role.issue_task",
+    "complete_task": "role.complete_task",
+    "cancel_task": "role.cancel_task",
+    "publish_checklist": "role.publish_checklist",
     **dict.fromkeys(
         (
             "create_user",
@@ -176,6 +213,14 @@ ROLE_REFUSAL = {
         ),
         "role.administer",
     ),
+}
+
+
+# A role that may take the action, refused for this object: a district office may withdraw only
+# the tasks it issued itself (another district's task is refused as unknown, as ever).
+OFFICE_REFUSAL = {
+    ("cancel_task", "district_officer"): "task_office.cancel",
+    ("cancel_task", "district_officer_elsewhere"): "unknown",
 }
 
 
@@ -195,10 +240,13 @@ def newest_seq(engine: Engine) -> int:
 def test_every_command_has_its_expectations_written_here():
     assert set(COMMANDS) == set(ALLOWED) == set(ROLE_REFUSAL)
     public = {name for name in commands.__all__ if name[0].islower()}
-    # the system's own: the notifier's record, the rules runner's escalations
+    # the system's own: the notifier's records, the rules runner's escalations, the built-in
+    # checklists
     assert public - set(COMMANDS) == {
         "record_notification",
+        "record_hazard_notification",
         "escalate_overdue_hazards",
+        "publish_builtin_checklists",
         "user_source",
     }
 
@@ -219,7 +267,7 @@ def test_each_role_is_allowed_or_refused_and_a_refusal_records_nothing(city, com
             assert isinstance(result, Refused), (command, actor, result)
             # where the role may act, another district's objects are refused as if they did not
             # exist, and a new incident there as outside the officer's district
-            wanted = ROLE_REFUSAL[command]
+            wanted = OFFICE_REFUSAL.get((command, actor), ROLE_REFUSAL[command])
             if actor == "district_officer_elsewhere" and "district_officer" in ALLOWED[command]:
                 wanted = "outside_district" if command == "report_incident" else "unknown"
             assert result.reason == wanted, (command, actor, result)
