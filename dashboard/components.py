@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import dash_bootstrap_components as dbc
@@ -51,3 +53,27 @@ def legend(title: str, colors: list[str], labels: list[str], empty_label: str) -
     if not rows:
         rows = [html.Div(empty_label, className="legend-row text-secondary")]
     return html.Div([html.Div(title, className="legend-title"), *rows])
+
+
+def filter_select(control_id: str, options: list[dict[str, str]], value: str | None) -> dbc.Select:
+    """A list filter set to `value` (from the URL) when it is one of its options, else the first."""
+    known = {option["value"] for option in options}
+    return dbc.Select(
+        id=control_id, options=options, value=value if value in known else options[0]["value"]
+    )
+
+
+def filter_card(
+    fields: Sequence[tuple[str, Any, int]], lang: str, class_name: str, extra: Sequence[Any] = ()
+) -> dbc.Card:
+    """A list's filters: each (label key, control, width on a wide screen) under its label, then
+    `extra` columns (a checkbox), wrapping on narrower screens."""
+    columns = [
+        dbc.Col(
+            [dbc.Label(t(key, lang), html_for=control.id, className="small mb-1"), control],
+            xl=width, lg=3, md=4, sm=6,
+        )
+        for key, control, width in fields
+    ]  # fmt: skip
+    row = dbc.Row([*columns, *extra], className="g-2")
+    return dbc.Card(dbc.CardBody(row), className=f"mb-2 {class_name}")

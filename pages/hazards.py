@@ -14,7 +14,7 @@ from dash import dcc, html
 
 from dashboard import ids
 from dashboard.auth import current_scope, current_user
-from dashboard.components import notice
+from dashboard.components import filter_card, filter_select, notice
 from dashboard.domain.hazards import ORIGINS, STATUSES
 from dashboard.domain.policy import page_roles
 from dashboard.i18n import current_language, t
@@ -64,13 +64,6 @@ def layout(**query: str) -> html.Div:
             dcc.Interval(id=ids.HZ_REFRESH, interval=REFRESH_MS),
         ],
         className="hz-page container-fluid py-3",
-    )
-
-
-def _select(control_id: str, options: list[dict[str, str]], value: str | None) -> dbc.Select:
-    known = {option["value"] for option in options}
-    return dbc.Select(
-        id=control_id, options=options, value=value if value in known else options[0]["value"]
     )
 
 
@@ -124,7 +117,7 @@ def filters(lang: str, query: dict[str, str]) -> dbc.Card:
     ]
     sorts = [{"label": t(f"hz.sort.{key}", lang), "value": key} for key in SORTS]
     fields: list[tuple[str, Any, int]] = [
-        ("hz.filter.district", _select(ids.HZ_DISTRICT, districts, query.get("district")), 2),
+        ("hz.filter.district", filter_select(ids.HZ_DISTRICT, districts, query.get("district")), 2),
         ("hz.filter.grid", _dropdown(ids.HZ_GRID, cells, query.get("grid"), lang), 2),
         (
             "hz.filter.enterprise",
@@ -136,47 +129,25 @@ def filters(lang: str, query: dict[str, str]) -> dbc.Card:
             _dropdown(ids.HZ_CATEGORY, categories, query.get("category"), lang),
             2,
         ),
-        ("hz.filter.level", _select(ids.HZ_LEVEL, levels, query.get("level")), 1),
-        ("hz.filter.origin", _select(ids.HZ_ORIGIN, origins, query.get("origin")), 1),
-        ("hz.filter.status", _select(ids.HZ_STATUS, statuses, query.get("status")), 1),
+        ("hz.filter.level", filter_select(ids.HZ_LEVEL, levels, query.get("level")), 1),
+        ("hz.filter.origin", filter_select(ids.HZ_ORIGIN, origins, query.get("origin")), 1),
+        ("hz.filter.status", filter_select(ids.HZ_STATUS, statuses, query.get("status")), 1),
         (
             "hz.filter.escalation",
-            _select(ids.HZ_ESCALATION, escalations, query.get("escalation")),
+            filter_select(ids.HZ_ESCALATION, escalations, query.get("escalation")),
             1,
         ),
         ("hz.filter.since", dbc.Input(id=ids.HZ_SINCE, type="date", value=query.get("since")), 1),
         ("hz.filter.until", dbc.Input(id=ids.HZ_UNTIL, type="date", value=query.get("until")), 1),
-        ("hz.filter.sort", _select(ids.HZ_SORT, sorts, query.get("sort")), 2),
+        ("hz.filter.sort", filter_select(ids.HZ_SORT, sorts, query.get("sort")), 2),
     ]
     overdue = dbc.Checkbox(
         id=ids.HZ_OVERDUE, label=t("hz.filter.overdue", lang), value=query.get("overdue") == "1"
     )
-    return dbc.Card(
-        dbc.CardBody(
-            dbc.Row(
-                [
-                    dbc.Col(
-                        [
-                            dbc.Label(t(key, lang), html_for=control.id, className="small mb-1"),
-                            control,
-                        ],
-                        xl=width,
-                        lg=3,
-                        md=4,
-                        sm=6,
-                    )
-                    for key, control, width in fields
-                ]
-                + [
-                    dbc.Col(
-                        overdue, xl=1, lg=3, md=4, sm=6, className="d-flex align-items-end pb-2"
-                    )
-                ],
-                className="g-2",
-            )
-        ),
-        className="mb-2 hz-filters",
+    overdue_column = dbc.Col(
+        overdue, xl=1, lg=3, md=4, sm=6, className="d-flex align-items-end pb-2"
     )
+    return filter_card(fields, lang, "hz-filters", [overdue_column])
 
 
 def exports(lang: str) -> html.Div:

@@ -17,7 +17,7 @@ from dash_extensions.javascript import Namespace
 
 from dashboard import ids
 from dashboard.auth import current_scope, current_user
-from dashboard.components import notice
+from dashboard.components import filter_card, filter_select, notice
 from dashboard.domain.policy import page_roles
 from dashboard.i18n import current_language, t
 from dashboard.list_filters import page_of
@@ -208,13 +208,6 @@ def _button(control_id: str, icon: str, label_key: str, lang: str) -> dbc.Button
     )
 
 
-def _select(control_id: str, options: list[dict[str, str]], value: str | None) -> dbc.Select:
-    known = {option["value"] for option in options}
-    return dbc.Select(
-        id=control_id, options=options, value=value if value in known else options[0]["value"]
-    )
-
-
 def filters(lang: str, query: dict[str, str]) -> dbc.Card:
     engine, scope = resources().engine, current_scope()
     zh = lang == "zh"
@@ -244,38 +237,26 @@ def filters(lang: str, query: dict[str, str]) -> dbc.Card:
         className="insp-dropdown",
     )
     fields: list[tuple[str, Any, int]] = [
-        ("insp.filter.district", _select(ids.INSP_DISTRICT, districts, query.get("district")), 2),
+        (
+            "insp.filter.district",
+            filter_select(ids.INSP_DISTRICT, districts, query.get("district")),
+            2,
+        ),
         ("insp.filter.grid", grid, 2),
-        ("insp.filter.object_type", _select(ids.INSP_OBJECT_TYPE, types, query.get("type")), 1),
-        ("insp.filter.kind", _select(ids.INSP_KIND, kinds, query.get("kind")), 1),
-        ("insp.filter.result", _select(ids.INSP_RESULT, results, query.get("result")), 1),
+        (
+            "insp.filter.object_type",
+            filter_select(ids.INSP_OBJECT_TYPE, types, query.get("type")),
+            1,
+        ),
+        ("insp.filter.kind", filter_select(ids.INSP_KIND, kinds, query.get("kind")), 1),
+        ("insp.filter.result", filter_select(ids.INSP_RESULT, results, query.get("result")), 1),
         ("insp.filter.inspector", _text(ids.INSP_INSPECTOR, query.get("inspector")), 1),
         ("insp.filter.task", _text(ids.INSP_TASK, query.get("task")), 1),
         ("insp.filter.since", _date(ids.INSP_SINCE, query.get("since")), 1),
         ("insp.filter.until", _date(ids.INSP_UNTIL, query.get("until")), 1),
-        ("insp.filter.sort", _select(ids.INSP_SORT, sorts, query.get("sort")), 1),
+        ("insp.filter.sort", filter_select(ids.INSP_SORT, sorts, query.get("sort")), 1),
     ]
-    return dbc.Card(
-        dbc.CardBody(
-            dbc.Row(
-                [
-                    dbc.Col(
-                        [
-                            dbc.Label(t(key, lang), html_for=control.id, className="small mb-1"),
-                            control,
-                        ],
-                        xl=width,
-                        lg=3,
-                        md=4,
-                        sm=6,
-                    )
-                    for key, control, width in fields
-                ],
-                className="g-2",
-            )
-        ),
-        className="mb-2 insp-filters",
-    )
+    return filter_card(fields, lang, "insp-filters")
 
 
 def _text(control_id: str, value: str | None) -> dbc.Input:
