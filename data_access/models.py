@@ -570,6 +570,20 @@ class Complaint(Base):
     satisfaction: Mapped[int | None] = mapped_column(Integer)
     received_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The workflow (seed 002 art. 6, dashboard/domain/complaints.py): the enterprise concerned,
+    # who holds it now (city | district | enterprise), the time limit of its category, how many
+    # times it was escalated for being late, the reply, and the hazard or incident it became.
+    enterprise_id: Mapped[str | None] = mapped_column(String(64), index=True)
+    handler: Mapped[str | None] = mapped_column(String(16))
+    due_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
+    escalations: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    replied_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    reply: Mapped[str | None] = mapped_column(Text)
+    hazard_id: Mapped[str | None] = mapped_column(String(128))
+    incident_id: Mapped[str | None] = mapped_column(String(128))
+    lat: Mapped[float | None] = mapped_column(Float)
+    lon: Mapped[float | None] = mapped_column(Float)
+    updated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 class SafetyCheck(Base):
@@ -582,9 +596,41 @@ class SafetyCheck(Base):
     worker_id: Mapped[str] = mapped_column(String(64))
     passed: Mapped[bool] = mapped_column(Boolean)
     photos_complete: Mapped[bool] = mapped_column(Boolean)  # all four photos present
+    # The photos themselves, {storefront, cylinder_hose, stove_hose, surroundings: url or hash},
+    # and the checker's findings; None on rows older than migration 0014 that it could not fill.
+    photos: Mapped[dict[str, str] | None] = mapped_column(JSON)
+    findings: Mapped[list[str] | None] = mapped_column(JSON)
     district: Mapped[str | None] = mapped_column(String(12), index=True)  # the customer's
     enterprise_id: Mapped[str | None] = mapped_column(String(64), index=True)  # the cylinder's
     occurred_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+
+
+class CylinderDetention(Base):
+    """One online detention (在线扣瓶): detained by a supervisor, recalled by the enterprise to
+    a named site, then released or scrapped (dashboard/domain/detentions.py). The id is the
+    `cylinder.detained` event's id; a cylinder has at most one open detention."""
+
+    __tablename__ = "cylinder_detentions"
+    id: Mapped[str] = _id(128)
+    code: Mapped[str] = mapped_column(String(64), index=True)
+    enterprise_id: Mapped[str] = mapped_column(String(64), index=True)
+    district: Mapped[str | None] = mapped_column(String(12), index=True)
+    reason: Mapped[str] = mapped_column(Text)
+    recall_by: Mapped[date] = mapped_column(Date, index=True)
+    status: Mapped[str] = mapped_column(
+        String(16), index=True
+    )  # detained|recalled|released|scrapped
+    detained_by: Mapped[str] = mapped_column(String(64))
+    detained_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    recalled_site_id: Mapped[str | None] = mapped_column(String(64))
+    recalled_by: Mapped[str | None] = mapped_column(String(64))
+    recalled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    recall_note: Mapped[str | None] = mapped_column(Text)
+    closed_by: Mapped[str | None] = mapped_column(String(64))
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    close_note: Mapped[str | None] = mapped_column(Text)
+    escalated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # recall late: 督办
+    seq: Mapped[int] = mapped_column(SequenceNumber)
 
 
 class Excavation(Base):

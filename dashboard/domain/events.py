@@ -402,11 +402,32 @@ class CylinderDetained(EventData):
     by: Id
 
 
+class CylinderRecalled(EventData):
+    """Version 1.1: the enterprise has brought a detained cylinder back to one of its sites."""
+
+    event_type: ClassVar[str] = "cylinder.recalled"
+    code: Id
+    site_id: Id
+    by: Id
+    note: Text | None = None
+
+
+class CylinderRecallEscalated(EventData):
+    """Version 1.1: a detained cylinder not recalled by its deadline (the rules runner, 督办)."""
+
+    event_type: ClassVar[str] = "cylinder.recall_escalated"
+    code: Id
+    by: Id
+    note: Text
+
+
 class CylinderReleased(EventData):
     event_type: ClassVar[str] = "cylinder.released"
     code: Id
     by: Id
     note: Text
+    # Version 1.1: how a detention ends; absent means released back into service.
+    outcome: Literal["released", "scrapped"] | None = None
 
 
 # --- Inspections and hazards ---
@@ -712,6 +733,8 @@ class ComplaintReceived(_OptionalPosition):
     lat: Lat | None = None
     lon: Lon | None = None
     code: Id | None = None
+    # Version 1.1: the enterprise complained about (a QR check names the cylinder's).
+    enterprise_id: Id | None = None
 
 
 class ComplaintUpdated(EventData):
@@ -720,6 +743,13 @@ class ComplaintUpdated(EventData):
     status: Literal["assigned", "escalated", "replied", "closed"]
     actor: Id
     satisfaction: Annotated[StrictInt, Field(ge=1, le=5)] | None = None
+    # Version 1.1, all optional: who it is passed down to (逐级转办) and, for an enterprise,
+    # which; the reply or the note; the hazard or incident the complaint was turned into.
+    handler: Literal["city", "district", "enterprise"] | None = None
+    enterprise_id: Id | None = None
+    note: Text | None = None
+    hazard_id: Id | None = None
+    incident_id: Id | None = None
 
 
 class ViolationRecorded(EventData):
@@ -860,6 +890,8 @@ _DATA_MODELS: tuple[type[EventData], ...] = (
     CylinderScanned,
     DeliverySafetyChecked,
     CylinderDetained,
+    CylinderRecalled,
+    CylinderRecallEscalated,
     CylinderReleased,
     InspectionCompleted,
     HazardReported,
@@ -917,6 +949,8 @@ SYSTEM_EVENT_TYPES: frozenset[str] = frozenset(
     {
         "cylinder.detained",
         "cylinder.released",
+        "cylinder.recalled",
+        "cylinder.recall_escalated",
         "hazard.escalated",
         "hazard.redated",
         "hazard.notified",

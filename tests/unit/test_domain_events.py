@@ -135,6 +135,8 @@ EXAMPLES: dict[str, dict[str, Any]] = {
         "by": "rule:scrap_due",
     },
     "cylinder.released": {"code": "CYL-0001", "by": "officer-3", "note": "re-inspected"},
+    "cylinder.recalled": {"code": "CYL-0001", "site_id": "SITE-1", "by": "ent-user-1"},
+    "cylinder.recall_escalated": {"code": "CYL-0001", "by": "rules", "note": "recall late"},
     "inspection.completed": {
         "inspection_id": "ins-1",
         "kind": "daily",
@@ -346,6 +348,8 @@ ADDITIONS = {
     "task.issued",
     "task.completed",
     "task.cancelled",
+    "cylinder.recalled",
+    "cylinder.recall_escalated",
 }
 
 
