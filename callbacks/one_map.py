@@ -115,7 +115,11 @@ def _area_values(
         values = replay.areas_at(res.engine, scope, level, at, res.settings.time_zone)
         return values, "replay.areas_at"
     periods = city_periods(datetime.now(UTC), res.settings.time_zone)
-    values = map_layers.area_values(res.engine, scope, level, periods.now, periods.quarter_start)
+    # Overdue cylinders depend on the day and are counted when read: only for their theme.
+    today = periods.today if metric.key == "cylinders_overdue" else None
+    values = map_layers.area_values(
+        res.engine, scope, level, periods.now, periods.quarter_start, today=today
+    )
     return values, "" if at is None else "replay.areas_now"
 
 

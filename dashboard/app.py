@@ -19,6 +19,7 @@ from dashboard.citypack import load_city_pack
 from dashboard.domain.browser import RULES_ELEMENT_ID, browser_rules
 from dashboard.i18n import t
 from dashboard.notifier import Notifier, build_notifier
+from dashboard.public_check import init_public_check
 from dashboard.reports import init_reports
 from dashboard.resources import Resources
 from dashboard.routing import build_router
@@ -43,6 +44,13 @@ PAGES = (
     "pages.hazard",
     "pages.inspections",
     "pages.inspection_tasks",
+    "pages.cylinder",
+    "pages.cylinders",
+    "pages.detentions",
+    "pages.complaints",
+    "pages.complaint",
+    "pages.enterprises",
+    "pages.enterprise",
     "pages.screen",
     "pages.admin_users",
     "pages.admin_tokens",
@@ -66,6 +74,13 @@ CALLBACKS = (
     "callbacks.hazard",
     "callbacks.inspections",
     "callbacks.inspection_tasks",
+    "callbacks.cylinder",
+    "callbacks.cylinders",
+    "callbacks.detentions",
+    "callbacks.complaints",
+    "callbacks.complaint",
+    "callbacks.enterprises",
+    "callbacks.enterprise",
     "callbacks.admin_users",
     "callbacks.admin_tokens",
     "callbacks.admin_audit",
@@ -125,6 +140,7 @@ def create_app(settings: Settings, *, engine: Engine | None = None) -> Dash:
     init_api(server)
     init_api_v1(server)
     init_reports(server)
+    init_public_check(server, settings)  # /q/<code>: the public QR check, no login
     server.add_url_rule("/healthz", "healthz", healthz)
     _register_pages_and_callbacks()
     app.layout = shell_layout

@@ -15,7 +15,7 @@ import hmac
 import secrets
 import time
 from datetime import UTC, datetime, timedelta
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 
 from flask import (
     Flask,
@@ -39,8 +39,9 @@ from data_access.login_throttle import FailureStore, failure_store
 from data_access.sessions import EndReason, end_session, live_session, start_session
 from data_access.users import find_login
 
-# Paths anyone may fetch: the login page itself, and static code and styles (no data).
-PUBLIC_PREFIXES = ("/login", "/lang/", "/assets/", "/_dash-component-suites/", "/healthz")
+# Paths anyone may fetch: the login page itself, and static code and styles (no data), and the
+# public QR check of a cylinder (dashboard/public_check.py: safe fields only, throttled).
+PUBLIC_PREFIXES = ("/login", "/lang/", "/assets/", "/_dash-component-suites/", "/healthz", "/q/")
 PUBLIC_PATHS = ("/_favicon.ico", "/favicon.ico")
 # Dash's JSON endpoints get a 401 instead of a redirect to an HTML page.
 API_PREFIXES = ("/_dash-", "/_reload-hash", "/api/")
@@ -143,8 +144,11 @@ def _is_public(path: str) -> bool:
 
 
 def _require_login() -> Response | None:
-    if _is_public(request.path) or current_user() is not None:
+    if _is_public(request.path):
         return None
+    user = current_user()
+    if user is not None:
+        return _go_home(user)
     if request.path.startswith(API_PREFIXES):
         return Response('{"error": "login required"}', 401, mimetype="application/json")
     return redirect(f"/login?next={_safe_next(request.full_path)}")
@@ -213,8 +217,28 @@ def _sign_in(user: User, address: str) -> Response:
 
 
 def _landing(user: User, target: str) -> str:
-    """Where a sign-in lands: a wall screen account goes to the big screen unless sent elsewhere."""
-    return "/screen" if user.role is Role.SCREEN and target == "/" else target
+    """Where a sign-in lands: the user's home page unless sent elsewhere."""
+    return home_of(user) if target == "/" else target
+
+
+def home_of(user: User) -> str:
+    """A user's home page: a wall screen account's is the big screen, an enterprise user's its
+    own file (一企一档), everyone else's the One Map."""
+    if user.role is Role.SCREEN:
+        return "/screen"
+    if user.role is Role.ENTERPRISE and user.enterprise_id:
+        return f"/enterprise/{quote(user.enterprise_id, safe='')}"
+    return "/"
+
+
+def _go_home(user: User) -> Response | None:
+    """An enterprise user who loads "/" (the brand link, a bookmark) goes to its own file; the
+    One Map stays one click away in the menu (in-app navigation does not pass here), and "/?map"
+    (any query) loads the map itself."""
+    at_root = request.method == "GET" and request.path == "/" and not request.query_string
+    if at_root and user.role is Role.ENTERPRISE and home_of(user) != "/":
+        return redirect(home_of(user))
+    return None
 
 
 def _logout() -> Response | tuple[str, int]:

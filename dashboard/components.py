@@ -8,8 +8,9 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import dash_bootstrap_components as dbc
-from dash import html
+from dash import dcc, html
 
+from dashboard import ids
 from dashboard.i18n import t
 
 
@@ -77,3 +78,39 @@ def filter_card(
     ]  # fmt: skip
     row = dbc.Row([*columns, *extra], className="g-2")
     return dbc.Card(dbc.CardBody(row), className=f"mb-2 {class_name}")
+
+
+def cylinder_search(lang: str) -> html.Div:
+    """The cylinder search box (navigation bar): a code or a scanned QR link opens the cylinder's
+    trace (callbacks/cylinder.py `search`); a bad input gets a message under the box."""
+    return html.Div(
+        [
+            html.Label(
+                t("ct.search.placeholder", lang),
+                htmlFor=ids.CYL_SEARCH_TEXT,
+                className="visually-hidden",
+            ),
+            dbc.InputGroup(
+                [
+                    dbc.Input(
+                        id=ids.CYL_SEARCH_TEXT,
+                        type="search",
+                        placeholder=t("ct.search.placeholder", lang),
+                        maxLength=300,
+                        autoComplete="off",
+                    ),
+                    dbc.Button(
+                        html.I(className="bi bi-upc-scan"),
+                        id=ids.CYL_SEARCH_GO,
+                        color="info",
+                        outline=True,
+                        title=t("ct.search.go", lang),
+                    ),
+                ],
+                size="sm",
+            ),
+            html.Div(id=ids.CYL_SEARCH_FEEDBACK, className="cyl-search-feedback", role="alert"),
+            dcc.Location(id=ids.CYL_SEARCH_URL, refresh="callback-nav"),
+        ],
+        className="cyl-search me-3",
+    )

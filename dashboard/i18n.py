@@ -53,6 +53,7 @@ TEXT: dict[str, tuple[str, str]] = {
     "alarm.warning": ("预警", "Warning"),
     "alarm.critical": ("严重", "Critical"),
     "page.one_map": ("一张图", "One Map"),
+    "menu.supervision": ("行业监管", "Supervision"),
     "map.metric": ("专题", "Theme"),
     "map.legend.none": ("无数据", "no data"),
     "map.sites": ("场站", "Sites"),

@@ -2,6 +2,7 @@
 
 # shell
 NAVBAR = "shell-navbar"
+MENU_SUPERVISION = "shell-menu-supervision"  # the dropdown of the supervision pages
 LANG_SWITCH = "lang-switch"
 LOGOUT = "logout"
 SHELL_LOCATION = "shell-location"
@@ -329,3 +330,146 @@ TK_DETAIL_CSV = "tk-detail-csv"
 TK_DETAIL_XLSX = "tk-detail-xlsx"
 TK_DETAIL_DOWNLOAD = "tk-detail-download"
 # (end of tasks block)
+
+# enterprises: the list (/enterprises) and one enterprise's file (/enterprise/<id>)
+EL_TEXT = "el-text"  # the search box: name, id or licence number
+EL_DISTRICT = "el-district"
+EL_KIND = "el-kind"
+EL_SUSPENDED = "el-suspended"
+EL_OPEN_HAZARDS = "el-open-hazards"
+EL_OPEN_DETENTIONS = "el-open-detentions"
+EL_LIST = "el-list"  # rows carry data-enterprise, data-suspended
+EL_TOTAL = "el-total"
+EL_PREV = "el-prev"
+EL_NEXT = "el-next"
+EL_PAGE_LABEL = "el-page-label"
+EL_PAGE = "el-page"  # dcc.Store: the page shown
+EL_QUERY = "el-query"  # dcc.Store: the filters as the URL's query string
+EL_CSV = "el-csv"
+EL_XLSX = "el-xlsx"
+EL_DOWNLOAD = "el-download"
+EL_EXPORT_STATUS = "el-export-status"
+ENT_ID = "ent-id"  # dcc.Store: the enterprise the file shows
+ENT_BODY = "ent-body"  # the file's sections, drawn by callbacks/enterprise.py
+ENT_SECTION = "ent-section"  # prefix: each section is f"{ENT_SECTION}-<name>"
+# The rankings issue's slot: the enterprise's scores, a section drawn by its own callback
+# (hidden until then; nothing visible stands in for it).
+ENT_SCORES = "ent-scores"
+ENT_CSV = "ent-csv"
+ENT_XLSX = "ent-xlsx"
+ENT_DOWNLOAD = "ent-download"
+ENT_EXPORT_STATUS = "ent-export-status"
+# (end of enterprises block)
+
+# cylinders: a cylinder's trace (/cylinder/<code>), the problem cylinders (/cylinders) and the
+# cylinder search box of the nav (every role but screen)
+CYL_SEARCH_TEXT = "cyl-search-text"  # a code or a scanned QR URL
+CYL_SEARCH_GO = "cyl-search-go"
+CYL_SEARCH_FEEDBACK = "cyl-search-feedback"
+CYL_SEARCH_URL = "cyl-search-url"  # dcc.Location: where a found code leads
+CYL_CODE = "cyl-code"  # dcc.Store: the code the trace shows
+CYL_BODY = "cyl-body"  # the trace's cards, drawn by callbacks/cylinder.py
+CYL_MAP = "cyl-map"
+CP_KIND = "cp-kind"
+CP_ENTERPRISE = "cp-enterprise"
+CP_DISTRICT = "cp-district"
+CP_STATUS = "cp-status"
+CP_SINCE = "cp-since"
+CP_UNTIL = "cp-until"
+CP_KINDS = "cp-kinds"  # the counts per kind
+CP_LIST = "cp-list"  # rows carry data-finding, data-kind, data-code
+CP_PREV = "cp-prev"
+CP_NEXT = "cp-next"
+CP_PAGE_LABEL = "cp-page-label"
+CP_PAGE = "cp-page"  # dcc.Store: the page shown
+CP_QUERY = "cp-query"  # dcc.Store: the filters as the URL's query string
+CP_REFRESH = "cp-refresh"
+CP_FUNNEL = "cp-funnel"  # today's stage funnel per district and per enterprise
+CP_COMPLETENESS = "cp-completeness"  # each enterprise's chain completeness for the period
+CP_CSV = "cp-csv"
+CP_XLSX = "cp-xlsx"
+CP_DOWNLOAD = "cp-download"
+CP_EXPORT_STATUS = "cp-export-status"
+# (end of cylinders block)
+
+# complaints: the queue (/complaints) and a complaint's page (/complaint/<id>)
+CQ_STATUS = "cq-status"
+CQ_CHANNEL = "cq-channel"
+CQ_CATEGORY = "cq-category"
+CQ_DISTRICT = "cq-district"
+CQ_ENTERPRISE = "cq-enterprise"
+CQ_LATE = "cq-late"
+CQ_SINCE = "cq-since"
+CQ_UNTIL = "cq-until"
+CQ_PAGE = "cq-page"  # dcc.Store: the page shown
+CQ_PREV = "cq-prev"
+CQ_NEXT = "cq-next"
+CQ_PAGE_LABEL = "cq-page-label"
+CQ_COUNTS = "cq-counts"  # per status; chips carry data-status and data-count
+CQ_STATS = "cq-stats"  # timeliness and satisfaction per district and enterprise
+CQ_LIST = "cq-list"  # rows carry data-complaint, data-status, data-late, data-handler
+CQ_QUERY = "cq-query"  # dcc.Store: the filters as a query string (the URL shows it)
+CQ_CSV = "cq-csv"
+CQ_XLSX = "cq-xlsx"
+CQ_DOWNLOAD = "cq-download"
+CQ_EXPORT_STATUS = "cq-export-status"
+CQ_REFRESH = "cq-refresh"
+COMPLAINT_ID = "complaint-id"  # dcc.Store
+COMPLAINT_TICK = "complaint-tick"  # dcc.Store: bumped after a step, to redraw
+COMPLAINT_HEADER = "complaint-header"
+COMPLAINT_FACTS = "complaint-facts"
+COMPLAINT_HISTORY = "complaint-history"  # entries carry data-status
+COMPLAINT_ACTIONS = "complaint-actions"
+COMPLAINT_NOTE = "complaint-note"
+COMPLAINT_ENTERPRISE = "complaint-enterprise"  # whom a district office passes it to
+COMPLAINT_SATISFACTION = "complaint-satisfaction"
+COMPLAINT_LEVEL = "complaint-level"  # of the hazard it becomes
+COMPLAINT_SEVERITY = "complaint-severity"  # of the incident it becomes
+COMPLAINT_FEEDBACK = "complaint-feedback"
+COMPLAINT_GOTO = "complaint-goto"  # dcc.Location: the hazard or incident it became
+
+# --- online detention, 在线扣瓶 (/detentions) ---
+DT_STATUS = "dt-status"
+DT_ENTERPRISE = "dt-enterprise"
+DT_DISTRICT = "dt-district"
+DT_LATE = "dt-late"
+DT_PAGE = "dt-page"  # dcc.Store: the page shown
+DT_PREV = "dt-prev"
+DT_NEXT = "dt-next"
+DT_PAGE_LABEL = "dt-page-label"
+DT_COUNTS = "dt-counts"  # per status; chips carry data-status and data-count
+DT_NOTICE = "dt-notice"  # an enterprise's notice: cylinders awaiting its recall
+DT_LIST = "dt-list"  # rows carry data-detention, data-code, data-status, data-late, data-escalated
+DT_QUERY = "dt-query"  # dcc.Store: the filters as a query string (the URL shows it)
+DT_CSV = "dt-csv"
+DT_XLSX = "dt-xlsx"
+DT_DOWNLOAD = "dt-download"
+DT_EXPORT_STATUS = "dt-export-status"
+DT_REFRESH = "dt-refresh"
+DT_TICK = "dt-tick"  # dcc.Store: bumped after an action, to redraw
+DT_CODE = "dt-code"  # the detain form: the cylinder code
+DT_OWNER = "dt-owner"  # the detain form: its enterprise (registry) and open findings
+DT_REASON = "dt-reason"
+DT_RECALL_BY = "dt-recall-by"
+DT_DETAIN = "dt-detain"
+DT_DETAIN_FEEDBACK = "dt-detain-feedback"
+DT_OPEN = "dt-open"  # pattern-matching: {"type": DT_OPEN, "detention": id, "step": step}
+DT_MODAL = "dt-modal"  # the step's form: a site picker (recall) and a note
+DT_MODAL_TITLE = "dt-modal-title"
+DT_SITE_ROW = "dt-site-row"
+DT_SITE = "dt-site"
+DT_NOTE = "dt-note"
+DT_NOTE_LABEL = "dt-note-label"
+DT_MODAL_ACTIONS = "dt-modal-actions"
+DT_MODAL_CANCEL = "dt-modal-cancel"
+DT_RECALL = "dt-recall"  # pattern-matching: {"type": DT_RECALL, "recall": detention id}
+DT_RELEASE = "dt-release"  # pattern-matching: {"type": DT_RELEASE, "release": detention id}
+DT_SCRAP = "dt-scrap"  # pattern-matching: {"type": DT_SCRAP, "scrap": detention id}
+DT_ACTION_FEEDBACK = "dt-action-feedback"
+# a complaint's step buttons, pattern ids {"type": <one of these>, "<its key>": complaint id}
+COMPLAINT_ASSIGN = "complaint-assign"  # key "cp_assign"
+COMPLAINT_REPLY = "complaint-reply"  # key "cp_reply"
+COMPLAINT_CLOSE = "complaint-close"  # key "cp_close"
+COMPLAINT_ESCALATE = "complaint-escalate"  # key "cp_escalate"
+COMPLAINT_TO_HAZARD = "complaint-to-hazard"  # key "cp_hazard"
+COMPLAINT_TO_INCIDENT = "complaint-to-incident"  # key "cp_incident"

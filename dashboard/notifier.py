@@ -16,7 +16,10 @@ the action and the delivery loses nothing: the next notifier finds the request. 
   recorded notifications, so recording it is delivering it.
 
 A delivered notification marks its levels notified on the incident (the incident projection);
-a failed one marks nothing. docs/notifications.md describes the message and the settings."""
+a failed one marks nothing. Escalations of hazards (`HazardNotice`) and detentions of cylinders
+(`DetentionNotice`: the enterprise must recall it; a late recall goes to the district office and
+the city too) are outboxes of their own, delivered the same way. docs/notifications.md
+describes the messages and the settings."""
 
 from __future__ import annotations
 
@@ -33,7 +36,7 @@ import uuid
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from functools import partial
 from typing import Any, Protocol
 from zoneinfo import ZoneInfo
@@ -41,22 +44,33 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import Engine
 
 from dashboard.citypack import CityPack, load_city_pack
+from dashboard.domain.detentions import NOTICE_LEVELS
 from dashboard.domain.events import NOTIFY_LEVELS
 from dashboard.domain.hazards import ESCALATION_NOTIFIES
 from dashboard.domain.roles import CITYWIDE, system_user
 from dashboard.i18n import t
 from dashboard.settings import Settings, SettingsError
-from data_access.commands import Refused, record_hazard_notification, record_notification
+from data_access.commands import (
+    Refused,
+    record_detention_notification,
+    record_hazard_notification,
+    record_notification,
+)
+from data_access.models import DetentionNotice as DetentionNoticeRow
 from data_access.models import HazardNotice as HazardNoticeRow
 from data_access.outbox import (
+    Outbox,
+    PendingDetentionNotice,
     PendingNotice,
     PendingRequest,
+    claim_detention_notices,
     claim_hazard_notices,
     claim_requests,
     mark_done,
     pending_count,
 )
 from data_access.queries import notifications as queries
+from data_access.queries.detentions import DetentionRow, detention
 from data_access.queries.hazard_board import HazardRow, hazard_detail
 
 __all__ = [
@@ -64,6 +78,7 @@ __all__ = [
     "UNKNOWN",
     "Channel",
     "DeliveryError",
+    "DetentionNotice",
     "Directory",
     "HazardNotice",
     "InAppChannel",
@@ -77,6 +92,7 @@ __all__ = [
     "escalation_recipients",
     "parse_sms_to",
     "street_of",
+    "word_detention_notice",
 ]
 
 log = logging.getLogger(__name__)
@@ -361,6 +377,91 @@ def word_hazard_notice(
     )
 
 
+@dataclass(frozen=True)
+class DetentionNotice:
+    """A detention's notice (在线扣瓶): the enterprise must recall the cylinder; on a late recall
+    (督办) the district office and the city are told too. Sent on the same channels."""
+
+    detention_id: str
+    code: str
+    reason: str  # detained | recall_escalated
+    enterprise_id: str
+    enterprise: str  # its name
+    district: str | None
+    district_name: str
+    detention_reason: str  # why it was detained
+    recall_by: date
+    levels: tuple[str, ...]
+    recipients: Mapping[str, str]
+    sent_at: datetime  # in the city's zone
+    text: str
+    request_id: str = ""  # the cylinder.detained or cylinder.recall_escalated event's id
+
+    link = "/detentions"  # where the enterprise records the recall (its queue)
+
+    def recipient_names(self, levels: Sequence[str] | None = None) -> list[str]:
+        return [self.recipients[level] for level in (levels or self.levels)]
+
+    def as_json(self) -> dict[str, Any]:
+        """The webhook's body (docs/notifications.md, "Detentions")."""
+        return {
+            "type": "cylinder.detention",
+            "request_id": self.request_id,
+            "detention_id": self.detention_id,
+            "code": self.code,
+            "reason": self.reason,
+            "enterprise_id": self.enterprise_id,
+            "enterprise": self.enterprise,
+            "district": self.district,
+            "district_name": self.district_name,
+            "detention_reason": self.detention_reason,
+            "recall_by": self.recall_by.isoformat(),
+            "levels": list(self.levels),
+            "recipients": [{"level": lv, "name": self.recipients[lv]} for lv in self.levels],
+            "time": self.sent_at.isoformat(),
+            "link": self.link,
+            "text": self.text,
+        }
+
+
+def word_detention_notice(
+    city: CityPack, row: DetentionRow, reason: str, zone: ZoneInfo, now: datetime, notice_id: str
+) -> DetentionNotice:
+    district = row.district or ""
+    recipients = escalation_recipients(city, district, row.enterprise)
+    district_name = recipients["district"].removesuffix("燃气管理办公室") if district else ""
+    levels = NOTICE_LEVELS[reason]
+    if reason == "detained":
+        text = (
+            f"【在线扣瓶】{row.enterprise}：贵单位气瓶{row.code}已被扣押（{row.reason}），"
+            f"请于{row.recall_by:%Y-%m-%d}前召回至本企业站点，并在监管平台“在线扣瓶”"
+            f"（{DetentionNotice.link}）登记召回。"
+        )
+    else:
+        who = "、".join(recipients[level] for level in levels)
+        text = (
+            f"【扣瓶督办】{district_name}扣押气瓶{row.code}（{row.enterprise}）召回期限"
+            f"{row.recall_by:%Y-%m-%d}已过仍未召回，已提交督办。请{who}督促召回"
+            f"（{DetentionNotice.link}）。"
+        )
+    return DetentionNotice(
+        detention_id=row.id,
+        code=row.code,
+        reason=reason,
+        enterprise_id=row.enterprise_id,
+        enterprise=row.enterprise,
+        district=row.district,
+        district_name=district_name,
+        detention_reason=row.reason,
+        recall_by=row.recall_by,
+        levels=levels,
+        recipients={level: recipients[level] for level in levels},
+        sent_at=now.astimezone(zone),
+        text=text,
+        request_id=notice_id,
+    )
+
+
 # --- channels ---------------------------------------------------------------------------------
 
 
@@ -372,7 +473,8 @@ class Reach:
     recipients: tuple[str, ...]
 
 
-Message = Notice | HazardNotice  # what a channel sends: an incident's or an escalation's notice
+# What a channel sends: an incident's, an escalation's or a detention's notice.
+Message = Notice | HazardNotice | DetentionNotice
 
 
 class Channel(Protocol):
@@ -578,7 +680,12 @@ class Notifier:
         )
         for notice in notices:
             self._deliver_notice(notice)
-        return len(requests) + len(notices)
+        detentions = claim_detention_notices(
+            self.engine, self.worker, now, self.lease, self.channel_names
+        )
+        for pending in detentions:
+            self._deliver_detention_notice(pending)
+        return len(requests) + len(notices) + len(detentions)
 
     def drain(self, timeout: float = 30.0) -> bool:
         """Deliver until no request is waiting; False if some still wait after `timeout`."""
@@ -648,33 +755,69 @@ class Notifier:
 
     def _deliver_notice(self, pending: PendingNotice) -> None:
         """An escalation's notice, on every channel that has no outcome for it yet."""
-        record = partial(self._record_notice, pending)
-        now = datetime.now(UTC)
-        try:
+
+        def prepare(now: datetime) -> Message:
             found = hazard_detail(self.engine, CITYWIDE, pending.hazard_id)
             if found is None:  # cannot be: a notice names a known hazard
                 raise LookupError(f"hazard {pending.hazard_id!r} is not known")
-            notice = word_hazard_notice(
+            return word_hazard_notice(
                 self.directory.city, found.row, pending.level, self.zone, now, pending.id
             )
+
+        levels = ESCALATION_NOTIFIES.get(pending.level, ("district",))
+        record = partial(self._record_notice, pending)
+        self._deliver_outboxed(
+            pending.id, pending.answered, prepare, levels, record, HazardNoticeRow
+        )
+
+    def _deliver_detention_notice(self, pending: PendingDetentionNotice) -> None:
+        """A detention's notice, on every channel that has no outcome for it yet."""
+
+        def prepare(now: datetime) -> Message:
+            found = detention(self.engine, CITYWIDE, pending.detention_id)
+            if found is None:  # cannot be: a notice names a known detention
+                raise LookupError(f"detention {pending.detention_id!r} is not known")
+            return word_detention_notice(
+                self.directory.city, found, pending.reason, self.zone, now, pending.id
+            )
+
+        levels = NOTICE_LEVELS.get(pending.reason, ("enterprise",))
+        record = partial(self._record_detention_notice, pending)
+        self._deliver_outboxed(
+            pending.id, pending.answered, prepare, levels, record, DetentionNoticeRow
+        )
+
+    def _deliver_outboxed(
+        self,
+        notice_id: str,
+        answered: frozenset[str],
+        prepare: Callable[[datetime], Message],
+        levels: Sequence[str],
+        record: Callable[..., bool],
+        model: type[Outbox],
+    ) -> None:
+        """A notice of an outbox of its own (escalations, detentions): worded by `prepare`,
+        sent on every channel without an outcome yet; a notice that cannot be worded is
+        recorded failed on each (for `levels`); done once every outcome is recorded."""
+        try:
+            notice = prepare(datetime.now(UTC))
             reaches = [(channel, channel.reach(notice)) for channel in self.channels]
         except Exception as error:
-            log.exception("notify: could not prepare the escalation notice %r", pending.id)
-            levels = ESCALATION_NOTIFIES.get(pending.level, ("district",))
+            log.exception("notify: could not prepare the notice %r", notice_id)
             recorded = [
                 record(channel.name, levels, (), False, 1, f"not sent: {_describe(error)}")
                 for channel in self.channels
-                if channel.name not in pending.answered
+                if channel.name not in answered
             ]
-            self._finish_notice(pending, all(recorded))
+            self._finish_notice(notice_id, all(recorded), model)
             return
-        todo = [(c, r) for c, r in reaches if r is not None and c.name not in pending.answered]
+        todo = [(c, r) for c, r in reaches if r is not None and c.name not in answered]
         futures = [self._pool.submit(self._deliver, c, notice, r, record) for c, r in todo]
-        self._finish_notice(pending, all(future.result() for future in futures))
+        self._finish_notice(notice_id, all(future.result() for future in futures), model)
 
-    def _finish_notice(self, pending: PendingNotice, all_recorded: bool) -> None:
+    def _finish_notice(self, notice_id: str, all_recorded: bool, model: type[Outbox]) -> None:
         if all_recorded:
-            mark_done(self.engine, pending.id, self.worker, datetime.now(UTC), HazardNoticeRow)
+            mark_done(self.engine, notice_id, self.worker, datetime.now(UTC), model)
 
     def _deliver(
         self, channel: Channel, notice: Message, reach: Reach, record: Callable[..., bool]
@@ -733,25 +876,59 @@ class Notifier:
         attempts: int,
         error: str | None,
     ) -> bool:
-        try:
-            result = record_hazard_notification(
-                self.engine,
-                self.actor,
-                pending.id,
-                pending.hazard_id,
-                levels,
-                recipients,
-                channel,
-                delivered=delivered,
-                attempts=max(attempts, 1),
-                error=error,
-            )
-        except Exception:
-            log.exception("notify: could not record the %s outcome for %r", channel, pending.id)
-            return False
-        if isinstance(result, Refused):
-            log.warning("notify: %s outcome for %r not recorded: %s", channel, pending.id, result)
-        return True
+        write = partial(
+            record_hazard_notification,
+            self.engine,
+            self.actor,
+            pending.id,
+            pending.hazard_id,
+            levels,
+            recipients,
+            channel,
+            delivered=delivered,
+            attempts=max(attempts, 1),
+            error=error,
+        )
+        return _recorded(write, channel, pending.id)
+
+    def _record_detention_notice(
+        self,
+        pending: PendingDetentionNotice,
+        channel: str,
+        levels: Sequence[str],
+        recipients: Sequence[str],
+        delivered: bool,
+        attempts: int,
+        error: str | None,
+    ) -> bool:
+        write = partial(
+            record_detention_notification,
+            self.engine,
+            self.actor,
+            pending.id,
+            pending.detention_id,
+            pending.code,
+            pending.reason,
+            levels,
+            recipients,
+            channel,
+            delivered=delivered,
+            attempts=max(attempts, 1),
+            error=error,
+        )
+        return _recorded(write, channel, pending.id)
+
+
+def _recorded(write: Callable[[], object], channel: str, notice_id: str) -> bool:
+    """Record an outcome (a refusal, e.g. a duplicate, is logged); False if it could not be."""
+    try:
+        result = write()
+    except Exception:
+        log.exception("notify: could not record the %s outcome for %r", channel, notice_id)
+        return False
+    if isinstance(result, Refused):
+        log.warning("notify: %s outcome for %r not recorded: %s", channel, notice_id, result)
+    return True
 
 
 def _describe(error: BaseException) -> str:

@@ -17,7 +17,11 @@ from datetime import UTC, datetime
 
 from sqlalchemy import Engine
 
-from data_access.commands import escalate_overdue_hazards
+from data_access.commands import (
+    escalate_late_complaints,
+    escalate_late_recalls,
+    escalate_overdue_hazards,
+)
 
 __all__ = ["RULES_EVERY_S", "RulesRunner"]
 
@@ -27,7 +31,11 @@ RULES_EVERY_S = 15.0  # an escalation is due by the day: a few seconds late is o
 
 Rule = Callable[[Engine, datetime], int]
 # (name for the log, rule); each writes its system events with deterministic ids.
-RULES: Sequence[tuple[str, Rule]] = (("hazard escalation", escalate_overdue_hazards),)
+RULES: Sequence[tuple[str, Rule]] = (
+    ("hazard escalation", escalate_overdue_hazards),
+    ("recall escalation", escalate_late_recalls),
+    ("complaint escalation", escalate_late_complaints),  # 超时督办 (dashboard/domain/complaints.py)
+)
 
 
 class RulesRunner:

@@ -86,6 +86,10 @@ class Settings:
     secure_cookies: bool = False  # always mark the session cookie Secure (else: when on HTTPS)
     # Hosts whose https URLs a photo reference may name (docs/events.md); none: hashes only
     photo_hosts: frozenset[str] = frozenset()
+    # The public QR check's throttles per client address (docs/public-check.md), in
+    # Flask-Limiter's notation; None: dashboard/domain/public_check.py's defaults.
+    public_view_limit: str | None = None
+    public_complaint_limit: str | None = None
     demo: bool = False
 
     @classmethod
@@ -133,6 +137,8 @@ class Settings:
             trusted_proxies=_int(env, "GASCC_TRUSTED_PROXIES", 0, low=0, high=5),
             secure_cookies=_choice(env, "GASCC_SECURE_COOKIES", "off", ("on", "off")) == "on",
             photo_hosts=_photo_hosts(env),
+            public_view_limit=_rate_limit(env, "GASCC_PUBLIC_VIEW_LIMIT"),
+            public_complaint_limit=_rate_limit(env, "GASCC_PUBLIC_COMPLAINT_LIMIT"),
             demo=demo,
         )
 
@@ -209,6 +215,20 @@ def _http_url(env: Mapping[str, str], name: str) -> str | None:
     if url and (urlsplit(url).scheme not in ("http", "https") or not urlsplit(url).netloc):
         raise SettingsError(name, f"{url!r} is not an http:// or https:// address")
     return url or None
+
+
+def _rate_limit(env: Mapping[str, str], name: str) -> str | None:
+    """A throttle such as "60 per minute" or "3 per 10 minutes; 10 per day"."""
+    raw = env.get(name, "").strip()
+    if not raw:
+        return None
+    from limits import parse_many
+
+    try:
+        parse_many(raw)
+    except ValueError:
+        raise SettingsError(name, f"{raw!r} is not a rate such as '60 per minute'") from None
+    return raw
 
 
 def _photo_hosts(env: Mapping[str, str]) -> frozenset[str]:

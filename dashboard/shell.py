@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 
 import dash
 import dash_bootstrap_components as dbc
@@ -11,7 +11,8 @@ from flask import request
 
 from dashboard import ids
 from dashboard.auth import csrf_token, current_user
-from dashboard.domain.roles import ROLE_LABELS, User
+from dashboard.components import cylinder_search
+from dashboard.domain.roles import ROLE_LABELS, Role, User
 from dashboard.i18n import current_language, t
 from dashboard.resources import resources
 
@@ -84,25 +85,26 @@ def busy_notice() -> dbc.Alert:
 
 
 def visible_pages(user: User) -> list[dict]:
-    """Pages of the registry this user's role may open, in menu order."""
+    """Pages of the registry this user's role may open, in menu order. A page may narrow who
+    sees it in the menu (`menu_roles`) and link to a path of the user's own (`menu_path`, with
+    {enterprise_id}: an enterprise user's own file)."""
     return [
-        page
+        _menu_page(page, user)
         for page in dash.page_registry.values()
-        if user.role.value in page.get("roles", ()) and page.get("in_menu", True)
+        if user.role.value in page.get("roles", ())
+        and user.role.value in page.get("menu_roles", page.get("roles", ()))
+        and page.get("in_menu", True)
     ]
+
+
+def _menu_page(page: dict, user: User) -> dict:
+    if "menu_path" not in page:
+        return page
+    own = quote(user.enterprise_id or "", safe="")
+    return {**page, "relative_path": page["menu_path"].format(enterprise_id=own)}
 
 
 def navbar(user: User, lang: str) -> dbc.Navbar:
-    links = [
-        dbc.NavLink(
-            [html.I(className=f"bi {page.get('icon', 'bi-square')} me-1"), t(page["label"], lang)],
-            href=page["relative_path"],
-            className="text-nowrap",
-            active="exact",
-            external_link=page.get("full_reload", False),
-        )
-        for page in visible_pages(user)
-    ]
     return dbc.Navbar(
         dbc.Container(
             [
@@ -115,7 +117,8 @@ def navbar(user: User, lang: str) -> dbc.Navbar:
                     title=t("app.title", lang),
                     className="navbar-brand fw-semibold",
                 ),
-                dbc.Nav(links, navbar=True, className="me-auto"),
+                dbc.Nav(menu_entries(user, lang), navbar=True, className="me-auto"),
+                *([] if user.role is Role.SCREEN else [cylinder_search(lang)]),
                 _user_menu(user, lang),
             ],
             fluid=True,
@@ -125,6 +128,61 @@ def navbar(user: User, lang: str) -> dbc.Navbar:
         dark=True,
         className="app-navbar border-bottom border-secondary-subtle py-1",
     )
+
+
+def menu_entries(user: User, lang: str) -> list:
+    """One link per menu page, in menu order; the pages of a `menu_group` share one dropdown,
+    placed where the group's first page would be (the supervision pages are many, and the bar
+    must hold on one line at 1366 px)."""
+    entries: list = []
+    groups: dict[str, list[dict]] = {}
+    for page in visible_pages(user):
+        group = page.get("menu_group")
+        if group is None:
+            entries.append(_page_link(page, lang))
+        elif group not in groups:
+            groups[group] = [page]
+            entries.append(group)
+        else:
+            groups[group].append(page)
+    return [
+        _group_menu(entry, groups[entry], lang) if isinstance(entry, str) else entry
+        for entry in entries
+    ]
+
+
+def _page_link(page: dict, lang: str) -> dbc.NavLink:
+    return dbc.NavLink(
+        [html.I(className=f"bi {page.get('icon', 'bi-square')} me-1"), t(page["label"], lang)],
+        href=page["relative_path"],
+        className="text-nowrap",
+        active="exact",
+        external_link=page.get("full_reload", False),
+    )
+
+
+def _group_menu(group: str, pages: list[dict], lang: str) -> dbc.DropdownMenu:
+    items = [
+        dbc.DropdownMenuItem(
+            [html.I(className=f"bi {page.get('icon', 'bi-square')} me-2"), t(page["label"], lang)],
+            href=page["relative_path"],
+        )
+        for page in pages
+    ]
+    icon, component_id = MENU_GROUPS[group]
+    return dbc.DropdownMenu(
+        items,
+        label=[html.I(className=f"bi {icon} me-1"), t(f"menu.{group}", lang)],
+        nav=True,
+        in_navbar=True,
+        menu_variant="dark",
+        className="text-nowrap",
+        id=component_id,
+    )
+
+
+# A page's `menu_group` -> the group's icon and its dropdown's id.
+MENU_GROUPS = {"supervision": ("bi-clipboard2-check", ids.MENU_SUPERVISION)}
 
 
 def live_indicator(lang: str) -> html.Span:

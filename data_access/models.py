@@ -633,6 +633,27 @@ class CylinderDetention(Base):
     seq: Mapped[int] = mapped_column(SequenceNumber)
 
 
+class DetentionNotice(Base):
+    """The outbox of detention notices (在线扣瓶): one row per (detention, reason), its id the
+    event that asks for it (`cylinder.detained`: the detention's id; `cylinder.recall_escalated`:
+    `recall-late:<detention id>`). The delivery worker (dashboard/notifier.py) tells the
+    enterprise (and, on a late recall, the district office and the city) and records each
+    channel's outcome as `cylinder.notified`, which the projection copies into `outcomes` (what
+    the enterprise's queue shows). As HazardNotice: claim and `done_at` are bookkeeping."""
+
+    __tablename__ = "detention_notices"
+    id: Mapped[str] = _id(128)
+    detention_id: Mapped[str] = mapped_column(ForeignKey("cylinder_detentions.id"), index=True)
+    reason: Mapped[str] = mapped_column(String(24))  # detained | recall_escalated
+    requested_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    seq: Mapped[int] = mapped_column(SequenceNumber)
+    # channel -> {"outcome": delivered|failed, "at": RFC 3339, "attempts": n, "error": str|None}
+    outcomes: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    done_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
+    claimed_by: Mapped[str | None] = mapped_column(String(128))
+    claimed_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
 class Excavation(Base):
     """A registered dig (excavation permit), as of its newest registration."""
 

@@ -13,6 +13,9 @@ the request id so a receiver can tell a repeat.
 Escalations (督办) go out the same way: each `hazard.escalated` is a row of `hazard_notices`
 (`claim_hazard_notices`), and each channel's outcome is recorded as `hazard.notified` under a
 deterministic event id (`hazard_delivery_id`), which is also how a later claim knows it is done.
+Detention notices (在线扣瓶) likewise: each `cylinder.detained` and `cylinder.recall_escalated` is
+a row of `detention_notices` (`claim_detention_notices`), each outcome a `cylinder.notified`
+under `detention_delivery_id`.
 
 Claims and done marks are the worker's bookkeeping, not facts about the city: the facts (the
 request and every outcome) are events in the log.
@@ -20,22 +23,32 @@ request and every outcome) are events in the log.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import ColumnElement, Engine, and_, func, or_, select, update
+from sqlalchemy import ColumnElement, Connection, Engine, and_, func, or_, select, update
 
 from data_access.eventlog import SYSTEM_SOURCE
-from data_access.models import EventRecord, HazardNotice, IncidentNotification, NotificationRequest
+from data_access.models import (
+    CylinderDetention,
+    DetentionNotice,
+    EventRecord,
+    HazardNotice,
+    IncidentNotification,
+    NotificationRequest,
+)
 
-Outbox = NotificationRequest | HazardNotice
+Outbox = NotificationRequest | HazardNotice | DetentionNotice
 
 __all__ = [
+    "PendingDetentionNotice",
     "PendingNotice",
     "PendingRequest",
+    "claim_detention_notices",
     "claim_hazard_notices",
     "claim_requests",
+    "detention_delivery_id",
     "hazard_delivery_id",
     "mark_done",
     "pending_count",
@@ -130,11 +143,11 @@ def mark_done(
 
 
 def pending_count(engine: Engine) -> int:
-    """Requests and escalation notices not done yet (claimed or not)."""
+    """Requests, escalation and detention notices not done yet (claimed or not)."""
     with engine.connect() as connection:
         return sum(
             int(connection.scalar(select(func.count()).where(model.done_at.is_(None))) or 0)
-            for model in (_R, HazardNotice)
+            for model in (_R, HazardNotice, DetentionNotice)
         )
 
 
@@ -167,23 +180,79 @@ def claim_hazard_notices(
     claimed = _claim(engine, HazardNotice, worker, now, lease, limit)
     if not claimed:
         return []
-    wanted = {hazard_delivery_id(n, c): (n, c) for n in claimed for c in channels}
     with engine.connect() as connection:
         rows = connection.execute(
             select(HazardNotice.id, HazardNotice.hazard_id, HazardNotice.level)
             .where(HazardNotice.id.in_(claimed))
             .order_by(HazardNotice.seq)
         ).all()
-        recorded = connection.scalars(
-            select(EventRecord.event_id).where(
-                EventRecord.source == SYSTEM_SOURCE, EventRecord.event_id.in_(list(wanted))
-            )
-        ).all()
-    answered: dict[str, set[str]] = {}
+        answered = _answered(connection, claimed, channels, hazard_delivery_id)
+    return [PendingNotice(row.id, row.hazard_id, row.level, answered[row.id]) for row in rows]
+
+
+def _answered(
+    connection: Connection,
+    claimed: Sequence[str],
+    channels: Sequence[str],
+    delivery_id: Callable[[str, str], str],
+) -> dict[str, frozenset[str]]:
+    """Notice id -> the channels whose outcome is in the log (under `delivery_id`)."""
+    wanted = {delivery_id(n, c): (n, c) for n in claimed for c in channels}
+    recorded = connection.scalars(
+        select(EventRecord.event_id).where(
+            EventRecord.source == SYSTEM_SOURCE, EventRecord.event_id.in_(list(wanted))
+        )
+    ).all()
+    answered: dict[str, set[str]] = {notice_id: set() for notice_id in claimed}
     for event_id in recorded:
         notice_id, channel = wanted[event_id]
-        answered.setdefault(notice_id, set()).add(channel)
+        answered[notice_id].add(channel)
+    return {notice_id: frozenset(found) for notice_id, found in answered.items()}
+
+
+# --- detention notices (cylinder.detained, cylinder.recall_escalated) ----------------------------
+
+
+@dataclass(frozen=True)
+class PendingDetentionNotice:
+    id: str  # the cylinder.detained (= the detention's id) or cylinder.recall_escalated event's
+    detention_id: str
+    code: str  # the detained cylinder's
+    reason: str  # detained | recall_escalated
+    answered: frozenset[str]  # channels with an outcome recorded for it
+
+
+def detention_delivery_id(notice_id: str, channel: str) -> str:
+    """One outcome per notice and channel: a second worker's record of it is a duplicate."""
+    return f"cyl-notified-{notice_id}-{channel}"[:128]
+
+
+def claim_detention_notices(
+    engine: Engine,
+    worker: str,
+    now: datetime,
+    lease: timedelta,
+    channels: Sequence[str],
+    limit: int = 20,
+) -> list[PendingDetentionNotice]:
+    """Claim up to `limit` due detention notices, as claim_hazard_notices."""
+    claimed = _claim(engine, DetentionNotice, worker, now, lease, limit)
+    if not claimed:
+        return []
+    with engine.connect() as connection:
+        rows = connection.execute(
+            select(
+                DetentionNotice.id,
+                DetentionNotice.detention_id,
+                CylinderDetention.code,
+                DetentionNotice.reason,
+            )
+            .join(CylinderDetention, CylinderDetention.id == DetentionNotice.detention_id)
+            .where(DetentionNotice.id.in_(claimed))
+            .order_by(DetentionNotice.seq)
+        ).all()
+        answered = _answered(connection, claimed, channels, detention_delivery_id)
     return [
-        PendingNotice(row.id, row.hazard_id, row.level, frozenset(answered.get(row.id, ())))
+        PendingDetentionNotice(row.id, row.detention_id, row.code, row.reason, answered[row.id])
         for row in rows
     ]

@@ -22,6 +22,7 @@ from data_access.models import (
     Complaint,
     Customer,
     Cylinder,
+    CylinderDetention,
     CylinderState,
     District,
     Enterprise,
@@ -41,6 +42,7 @@ from data_access.models import (
     Site,
     Team,
     Violation,
+    ViolationPoints,
     Worker,
 )
 
@@ -83,8 +85,8 @@ REACH: dict[type, Reach] = {
     Resource: Reach(Resource.district),
     Alarm: Reach(Alarm.district),
     Excavation: Reach(Excavation.district),
-    # citizens' complaints go to the authorities
-    Complaint: Reach(Complaint.district),
+    # citizens' complaints go to the authorities; an enterprise sees those naming it (issue 16)
+    Complaint: Reach(Complaint.district, lambda e: Complaint.enterprise_id == e),
     # the registry and what happens to it: an enterprise sees its own
     Enterprise: Reach(Enterprise.district, lambda e: Enterprise.id == e),
     Site: Reach(Site.district, lambda e: Site.enterprise_id == e),
@@ -101,8 +103,14 @@ REACH: dict[type, Reach] = {
         lambda e: CylinderState.code.in_(select(Cylinder.code).where(Cylinder.enterprise_id == e)),
     ),
     SafetyCheck: Reach(SafetyCheck.district, lambda e: SafetyCheck.enterprise_id == e),
+    # online detention (在线扣瓶): the responsible enterprise sees its own (its recall queue)
+    CylinderDetention: Reach(
+        CylinderDetention.district, lambda e: CylinderDetention.enterprise_id == e
+    ),
     Finding: Reach(Finding.district, lambda e: Finding.enterprise_id == e),
     Violation: Reach(Violation.district, lambda e: Violation.enterprise_id == e),
+    # the 12-point totals: an enterprise's own, its sites' and its workers'
+    ViolationPoints: Reach(ViolationPoints.district, lambda e: ViolationPoints.enterprise_id == e),
     Hazard: Reach(Hazard.district, lambda e: Hazard.enterprise_id == e),  # its responsible one
     InspectionRecord: Reach(
         InspectionRecord.district,

@@ -31,6 +31,7 @@ dash.register_page(
     label="page.hazards",
     icon="bi-cone-striped",
     order=14,
+    menu_group="supervision",
     roles=page_roles("hazards"),
     in_menu=True,
 )

@@ -32,6 +32,7 @@ dash.register_page(
     label="page.inspection_tasks",
     icon="bi-clipboard-check",
     order=16,
+    menu_group="supervision",
     roles=page_roles("inspection_tasks"),
     in_menu=True,
 )

@@ -40,6 +40,7 @@ dash.register_page(
     label="page.inspections",
     icon="bi-clipboard-data",
     order=15,
+    menu_group="supervision",
     roles=page_roles("inspections"),
     in_menu=True,
 )

@@ -553,6 +553,30 @@ def _duty_desk(args: argparse.Namespace, engine: Any, settings: Settings) -> Any
     )
 
 
+def _detention_desk(args: argparse.Namespace, engine: Any) -> Any:
+    """The simulated detention desk (simulators/detention_desk.py): a supervisor and the
+    enterprises detaining, recalling and disposing of problem cylinders through the commands;
+    with the duty desk (the demo), when there is a database to act in."""
+    from simulators.detention_desk import DetentionDesk, detention_user
+
+    wanted = args.desk if args.desk is not None else args.demo
+    if not wanted or engine is None:
+        return None
+    return DetentionDesk(engine, seed=args.seed, supervisor=detention_user(engine))
+
+
+def _complaint_desk(args: argparse.Namespace, engine: Any) -> Any:
+    """The simulated complaint staff (simulators/complaint_desk.py): the 96511 desk, the
+    district offices and the enterprises taking complaints down the chain through the commands;
+    with the duty desk (the demo), when there is a database to act in."""
+    from simulators.complaint_desk import ComplaintDesk
+
+    wanted = args.desk if args.desk is not None else args.demo
+    if not wanted or engine is None:
+        return None
+    return ComplaintDesk(engine, seed=args.seed)
+
+
 def _take_open_tasks(engine: Any, city: Any) -> None:
     """The district offices carry on with the inspection tasks open in the database."""
     from datetime import UTC, datetime
@@ -672,6 +696,8 @@ def _run(args: argparse.Namespace) -> int:
         def started(city: Any) -> None:
             if engine is not None and "inspections" in city.streams:
                 _take_open_tasks(engine, city)
+            if complaint_desk is not None and "complaints" in city.streams:
+                city.streams["complaints"].handled_by_desk = True  # its staff take them on
             when = city.local(city.clock.sim_start).isoformat(timespec="seconds")
             print(
                 f"simulating from {when} ({run_options.clock} clock, run tag {city.run_tag}; "
@@ -695,6 +721,12 @@ def _run(args: argparse.Namespace) -> int:
             duty_desk=duty_desk,
         )
 
+    detention_desk = _detention_desk(args, engine)
+    if detention_desk is not None:
+        detention_desk.start()
+    complaint_desk = _complaint_desk(args, engine)
+    if complaint_desk is not None:
+        complaint_desk.start()
     try:
         try:
             report = asyncio.run(main())
@@ -702,6 +734,10 @@ def _run(args: argparse.Namespace) -> int:
             print(f"error: {error}", file=sys.stderr)
             return 2
     finally:
+        if detention_desk is not None:
+            detention_desk.stop()
+        if complaint_desk is not None:
+            complaint_desk.stop()
         if engine is not None:
             if not args.keep_tokens:
                 revoke_tokens(engine, created)

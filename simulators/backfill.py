@@ -18,7 +18,10 @@ The command center's own part of that history is written too, as the system woul
 - `hazard.escalated` for hazards still open after their due time, by the rule in
   dashboard/domain/hazards.py (`escalation_steps`), id `escalation_id(hazard, level)` =
   `escalate:<hazard>:<level>`: the live rules runner (issue 15) uses the same ids, so it never
-  escalates a backfilled hazard twice.
+  escalates a backfilled hazard twice;
+- `complaint.updated` status escalated (actor `rules`) for a complaint still unanswered at its
+  due time, and again each further limit (dashboard/domain/complaints.py), id
+  `complaint-late:<complaint>:<n>`, the live rule's own.
 
 Incidents still unresolved at the end are left out (their report, teams' statuses and drive),
 so that the live simulators starting afterwards, which bring every team back to base, leave no
@@ -46,11 +49,15 @@ from typing import Any
 
 from sqlalchemy import Engine
 
+from dashboard.domain.complaints import late_escalation_id
+from dashboard.domain.complaints import late_note as complaint_late_note
+from dashboard.domain.complaints import time_limit as complaint_time_limit
 from dashboard.domain.dispatch import straight_line_minutes
 from dashboard.domain.events import (
     NOTIFY_LEVELS,
     Bounds,
     ChecklistPublished,
+    ComplaintUpdated,
     Event,
     EventData,
     HazardEscalated,
@@ -74,6 +81,7 @@ from dashboard.domain.hazards import is_open as hazard_is_open
 from dashboard.domain.tasks import BUILTIN, BUILTIN_CHECKLISTS
 from dashboard.gateway.places import district_rejection
 from data_access.bulk_append import BulkTally, append_batches, history_between, logged_with_prefix
+from data_access.commands.complaints import RULES_ACTOR as COMPLAINT_RULES_ACTOR
 from data_access.commands.tasks import BUILTIN_ACTOR, builtin_event_id
 from data_access.eventlog import SYSTEM_SOURCE, Incoming
 from data_access.outbox import hazard_delivery_id
@@ -81,6 +89,7 @@ from simulators.anomalies import DEFAULT_RATES
 from simulators.city import PREFIX, City
 from simulators.clock import DAY, HOUR, MINUTE, SimClock, quarter_bounds, utc_offset_s
 from simulators.core import STREAMS, CityOptions, Emission, source_types
+from simulators.detention_history import DetentionHistory
 from simulators.places import km
 from simulators.streams.tasks import HistoryTask, history_tasks
 from simulators.world import World
@@ -100,6 +109,7 @@ NOTIFY_CHANNEL = "in_app"
 LATE_SHARE = 0.3
 LATE_DAYS = (0.5, 25.0)
 NEVER_SHARE = 0.1
+LATE_ESCALATIONS = 3  # a complaint's late escalations the history may hold (one per limit)
 
 Progress = Callable[[float, int], None]  # (days done, events written)
 
@@ -311,11 +321,16 @@ class _History:
         self.parked: set[str] = set()  # teams on a left-out incident's errand
         self.open_hazards: dict[str, bool] = {}
         self.hazard_places: dict[str, tuple[str, str | None]] = {}  # district, enterprise name
+        self.unanswered: dict[str, bool] = {}  # complaints not yet replied to
         self.offered: Counter[str] = Counter()
         self.system: Counter[str] = Counter()
         self.invalid: Counter[str] = Counter()
         self.expected_rejections = 0
         self.homes = {team.id: (team.lat, team.lon) for team in self.world.teams}
+        # online detentions of the problem fillings (simulators/detention_history.py)
+        self.detentions = DetentionHistory(
+            self.world, city.rng("backfill-detentions"), lambda t: city.local(t).date()
+        )
         self._directory: Any = None
 
     # --- generating ---------------------------------------------------------------------------
@@ -377,6 +392,11 @@ class _History:
         elif kind == "hazard.reported":
             due = datetime.fromisoformat(data["due_at"]).timestamp()
             self._hazard(data["hazard_id"], data["level"], due, data)
+        elif kind == "complaint.received":
+            self._late_complaint(t, data["complaint_id"], data["category"])
+        elif kind == "cylinder.scanned":
+            for when, item in self.detentions.plan(t, data):
+                self._push(when, 1, item)
 
     def _dispatched(self, t: float, incident_id: str, team_id: str) -> None:
         sent = self.dispatches.get(incident_id)
@@ -391,6 +411,15 @@ class _History:
         self.hazard_places[hazard_id] = (data["district"], self._owner(data))
         for step, after in escalation_steps(level):
             self._push(due + after.total_seconds(), 1, ("escalate", hazard_id, step, level))
+
+    def _late_complaint(self, t: float, complaint_id: str, category: str) -> None:
+        """The rules runner's escalations (超时督办) a complaint would get if still unanswered:
+        one at its due time and one more each further limit (dashboard/domain/complaints.py),
+        decided when each comes due (`_follow_complaints`)."""
+        limit = complaint_time_limit(category).total_seconds()
+        for ordinal in range(1, LATE_ESCALATIONS + 1):
+            when = t + ordinal * limit + MINUTE  # just past the due time, as the rule sees it
+            self._push(when, 1, ("complaint_late", complaint_id, ordinal, category))
 
     def _owner(self, data: dict[str, Any]) -> str | None:
         """The name of the enterprise responsible for what an inspection or report names (as
@@ -437,6 +466,7 @@ class _History:
         elif kind == "team.position" and data["team_id"] in self.parked:
             return None
         self._follow_hazards(kind, data)
+        self._follow_complaints(kind, data)
         return self._validated(emission)
 
     def _follow_hazards(self, kind: str, data: dict[str, Any]) -> None:
@@ -448,6 +478,28 @@ class _History:
             self.open_hazards.setdefault(data["hazard_id"], True)
         elif kind == "hazard.updated":
             self.open_hazards[data["hazard_id"]] = hazard_is_open(data["status"])
+
+    def _follow_complaints(self, kind: str, data: dict[str, Any]) -> None:
+        """Which complaints are still unanswered (the late rule escalates only those)."""
+        if kind == "complaint.received":
+            self.unanswered.setdefault(data["complaint_id"], True)
+        elif kind == "complaint.updated" and data["status"] in ("replied", "closed"):
+            self.unanswered[data["complaint_id"]] = False
+
+    def _complaint_late(self, t: float, item: tuple[Any, ...]) -> Incoming | None:
+        _, complaint_id, ordinal, category = item
+        if not self.unanswered.get(complaint_id):
+            return None
+        data = ComplaintUpdated(
+            complaint_id=complaint_id,
+            status="escalated",
+            actor=COMPLAINT_RULES_ACTOR,
+            note=complaint_late_note(category, ordinal),
+        )
+        self.system[data.event_type] += 1
+        event_id = late_escalation_id(complaint_id, ordinal)  # the live rule's own id
+        event = Event.of(data, id=event_id, occurred_at=_utc(t))
+        return Incoming(SYSTEM_SOURCE, event, actor=COMPLAINT_RULES_ACTOR)
 
     def _validated(self, emission: Emission) -> Incoming | None:
         """The event as the gateway would take it from its source's token, or None."""
@@ -478,6 +530,12 @@ class _History:
             return self._task_event(t, item)
         if what == "escalation_notice":
             return self._escalation_notice(t, subject, item[2])
+        if what == "complaint_late":
+            return self._complaint_late(t, item)
+        if what == "detention":
+            detention = self.detentions.event(t, item)
+            self.system[detention.event.type] += 1
+            return detention
         if what == "escalate":
             data = self._escalation(subject, item[2], item[3])
             event_id = escalation_id(subject, item[2])

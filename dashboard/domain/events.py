@@ -54,6 +54,7 @@ __all__ = [
     "ComplaintUpdated",
     "CustomerRegistered",
     "CylinderDetained",
+    "CylinderNotified",
     "CylinderRegistered",
     "CylinderReleased",
     "CylinderScanned",
@@ -428,6 +429,25 @@ class CylinderReleased(EventData):
     note: Text
     # Version 1.1: how a detention ends; absent means released back into service.
     outcome: Literal["released", "scrapped"] | None = None
+
+
+class CylinderNotified(EventData):
+    """Version 1.1 (system): what became of telling of a detention on one channel, as
+    `hazard.notified` for an escalation. `reason` detained: the enterprise is told to recall
+    it; recall_escalated: the recall is late, the district office and the city are told too.
+    `request_id` is the event it answers (the detention's id, or `recall-late:<detention id>`)."""
+
+    event_type: ClassVar[str] = "cylinder.notified"
+    code: Id
+    detention_id: Id
+    request_id: Id
+    reason: Literal["detained", "recall_escalated"]
+    levels: Annotated[list[Literal["city", "district", "enterprise"]], Field(min_length=1)]
+    recipients: Annotated[list[Label], Field(max_length=1000)]
+    channel: Label
+    outcome: Literal["delivered", "failed"]
+    attempts: Annotated[StrictInt, Field(ge=1, le=100)]
+    error: Text | None = None
 
 
 # --- Inspections and hazards ---
@@ -893,6 +913,7 @@ _DATA_MODELS: tuple[type[EventData], ...] = (
     CylinderRecalled,
     CylinderRecallEscalated,
     CylinderReleased,
+    CylinderNotified,
     InspectionCompleted,
     HazardReported,
     HazardUpdated,
@@ -951,6 +972,7 @@ SYSTEM_EVENT_TYPES: frozenset[str] = frozenset(
         "cylinder.released",
         "cylinder.recalled",
         "cylinder.recall_escalated",
+        "cylinder.notified",
         "hazard.escalated",
         "hazard.redated",
         "hazard.notified",

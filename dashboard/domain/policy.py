@@ -43,6 +43,17 @@ class Action(StrEnum):
     COMPLETE_TASK = "complete_task"  # the assignee's office, the issuer's office
     CANCEL_TASK = "cancel_task"  # the issuer's office
     PUBLISH_CHECKLIST = "publish_checklist"  # the city's office
+    # complaints (dashboard/domain/complaints.py): the chain city → district → enterprise
+    ASSIGN_COMPLAINT = "assign_complaint"  # pass down: the city to a district, it to an enterprise
+    REPLY_COMPLAINT = "reply_complaint"  # the enterprise holding it, or the district office
+    CLOSE_COMPLAINT = "close_complaint"  # with the caller's satisfaction: district office or city
+    ESCALATE_COMPLAINT = "escalate_complaint"  # by hand, by the city (late ones: the rules runner)
+    COMPLAINT_TO_HAZARD = "complaint_to_hazard"  # the gas offices
+    COMPLAINT_TO_INCIDENT = "complaint_to_incident"  # the duty desk
+    # online detention, 在线扣瓶 (dashboard/domain/detentions.py)
+    DETAIN_CYLINDER = "detain_cylinder"  # the city's supervisors; a district officer in theirs
+    RECALL_CYLINDER = "recall_cylinder"  # the cylinder's enterprise, to one of its own sites
+    CLOSE_DETENTION = "close_detention"  # release or scrap after the recall
 
 
 # The duty desk's work: the city's desk and a district's officer (for their district's incidents).
@@ -54,6 +65,9 @@ _ALARM_DESK = _DESK | {Role.SUPERVISOR}
 # The hazard loop (seeds/000): the city's and the districts' gas offices supervise, verify and
 # close out; the responsible enterprise rectifies (its own hazards only, by its scope).
 _GAS_OFFICES = frozenset({Role.ADMIN, Role.SUPERVISOR, Role.DISTRICT_OFFICER})
+# Complaints (seed 002 art. 6): the city's 96511 desk (supervisors, the duty officer) and the
+# district offices pass them down and close them; enterprises answer what they hold.
+_COMPLAINT_OFFICES = _GAS_OFFICES | {Role.DUTY_OFFICER}
 
 ACTION_ROLES: Mapping[Action, frozenset[Role]] = {
     Action.ACKNOWLEDGE_ALARM: _ALARM_DESK,
@@ -73,6 +87,15 @@ ACTION_ROLES: Mapping[Action, frozenset[Role]] = {
     Action.COMPLETE_TASK: _GAS_OFFICES,
     Action.CANCEL_TASK: _GAS_OFFICES,
     Action.PUBLISH_CHECKLIST: frozenset({Role.ADMIN, Role.SUPERVISOR}),
+    Action.ASSIGN_COMPLAINT: _COMPLAINT_OFFICES,
+    Action.REPLY_COMPLAINT: frozenset({Role.ADMIN, Role.DISTRICT_OFFICER, Role.ENTERPRISE}),
+    Action.CLOSE_COMPLAINT: _COMPLAINT_OFFICES,
+    Action.ESCALATE_COMPLAINT: _COMPLAINT_OFFICES - {Role.DISTRICT_OFFICER},
+    Action.COMPLAINT_TO_HAZARD: _GAS_OFFICES,
+    Action.COMPLAINT_TO_INCIDENT: _DESK,
+    Action.DETAIN_CYLINDER: _GAS_OFFICES,
+    Action.RECALL_CYLINDER: frozenset({Role.ENTERPRISE}),
+    Action.CLOSE_DETENTION: _GAS_OFFICES,
 }
 # Which action each step of the hazard loop is.
 STEP_ACTIONS: Mapping[str, Action] = {
@@ -106,6 +129,18 @@ PAGE_ROLES: Mapping[str, frozenset[Role]] = {
     "inspections": _EVERYONE - {Role.SCREEN},
     # inspection tasks issued downward: the gas offices, leadership and the desk (not enterprises)
     "inspection_tasks": _EVERYONE - {Role.SCREEN, Role.ENTERPRISE},
+    # cylinder traceability: a cylinder's trace and the problem cylinders (enterprises: their own)
+    "cylinder": _EVERYONE - {Role.SCREEN},
+    "cylinders": _EVERYONE - {Role.SCREEN},
+    # online detention: the gas offices, leadership and the desk; enterprises their own queue
+    "detentions": _EVERYONE - {Role.SCREEN},
+    # complaints: the offices, the desk and leadership; an enterprise the ones naming it
+    "complaints": _EVERYONE - {Role.SCREEN},
+    "complaint": _EVERYONE - {Role.SCREEN},
+    # one file per enterprise (一企一档): the list for the authorities; a file for whoever may
+    # see the enterprise (an enterprise user its own: its landing page)
+    "enterprises": _EVERYONE - {Role.SCREEN, Role.ENTERPRISE},
+    "enterprise": _EVERYONE - {Role.SCREEN},
     # administration: users and roles, ingest tokens, the audit trail
     "admin_users": frozenset({Role.ADMIN}),
     "admin_tokens": frozenset({Role.ADMIN}),

@@ -17,6 +17,22 @@ from data_access.commands.admin import (
 )
 from data_access.commands.alarms import acknowledge_alarm, escalate_alarm
 from data_access.commands.base import Done, Refused, Result, user_source
+from data_access.commands.complaints import (
+    assign_complaint,
+    close_complaint,
+    escalate_complaint,
+    escalate_late_complaints,
+    reply_complaint,
+    turn_complaint_into_hazard,
+    turn_complaint_into_incident,
+)
+from data_access.commands.detentions import (
+    detain_cylinder,
+    escalate_late_recalls,
+    record_recall,
+    release_cylinder,
+    scrap_cylinder,
+)
 from data_access.commands.hazards import escalate_overdue_hazards, move_hazard
 from data_access.commands.incidents import (
     close_incident,
@@ -26,7 +42,12 @@ from data_access.commands.incidents import (
     report_team_status,
     request_notification,
 )
-from data_access.commands.notifications import record_hazard_notification, record_notification
+from data_access.commands.notifications import (
+    record_detention_notification,
+    record_hazard_notification,
+    record_notification,
+)
+from data_access.commands.public import file_qr_complaint
 from data_access.commands.tasks import (
     cancel_task,
     complete_task,
@@ -41,27 +62,41 @@ __all__ = [
     "Result",
     "TokenIssued",
     "acknowledge_alarm",
+    "assign_complaint",
     "cancel_task",
     "change_user",
+    "close_complaint",
     "close_incident",
     "complete_task",
     "create_token",
     "create_user",
     "deactivate_user",
+    "detain_cylinder",
     "dispatch_teams",
     "escalate_alarm",
+    "escalate_complaint",
+    "escalate_late_complaints",
+    "escalate_late_recalls",
     "escalate_overdue_hazards",
+    "file_qr_complaint",
     "issue_task",
     "move_hazard",
     "post_incident_update",
     "publish_builtin_checklists",
     "publish_checklist",
+    "record_detention_notification",
     "record_hazard_notification",
     "record_notification",
+    "record_recall",
+    "release_cylinder",
+    "reply_complaint",
     "report_incident",
     "report_team_status",
     "request_notification",
     "reset_password",
     "revoke_token",
+    "scrap_cylinder",
+    "turn_complaint_into_hazard",
+    "turn_complaint_into_incident",
     "user_source",
 ]

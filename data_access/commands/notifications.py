@@ -7,13 +7,18 @@ from typing import Any
 
 from sqlalchemy import Engine
 
-from dashboard.domain.events import HazardNotified, IncidentNotified
+from dashboard.domain.events import CylinderNotified, HazardNotified, IncidentNotified
 from dashboard.domain.roles import User
 from data_access.commands.base import Act, Done, Result, run
 from data_access.eventlog import SYSTEM_SOURCE
-from data_access.outbox import hazard_delivery_id
+from data_access.outbox import detention_delivery_id, hazard_delivery_id
 
-__all__ = ["delivery_event_id", "record_hazard_notification", "record_notification"]
+__all__ = [
+    "delivery_event_id",
+    "record_detention_notification",
+    "record_hazard_notification",
+    "record_notification",
+]
 
 
 def delivery_event_id(request_id: str, channel: str) -> str:
@@ -63,6 +68,37 @@ def record_hazard_notification(
         outcome = _outcome(levels, recipients, channel, delivered, attempts, error)
         data = HazardNotified(hazard_id=hazard_id, request_id=notice_id, **outcome)
         return Done(hazard_id, act.append(data, ids=[hazard_delivery_id(notice_id, channel)]))
+
+    return run(engine, worker, body, source=SYSTEM_SOURCE)
+
+
+def record_detention_notification(
+    engine: Engine,
+    worker: User,
+    notice_id: str,
+    detention_id: str,
+    code: str,
+    reason: str,
+    levels: Sequence[str],
+    recipients: Sequence[str],
+    channel: str,
+    *,
+    delivered: bool,
+    attempts: int,
+    error: str | None = None,
+) -> Result:
+    """Record one channel's outcome of a detention notice, failures too (a system event)."""
+
+    def body(act: Act) -> Done:
+        outcome = _outcome(levels, recipients, channel, delivered, attempts, error)
+        data = CylinderNotified(
+            code=code,
+            detention_id=detention_id,
+            request_id=notice_id,
+            reason=reason,  # type: ignore[arg-type]  # the model checks it
+            **outcome,
+        )
+        return Done(detention_id, act.append(data, ids=[detention_delivery_id(notice_id, channel)]))
 
     return run(engine, worker, body, source=SYSTEM_SOURCE)
 

@@ -6,8 +6,10 @@ event's district, applies the events in order in memory and writes the changed r
 executemany. One module per area, each exporting one `PROJECTION` record (projection.py) that
 owns its event types:
 
-- `registry`: `*.registered` events upsert registry rows;
-- `cylinders`: cylinder states, detention, delivery safety checks and the cylinder findings;
+- `registry`: `*.registered` events upsert registry rows and keep the registry themes' area
+  counts (districts and grid cells; docs/one-map.md, "Registry themes");
+- `cylinders`: cylinder states, delivery safety checks and the cylinder findings;
+- `detentions`: online detention (在线扣瓶): detentions, recalls, escalations, release or scrap;
 - `operations`: inspections (and the hazards their failed items create), hazards and their
   history, complaints;
 - `incidents`: incidents, their timeline, dispatched teams and notifications; team states;
@@ -20,7 +22,7 @@ owns its event types:
 - `permits`: what a source bound to one enterprise may act on (not_permitted);
 - `projection`: the record each area exports, and what a batch wants read first;
 - `batch`: the per-batch working set, the open findings it may resolve and the area counts
-  (area_type "district").
+  (area_type "district", and "grid" for grid cells).
 
 To add an event type (after adding it to the catalogue, dashboard.domain.events): give its
 apply function to the `PROJECTION` of the module of its area (a new area: a new module with its
@@ -41,6 +43,7 @@ from data_access.projections import (
     accounts,
     alarms,
     cylinders,
+    detentions,
     excavations,
     incidents,
     operations,
@@ -68,6 +71,7 @@ AREA_METRICS = (
 PROJECTIONS: tuple[Projection, ...] = (
     registry.PROJECTION,
     cylinders.PROJECTION,
+    detentions.PROJECTION,
     operations.PROJECTION,
     incidents.PROJECTION,
     alarms.PROJECTION,

@@ -164,7 +164,8 @@ class Batch:
         }
         # sensor id -> id of its active alarm, for the sensors of this batch
         self.active_alarm: dict[str, str | None] = {}
-        self.counts: dict[tuple[str, str], int] = {}
+        self.counts: dict[tuple[str, str], int] = {}  # (district, metric) -> change
+        self.cell_counts: dict[tuple[str, str], int] = {}  # (grid cell, metric) -> change
         self.findings: list[dict[str, Any]] = []
         self.open_findings = OpenFindings()  # what this batch's events may resolve
         self.history: list[dict[str, Any]] = []
@@ -184,6 +185,12 @@ class Batch:
         if district is not None and delta:
             key = (district, metric)
             self.counts[key] = self.counts.get(key, 0) + delta
+
+    def count_cell(self, cell: str | None, metric: str, delta: int) -> None:
+        """Like `count`, for a grid cell's area count (area_type "grid")."""
+        if cell is not None and delta:
+            key = (cell, metric)
+            self.cell_counts[key] = self.cell_counts.get(key, 0) + delta
 
     def nearest_district(self, lat: float | None, lon: float | None) -> str | None:
         """The district a point lies in (the nearest one for a point outside them all)."""
@@ -223,24 +230,28 @@ class Batch:
         self._flush_counts()
 
     def _flush_counts(self) -> None:
-        if not self.counts:
+        self._flush_area_counts("district", self.counts)
+        self._flush_area_counts("grid", self.cell_counts)
+
+    def _flush_area_counts(self, area_type: str, counts: dict[tuple[str, str], int]) -> None:
+        if not counts:
             return
         table = table_of(AreaCount)
-        codes = sorted({district for district, _ in self.counts})
+        codes = sorted({code for code, _ in counts})
         existing: dict[tuple[str, str], int] = {}
         for chunk in chunks(codes):
             query = select(table.c.area_code, table.c.metric, table.c.value).where(
-                table.c.area_type == "district", table.c.area_code.in_(chunk)
+                table.c.area_type == area_type, table.c.area_code.in_(chunk)
             )
             for code, metric, value in self.connection.execute(query):
                 existing[(code, metric)] = value
         inserts, updates = [], []
-        for (code, metric), delta in self.counts.items():
+        for (code, metric), delta in counts.items():
             if (code, metric) in existing:
                 value = existing[(code, metric)] + delta
                 updates.append({"b_code": code, "b_metric": metric, "b_value": max(value, 0)})
             else:
-                row = {"area_type": "district", "area_code": code, "metric": metric}
+                row = {"area_type": area_type, "area_code": code, "metric": metric}
                 inserts.append({**row, "value": max(delta, 0)})
         if inserts:
             self.connection.execute(table.insert(), inserts)
@@ -248,14 +259,14 @@ class Batch:
             update = (
                 table.update()
                 .where(
-                    table.c.area_type == "district",
+                    table.c.area_type == area_type,
                     table.c.area_code == bindparam("b_code"),
                     table.c.metric == bindparam("b_metric"),
                 )
                 .values(value=bindparam("b_value"))
             )
             self.connection.execute(update, updates)
-        self.counts.clear()
+        counts.clear()
 
 
 def _no_emit(event: Event) -> int:

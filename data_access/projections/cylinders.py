@@ -6,6 +6,7 @@ Findings (system rules of shared/spec/events.md; findings.py says which later ev
 - overdue_filling: a filling of a cylinder past next_inspection_due or scrap_due;
 - stage_out_of_order: a stage that may not follow the cylinder's previous stage (ALLOWED_NEXT);
 - delivery_without_sale: a delivery not preceded by a sale to a real-name-verified customer.
+- detained_in_use: a filling or delivery scan of a detained cylinder (detentions.py ends it).
 
 Safety checks (随瓶安检): one `safety_checks` row per `delivery.safety_checked`, with the customer's
 district and the cylinder's enterprise (the worker's enterprise for an unregistered, black code),
@@ -18,29 +19,24 @@ check is exactly what should be on record then (its scans raise the black_cylind
 
 from __future__ import annotations
 
-import itertools
 from datetime import datetime
 from typing import Any
 
+from dashboard.domain.cylinders import ALLOWED_NEXT, SAFETY_PHOTOS, STAGES
 from dashboard.domain.events import Event, Rejection
 from data_access.projections import findings
 from data_access.projections.batch import Batch
-from data_access.projections.findings import NO_SALE, OUT_OF_ORDER, OVERDUE
+from data_access.projections.findings import DETAINED_IN_USE, NO_SALE, OUT_OF_ORDER, OVERDUE
 from data_access.projections.projection import Projection, Wanted
 
-STAGES = ("inspection", "filling", "transport", "storage", "sale", "delivery", "use", "recovery")
-# The "8+1" chain: each stage to the next, recovery back to inspection or filling. Scanning the
-# same stage again is allowed (a rescan); scrap may follow any stage and nothing may follow it.
-ALLOWED_NEXT: dict[str, frozenset[str]] = {
-    stage: frozenset({stage, following, "scrap"}) for stage, following in itertools.pairwise(STAGES)
-}
-ALLOWED_NEXT["recovery"] = frozenset({"recovery", "inspection", "filling", "scrap"})
-ALLOWED_NEXT["scrap"] = frozenset()
+# A detained cylinder (在线扣瓶) must not be filled or delivered: such a scan raises
+# detained_in_use at once (resolved when the detention ends, detentions.py).
+DETAINED_STAGES = frozenset({"filling", "delivery"})
 # A filling after these stages starts a regular new cycle (a filling rescan does not).
 NEW_CYCLE_AFTER = frozenset({"inspection", "recovery"})
 
-
-PHOTOS = ("storefront", "cylinder_hose", "stove_hose", "surroundings")
+PHOTOS = SAFETY_PHOTOS
+__all__ = ["ALLOWED_NEXT", "PHOTOS", "PROJECTION", "STAGES"]  # STAGES: the domain's, as before
 
 
 def wants(event: Event, wanted: Wanted) -> None:
@@ -142,6 +138,9 @@ def apply_safety_check(b: Batch, event: Event, seq: int, source: str) -> None:
             "worker_id": data.worker_id,
             "passed": data.passed,
             "photos_complete": all(getattr(data.photos, name, None) for name in PHOTOS),
+            # all four kept (the trace shows them; extra keys a sender adds are not evidence)
+            "photos": {name: getattr(data.photos, name) for name in PHOTOS},
+            "findings": list(data.findings) if data.findings else None,
             "district": district(b, event),
             "enterprise_id": owner["enterprise_id"] if owner else None,
             "occurred_at": event.occurred_at,
@@ -177,6 +176,8 @@ def apply_scan(b: Batch, event: Event, seq: int, source: str) -> None:
             finding("overdue_filling", f"filled past its inspection due date {due}")
     if state is not None and data.stage not in ALLOWED_NEXT[state["stage"]]:
         finding("stage_out_of_order", f"stage {data.stage} after {state['stage']}")
+    if state is not None and state["detained"] and data.stage in DETAINED_STAGES:
+        finding(DETAINED_IN_USE, f"{data.stage} of a detained cylinder (在线扣瓶)")
     if data.stage == "delivery":
         problem = _delivery_problem(b, state, data.customer_id)
         if problem:
@@ -265,8 +266,7 @@ PROJECTION = Projection(
     apply={
         "cylinder.scanned": apply_scan,
         "delivery.safety_checked": apply_safety_check,
-        "cylinder.detained": apply_detention,
-        "cylinder.released": apply_detention,
+        # cylinder.detained and cylinder.released: detentions.py (it calls apply_detention)
     },
     wants=wants,
     check=check,

@@ -14,6 +14,8 @@ cause found again is a new finding. The resolving events:
   online detention, 在线扣瓶).
 - stage_out_of_order, delivery_without_sale: the cylinder starting a regular new cycle (a filling
   scan that may follow its previous stage), or a `scrap` scan. The chain is whole again from there.
+- detained_in_use: a filling or delivery scan of a detained cylinder (在线扣瓶); resolved by the
+  `cylinder.released` that ends the detention (detentions.py).
 - excavation_without_agreement: a newer `excavation.registered` of the permit with the agreement
   signed, or with no registered pipeline within reach any more (excavations.py).
 
@@ -37,6 +39,7 @@ OVERDUE = "overdue_filling"
 OUT_OF_ORDER = "stage_out_of_order"
 NO_SALE = "delivery_without_sale"
 EXCAVATION = "excavation_without_agreement"
+DETAINED_IN_USE = "detained_in_use"  # a detained cylinder scanned for filling or delivery
 
 
 def raise_finding(

@@ -16,6 +16,11 @@ Each hazard gets its number (hazard_number: YH-<district>-<year>-<n>, in the log
 responsible enterprise (its target's owner) when reported; the history keeps the photos of
 `hazard.updated` and the new due date of `hazard.redated`.
 
+Complaints (dashboard/domain/complaints.py): received held by the city and due its category's
+limit later, with the enterprise it names (or its cylinder's); each update moves the holder, the
+enterprise, the reply and satisfaction on, counts escalations and names the hazard or incident it
+became (such an update carries the status on, it is no step of its own).
+
 Incidents and teams: data_access/projections/incidents.py.
 """
 
@@ -73,6 +78,8 @@ def wants(event: Event, wanted: Wanted) -> None:
         wanted.keys["hazards"].update(rule_hazard_id(data.inspection_id, i) for i in failed)
         if failed:
             _want_target(wanted, data.target_type, data.target_id)
+    elif event.type == "complaint.received" and data.code:
+        wanted.keys["cylinders"].add(data.code)  # its enterprise: the one complained about
     elif event.type == "hazard.reported":
         _want_target(wanted, data.target_type, data.target_id)
         if data.inspection_id:  # its kind tells the hazard's origin
@@ -298,34 +305,72 @@ def apply_hazard_redated(b: Batch, event: Event, seq: int, source: str) -> None:
 
 
 def apply_complaint(b: Batch, event: Event, seq: int, source: str) -> None:
+    """A complaint received (held by the city, due its category's limit later) or moved on:
+    passed down (handler, enterprise), escalated (counted), replied (the reply kept), closed
+    (satisfaction), or turned into a hazard or incident (named). A change older than the row's
+    last one is kept in the log only."""
     data: Any = event.data
     complaints = b["complaints"]
     row = complaints.get(data.complaint_id)
     if event.type == "complaint.received":
-        if row is not None:
-            return
-        fields = ("channel", "category", "district", "text", "code")
-        row = {name: getattr(data, name) for name in fields}
-        row |= {
-            "id": data.complaint_id,
-            "status": "received",
-            "satisfaction": None,
-            "received_at": event.occurred_at,
-            "closed_at": None,
-        }
-        complaints.put(row)
-        b.count(data.district, "complaints_open", 1)
+        if row is None:
+            complaints.put(_received_complaint(b, event))
+            b.count(data.district, "complaints_open", 1)
         return
     if row is None:
         return
+    # Turned into a hazard or an incident: named, and the status carried on (not a new step).
+    converted = bool(data.hazard_id or data.incident_id)
+    if data.status == "escalated" and not converted:  # counted whenever it arrives
+        row["escalations"] = (row.get("escalations") or 0) + 1
+    if data.hazard_id:
+        row["hazard_id"] = data.hazard_id
+    if data.incident_id:
+        row["incident_id"] = data.incident_id
+    last = row.get("updated_at") or row["received_at"]
+    if event.occurred_at < last:
+        complaints.put(row)
+        return
     was_open = complaint_rules.is_open(row["status"])
     row["status"] = data.status
+    row["updated_at"] = event.occurred_at
+    if data.handler:
+        row["handler"] = data.handler
+    if data.enterprise_id:
+        row["enterprise_id"] = data.enterprise_id
+    if data.status == "replied" and not converted:
+        row["replied_at"] = event.occurred_at
+        row["reply"] = data.note or row.get("reply")
     if data.satisfaction is not None:
         row["satisfaction"] = data.satisfaction
     row["closed_at"] = event.occurred_at if data.status == complaint_rules.CLOSED else None
     is_open = complaint_rules.is_open(data.status)
     b.count(row["district"], "complaints_open", int(is_open) - int(was_open))
     complaints.put(row)
+
+
+def _received_complaint(b: Batch, event: Event) -> dict[str, Any]:
+    data: Any = event.data
+    fields = ("channel", "category", "district", "text", "code", "lat", "lon")
+    row = {name: getattr(data, name) for name in fields}
+    cylinder = b["cylinders"].get(data.code) if data.code else None
+    enterprise_id = data.enterprise_id or (cylinder["enterprise_id"] if cylinder else None)
+    return row | {
+        "id": data.complaint_id,
+        "status": "received",
+        "satisfaction": None,
+        "received_at": event.occurred_at,
+        "closed_at": None,
+        "enterprise_id": enterprise_id,
+        "handler": "city",  # the 96511 desk receives every complaint
+        "due_at": complaint_rules.due_at(data.category, event.occurred_at),
+        "escalations": 0,
+        "replied_at": None,
+        "reply": None,
+        "hazard_id": None,
+        "incident_id": None,
+        "updated_at": event.occurred_at,
+    }
 
 
 PROJECTION = Projection(

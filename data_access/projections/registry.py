@@ -1,12 +1,33 @@
-"""Registry (master data) events: each `*.registered` upserts its registry row."""
+"""Registry (master data) events: each `*.registered` upserts its registry row and keeps the
+area counts the One Map's registry themes read.
+
+A registration counts its row in `area_counts` in the same transaction: a new customer, site,
+enterprise, cylinder, sensor or team +1 in its district (customers and sites also in their grid
+cell), and a registration of a known row moves what changed (district, grid cell, a customer's
+kind or real-name verification, a cylinder's enterprise, an enterprise's district together with
+its cylinders). The counts are the difference between what the row counted before and after, so
+the same registration arriving twice counts once. `data_access.registry.recount_area_counts` is
+the seeding and repair path and computes the same numbers from the tables
+(tests/integration/test_registry_themes.py compares them). Whether a cylinder is overdue depends
+on the day, so that count is not kept here but computed when read
+(data_access/queries/registry_themes.py).
+"""
 
 from __future__ import annotations
 
 import itertools
 import math
+from collections import Counter
+from collections.abc import Iterator
 from typing import Any
+from weakref import WeakKeyDictionary
+
+import shapely
+import shapely.geometry
+from sqlalchemy import Connection, func, select
 
 from dashboard.domain.events import Event, Rejection
+from data_access.models import Cylinder, GridCell
 from data_access.projections import findings
 from data_access.projections.batch import Batch
 from data_access.projections.findings import BLACK, OVERDUE
@@ -90,6 +111,14 @@ def district(b: Batch, event: Event) -> str | None:
     return getattr(data, "district", None)
 
 
+def load(b: Batch, wanted: Wanted) -> None:
+    """The enterprises of the cylinders registered again: a cylinder that changes hands leaves
+    the count of its former enterprise's district."""
+    cylinders = b["cylinders"]
+    former = (cylinders.get(code) for code in wanted.keys["cylinders"])
+    b["enterprises"].load(b.connection, {row["enterprise_id"] for row in former if row})
+
+
 def apply(b: Batch, event: Event, seq: int, source: str) -> None:
     table, field = REGISTRY[event.type]
     data: Any = event.data
@@ -99,12 +128,108 @@ def apply(b: Batch, event: Event, seq: int, source: str) -> None:
     old = cache.get(key)
     row = dict(old) if old is not None else {}
     row.update(fresh)
-    for column in cache.table.columns:  # columns no event field fills (e.g. grid_cell)
+    for column in cache.table.columns:  # columns no event field fills
         row.setdefault(column.name, None)
+    if table in ("customers", "sites"):
+        row["grid_cell"] = _grid_cell(b, row, old)
+    _recount(b, table, old, row)
     cache.put(row)
     if event.type == "cylinder.registered":
         _unblacken(b, key)
         _resolve_cylinder_findings(b, event, seq)
+
+
+# --- the area counts of the registry themes -------------------------------------------------
+
+AreaKey = tuple[str, str, str]  # (area type "district" | "grid", area code, metric)
+CUSTOMER_KINDS = ("household", "commercial", "industrial")
+# Per batch: enterprise id -> cylinders gained (or lost) in this batch, not yet in the table.
+_cylinders_moved: WeakKeyDictionary[Batch, Counter[str]] = WeakKeyDictionary()
+_batch_locators: WeakKeyDictionary[Batch, GridLocator] = WeakKeyDictionary()
+
+
+def _recount(b: Batch, table: str, old: dict[str, Any] | None, new: dict[str, Any]) -> None:
+    """Move the area counts from what the row counted before (`old`, None when new) to what it
+    counts now: nothing moves when nothing that is counted changed."""
+    before = list(_counted(b, table, old)) if old is not None else []
+    after = list(_counted(b, table, new))
+    if before != after:
+        for area_key in before:
+            _bump(b, area_key, -1)
+        for area_key in after:
+            _bump(b, area_key, 1)
+    if table == "cylinders":
+        moved = _cylinders_moved.setdefault(b, Counter())
+        if old is not None:
+            moved[old["enterprise_id"]] -= 1
+        moved[new["enterprise_id"]] += 1
+    if table == "enterprises" and old is not None and old["district"] != new["district"]:
+        _move_cylinders(b, new["id"], old["district"], new["district"])
+
+
+def _counted(b: Batch, table: str, row: dict[str, Any]) -> Iterator[AreaKey]:
+    """The counts one registry row is part of, the way recount_area_counts counts it; areas the
+    city does not know count nowhere."""
+    district: str | None = row.get("district")
+    if table == "cylinders":  # in its owning enterprise's district
+        enterprise = b["enterprises"].get(row["enterprise_id"])
+        district = enterprise["district"] if enterprise else None
+    if district is None or district not in b.districts:
+        return
+    metric = _METRIC.get(table)
+    if metric is None:
+        return
+    yield "district", district, metric
+    if table == "customers":
+        if row["real_name_verified"]:
+            yield "district", district, "customers_real_name"
+        if row["kind"] in CUSTOMER_KINDS:
+            yield "district", district, f"customers_{row['kind']}"
+    if table in ("customers", "sites") and row.get("grid_cell") is not None:
+        yield "grid", row["grid_cell"], metric
+
+
+# registry table -> its metric in area_counts (pipelines: their length, kept by the recount)
+_METRIC = {
+    "customers": "customers",
+    "sites": "sites",
+    "enterprises": "enterprises",
+    "cylinders": "cylinders",
+    "sensors": "sensors",
+    "teams": "teams",
+}
+
+
+def _bump(b: Batch, area_key: AreaKey, delta: int) -> None:
+    area_type, code, metric = area_key
+    if area_type == "district":
+        b.count(code, metric, delta)
+    else:
+        b.count_cell(code, metric, delta)
+
+
+def _move_cylinders(b: Batch, enterprise_id: str, source: str, target: str) -> None:
+    """An enterprise that moves district takes its cylinders' count along: those in the table
+    plus those this batch registered to it (or took away) so far."""
+    query = select(func.count()).where(Cylinder.enterprise_id == enterprise_id)
+    stored = int(b.connection.scalar(query) or 0)
+    owned = stored + _cylinders_moved.get(b, Counter())[enterprise_id]
+    if source in b.districts:
+        b.count(source, "cylinders", -owned)
+    if target in b.districts:
+        b.count(target, "cylinders", owned)
+
+
+def _grid_cell(b: Batch, row: dict[str, Any], old: dict[str, Any] | None) -> str | None:
+    """The grid cell of a customer or site: unchanged while its place is, else the cell of its
+    district that holds its position (the nearest one of the district when none does)."""
+    place = ("district", "lat", "lon")
+    if old is not None and all(old[name] == row[name] for name in place):
+        return old["grid_cell"]
+    locator = _batch_locators.get(b)
+    if locator is None:
+        locator = _batch_locators[b] = grid_locator(b.connection)
+    return locator.locate(row["district"], row["lat"], row["lon"])
 
 
 def _unblacken(b: Batch, code: str) -> None:
@@ -197,6 +322,53 @@ def _length_m(coords: list[list[float]]) -> float:
     return total
 
 
+class GridLocator:
+    """The grid cell of a district that holds a point (its cells' bounding boxes first, then the
+    prepared outline of the few whose box holds it), with the district's nearest cell centroid
+    as a fallback (a point on an edge, or outside every cell)."""
+
+    def __init__(self, rows: Any) -> None:
+        # district -> [(code, min lon, min lat, max lon, max lat, prepared outline, lat, lon)]
+        self._cells: dict[str, list[tuple[Any, ...]]] = {}
+        for code, district_code, lat, lon, geometry in rows:
+            shape = shapely.geometry.shape(geometry)
+            shapely.prepare(shape)
+            cell = (code, *shape.bounds, shape, lat, lon)
+            self._cells.setdefault(district_code, []).append(cell)
+
+    def locate(self, district_code: str | None, lat: float | None, lon: float | None) -> str | None:
+        cells = self._cells.get(district_code or "")
+        if not cells or lat is None or lon is None:
+            return None
+        for code, x0, y0, x1, y1, shape, _, _ in cells:
+            if x0 <= lon <= x1 and y0 <= lat <= y1 and shapely.contains_xy(shape, lon, lat):
+                return code
+        scale = math.cos(math.radians(lat))
+        nearest = min(cells, key=lambda c: (c[6] - lat) ** 2 + ((c[7] - lon) * scale) ** 2)
+        return nearest[0]
+
+
+# Grid cells change only when a city is re-seeded; build each database's locator once.
+_grid_locators: dict[tuple[str, int], GridLocator] = {}
+
+
+def grid_locator(connection: Connection) -> GridLocator:
+    count = connection.scalar(select(func.count()).select_from(GridCell)) or 0
+    key = (connection.engine.url.render_as_string(hide_password=True), count)
+    if key not in _grid_locators:
+        rows = connection.execute(
+            select(
+                GridCell.code,
+                GridCell.district,
+                GridCell.centroid_lat,
+                GridCell.centroid_lon,
+                GridCell.geometry,
+            )
+        )
+        _grid_locators[key] = GridLocator(rows)
+    return _grid_locators[key]
+
+
 PROJECTION = Projection(
-    apply=dict.fromkeys(REGISTRY, apply), wants=wants, check=check, district=district
+    apply=dict.fromkeys(REGISTRY, apply), wants=wants, check=check, district=district, load=load
 )

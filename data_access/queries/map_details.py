@@ -39,6 +39,7 @@ from data_access.models import (
 from data_access.projections.excavations import EXCAVATION_MARGIN_M, M_PER_DEG_LAT, distance_m
 from data_access.projections.findings import EXCAVATION
 from data_access.queries import incident_view
+from data_access.queries.cylinder_trace import scans_statement
 from data_access.queries.map_layers import SCAN_STAGE, SensorState, sensors_in_alarm
 from data_access.queries.rules import hazard_open
 from data_access.scope import scoped, sees
@@ -122,11 +123,8 @@ def cylinder_chain(engine: Engine, scope: Scope, code: str) -> CylinderChain | N
     owner = enterprise.enterprise_id if enterprise is not None else None
     if not sees(scope, state.district if state is not None else None, owner):
         return None
-    scans = select(EventRecord.occurred_at, EventRecord.data).where(
-        EventRecord.type == "cylinder.scanned",
-        EventRecord.data["code"].as_string() == code,
-    )
-    events = _rows(engine, scans.order_by(EventRecord.seq.desc()).limit(CHAIN_LIMIT))
+    # by the log's subject index, as the trace reads them (docs/benchmarks.md "Cylinder trace")
+    events = _rows(engine, scans_statement(code, CHAIN_LIMIT))
     scanned = [
         ChainScan(
             occurred_at,
@@ -135,7 +133,7 @@ def cylinder_chain(engine: Engine, scope: Scope, code: str) -> CylinderChain | N
             data.get("worker_id"),
             data.get("customer_id"),
         )
-        for occurred_at, data in events
+        for _seq, occurred_at, data in events
     ]
     return CylinderChain(
         code=code,

@@ -54,6 +54,7 @@ from data_access.queries.one_map import (
     district_shapes,
     site_points,
 )
+from data_access.queries.registry_themes import DUE_METRICS, cylinders_due
 from data_access.queries.rules import hazard_open, hazard_overdue, incident_open
 from data_access.scope import scoped
 
@@ -103,17 +104,40 @@ def grid_shapes(engine: Engine, scope: Scope) -> list[GridShape]:
         return [GridShape(*row) for row in connection.execute(scoped(query, scope, GridCell))]
 
 
-@cached(AREA_CACHE_S, key=lambda scope, level, now, quarter_start: (scope, level))
 def area_values(
-    engine: Engine, scope: Scope, level: str, now: datetime, quarter_start: datetime
+    engine: Engine,
+    scope: Scope,
+    level: str,
+    now: datetime,
+    quarter_start: datetime,
+    today: date | None = None,
 ) -> AreaValues:
-    """What the One Map's themes read per area: `area_metrics`, and for districts the kept
-    area counts over them (one_map.district_counts)."""
-    values = area_metrics(engine, scope, level, now, quarter_start)
+    """What the One Map's themes read per area: `area_metrics` (kept a minute), and for
+    districts the registry themes' counts over them: the kept area counts, read as they are
+    (one_map.district_counts: the registry projection keeps them with every registration), and,
+    when `today` (the city's day) is given, the cylinders overdue and past scrap as of that day
+    (registry_themes: computed when read, so only for the theme that shows them)."""
+    kept = _kept_area_metrics(engine, scope, level, now, quarter_start)
+    values = {code: dict(counts) for code, counts in kept.items()}  # the kept copy stays whole
     if level == "district":
         for code, counts in district_counts(engine, scope).items():
-            values.setdefault(code, {}).update(counts)
+            stored = {m: v for m, v in counts.items() if m not in DUE_METRICS}  # seeding's day
+            values.setdefault(code, {}).update(stored)
+        if today is None:
+            return values
+        due = cylinders_due(engine, scope, today)
+        for code in values.keys() | due.keys():
+            counts = values.setdefault(code, {})
+            for metric in DUE_METRICS:  # a district with none overdue has 0, not "no data"
+                counts[metric] = due.get(code, {}).get(metric, 0)
     return values
+
+
+@cached(AREA_CACHE_S, key=lambda scope, level, now, quarter_start: (scope, level))
+def _kept_area_metrics(
+    engine: Engine, scope: Scope, level: str, now: datetime, quarter_start: datetime
+) -> AreaValues:
+    return area_metrics(engine, scope, level, now, quarter_start)
 
 
 def area_metrics(

@@ -34,7 +34,7 @@ from sqlalchemy import Engine, select
 
 from dashboard import ids
 from dashboard.demo import DEMO_LOGINS, DemoLogin
-from dashboard.domain import complaints, hazards, incidents
+from dashboard.domain import complaints, detentions, hazards, incidents
 from dashboard.domain.events import (
     CylinderScanned,
     Event,
@@ -109,9 +109,22 @@ WORDED = {
     "finding",
     "task_status",
     "verdict",
+    "cyl_status",
+    "complaint_status",
+    "complaint_channel",
+    "complaint_handler",
+    "complaint_history",
+    "complaint_step",
 }
+MAP_OF_ENTERPRISES = "/?map"  # the One Map by URL for an enterprise user ("/" is its file)
 # Where a page's path template has a placeholder: what fills it (a new one fails until named).
-PLACEHOLDERS = {"incident_id": ("open", "closed"), "hazard_id": ("hazard",)}
+PLACEHOLDERS = {
+    "incident_id": ("open", "closed"),
+    "hazard_id": ("hazard",),
+    "complaint_id": ("complaint",),
+    "code": ("cylinder",),
+    "enterprise_id": ("enterprise",),  # the enterprise login's own (of Jiang'an)
+}
 
 
 def _literal_values(annotation: Any) -> Iterator[str]:
@@ -138,6 +151,7 @@ def domain_codes() -> set[str]:
     }
     codes |= {role.value for role in Role}
     codes |= set(hazards.STATUSES) | set(incidents.PROGRESS) | set(complaints.STATUSES)
+    codes |= set(detentions.STATUSES)
     codes |= {key.rpartition(".")[2] for key in TEXT if key.rpartition(".")[0] in WORDED}
     codes |= set(SOURCES) | {f"user:{name}" for name in SYSTEM_ACTORS}
     codes |= {f"user:{login.username}" for login in DEMO_LOGINS}
@@ -296,6 +310,29 @@ def _pages_by_role(template: Path, tmp: Path, filled: dict[str, str]) -> dict[st
     return pages
 
 
+def _complaint(engine: Engine) -> str:
+    """A QR-check complaint in Jiang'an naming the enterprise login's enterprise, passed down to
+    it, answered and closed with the caller's satisfaction: its page shows every kind of step."""
+    from tests.complaint_support import receive_complaint
+
+    found = find_login(engine, "enterprise")
+    assert found is not None
+    enterprise = found[0].enterprise_id
+    complaint_id = receive_complaint(
+        engine, "CMP-WORDS-1", category="企业信息不符", channel="qr_check", enterprise_id=enterprise
+    )
+    city, office = find_login(engine, "supervisor"), find_login(engine, "jiangan")
+    assert city is not None and office is not None
+    for result in (
+        commands.assign_complaint(engine, city[0], complaint_id),
+        commands.assign_complaint(engine, office[0], complaint_id, enterprise),
+        commands.reply_complaint(engine, found[0], complaint_id, "已核实，系本公司代送，已规范"),
+        commands.close_complaint(engine, office[0], complaint_id, 4, "回访用户基本满意"),
+    ):
+        assert isinstance(result, Done), result
+    return complaint_id
+
+
 def _inspection_tasks(engine: Engine) -> str:
     """Inspection tasks as the backfill leaves them: the city's 8-point campaign to Jiang'an and
     Jiang'an's office's own routine check; returns the campaign's task, whose detail
@@ -323,8 +360,9 @@ def world(demo_server, demo_database_template, tmp_path_factory) -> World:
     engine = make_engine(f"sqlite:///{demo_server.data_dir / 'gascc.sqlite3'}")
     try:
         made = _desk_incidents(engine)
-        hazard_id, cylinder, _ = _hazard_and_cylinder(engine)
+        hazard_id, cylinder, enterprise = _hazard_and_cylinder(engine)
         task_id = _inspection_tasks(engine)
+        complaint_id = _complaint(engine)
         codes = domain_codes() | registry_codes(engine)
         seeing = {
             login.username
@@ -333,8 +371,12 @@ def world(demo_server, demo_database_template, tmp_path_factory) -> World:
         }
     finally:
         engine.dispose()
-    filled = {**made, "hazard": hazard_id}  # what fills each page's placeholder
+    filled = {**made, "hazard": hazard_id, "complaint": complaint_id, "cylinder": cylinder,
+              "enterprise": enterprise}  # fmt: skip
     pages = _pages_by_role(demo_database_template, tmp_path_factory.mktemp("registry"), filled)
+    # an enterprise user loading "/" lands on its own file (dashboard/auth.py): its map is "/?map"
+    own = pages[Role.ENTERPRISE.value]
+    own[:] = [MAP_OF_ENTERPRISES if path == "/" else path for path in own]
     for paths in pages.values():  # a task's detail is a query of /tasks, not a page of its own
         if "/tasks" in paths:
             paths.append(f"/tasks?task={task_id}")
@@ -446,7 +488,8 @@ def test_every_page_reads_in_words(world: World, demo_server, browser, login: De
             _settle(*tabs)
             for (lang, path), tab in zip(batch, tabs, strict=True):
                 raw[f"{lang} {path}"] = raw_words(tab, world.codes, lang)
-                if path == "/" and login.username in world.scopes_seeing_details:
+                on_map = path in ("/", MAP_OF_ENTERPRISES)
+                if on_map and login.username in world.scopes_seeing_details:
                     for layer, ref in (
                         (ids.MAP_HAZARDS, f"hazard:{world.hazard_id}"),
                         (ids.MAP_ANOMALIES, f"cylinder:{world.cylinder}"),

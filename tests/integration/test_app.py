@@ -76,3 +76,42 @@ def test_with_redis_configured_the_cache_lives_in_redis(demo_settings) -> None:
     kept = list(client.scan_iter("gascc:cache:data_access.queries.one_map.district_shapes:*"))
     assert len(kept) == 1
     app.server.config["GASCC"].notifier.close()
+
+
+def _menu(layout: dict) -> tuple[list[str], list[str]]:
+    """The bar's top-level links and the supervision dropdown's links, as hrefs."""
+
+    def walk(node: object, inside_group: bool, top: list[str], grouped: list[str]) -> None:
+        if isinstance(node, dict):
+            props = node.get("props", {})
+            in_group = inside_group or props.get("id") == "shell-menu-supervision"
+            if node.get("type") == "NavLink":
+                top.append(props["href"])
+            if node.get("type") == "DropdownMenuItem" and in_group:
+                grouped.append(props["href"])
+            for value in props.values():
+                walk(value, in_group, top, grouped)
+        elif isinstance(node, list):
+            for item in node:
+                walk(item, inside_group, top, grouped)
+
+    top: list[str] = []
+    grouped: list[str] = []
+    walk(layout, False, top, grouped)
+    return top, grouped
+
+
+def test_the_supervision_pages_share_one_dropdown_so_the_bar_stays_short(client) -> None:
+    sign_in(client, "supervisor")
+    top, grouped = _menu(client.get("/_dash-layout").json)
+    assert {"/hazards", "/inspections", "/tasks"} <= set(grouped)
+    assert not {"/hazards", "/inspections", "/tasks"} & set(top)
+    assert "/" in top and "/incidents" in top
+    assert len(top) <= 6  # with the one dropdown: fits one line at 1366 px
+
+
+def test_the_menu_offers_an_enterprise_only_its_pages(client) -> None:
+    sign_in(client, "enterprise")
+    top, grouped = _menu(client.get("/_dash-layout").json)
+    assert "/tasks" not in grouped and "/hazards" in grouped
+    assert "/incidents" not in top

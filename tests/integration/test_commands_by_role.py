@@ -21,6 +21,8 @@ from data_access import commands
 from data_access.commands import Done, Refused
 from data_access.eventlog import Incoming, append_events
 from data_access.models import Alarm, EventRecord, Incident, Sensor, Team, TeamState
+from tests.complaint_support import receive_complaint
+from tests.integration import test_detentions as detention_tests
 from tests.support import IN_JIANGAN, JIANGAN, WUCHANG, desk_user, report_hazard
 
 ACTORS: dict[str, User] = {
@@ -49,6 +51,21 @@ ALLOWED: dict[str, set[str]] = {
     "complete_task": {"admin", "supervisor", "district_officer"},
     "cancel_task": {"admin", "supervisor"},
     "publish_checklist": {"admin", "supervisor"},
+    # complaints (a Jiang'an complaint naming the enterprise actor): the city's desk passes a
+    # new one to the district (whose office is refused: the city holds it), the district office
+    # or the enterprise holding it replies, the offices close, only the city escalates by hand
+    "assign_complaint": {"admin", "supervisor", "duty_officer"},
+    "reply_complaint": {"admin", "district_officer", "enterprise"},
+    "close_complaint": {"admin", "supervisor", "duty_officer", "district_officer"},
+    "escalate_complaint": {"admin", "supervisor", "duty_officer"},
+    "turn_complaint_into_hazard": {"admin", "supervisor", "district_officer"},
+    "turn_complaint_into_incident": {"admin", "duty_officer", "district_officer"},
+    # online detention (a Jiang'an cylinder of the enterprise's): the gas offices detain and
+    # dispose of it, only its enterprise recalls it
+    "detain_cylinder": {"admin", "supervisor", "district_officer"},
+    "record_recall": {"enterprise"},
+    "release_cylinder": {"admin", "supervisor", "district_officer"},
+    "scrap_cylinder": {"admin", "supervisor", "district_officer"},
     "create_user": {"admin"},
     "change_user": {"admin"},
     "deactivate_user": {"admin"},
@@ -133,6 +150,53 @@ def city_task(engine: Engine) -> str:
     return result.subject
 
 
+def detainable(engine: Engine) -> tuple:
+    """A new cylinder of the enterprise actor's, last scanned in Jiang'an."""
+    return (detention_tests.cylinder(engine),)
+
+
+def detain(engine: Engine, user: User, code: str) -> object:
+    recall_by = datetime.now(UTC).date() + timedelta(days=3)
+    return commands.detain_cylinder(engine, user, code, reason="超期未检", recall_by=recall_by)
+
+
+def detained(engine: Engine) -> tuple:
+    """A detention of such a cylinder, and a site of its enterprise to recall it to."""
+    code = detention_tests.cylinder(engine)
+    return detention_tests.detain(engine, code), detention_tests.site_of(engine)
+
+
+def recalled(engine: Engine) -> tuple:
+    detention_id, site = detained(engine)
+    assert isinstance(
+        commands.record_recall(engine, detention_tests.OWNER, detention_id, site), Done
+    )
+    return (detention_id,)
+
+
+def scrap(engine: Engine, user: User, detention_id: str) -> object:
+    return commands.scrap_cylinder(engine, user, detention_id, note="瓶体严重腐蚀")
+
+
+def new_complaint(engine: Engine) -> str:
+    """A complaint just received in Jiang'an, naming the enterprise actor (held by the city)."""
+    return receive_complaint(engine, fresh("CMP-ROLE"), enterprise_id="ENT-0001")
+
+
+def complaint_at_enterprise(engine: Engine) -> str:
+    """Such a complaint passed down to the district and on to the enterprise."""
+    complaint_id = new_complaint(engine)
+    assert isinstance(commands.assign_complaint(engine, ADMIN, complaint_id), Done)
+    assert isinstance(commands.assign_complaint(engine, ADMIN, complaint_id, "ENT-0001"), Done)
+    return complaint_id
+
+
+def replied_complaint(engine: Engine) -> tuple:
+    complaint_id = complaint_at_enterprise(engine)
+    assert isinstance(commands.reply_complaint(engine, ADMIN, complaint_id, "已上门处理"), Done)
+    return (complaint_id, 5)
+
+
 def fresh(prefix: str) -> str:
     """A username or token source not used before."""
     return f"{prefix}-{next(_names)}"
@@ -180,6 +244,25 @@ COMMANDS: dict[str, tuple[Setup, Run]] = {
         lambda e: (fresh("checklist"), "燃气报警器专项检查", ["报警器安装到位"]),
         commands.publish_checklist,
     ),
+    "detain_cylinder": (detainable, detain),
+    "record_recall": (detained, commands.record_recall),
+    "release_cylinder": (recalled, commands.release_cylinder),
+    "scrap_cylinder": (recalled, scrap),
+    "assign_complaint": (lambda e: (new_complaint(e),), commands.assign_complaint),
+    "reply_complaint": (
+        lambda e: (complaint_at_enterprise(e), "已回访处理"),
+        commands.reply_complaint,
+    ),
+    "close_complaint": (replied_complaint, commands.close_complaint),
+    "escalate_complaint": (lambda e: (new_complaint(e), "催办"), commands.escalate_complaint),
+    "turn_complaint_into_hazard": (
+        lambda e: (new_complaint(e),),
+        commands.turn_complaint_into_hazard,
+    ),
+    "turn_complaint_into_incident": (
+        lambda e: (new_complaint(e),),
+        commands.turn_complaint_into_incident,
+    ),
     "create_user": (lambda e: (fresh("user"), "hash", Role.LEADER), commands.create_user),
     "change_user": (lambda e: (new_account(e), Role.SUPERVISOR), commands.change_user),
     "deactivate_user": (lambda e: (new_account(e),), commands.deactivate_user),
@@ -202,6 +285,16 @@ ROLE_REFUSAL = {
     "complete_task": "role.complete_task",
     "cancel_task": "role.cancel_task",
     "publish_checklist": "role.publish_checklist",
+    "assign_complaint": "role.assign_complaint",
+    "reply_complaint": "role.reply_complaint",
+    "close_complaint": "role.close_complaint",
+    "escalate_complaint": "role.escalate_complaint",
+    "turn_complaint_into_hazard": "role.complaint_to_hazard",
+    "turn_complaint_into_incident": "role.complaint_to_incident",
+    "detain_cylinder": "role.detain_cylinder",
+    "record_recall": "role.recall_cylinder",
+    "release_cylinder": "role.close_detention",
+    "scrap_cylinder": "role.close_detention",
     **dict.fromkeys(
         (
             "create_user",
@@ -221,6 +314,9 @@ ROLE_REFUSAL = {
 OFFICE_REFUSAL = {
     ("cancel_task", "district_officer"): "task_office.cancel",
     ("cancel_task", "district_officer_elsewhere"): "unknown",
+    # a new complaint is the city's: its district's office gets it once passed down
+    ("assign_complaint", "district_officer"): "complaint_holder.assign_city",
+    ("assign_complaint", "district_officer_elsewhere"): "unknown",
 }
 
 
@@ -245,8 +341,12 @@ def test_every_command_has_its_expectations_written_here():
     assert public - set(COMMANDS) == {
         "record_notification",
         "record_hazard_notification",
+        "record_detention_notification",
         "escalate_overdue_hazards",
+        "escalate_late_complaints",
+        "escalate_late_recalls",
         "publish_builtin_checklists",
+        "file_qr_complaint",  # the public's, from the QR check (actor "public", no login)
         "user_source",
     }
 

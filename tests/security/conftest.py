@@ -84,6 +84,10 @@ class World:
     task_a_own: str  # one A's office issued itself (to withdraw)
     task_b: str  # one the city issued to B
     clients: dict[str, Any] = field(default_factory=dict)
+    # online detention: X's cylinders and detentions in A, Y's in B (_detentions)
+    detentions: dict[str, str] = field(default_factory=dict)
+    # complaints: A's naming X, B's naming an enterprise of B, one per step (_complaints)
+    complaints: dict[str, str] = field(default_factory=dict)
 
     def client(self, principal: str) -> Any:
         return self.clients[principal]
@@ -121,6 +125,8 @@ def world(
     engine = app.server.config["GASCC_ENGINE"]
     built = World(app, engine, data_dir, *_objects(engine))
     built.clients = _principals(built)
+    built.detentions = _detentions(engine, built.enterprise_x, built.enterprise_y)
+    built.complaints = _complaints(engine, built.enterprise_x)
     yield built
     app.server.config["GASCC"].notifier.close()
     engine.dispose()
@@ -147,6 +153,50 @@ def _objects(engine: Engine) -> tuple[str, ...]:
         report_hazard(engine, "HZ-SECURITY-B", district=DISTRICT_B, not_of=own)[0],
     )
     return (*incidents, *teams, *alarms, own, other, *hazards, *_tasks(engine))
+
+
+def _detentions(engine: Engine, own: str, other: str) -> dict[str, str]:
+    """For each district (X's objects in A, Y's in B): a cylinder to detain, a detention to
+    recall, two recalled ones (to release, to scrap) and a site of the enterprise's."""
+    from tests.integration.test_detentions import cylinder, detain, site_of
+
+    made = {}
+    for key, enterprise, at in (("a", own, IN_JIANGAN), ("b", other, IN_WUCHANG)):
+        made[f"code_{key}"] = cylinder(engine, enterprise, at=at)
+        made[f"site_{key}"] = site_of(engine, enterprise)
+        owner = User(0, f"security-{key}", Role.ENTERPRISE, "ent", enterprise_id=enterprise)
+        for step in ("recall", "release", "scrap"):
+            made[f"{step}_{key}"] = detention_id = detain(
+                engine, cylinder(engine, enterprise, at=at)
+            )
+            if step != "recall":
+                done = commands.record_recall(engine, owner, detention_id, made[f"site_{key}"])
+                assert isinstance(done, commands.Done), done
+    return made
+
+
+def _complaints(engine: Engine, own: str) -> dict[str, str]:
+    """For each district (A's naming X, B's naming an enterprise of B): a complaint for the
+    page, and one in the state each step takes it from (the city's desk passed the one to
+    assign and the one to reply to down to the district; the one to close was replied)."""
+    from tests.complaint_support import enterprises_in, receive_complaint
+
+    setup = User(0, "security-setup", Role.ADMIN, "setup")
+    made = {"enterprise_a": own, "enterprise_b": enterprises_in(engine, DISTRICT_B)[0]}
+    for key, district, at in (("a", DISTRICT_A, IN_JIANGAN), ("b", DISTRICT_B, IN_WUCHANG)):
+        for step in ("page", "assign", "reply", "close", "escalate", "hazard", "incident"):
+            complaint_id = receive_complaint(
+                engine, f"CMP-SEC-{step}-{key}", district=district, position=at,
+                enterprise_id=made[f"enterprise_{key}"],
+            )  # fmt: skip
+            made[f"{step}_{key}"] = complaint_id
+            if step in ("assign", "reply", "close"):
+                passed = commands.assign_complaint(engine, setup, complaint_id)
+                assert isinstance(passed, commands.Done), passed
+            if step == "close":
+                answered = commands.reply_complaint(engine, setup, complaint_id, "已上门处理")
+                assert isinstance(answered, commands.Done), answered
+    return made
 
 
 def _tasks(engine: Engine) -> tuple[str, str, str]:
@@ -347,6 +397,7 @@ def plausible(world: World, *, district: str = DISTRICT_A) -> Values:
     from dashboard import ids
 
     a = district == DISTRICT_A
+    key = "a" if a else "b"
     incident = world.incident_a if a else world.incident_b
     team = world.team_a if a else world.team_b
     lat, lon = IN_JIANGAN if a else IN_WUCHANG
@@ -374,6 +425,23 @@ def plausible(world: World, *, district: str = DISTRICT_A) -> Values:
             f"{ids.TK_FORM_DEADLINE}.value": "2099-12-31",
             f"{ids.TK_REASON}.value": "重复下发",
             f"{ids.TK_TASK_ID}.data": world.task_a if a else world.task_b,
+            f"{ids.DT_CODE}.value": world.detentions.get(f"code_{key}"),
+            f"{ids.DT_REASON}.value": "超期未检仍在充装",
+            f"{ids.DT_RECALL_BY}.value": _recall_day(),
+            f"{ids.DT_SITE}.value": world.detentions.get(f"site_{key}"),
+            f"{ids.DT_NOTE}.value": "瓶体严重腐蚀",
+            # cylinder traceability: X's cylinder in A, Y's in B; a code typed into the search box
+            f"{ids.CYL_CODE}.data": world.detentions.get(f"code_{key}"),
+            f"{ids.CYL_SEARCH_TEXT}.value": world.detentions.get(f"code_{key}"),
+            # one file per enterprise: X is of A, Y of B
+            f"{ids.ENT_ID}.data": world.enterprise_x if a else world.enterprise_y,
+            # complaints: the page's complaint; the enterprise of its district to pass one to
+            f"{ids.COMPLAINT_ID}.data": world.complaints.get(f"page_{key}"),
+            f"{ids.COMPLAINT_ENTERPRISE}.value": world.complaints.get(f"enterprise_{key}"),
+            f"{ids.COMPLAINT_NOTE}.value": "已联系用户上门处理",
+            f"{ids.COMPLAINT_SATISFACTION}.value": "5",
+            f"{ids.COMPLAINT_LEVEL}.value": "general",
+            f"{ids.COMPLAINT_SEVERITY}.value": "2",
             "_pages_location.pathname": "/",
             "_pages_location.search": "",
         },
@@ -385,8 +453,22 @@ def plausible(world: World, *, district: str = DISTRICT_A) -> Values:
             "step": "assign",  # a hazard's step: the gas offices' first (COMMAND_ACTIONS)
             "task": world.task_a if a else world.task_b,  # to complete
             "withdraw": world.task_a_own if a else world.task_b,  # to withdraw
+            # online detention: the step's detention (X's in A, Y's in B)
+            "recall": world.detentions.get(f"recall_{key}"),
+            "release": world.detentions.get(f"release_{key}"),
+            "scrap": world.detentions.get(f"scrap_{key}"),
+            # complaints: each step's complaint (A's naming X, B's of B)
+            **{
+                f"cp_{step}": world.complaints.get(f"{step}_{key}")
+                for step in ("assign", "reply", "close", "escalate", "hazard", "incident")
+            },
         },
     )
+
+
+def _recall_day() -> str:
+    """A recall deadline the detain form takes: a few days ahead."""
+    return (datetime.now(UTC).date() + timedelta(days=3)).isoformat()
 
 
 def component_key(component: str | dict[str, Any]) -> str:

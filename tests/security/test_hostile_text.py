@@ -404,3 +404,14 @@ def test_the_other_desk_pages_hold_hostile_text_as_text(tab, path) -> None:
     watched = tab()
     watched.open(path, "#_pages_content > *")
     watched.assert_clean()
+
+
+@browser_test
+@pytest.mark.parametrize(
+    "path",
+    ["/complaints?status=all&district=420106", "/complaint/CMP-H-img", "/complaint/CMP-H-script"],
+)
+def test_the_complaint_pages_hold_hostile_text_as_text(tab, path) -> None:
+    watched = tab("supervisor", landing=path)
+    watched.open(path, "#_pages_content > *")
+    watched.assert_clean()

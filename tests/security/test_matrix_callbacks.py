@@ -135,6 +135,16 @@ COMMAND_ACTIONS = {
     "issue_task": Action.ISSUE_TASK,
     "complete_task": Action.COMPLETE_TASK,
     "cancel_task": Action.CANCEL_TASK,
+    "detain_cylinder": Action.DETAIN_CYLINDER,
+    "record_recall": Action.RECALL_CYLINDER,
+    "release_cylinder": Action.CLOSE_DETENTION,
+    "scrap_cylinder": Action.CLOSE_DETENTION,
+    "assign_complaint": Action.ASSIGN_COMPLAINT,
+    "reply_complaint": Action.REPLY_COMPLAINT,
+    "close_complaint": Action.CLOSE_COMPLAINT,
+    "escalate_complaint": Action.ESCALATE_COMPLAINT,
+    "turn_complaint_into_hazard": Action.COMPLAINT_TO_HAZARD,
+    "turn_complaint_into_incident": Action.COMPLAINT_TO_INCIDENT,
 }
 
 

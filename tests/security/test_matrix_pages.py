@@ -21,6 +21,7 @@ import dash
 import pytest
 
 from dashboard.domain.policy import PAGE_ROLES
+from dashboard.domain.roles import Role
 from dashboard.i18n import TEXT
 from tests.security.conftest import NO_SESSION, PAGES_ROUTER, PRINCIPALS, World, output_specs
 
@@ -29,6 +30,9 @@ from tests.security.conftest import NO_SESSION, PAGES_ROUTER, PRINCIPALS, World,
 PLACEHOLDERS = {
     "incident_id": lambda world: world.incident_a,
     "hazard_id": lambda world: world.hazard_a,
+    "code": lambda world: world.detentions["code_a"],  # a cylinder of X's, in A
+    "enterprise_id": lambda world: world.enterprise_x,  # the enterprise login's own, of A
+    "complaint_id": lambda world: world.complaints["page_a"],  # of A, naming X
 }
 REFUSALS = {text for key, texts in TEXT.items() if key.endswith("forbidden") for text in texts}
 
@@ -87,6 +91,17 @@ def component_ids(layout: Any) -> set[str]:
     return found
 
 
+def lands_on_own_file(role: Role | None, path: str, loaded: Any) -> bool:
+    """An enterprise user loading "/" is sent to its own file (dashboard/auth.py home_of); the
+    One Map itself still renders for it through Dash's router."""
+    return (
+        role is Role.ENTERPRISE
+        and path == "/"
+        and loaded.status_code == 302
+        and loaded.location.startswith("/enterprise/")
+    )
+
+
 def is_refusal(layout: Any) -> bool:
     """The refusal layout: a notice whose text is one of the "...forbidden" texts."""
     text = layout.get("props", {}).get("children") if isinstance(layout, dict) else None
@@ -121,7 +136,7 @@ def test_each_page_answers_each_principal_as_its_roles_decide(world, admin_layou
             if rendered(client, path).status_code != 401:
                 wrong.append((module, "render", "expected 401"))
             continue
-        if loaded.status_code != 200:
+        if loaded.status_code != 200 and not lands_on_own_file(role, path, loaded):
             wrong.append((module, "load", loaded.status_code))
         layout = layout_of(rendered(client, path))
         own = component_ids(admin_layouts[module])

@@ -22,7 +22,8 @@ from data_access.models import Base
 from tests.security.conftest import DISTRICT_B, NO_SESSION, World
 
 # Rules anyone may reach, and why: the sign-in itself, the language switch of the login page,
-# static code and styles (no data), and the health probe of the load balancer.
+# static code and styles (no data), the health probe of the load balancer, and the public QR
+# check of a cylinder.
 PUBLIC = {
     "/login",
     "/lang/<code>",
@@ -31,6 +32,9 @@ PUBLIC = {
     "/_dash-component-suites/<string:package_name>/<path:fingerprinted_path>",
     "/_favicon.ico",
     "/healthz",
+    # the public QR check of a cylinder (docs/public-check.md): safe fields only, throttled
+    "/q/<path:code>",
+    "/q/",
 }
 JSON_PREFIXES = ("/_dash-", "/_reload-hash", "/api/")
 METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")

@@ -137,6 +137,18 @@ EXAMPLES: dict[str, dict[str, Any]] = {
     "cylinder.released": {"code": "CYL-0001", "by": "officer-3", "note": "re-inspected"},
     "cylinder.recalled": {"code": "CYL-0001", "site_id": "SITE-1", "by": "ent-user-1"},
     "cylinder.recall_escalated": {"code": "CYL-0001", "by": "rules", "note": "recall late"},
+    "cylinder.notified": {
+        "code": "CYL-0001",
+        "detention_id": "detention-CYL-0001-20261203",
+        "request_id": "recall-late:detention-CYL-0001-20261203",
+        "reason": "recall_escalated",
+        "levels": ["city", "district", "enterprise"],
+        "recipients": ["武汉市燃气主管部门", "江岸区燃气管理办公室", "武汉燃气集团"],
+        "channel": "webhook",
+        "outcome": "failed",
+        "attempts": 3,
+        "error": "HTTP 500",
+    },
     "inspection.completed": {
         "inspection_id": "ins-1",
         "kind": "daily",
@@ -350,6 +362,7 @@ ADDITIONS = {
     "task.cancelled",
     "cylinder.recalled",
     "cylinder.recall_escalated",
+    "cylinder.notified",
 }
 
 

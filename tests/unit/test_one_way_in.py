@@ -38,6 +38,16 @@ STATE_CHANGING = {
     ("inspection_tasks", "issue"): "issue_task",
     ("inspection_tasks", "complete"): "complete_task",
     ("inspection_tasks", "withdraw"): "cancel_task",
+    ("detentions", "detain"): "detain_cylinder",
+    ("detentions", "recall"): "record_recall",
+    ("detentions", "release"): "release_cylinder",
+    ("detentions", "scrap"): "scrap_cylinder",
+    ("complaint", "assign"): "assign_complaint",
+    ("complaint", "reply"): "reply_complaint",
+    ("complaint", "close"): "close_complaint",
+    ("complaint", "escalate"): "escalate_complaint",
+    ("complaint", "to_hazard"): "turn_complaint_into_hazard",
+    ("complaint", "to_incident"): "turn_complaint_into_incident",
 }
 # What deciding "may this user?" looks like (a refusal made up, a role or scope compared); the
 # commands' business, never a callback's. Telling a refusal apart (isinstance) is fine.
