@@ -16,6 +16,7 @@ from dash import Input, Output, State, ctx, dcc, html, no_update
 
 from dashboard import ids
 from dashboard.auth import current_scope
+from dashboard.complaint_view import category_label
 from dashboard.domain.detentions import OPEN_STATUSES as DETENTION_OPEN
 from dashboard.domain.enterprises import BLACK, CYLINDER_STATUSES, VEHICLE_WINDOW
 from dashboard.enterprise_export import file_to_csv, file_to_xlsx
@@ -422,7 +423,7 @@ def complaints(found: queries.EnterpriseFile, zone: ZoneInfo, lang: str) -> Any:
         html.Tr(
             [
                 html.Td(dcc.Link(c.id, href=f"/complaint/{quote(c.id, safe='')}")),
-                html.Td(c.category),
+                html.Td(category_label(c.category, lang)),
                 html.Td(t_or(f"ef.cp_status.{c.status}", c.status, lang)),
                 html.Td(_when(c.received_at, zone), className="text-nowrap"),
                 html.Td(

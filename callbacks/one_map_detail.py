@@ -293,6 +293,7 @@ FINDING_SENTENCES = (
         "not_real_name",
     ),
     (re.compile(r"delivered to (?P<customer>\S+) but sold to (?P<buyer>\S+)"), "other_customer"),
+    (re.compile(r"(?P<stage>\w+) of a detained cylinder \(在线扣瓶\)"), "detained_use"),
     (
         re.compile(
             r"dig of radius (?P<radius>[\d.]+) m by (?P<contractor>.+) is (?P<distance>\d+) m "

@@ -26,6 +26,8 @@ import re
 from datetime import date
 from urllib.parse import parse_qs, urlsplit
 
+from dashboard.domain.detentions import OPEN_STATUSES
+
 # The "8+1" chain in funnel order (inspection → filling → ... → recovery); scrap may end it.
 STAGES: tuple[str, ...] = (
     "inspection",
@@ -54,8 +56,8 @@ PROBLEM_KINDS: tuple[str, ...] = (
 # 灶具与连接管连接处、用气环境), in the order they are shown.
 SAFETY_PHOTOS: tuple[str, ...] = ("storefront", "cylinder_hose", "stove_hose", "surroundings")
 
-# The detention statuses that are still open (dashboard/domain/detentions.py owns the machine).
-OPEN_DETENTION: tuple[str, ...] = ("detained", "recalled")
+# The detention statuses that are still open: dashboard/domain/detentions.py owns the machine.
+OPEN_DETENTION = OPEN_STATUSES
 
 MAX_CODE_LENGTH = 64  # cylinders.code
 _CODE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:-]{0,63}")

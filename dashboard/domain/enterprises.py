@@ -23,7 +23,8 @@ CERTIFICATE_WARNING_DAYS = 30
 CERTIFICATE_STATES: tuple[str, ...] = ("expired", "expiring", "missing", "valid")
 FLAGGED_CERTIFICATES: tuple[str, ...] = ("expired", "expiring", "missing")
 
-# In order of precedence: a cylinder is in the first status that holds.
+# In order of precedence: a cylinder is in the first status that holds. The same precedence as
+# dashboard/domain/cylinders.py cylinder_status, whose "overdue" the file splits in two.
 CYLINDER_STATUSES: tuple[str, ...] = (
     "scrapped",
     "detained",

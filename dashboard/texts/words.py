@@ -55,6 +55,7 @@ TEXT: dict[str, tuple[str, str]] = {
     ),
     "finding.why.stage_order": ("“{before}”之后直接“{stage}”", "{stage} right after {before}"),
     "finding.why.no_sale": ("配送前无销售记录", "delivered without a sale first"),
+    "finding.why.detained_use": ("被扣押（在线扣瓶）期间仍被{stage}", "{stage} while detained"),
     "finding.why.not_real_name": (
         "售予未实名用户 {customer}",
         "sold to {customer}, not a real-name customer",

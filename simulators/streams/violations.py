@@ -3,9 +3,11 @@
 The field app sends `violation.recorded` for bottled-gas enterprises, their stations and supply
 points, and their delivery workers, with Linhai's five point values (1, 2, 3, 6, 12) for rules
 of that kind. Most violations are small; now and then one costs 12 points and suspends its subject
-at once (the system sums the points per year). About half of the chain's anomalies that a
-supervisor would notice (a black cylinder, an overdue filling, a sale without real name) are
-followed by the matching violation a few days later (`follow_up`).
+at once (the system sums the points per year). One in ten of the chain's anomalies that a
+supervisor would notice (a black cylinder, an overdue filling, a sale without real name) is
+followed by the matching violation a few days later (`follow_up`): with every other one, a
+quarter's history suspended most of the city's bottled-gas enterprises, where suspension is the
+exception that Linhai's system means it to be (seeds/003).
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ from simulators.streams.emergency import weighted
 
 PER_BOTTLED_ENTERPRISE_DAY = 0.05
 MIN_PER_DAY = 0.5
-FOLLOW_UP_SHARE = 0.5
+FOLLOW_UP_SHARE = 0.1
 # (share, points, subject type, rule)
 RULES = (
     (0.18, 1, "worker", "送气工未佩戴服务证件"),

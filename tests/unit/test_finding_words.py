@@ -17,6 +17,8 @@ CYLINDER_SENTENCES = (  # as data_access/projections/cylinders.py writes them
     "delivered without a preceding sale to a customer",
     "sold to C-00013113, who is not a real-name-verified customer",
     "delivered to C-1 but sold to C-2",
+    "filling of a detained cylinder (在线扣瓶)",
+    "delivery of a detained cylinder (在线扣瓶)",
 )
 LATIN_WORD = re.compile(r"\b[a-z]{3,}\b")  # an English word left in a Chinese text
 
@@ -31,6 +33,15 @@ def test_stages_are_words_in_either_language() -> None:
     assert finding_text("stage transport after inspection", "zh") == "“检验”之后直接“运输”"
     english = finding_text("stage transport after inspection", "en")
     assert english == "Transport right after Inspection"
+
+
+def test_a_detained_cylinder_in_use_names_the_stage() -> None:
+    assert finding_text("delivery of a detained cylinder (在线扣瓶)", "zh") == (
+        "被扣押（在线扣瓶）期间仍被配送"
+    )
+    assert (
+        finding_text("filling of a detained cylinder (在线扣瓶)", "en") == "Filling while detained"
+    )
 
 
 def test_an_unknown_sentence_is_kept_rather_than_lost() -> None:
