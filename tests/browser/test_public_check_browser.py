@@ -1,7 +1,8 @@
 """The public QR check on a phone (390x844), as a member of the public uses it: no sign-in, a
 registered cylinder's enterprise, licence and inspection shown in Chinese, the switch to
 English, and a complaint filed from the page that lands in the complaints table with the
-cylinder's enterprise; no console errors (the page runs no script under a strict policy)."""
+cylinder's enterprise and appears in the city's complaint queue; no console errors (the page runs
+no script under a strict policy)."""
 
 from __future__ import annotations
 
@@ -11,8 +12,10 @@ from datetime import date, timedelta
 import pytest
 from sqlalchemy import Engine, select
 
+from dashboard import ids
 from data_access.db import make_engine
 from data_access.models import Complaint, Cylinder
+from tests.browser.conftest import sign_in
 
 pytestmark = pytest.mark.browser
 
@@ -65,3 +68,12 @@ def test_the_public_sees_a_registered_cylinder_and_files_a_complaint(demo_server
     assert (row.channel, row.code, row.enterprise_id) == ("qr_check", code, enterprise_id)
     assert row.category == "企业信息不符"
     assert tab.console_errors == []
+
+    # the city's supervisor finds it in the queue of QR-check complaints about that enterprise
+    city = new_tab()
+    queue = f"/complaints?channel=qr_check&enterprise={enterprise_id}"
+    sign_in(city, demo_server.url, "supervisor", landing=queue, language="zh")
+    listed = city.page.locator(f"#{ids.CQ_LIST} tr[data-complaint='{number}']")
+    listed.wait_for(timeout=30_000)
+    assert "扫码投诉" in listed.inner_text() and "企业信息不符" in listed.inner_text()
+    assert city.console_errors == []
