@@ -9,7 +9,7 @@ from typing import Any
 from urllib.parse import quote, urlencode
 from zoneinfo import ZoneInfo
 
-from dash import Input, Output, State, clientside_callback, ctx, dcc, html, no_update
+from dash import Input, Output, State, ctx, dcc, html, no_update
 
 from dashboard import ids
 from dashboard.auth import current_scope
@@ -29,6 +29,7 @@ from dashboard.guard import page_callback
 from dashboard.i18n import current_language, t
 from dashboard.list_filters import BadDate, day_start, page_after
 from dashboard.resources import resources
+from dashboard.url_sync import url_follows
 from data_access.queries import accounts
 from data_access.queries import complaint_board as queries
 from pages.complaints import ALL
@@ -128,22 +129,7 @@ def show_queue(*args: Any) -> Any:
     )
 
 
-# The URL follows the filters without a reload (history.replaceState tells Dash nothing).
-clientside_callback(
-    """function (query) {
-        if (typeof query !== "string" || window.location.pathname !== "/complaints") {
-            return window.dash_clientside.no_update;
-        }
-        const url = "/complaints" + (query ? "?" + query : "");
-        if (url !== window.location.pathname + window.location.search) {
-            window.history.replaceState(window.history.state, "", url);
-        }
-        return window.dash_clientside.no_update;
-    }""",
-    Output(ids.CQ_QUERY, "id"),
-    Input(ids.CQ_QUERY, "data"),
-    prevent_initial_call=True,
-)
+url_follows("/complaints", ids.CQ_QUERY)
 
 
 def status_counts(queue: queries.ComplaintQueue, lang: str) -> list[html.Span]:

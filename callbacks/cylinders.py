@@ -9,7 +9,7 @@ from typing import Any
 from urllib.parse import quote, urlencode
 from zoneinfo import ZoneInfo
 
-from dash import Input, Output, State, clientside_callback, ctx, dcc, html, no_update
+from dash import Input, Output, State, ctx, dcc, html, no_update
 
 from callbacks.cylinder import resolution_text
 from callbacks.one_map_detail import finding_text
@@ -21,6 +21,7 @@ from dashboard.guard import page_callback
 from dashboard.i18n import current_language, t
 from dashboard.list_filters import BadDate, day_start, page_after
 from dashboard.resources import resources
+from dashboard.url_sync import url_follows
 from data_access.queries import accounts
 from data_access.queries import problem_cylinders as queries
 from pages.cylinders import ALL
@@ -126,22 +127,7 @@ def show_list(*args: Any) -> Any:
     )
 
 
-# The URL follows the filters without a reload (history.replaceState tells Dash nothing).
-clientside_callback(
-    """function (query) {
-        if (typeof query !== "string" || window.location.pathname !== "/cylinders") {
-            return window.dash_clientside.no_update;
-        }
-        const url = "/cylinders" + (query ? "?" + query : "");
-        if (url !== window.location.pathname + window.location.search) {
-            window.history.replaceState(window.history.state, "", url);
-        }
-        return window.dash_clientside.no_update;
-    }""",
-    Output(ids.CP_QUERY, "id"),
-    Input(ids.CP_QUERY, "data"),
-    prevent_initial_call=True,
-)
+url_follows("/cylinders", ids.CP_QUERY)
 
 
 def kind_counts(found: queries.ProblemList, lang: str) -> list[html.Span]:

@@ -10,7 +10,7 @@ from typing import Any
 from urllib.parse import quote, urlencode
 from zoneinfo import ZoneInfo
 
-from dash import ALL, Input, Output, State, clientside_callback, ctx, dcc, html, no_update
+from dash import ALL, Input, Output, State, ctx, dcc, html, no_update
 from dash.exceptions import PreventUpdate
 
 from dashboard import ids
@@ -25,6 +25,7 @@ from dashboard.i18n import current_language, refusal_text, t
 from dashboard.list_filters import page_after
 from dashboard.notifier import error_in_words
 from dashboard.resources import resources
+from dashboard.url_sync import url_follows
 from data_access import commands
 from data_access.queries import accounts
 from data_access.queries import detentions as queries
@@ -120,22 +121,7 @@ def show_queue(*args: Any) -> Any:
     )
 
 
-# The URL follows the filters without a reload (history.replaceState tells Dash nothing).
-clientside_callback(
-    """function (query) {
-        if (typeof query !== "string" || window.location.pathname !== "/detentions") {
-            return window.dash_clientside.no_update;
-        }
-        const url = "/detentions" + (query ? "?" + query : "");
-        if (url !== window.location.pathname + window.location.search) {
-            window.history.replaceState(window.history.state, "", url);
-        }
-        return window.dash_clientside.no_update;
-    }""",
-    Output(ids.DT_QUERY, "id"),
-    Input(ids.DT_QUERY, "data"),
-    prevent_initial_call=True,
-)
+url_follows("/detentions", ids.DT_QUERY)
 
 
 def enterprise_notice(role: Role, lang: str, now: datetime) -> Any:

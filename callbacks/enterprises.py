@@ -8,7 +8,7 @@ from typing import Any
 from urllib.parse import quote, urlencode
 from zoneinfo import ZoneInfo
 
-from dash import Input, Output, State, clientside_callback, ctx, dcc, html
+from dash import Input, Output, State, ctx, dcc, html
 
 from dashboard import ids
 from dashboard.auth import current_scope
@@ -17,6 +17,7 @@ from dashboard.guard import page_callback
 from dashboard.i18n import current_language, t
 from dashboard.list_filters import page_after
 from dashboard.resources import resources
+from dashboard.url_sync import url_follows
 from data_access.queries import accounts
 from data_access.queries import enterprise_file as queries
 from pages.enterprises import ALL
@@ -96,22 +97,7 @@ def show_list(*args: Any) -> Any:
     )
 
 
-# The URL follows the filters without a reload (history.replaceState tells Dash nothing).
-clientside_callback(
-    """function (query) {
-        if (typeof query !== "string" || window.location.pathname !== "/enterprises") {
-            return window.dash_clientside.no_update;
-        }
-        const url = "/enterprises" + (query ? "?" + query : "");
-        if (url !== window.location.pathname + window.location.search) {
-            window.history.replaceState(window.history.state, "", url);
-        }
-        return window.dash_clientside.no_update;
-    }""",
-    Output(ids.EL_QUERY, "id"),
-    Input(ids.EL_QUERY, "data"),
-    prevent_initial_call=True,
-)
+url_follows("/enterprises", ids.EL_QUERY)
 
 
 COLUMNS = (

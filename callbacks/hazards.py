@@ -8,7 +8,7 @@ from typing import Any
 from urllib.parse import quote, urlencode
 from zoneinfo import ZoneInfo
 
-from dash import Input, Output, State, clientside_callback, ctx, dcc, html, no_update
+from dash import Input, Output, State, ctx, dcc, html, no_update
 
 from dashboard import ids
 from dashboard.auth import current_scope
@@ -19,6 +19,7 @@ from dashboard.hazard_view import level_badge, status_badges, time_left
 from dashboard.i18n import current_language, t
 from dashboard.list_filters import BadDate, day_start, page_after
 from dashboard.resources import resources
+from dashboard.url_sync import url_follows
 from data_access.queries import accounts
 from data_access.queries import hazard_board as queries
 from pages.hazards import ALL
@@ -129,22 +130,7 @@ def show_board(*args: Any) -> Any:
     )
 
 
-# The URL follows the filters without a reload (history.replaceState tells Dash nothing).
-clientside_callback(
-    """function (query) {
-        if (typeof query !== "string" || window.location.pathname !== "/hazards") {
-            return window.dash_clientside.no_update;
-        }
-        const url = "/hazards" + (query ? "?" + query : "");
-        if (url !== window.location.pathname + window.location.search) {
-            window.history.replaceState(window.history.state, "", url);
-        }
-        return window.dash_clientside.no_update;
-    }""",
-    Output(ids.HZ_QUERY, "id"),
-    Input(ids.HZ_QUERY, "data"),
-    prevent_initial_call=True,
-)
+url_follows("/hazards", ids.HZ_QUERY)
 
 
 def status_counts(board: queries.HazardBoard, lang: str) -> list[html.Span]:
