@@ -4,16 +4,12 @@ rows, in the queue's order; times in the city's time zone, words in the reader's
 
 from __future__ import annotations
 
-import csv
-import io
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from openpyxl import Workbook
-
-from dashboard.audit_export import safe_cell
 from dashboard.complaint_view import category_label, handler_label, late
 from dashboard.i18n import t
+from dashboard.table_export import csv_bytes, xlsx_bytes
 from data_access.queries.complaint_board import ComplaintRow
 
 EXPORT_CAP = 100_000
@@ -59,22 +55,13 @@ def _cells(
 def to_csv(
     rows: list[ComplaintRow], names: dict[str, str], zone: ZoneInfo, now: datetime, lang: str
 ) -> bytes:
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow([t(key, lang) for key in HEADER_KEYS])
-    for row in rows:
-        writer.writerow([safe_cell(cell) for cell in _cells(row, names, zone, now, lang)])
-    return ("\ufeff" + out.getvalue()).encode("utf-8")
+    header = [t(key, lang) for key in HEADER_KEYS]
+    return csv_bytes(header, (_cells(row, names, zone, now, lang) for row in rows))
 
 
 def to_xlsx(
     rows: list[ComplaintRow], names: dict[str, str], zone: ZoneInfo, now: datetime, lang: str
 ) -> bytes:
-    book = Workbook(write_only=True)
-    sheet = book.create_sheet(t("page.complaints", lang))
-    sheet.append([t(key, lang) for key in HEADER_KEYS])
-    for row in rows:
-        sheet.append([safe_cell(cell) for cell in _cells(row, names, zone, now, lang)])
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
+    header = [t(key, lang) for key in HEADER_KEYS]
+    cells = (_cells(row, names, zone, now, lang) for row in rows)
+    return xlsx_bytes(t("page.complaints", lang), header, cells)

@@ -5,15 +5,11 @@ language (as dashboard/hazard_export.py)."""
 
 from __future__ import annotations
 
-import csv
-import io
 from collections.abc import Callable
 from zoneinfo import ZoneInfo
 
-from openpyxl import Workbook
-
-from dashboard.audit_export import safe_cell
 from dashboard.i18n import t
+from dashboard.table_export import csv_bytes, xlsx_bytes
 from data_access.queries.problem_cylinders import ProblemRow
 
 EXPORT_CAP = 100_000
@@ -51,22 +47,13 @@ def _cells(
 def to_csv(
     rows: list[ProblemRow], names: dict[str, str], zone: ZoneInfo, lang: str, describe: Describe
 ) -> bytes:
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow([t(key, lang) for key in HEADER_KEYS])
-    for row in rows:
-        writer.writerow([safe_cell(cell) for cell in _cells(row, names, zone, lang, describe)])
-    return ("\ufeff" + out.getvalue()).encode("utf-8")
+    header = [t(key, lang) for key in HEADER_KEYS]
+    return csv_bytes(header, (_cells(row, names, zone, lang, describe) for row in rows))
 
 
 def to_xlsx(
     rows: list[ProblemRow], names: dict[str, str], zone: ZoneInfo, lang: str, describe: Describe
 ) -> bytes:
-    book = Workbook(write_only=True)
-    sheet = book.create_sheet(t("page.cylinders", lang))
-    sheet.append([t(key, lang) for key in HEADER_KEYS])
-    for row in rows:
-        sheet.append([safe_cell(cell) for cell in _cells(row, names, zone, lang, describe)])
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
+    header = [t(key, lang) for key in HEADER_KEYS]
+    cells = (_cells(row, names, zone, lang, describe) for row in rows)
+    return xlsx_bytes(t("page.cylinders", lang), header, cells)

@@ -6,15 +6,11 @@ dashboard/hazard_export.py)."""
 
 from __future__ import annotations
 
-import csv
-import io
 from collections.abc import Iterable, Sequence
 from zoneinfo import ZoneInfo
 
-from openpyxl import Workbook
-
-from dashboard.audit_export import safe_cell
 from dashboard.i18n import t
+from dashboard.table_export import csv_bytes, xlsx_bytes
 from data_access.queries.inspections import CoverageRow, InspectionRow
 
 EXPORT_CAP = 100_000
@@ -78,24 +74,8 @@ def list_cells(
     ]
 
 
-def to_csv(header: Sequence[str], cells: Iterable[Sequence[object]]) -> bytes:
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(header)
-    for line in cells:
-        writer.writerow([safe_cell(cell) for cell in line])
-    return ("\ufeff" + out.getvalue()).encode("utf-8")
-
-
-def to_xlsx(title: str, header: Sequence[str], cells: Iterable[Sequence[object]]) -> bytes:
-    book = Workbook(write_only=True)
-    sheet = book.create_sheet(title[:31])  # Excel's limit for a sheet's name
-    sheet.append(list(header))
-    for line in cells:
-        sheet.append([safe_cell(cell) for cell in line])
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
+to_csv = csv_bytes
+to_xlsx = xlsx_bytes
 
 
 def headers(keys: Sequence[str], lang: str) -> list[str]:

@@ -5,17 +5,13 @@ times in the city's time zone, words in the reader's language."""
 
 from __future__ import annotations
 
-import csv
-import io
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from openpyxl import Workbook
-
-from dashboard.audit_export import safe_cell
 from dashboard.domain.tasks import checklist_words
 from dashboard.i18n import t
+from dashboard.table_export import csv_bytes, xlsx_bytes
 from data_access.queries.inspection_tasks import ObjectRow, TaskDetail, TaskRow
 
 TASK_HEADER = (
@@ -84,23 +80,11 @@ def object_cells(row: ObjectRow, zone: ZoneInfo, lang: str) -> list[object]:
 
 
 def _csv(header: Sequence[str], rows: Iterable[list[object]], lang: str) -> bytes:
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow([t(key, lang) for key in header])
-    for cells in rows:
-        writer.writerow([safe_cell(cell) for cell in cells])
-    return ("\ufeff" + out.getvalue()).encode("utf-8")
+    return csv_bytes([t(key, lang) for key in header], rows)
 
 
 def _xlsx(title: str, header: Sequence[str], rows: Iterable[list[object]], lang: str) -> bytes:
-    book = Workbook(write_only=True)
-    sheet = book.create_sheet(title[:31])
-    sheet.append([t(key, lang) for key in header])
-    for cells in rows:
-        sheet.append([safe_cell(cell) for cell in cells])
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
+    return xlsx_bytes(title, [t(key, lang) for key in header], rows)
 
 
 def tasks_to_csv(
