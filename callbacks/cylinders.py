@@ -16,7 +16,7 @@ from callbacks.one_map_detail import finding_text
 from dashboard import ids
 from dashboard.auth import current_scope
 from dashboard.cylinder_export import EXPORT_CAP, to_csv, to_xlsx
-from dashboard.domain.cylinders import PROBLEM_KINDS, STAGES
+from dashboard.domain.cylinders import COMPLETENESS_PERIOD, PROBLEM_KINDS, STAGES
 from dashboard.guard import page_callback
 from dashboard.i18n import current_language, t
 from dashboard.list_filters import BadDate, day_start, page_after
@@ -37,7 +37,6 @@ CONTROLS = (
     ids.CP_UNTIL,
 )
 URL_NAMES = ("kind", "enterprise", "district", "status", "since", "until")
-DEFAULT_PERIOD = timedelta(days=7)  # the completeness's period when the filters set none
 
 
 def wanted_of(values: tuple[Any, ...], page: int, zone: ZoneInfo) -> queries.ProblemFilter:
@@ -70,11 +69,11 @@ def query_string(values: tuple[Any, ...], page: int) -> str:
 def period_of(
     wanted: queries.ProblemFilter, zone: ZoneInfo, now: datetime
 ) -> tuple[datetime, datetime]:
-    """The completeness's period: the filters' dates, else the last DEFAULT_PERIOD of days."""
+    """The completeness's period: the filters' dates, else the last COMPLETENESS_PERIOD."""
     tomorrow = day_start((now.astimezone(zone) + timedelta(days=1)).date().isoformat(), zone)
     assert tomorrow is not None
     until = wanted.until or tomorrow
-    since = wanted.since or until - DEFAULT_PERIOD
+    since = wanted.since or until - COMPLETENESS_PERIOD
     return since, until
 
 

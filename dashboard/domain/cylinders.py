@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import itertools
 import re
-from datetime import date
+from datetime import date, timedelta
 from urllib.parse import parse_qs, urlsplit
 
 from dashboard.domain.detentions import OPEN_STATUSES
@@ -58,6 +58,9 @@ SAFETY_PHOTOS: tuple[str, ...] = ("storefront", "cylinder_hose", "stove_hose", "
 
 # The detention statuses that are still open: dashboard/domain/detentions.py owns the machine.
 OPEN_DETENTION = OPEN_STATUSES
+
+# The chain completeness's period on /cylinders when the filters set none: a week of deliveries.
+COMPLETENESS_PERIOD = timedelta(days=7)
 
 MAX_CODE_LENGTH = 64  # cylinders.code
 _CODE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:-]{0,63}")

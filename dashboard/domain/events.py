@@ -266,10 +266,14 @@ class WorkerRegistered(EventData):
     certificate_expires: Day | None = None
 
 
+CustomerKind = Literal["household", "commercial", "industrial"]
+CUSTOMER_KINDS: tuple[str, ...] = get_args(CustomerKind)
+
+
 class CustomerRegistered(EventData):
     event_type: ClassVar[str] = "customer.registered"
     customer_id: Id
-    kind: Literal["household", "commercial", "industrial"]
+    kind: CustomerKind
     district: Label
     real_name_verified: Annotated[bool, Strict()]
     lat: Lat

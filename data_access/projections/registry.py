@@ -26,7 +26,7 @@ import shapely
 import shapely.geometry
 from sqlalchemy import Connection, func, select
 
-from dashboard.domain.events import Event, Rejection
+from dashboard.domain.events import CUSTOMER_KINDS, Event, Rejection
 from data_access.models import Cylinder, GridCell
 from data_access.projections import findings
 from data_access.projections.batch import Batch
@@ -142,7 +142,6 @@ def apply(b: Batch, event: Event, seq: int, source: str) -> None:
 # --- the area counts of the registry themes -------------------------------------------------
 
 AreaKey = tuple[str, str, str]  # (area type "district" | "grid", area code, metric)
-CUSTOMER_KINDS = ("household", "commercial", "industrial")
 # Per batch: enterprise id -> cylinders gained (or lost) in this batch, not yet in the table.
 _cylinders_moved: WeakKeyDictionary[Batch, Counter[str]] = WeakKeyDictionary()
 _batch_locators: WeakKeyDictionary[Batch, GridLocator] = WeakKeyDictionary()

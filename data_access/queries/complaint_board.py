@@ -12,7 +12,7 @@ from typing import Any, TypeVar
 
 from sqlalchemy import Engine, Select, and_, case, func, literal_column, or_, select
 
-from dashboard.domain.complaints import OPEN_STATUSES, STATUSES, Figures
+from dashboard.domain.complaints import CLOSED, OPEN_STATUSES, STATUSES, Figures
 from dashboard.domain.roles import Scope
 from data_access.models import EVENT_SUBJECT_SQL, Complaint, Enterprise, EventRecord
 from data_access.queries.incident_view import actor_keys, actor_names
@@ -188,7 +188,7 @@ class GroupFigures:
 
 
 def _figure_columns(now: datetime) -> tuple[Any, ...]:
-    closed = Complaint.status == "closed"
+    closed = Complaint.status == CLOSED
     return (
         func.count(),
         func.sum(case((closed, 1), else_=0)),
