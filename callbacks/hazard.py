@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import quote, urlencode
 from zoneinfo import ZoneInfo
 
 from dash import ALL, Input, Output, State, ctx, dcc, html, no_update
@@ -79,6 +79,15 @@ def facts(found: queries.HazardDetail, zone: ZoneInfo, now: datetime, lang: str)
             dcc.Link(
                 t("hz.source.inspection", lang).format(id=found.inspection_id),
                 href=f"/inspections?{urlencode({'inspection': found.inspection_id})}",
+            ),
+        ]
+    elif found.complaint_id:
+        source = [
+            source,
+            " · ",
+            dcc.Link(
+                t("hz.source.complaint", lang).format(id=found.complaint_id),
+                href=f"/complaint/{quote(found.complaint_id, safe='')}",
             ),
         ]
     items = [

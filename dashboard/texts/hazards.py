@@ -75,6 +75,7 @@ TEXT: dict[str, tuple[str, str]] = {
     "hz.target": ("检查对象", "Inspected object"),
     "hz.source": ("来源", "Source"),
     "hz.source.inspection": ("检查记录 {id}", "inspection {id}"),
+    "hz.source.complaint": ("投诉 {id}", "complaint {id}"),
     "hz.description": ("隐患描述", "Description"),
     "hz.responsible": ("责任企业", "Responsible enterprise"),
     "hz.office": ("监管部门", "Supervising office"),

@@ -13,7 +13,15 @@ from sqlalchemy import ColumnElement, Engine, Select, and_, func, or_, select
 
 from dashboard.domain.hazards import STATUSES
 from dashboard.domain.roles import Scope
-from data_access.models import Customer, Enterprise, GridCell, Hazard, HazardStatusChange, Site
+from data_access.models import (
+    Complaint,
+    Customer,
+    Enterprise,
+    GridCell,
+    Hazard,
+    HazardStatusChange,
+    Site,
+)
 from data_access.queries.incident_view import actor_keys, actor_names
 from data_access.queries.rules import hazard_open
 from data_access.scope import scoped
@@ -229,6 +237,7 @@ class HazardDetail:
     inspection_id: str | None
     history: list[HazardStep]
     names: dict[str, str]  # the history's actors' names (dashboard/actors.py `who`)
+    complaint_id: str | None = None  # the complaint it was turned into a hazard from
 
 
 def hazard_detail(engine: Engine, scope: Scope, hazard_id: str) -> HazardDetail | None:
@@ -261,5 +270,12 @@ def hazard_detail(engine: Engine, scope: Scope, hazard_id: str) -> HazardDetail 
             for status, actor, note, photos, due_at, when in connection.execute(history)
         ]
         names = actor_names(connection, actor_keys(step.actor for step in steps))
+        complaint_id = (
+            connection.scalar(select(Complaint.id).where(Complaint.hazard_id == hazard_id).limit(1))
+            if found.origin == "complaint"
+            else None
+        )
     *row, description, lat, lon, inspection_id = found
-    return HazardDetail(HazardRow(*row), description, lat, lon, inspection_id, steps, names)
+    return HazardDetail(
+        HazardRow(*row), description, lat, lon, inspection_id, steps, names, complaint_id
+    )

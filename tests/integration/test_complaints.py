@@ -11,11 +11,12 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import Engine, func, select
 
-from dashboard.domain.roles import Role
+from dashboard.domain.roles import CITYWIDE, Role
 from data_access import commands
 from data_access.commands import Done, Refused
 from data_access.db import make_engine
 from data_access.models import AreaCount, Cylinder, EventRecord, Hazard, Incident
+from data_access.queries import hazard_board
 from tests.complaint_support import complaint_row, enterprises_in, receive_complaint
 from tests.support import JIANGAN, WUCHANG, desk_user
 
@@ -272,6 +273,8 @@ def test_a_complaint_becomes_a_hazard_in_one_action(city):
     assert hazard.district == JIANGAN and hazard.number.startswith(f"YH-{JIANGAN}-")
     row = complaint_row(city, "CMP-HZ")
     assert (row.hazard_id, row.status, row.escalations) == (result.subject, "assigned", 0)
+    detail = hazard_board.hazard_detail(city, CITYWIDE, result.subject)
+    assert detail is not None and detail.complaint_id == "CMP-HZ"  # the hazard links back
     refused(commands.turn_complaint_into_hazard(city, SUPERVISOR, "CMP-HZ"), "complaint_converted")
     refused(commands.turn_complaint_into_incident(city, DUTY, "CMP-HZ"), "complaint_converted")
 
