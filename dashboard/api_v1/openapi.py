@@ -25,6 +25,13 @@ ERROR_RESPONSES = {
     "403": "The user's role may not read this resource",
     "404": "No such object within the user's scope (whether it exists elsewhere is not told)",
 }
+# Refused by gunicorn before the app sees it, as an HTML page: a request line (method, path and
+# query) over its 4,094-byte limit. Query parameters have their own length limits, but several
+# long ones, percent-encoded, can still add up to more.
+TOO_LONG = {
+    "description": "The request line is longer than 4,094 bytes (gunicorn's limit)",
+    "content": {"text/html": {"schema": {"type": "string"}}},
+}
 
 
 def openapi_document() -> Response:
@@ -93,6 +100,7 @@ def _operation(operation: Operation, body: dict[str, Any]) -> dict[str, Any]:
             "description": ERROR_RESPONSES[status],
             "content": {"application/json": {"schema": {"$ref": REF.format(model="Error")}}},
         }
+    responses["414"] = TOO_LONG
     return {
         "operationId": operation.operation_id,
         "summary": operation.summary,

@@ -10,6 +10,7 @@ No console errors in any tab."""
 from __future__ import annotations
 
 import re
+import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -23,7 +24,7 @@ from dashboard.domain.roles import CITYWIDE
 from dashboard.domain.tasks import LPG_RESTAURANTS, SELF_CHECK_MISSED
 from data_access import commands
 from data_access.db import make_engine
-from data_access.models import Customer, InspectionTask
+from data_access.models import Customer, InspectionRecord, InspectionTask
 from data_access.queries import inspection_tasks as queries
 from tests.browser.conftest import ingest_token, own_demo, send, sign_in
 from tests.support import JIANGAN
@@ -118,7 +119,9 @@ def test_a_campaign_task_is_issued_inspected_compared_and_completed(demo, engine
     assert "已下发 1 项任务" in page.inner_text(f"#{ids.TK_FORM_FEEDBACK}")
     with engine.connect() as connection:
         task_id = connection.scalar(
-            select(InspectionTask.id).where(InspectionTask.assignee == JIANGAN)
+            select(InspectionTask.id).where(
+                InspectionTask.assignee == JIANGAN, InspectionTask.title == TITLE
+            )
         )
     assert task_id is not None
     page.wait_for_selector(row_of(task_id), timeout=WAIT)
@@ -154,6 +157,10 @@ def test_a_campaign_task_is_issued_inspected_compared_and_completed(demo, engine
                 Customer.id == detail.objects[0].target_id
             )
         ).one()
+    # both fall inside the task's period (from its issue on), the self-check first
+    issued_at = detail.task.issued_at
+    while datetime.now(UTC) - timedelta(seconds=2) <= issued_at:
+        time.sleep(0.2)
     now = datetime.now(UTC)
     token = ingest_token(demo, "inspection.completed", source="inspection-app")
     ack = send(
@@ -176,6 +183,13 @@ def test_a_campaign_task_is_issued_inspected_compared_and_completed(demo, engine
     desk.wait_for_selector(f"#{ids.TK_DETAIL} [data-task='{task_id}'][data-done='1']", timeout=WAIT)
     done = desk.locator(f"#{ids.TK_OBJECTS} tr[data-target='customer:{restaurant.id}']")
     done.wait_for(timeout=WAIT)
+    with engine.connect() as connection:  # say why, should the comparison miss the self-check
+        own = connection.execute(
+            select(InspectionRecord.occurred_at, InspectionRecord.district).where(
+                InspectionRecord.id == SELF_CHECK
+            )
+        ).one_or_none()
+    assert own is not None and own.occurred_at > issued_at, (own, issued_at)
     assert done.get_attribute("data-verdict") == SELF_CHECK_MISSED
     words = done.inner_text()
     assert "Failed" in words and "Self-check missed a failure" in words
