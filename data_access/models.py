@@ -807,3 +807,38 @@ class IngestTokenUsage(Base):
     last_used_at: Mapped[datetime] = mapped_column(UTCDateTime)
     accepted: Mapped[int] = mapped_column(BigInteger, default=0)
     rejected: Mapped[int] = mapped_column(BigInteger, default=0)
+
+
+class ScoringVersion(Base):
+    """Each version of the scoring weights and thresholds (dashboard/domain/scoring.py), from its
+    `scoring.changed` event; none until the first change (then the shipped file,
+    dashboard/scoring.toml, is in force and is recorded as the change's `old`)."""
+
+    __tablename__ = "scoring_versions"
+    version: Mapped[str] = _id(32)
+    config: Mapped[dict[str, Any]] = mapped_column(JSON)
+    previous_version: Mapped[str] = mapped_column(String(32))
+    keys: Mapped[list[str]] = mapped_column(JSON)  # the dotted keys that changed
+    reason: Mapped[str | None] = mapped_column(Text)
+    changed_by: Mapped[str] = mapped_column(String(64))  # the admin's username
+    changed_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    seq: Mapped[int] = mapped_column(SequenceNumber, index=True)
+
+
+class DailyTally(Base):
+    """Counts per local day, district and enterprise of what the scores read from the biggest
+    streams (cylinder scans, safety checks): kept by their projection in the same transaction, so
+    that a year of rankings sums a few hundred thousand rows instead of filtering ~180 million
+    scans. `measure` is one of dashboard/domain/scoring.py TALLY_MEASURES; enterprise_id "" when
+    none is known."""
+
+    __tablename__ = "daily_tallies"
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    district: Mapped[str] = mapped_column(String(12), primary_key=True)
+    enterprise_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    measure: Mapped[str] = mapped_column(String(32), primary_key=True)
+    count: Mapped[int] = mapped_column(Integer, default=0)
+
+
+# A period's sums per district (and per enterprise) read the day range first.
+Index("ix_daily_tallies_measure_day", DailyTally.measure, DailyTally.day)

@@ -901,6 +901,20 @@ class ApiTokenRevoked(EventData):
     token_hash: Sha256
 
 
+class ScoringChanged(EventData):
+    """A new version of the scoring weights and thresholds (dashboard/domain/scoring.py): the
+    whole configuration before and after, and the dotted keys that changed. The acting admin is
+    the event's source; `reason` is what they gave."""
+
+    event_type: ClassVar[str] = "scoring.changed"
+    version: Annotated[str, StringConstraints(strict=True, min_length=1, max_length=32)]
+    old_version: Annotated[str, StringConstraints(strict=True, min_length=1, max_length=32)]
+    old: dict[str, Any]
+    new: dict[str, Any]
+    keys: list[Annotated[str, StringConstraints(strict=True, max_length=128)]]
+    reason: Text | None = None
+
+
 _DATA_MODELS: tuple[type[EventData], ...] = (
     EnterpriseRegistered,
     SiteRegistered,
@@ -964,6 +978,7 @@ ADMIN_EVENT_TYPES: dict[str, type[EventData]] = {
         SessionEnded,
         ApiTokenCreated,
         ApiTokenRevoked,
+        ScoringChanged,
     )
 }
 
