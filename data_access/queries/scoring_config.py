@@ -65,4 +65,14 @@ def versions(engine: Engine) -> list[VersionRow]:
                 ScoringVersion.changed_at,
             ).order_by(ScoringVersion.seq.desc())
         ).all()
-    return [VersionRow(*row[:2], tuple(row.keys or ()), *row[3:]) for row in rows]
+    return [
+        VersionRow(
+            version=row.version,
+            previous_version=row.previous_version,
+            keys=tuple(row.keys or ()),
+            reason=row.reason,
+            changed_by=row.changed_by,
+            changed_at=row.changed_at,
+        )
+        for row in rows
+    ]
