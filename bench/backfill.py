@@ -1,15 +1,19 @@
 """Benchmark: the backfill of the quarter so far at demo scale, against the gateway's batches.
 
     python bench/backfill.py [--days N] [--slice 20000] [--seed 0]
+    python bench/backfill.py --scale wuhan --template /tmp/wuhan.sqlite3 --days 1
 
-Seeds a fresh demo city (SQLite, registry seed 2026, as `python -m dashboard demo` does), then
+Seeds a fresh demo city (SQLite, registry seed 2026, as `python -m dashboard demo` does; or
+`--scale city|wuhan`, or copies `--template`, an already seeded registry), then
 
 1. backfills the quarter so far (or the last N days) end to end (generation, the catalogue's
    checks, the bulk append of 5,000-event transactions) and prints events/s;
 2. on two more copies of the seeded city, appends the same first `--slice` events of the
    backfill twice: in the bulk mode (5,000 per transaction) and as the gateway would under a
    trickle, `append_events` in batches of 50, and prints both rates and their ratio (the
-   writing only: the events are generated and validated before the clock starts).
+   writing only: the events are generated and validated before the clock starts);
+3. extrapolates a year of the city from the end-to-end run's events per simulated day and rate,
+   and Wuhan's real year (about 180 million scans, seeds/000) from its rate.
 """
 
 from __future__ import annotations
@@ -36,6 +40,7 @@ from simulators.seed import SCALES, seed_registry
 from simulators.world import load_world
 
 SMALL_BATCH = 50  # about what a gateway commits per batch at a trickle
+REAL_WUHAN_SCANS = 180e6  # a year of Wuhan's cylinder scans (seeds/000)
 
 
 def main() -> int:
@@ -43,10 +48,12 @@ def main() -> int:
     parser.add_argument("--days", type=float, help="default: the quarter so far")
     parser.add_argument("--slice", type=int, default=20_000, help="events for the comparison")
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--scale", choices=sorted(SCALES), default="demo")
+    parser.add_argument("--template", help="a seeded registry (SQLite file) to copy, not seed")
     args = parser.parse_args()
     work = Path(tempfile.mkdtemp(prefix="bench-backfill-"))
     try:
-        template = _seeded(work)
+        template = Path(args.template) if args.template else _seeded(work, args.scale)
         end = math.floor(time.time())
         pack = load_city_pack("wuhan")
         start = (
@@ -61,11 +68,11 @@ def main() -> int:
     return 0
 
 
-def _seeded(work: Path) -> Path:
+def _seeded(work: Path, scale: str) -> Path:
     path = work / "template.sqlite3"
     engine = make_engine(f"sqlite:///{path}")
     upgrade(engine)
-    seed_registry(engine, SCALES["demo"], load_city_pack("wuhan"), seed=2026)
+    seed_registry(engine, SCALES[scale], load_city_pack("wuhan"), seed=2026)
     engine.dispose()
     return path
 
@@ -83,9 +90,22 @@ def _end_to_end(work: Path, template: Path, start: float, end: float, seed: int)
     engine.dispose()
     total = result.tally.total
     print(result.summary())
+    rate = total / result.seconds
     print(
         f"end to end: {result.days:.1f} days, {total:,} events in {result.seconds:.1f} s = "
-        f"{total / result.seconds:,.0f} events/s"
+        f"{rate:,.0f} events/s ({total / result.cpu_seconds:,.0f} per CPU second)"
+    )
+    per_day = total / result.days
+    scans = result.offered.get("cylinder.scanned", 0) / result.days
+    year = per_day * 365
+    cpu_rate = total / result.cpu_seconds
+    real_year = REAL_WUHAN_SCANS * per_day / max(scans, 1.0)  # the real scans and the rest
+    print(
+        f"per simulated day {per_day:,.0f} events ({scans:,.0f} scans): a year is "
+        f"{year / 1e6:,.1f} M events, {year / rate / 3600:.2f} h at this rate "
+        f"({year / cpu_rate / 3600:.2f} h of CPU; goal < 1 h); Wuhan's real year of "
+        f"{REAL_WUHAN_SCANS / 1e6:.0f} M scans ({real_year / 1e6:,.0f} M events) would take "
+        f"{real_year / rate / 3600:.1f} h"
     )
 
 

@@ -29,27 +29,32 @@ from dashboard.choropleth import (
     DEFAULT_THEME,
     GRID_METRICS,
     METRICS,
-    RISK_LEGEND,
     SMALL_DISTRICT_KM2,
     Legend,
     Metric,
+    band_legend_rows,
+    change_text,
     district_features,
+    index_text,
+    safety_index_metric,
     value_text,
 )
 from dashboard.components import kpi_card, legend
 from dashboard.domain.periods import city_periods
 from dashboard.domain.policy import Action, allowed
-from dashboard.domain.risk import BANDS
 from dashboard.domain.roles import Scope
+from dashboard.domain.scoring import BANDS, ScoringConfig, current_quarter
 from dashboard.guard import page_callback
 from dashboard.i18n import current_language, refusal_text, t, t_or
 from dashboard.resources import resources
 from data_access import commands
 from data_access.commands import Refused
-from data_access.queries import map_layers, replay
+from data_access.queries import map_layers, rankings, replay
 from data_access.queries import one_map as queries
 from data_access.queries.map_layers import GridShape, LiveKpis
 from data_access.queries.one_map import ActiveAlarm, DistrictShape
+from data_access.queries.rankings import DistrictRanking, DistrictScoreRow
+from data_access.queries.scoring_config import active_config
 
 callback = page_callback("one_map")
 
@@ -80,6 +85,8 @@ def recolour_areas(metric_key: str | None, level: str | None, replay_minutes: fl
     metric = METRICS.get(metric_key or DEFAULT_THEME)
     if metric is None:
         return no_update, no_update, no_update
+    if metric.key == "safety_index":
+        return _safety_index_areas(replay_minutes)
     level = "grid" if level == "grid" and metric.key in GRID_METRICS else "district"
     res, scope, lang = resources(), current_scope(), current_language()
     shapes: list[DistrictShape] | list[GridShape] = (
@@ -105,6 +112,173 @@ def recolour_areas(metric_key: str | None, level: str | None, replay_minutes: fl
     )
 
 
+def _safety_index_areas(replay_minutes: float | None) -> tuple[dict, html.Div, dict]:
+    """The districts coloured by their safety index for the current quarter (the rankings'
+    figures under the configuration in force); districts only, and always the present."""
+    res, scope, lang = resources(), current_scope(), current_language()
+    now = datetime.now(UTC)
+    config = active_config(res.engine)
+    ranking = rankings.district_ranking(res.engine, scope, current_quarter(now), config, now)
+    shapes = queries.district_shapes(res.engine)
+    features, _scale = district_features(
+        shapes,
+        index_values(ranking),
+        safety_index_metric(config),
+        lang,
+        describe=lambda value: index_text(value, config, band_names(lang)),
+    )
+    add_ranks(features, ranking, lang, whole_city=scope.district is None)
+    key = index_legend_box(ranking, config, lang)
+    if replay_minutes:
+        key.children.append(html.Div(t("replay.areas_now", lang), className="legend-note"))
+    return features, key, area_labels(shapes, features)
+
+
+def index_values(ranking: DistrictRanking) -> dict[str, dict[str, float]]:
+    """The ranking as the choropleth reads areas: each district's index (a district without
+    one is drawn as no data)."""
+    return {
+        row.code: {"safety_index": row.score.index}
+        for row in ranking.rows
+        if row.score.index is not None
+    }
+
+
+def band_names(lang: str) -> dict[str, str]:
+    return {band: t(f"index_band.{band}", lang) for band in BANDS}
+
+
+def add_ranks(features: dict, ranking: DistrictRanking, lang: str, whole_city: bool) -> None:
+    """Each ranked district's tooltip gets its rank (among how many, when the user sees the
+    whole city: a district officer's one row keeps the city's rank) and its change since the
+    previous period."""
+    rows = {row.code: row for row in ranking.rows}
+    ranked = sum(1 for row in ranking.rows if row.rank is not None)
+    for feature in features["features"]:
+        row = rows.get(feature["properties"]["code"])
+        if row is None or row.rank is None:
+            continue
+        rank = t("index_map.rank", lang).format(rank=row.rank)
+        lines = [f"{rank} / {ranked}" if whole_city else rank]
+        if row.change is not None:
+            lines.append(t("index_map.change", lang).format(change=change_text(row.change)))
+        feature["properties"]["rank"] = row.rank
+        feature["properties"]["tooltip"] += "<br>" + " · ".join(lines)
+
+
+def index_legend_box(ranking: DistrictRanking, config: ScoringConfig, lang: str) -> html.Div:
+    """The four bands with their bounds from the configuration, the period and version the
+    figures were computed for, and the way to the rankings."""
+    rows = band_legend_rows(config)
+    labels = [f"{t(f'index_band.{band}', lang)}  {bounds}" for band, _colour, bounds in rows]
+    box = legend(
+        t("metric.safety_index", lang),
+        [colour for _band, colour, _bounds in rows],
+        labels,
+        t("map.legend.none", lang),
+    )
+    period = ranking.period.label
+    return html.Div(
+        [
+            box,
+            html.Div(
+                t("index_map.period", lang).format(period=period, version=ranking.version),
+                className="legend-note",
+                **{"data-version": ranking.version},
+            ),
+            html.Div(t("index_map.rule", lang), className="legend-note"),
+            html.Div(t("index_map.click", lang), className="legend-note"),
+            html.A(
+                t("index_map.open", lang),
+                href=f"/rankings?period={quote(period)}",
+                className="legend-note legend-link",
+            ),
+        ],
+        **{"data-theme": "safety_index"},
+    )
+
+
+@callback(
+    Output(ids.MAP_DETAIL, "is_open", allow_duplicate=True),
+    Output(ids.MAP_DETAIL_BODY, "children", allow_duplicate=True),
+    Input(ids.MAP_DISTRICTS, "clickData"),
+    State(ids.MAP_METRIC, "value"),
+    prevent_initial_call=True,
+)
+def district_detail(feature: dict | None, metric_key: str | None):
+    """In the safety-index theme, a district's click opens its figures in the detail panel,
+    with the way to its drill-down on /rankings; other themes keep clicks for the overlays."""
+    code = ((feature or {}).get("properties") or {}).get("code")
+    if metric_key != "safety_index" or not isinstance(code, str):
+        return no_update, no_update
+    res, scope, lang = resources(), current_scope(), current_language()
+    now = datetime.now(UTC)
+    config = active_config(res.engine)
+    ranking = rankings.district_ranking(res.engine, scope, current_quarter(now), config, now)
+    row = next((row for row in ranking.rows if row.code == code), None)
+    if row is None:  # outside the scope: the panel stays as it is
+        return no_update, no_update
+    return True, index_detail(row, ranking, lang)
+
+
+def index_detail(row: DistrictScoreRow, ranking: DistrictRanking, lang: str) -> html.Div:
+    """A district's index, band, rank and change, its components and deductions."""
+    score = row.score
+    name = row.name_zh if lang == "zh" else row.name_en
+    shown = "—" if score.index is None else f"{score.index:.1f}"
+    band = t(f"index_band.{score.band}", lang) if score.band else "—"
+    rank = "—" if row.rank is None else t("index_map.rank", lang).format(rank=row.rank)
+    change = "" if row.change is None else change_text(row.change)
+    components = [
+        html.Tr(
+            [
+                html.Td(t(f"rk.component.{c.name}", lang)),
+                html.Td(f"{c.rate.numerator:g} / {c.rate.denominator:,}", className="num"),
+                html.Td(f"{c.weight:g}", className="num"),
+                html.Td("—" if c.points is None else f"{c.points:.1f}", className="num"),
+            ]
+        )
+        for c in score.components
+    ]
+    deductions = [
+        html.Tr(
+            [
+                html.Td(t(f"rk.deduction.{d.name}", lang)),
+                html.Td(f"{d.count:,}", className="num"),
+                html.Td(""),
+                html.Td(f"−{d.points:.1f}" if d.points else "0", className="num"),
+            ]
+        )
+        for d in score.deductions
+    ]
+    head = [f"index_detail.{column}" for column in ("part", "counts", "weight", "points")]
+    return html.Div(
+        [
+            html.H5(f"{name} · {shown} · {band}"),
+            html.Div(f"{rank} {change}".strip(), className="mb-2"),
+            html.Table(
+                [
+                    html.Thead(html.Tr([html.Th(t(key, lang)) for key in head])),
+                    html.Tbody(components + deductions),
+                ],
+                className="table table-sm table-dark detail-table",
+            ),
+            html.Div(
+                t("index_map.period", lang).format(
+                    period=ranking.period.label, version=ranking.version
+                ),
+                className="text-secondary small",
+            ),
+            html.A(
+                t("index_map.open", lang),
+                href=f"/rankings?period={quote(ranking.period.label)}&district={quote(row.code)}",
+                className="btn btn-sm btn-outline-info mt-2",
+            ),
+        ],
+        **{"data-district": row.code},
+    )
+
+
 def _area_values(
     scope: Scope, level: str, metric: Metric, at: datetime | None
 ) -> tuple[queries.AreaValues, str]:
@@ -124,21 +298,14 @@ def _area_values(
 
 
 def _describer(metric: Metric, lang: str):
-    if metric.key == "risk_band":
-        return lambda value: "—" if value is None else t(f"risk.{BANDS[int(value)]}", lang)
     return lambda value: value_text(value, metric.decimals, metric.suffix)
 
 
 def theme_legend(metric: Metric, scale: Legend, level: str, lang: str) -> html.Div:
     title = t(f"metric.{metric.key}", lang)
-    if metric.key == "risk_band":
-        labels = [t(f"risk.{band}", lang) for band in BANDS]
-        box = legend(title, list(RISK_LEGEND.colors), labels, t("map.legend.none", lang))
-        note = t("risk.rule", lang)
-    else:
-        labels = [label + metric.suffix for label in scale.labels()]
-        box = legend(title, list(scale.colors), labels, t("map.legend.none", lang))
-        note = t("coverage.note", lang) if metric.key == "coverage" else ""
+    labels = [label + metric.suffix for label in scale.labels()]
+    box = legend(title, list(scale.colors), labels, t("map.legend.none", lang))
+    note = t("coverage.note", lang) if metric.key == "coverage" else ""
     if metric.key not in GRID_METRICS and level == "district":
         note = f"{note} {t('metric.district_only', lang)}".strip()
     return html.Div([box, html.Div(note, className="legend-note")], **{"data-theme": metric.key})

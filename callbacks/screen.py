@@ -13,11 +13,19 @@ from dash import ClientsideFunction, Input, Output, clientside_callback, html
 
 from dashboard import ids
 from dashboard.auth import current_user
-from dashboard.choropleth import METRICS, SMALL_DISTRICT_KM2, district_features, value_text
+from dashboard.choropleth import (
+    METRICS,
+    SMALL_DISTRICT_KM2,
+    band_legend_rows,
+    change_text,
+    district_features,
+    value_text,
+)
 from dashboard.components import legend
 from dashboard.domain.periods import Periods, city_periods
 from dashboard.domain.response import response_late
 from dashboard.domain.roles import Scope
+from dashboard.domain.scoring import BAND_COLOURS, ComponentScore, ScoringConfig
 from dashboard.guard import page_callback
 from dashboard.i18n import current_language, t, t_or
 from dashboard.resources import resources
@@ -25,6 +33,8 @@ from data_access.queries import one_map as map_queries
 from data_access.queries import screen as queries
 from data_access.queries.map_layers import LiveKpis
 from data_access.queries.one_map import DistrictShape, MovingPoint
+from data_access.queries.rankings import DistrictScoreRow
+from data_access.queries.scoring_config import active_config
 from data_access.queries.screen import ActiveIncident, ChainRow
 
 callback = page_callback("screen")
@@ -85,14 +95,15 @@ def refresh_live(_n: int | None, _tick: object, _resync: object):
     Input(ids.LIVE_RESYNC, "data"),
 )
 def refresh_slow(_n: int | None, _resync: object):
-    """The district views: the hazard map, the league table, the cylinder chain."""
+    """The district views: the hazard map, the safety ranking, the cylinder chain."""
     scope, lang, _zone = _viewer()
     res, now = resources(), datetime.now(UTC)
     shapes = map_queries.district_shapes(res.engine)
     if scope.district is not None:  # the wall of one district draws that district alone
         shapes = [shape for shape in shapes if shape.code == scope.district]
     periods = _periods(now)
-    views = queries.wall_districts(res.engine, scope, now, periods.day_start, periods.quarter_start)
+    config = active_config(res.engine)
+    views = queries.wall_districts(res.engine, scope, now, periods.day_start, config)
     features, scale = district_features(shapes, views.counts, HAZARDS, lang)
     key = legend(
         t("kpi.hazards_open", lang), list(scale.colors), scale.labels(), t("map.legend.none", lang)
@@ -101,7 +112,7 @@ def refresh_slow(_n: int | None, _resync: object):
         features,
         district_labels(shapes, features),
         [key, central_list(shapes, features, lang)],
-        league_table(views.league, lang),
+        ranking_panel(views.ranking, config, lang),
         cylinder_table(views.chain, lang),
     )
 
@@ -231,64 +242,124 @@ def percent(share: float | None) -> str:
     return "—" if share is None else f"{share * 100:.0f}%"
 
 
-def league_table(rows: list[queries.DistrictRow], lang: str) -> html.Div:
+# The components the wall shows beside the index: the three a supervisor is asked about first.
+WALL_COMPONENTS = (
+    ("inspection_coverage", "wall_rank.coverage"),
+    ("on_time_rectification", "wall_rank.rectification"),
+    ("emergency_response", "wall_rank.response"),
+)
+
+
+def ranking_panel(views: queries.WallRanking | None, config: ScoringConfig, lang: str) -> html.Div:
+    """The districts best first: rank, index on a bar in its band's colour, the band, the
+    change since the previous quarter, three components, deductions and hazards under
+    supervision; a note with the period, the version and the bands' bounds."""
+    if views is None or not views.ranking.rows:
+        return html.Div(t("wall_rank.none", lang), className="screen-empty")
+    ranking = views.ranking
     head = html.Tr(
         [
-            html.Th(t("rank.rank", lang), className="num"),
-            html.Th(t("rank.district", lang)),
-            html.Th(t("rank.coverage", lang)),
-            html.Th(t("rank.hazards_open", lang), className="num"),
-            html.Th(t("rank.hazards_overdue", lang), className="num"),
+            html.Th(t("wall_rank.rank", lang), className="num"),
+            html.Th(t("wall_rank.district", lang)),
+            html.Th(t("wall_rank.index", lang)),
+            html.Th(t("wall_rank.band", lang)),
+            html.Th(t("wall_rank.change", lang), className="num"),
+            *(html.Th(t(label, lang), className="num") for _, label in WALL_COMPONENTS),
+            html.Th(t("wall_rank.deductions", lang), className="num"),
             html.Th(t("rank.hazards_escalated", lang), className="num"),
-            html.Th(t("rank.incidents", lang), className="num"),
-            html.Th(t("rank.on_time", lang), className="num"),
         ]
     )
-    body = [
-        html.Tr(
-            [
-                html.Td(str(place), className="num rank"),
-                html.Td(row.name_zh if lang == "zh" else row.name_en),
-                html.Td(coverage_bar(row)),
-                html.Td(f"{row.hazards_open:,}", className="num"),
-                html.Td(
-                    f"{row.hazards_overdue:,}",
-                    className="num " + ("late" if row.hazards_overdue else ""),
-                ),
-                html.Td(
-                    f"{row.hazards_escalated:,}",
-                    className="num " + ("late" if row.hazards_escalated else ""),
-                    **{"data-escalated": str(row.hazards_escalated)},
-                ),
-                html.Td(f"{row.incidents_30d:,}", className="num"),
-                html.Td(
-                    percent(row.on_time_share),
-                    className="num " + ("late" if row.judged > row.on_time else ""),
-                ),
-            ],
-            **{"data-district": row.code},
-        )
-        for place, row in enumerate(rows, start=1)
-    ]
+    body = [ranking_row(row, views.escalated.get(row.code, 0), lang) for row in ranking.rows]
+    bands = " · ".join(
+        f"{t(f'index_band.{band}', lang)} {bounds}" for band, _c, bounds in band_legend_rows(config)
+    )
+    city = "—" if ranking.city_index is None else f"{ranking.city_index:.1f}"
+    note = t("wall_rank.note", lang).format(
+        period=ranking.period.label, version=ranking.version, city=city, bands=bands
+    )
     return html.Div(
         [
-            html.Table([html.Thead(head), html.Tbody(body)], className="screen-table"),
-            html.Div(t("rank.note", lang), className="screen-note"),
+            html.Table(
+                [html.Thead(head), html.Tbody(body)], className="screen-table screen-ranking"
+            ),
+            html.Div(note, className="screen-note", **{"data-version": ranking.version}),
         ]
     )
 
 
-def coverage_bar(row: queries.DistrictRow) -> html.Div:
-    share = row.coverage or 0.0
+def ranking_row(row: DistrictScoreRow, escalated: int, lang: str) -> html.Tr:
+    score = row.score
+    components = {component.name: component for component in score.components}
+    deducted = sum(deduction.points for deduction in score.deductions)
+    return html.Tr(
+        [
+            html.Td("—" if row.rank is None else str(row.rank), className="num rank"),
+            html.Td(row.name_zh if lang == "zh" else row.name_en),
+            html.Td(index_bar(score.index, score.band)),
+            html.Td(band_chip(score.band, lang)),
+            change_cell(row.change, row.previous, lang),
+            *(
+                html.Td(percent(_applying(components[name])), className="num")
+                for name, _ in WALL_COMPONENTS
+            ),
+            html.Td(
+                f"−{deducted:.1f}" if deducted else "0",
+                className="num " + ("late" if deducted else ""),
+            ),
+            html.Td(
+                f"{escalated:,}",
+                className="num " + ("late" if escalated else ""),
+                **{"data-escalated": str(escalated)},
+            ),
+        ],
+        **{
+            "data-district": row.code,
+            "data-rank": "" if row.rank is None else str(row.rank),
+            "data-index": "" if score.index is None else f"{score.index:.2f}",
+            "data-band": score.band or "",
+        },
+    )
+
+
+def _applying(component: ComponentScore) -> float | None:
+    """A component's rate, or None where it does not count (no denominator, or weight 0)."""
+    return None if component.points is None else component.rate.value
+
+
+def index_bar(index: float | None, band: str | None) -> html.Div:
+    colour = BAND_COLOURS.get(band or "", "#2b4a66")
     return html.Div(
         [
             html.Div(
-                html.Div(className="fill", style={"width": f"{share * 100:.1f}%"}), className="bar"
+                html.Div(
+                    className="fill",
+                    style={"width": f"{index or 0:.1f}%", "background": colour},
+                ),
+                className="bar",
             ),
-            html.Span(f"{percent(row.coverage)} · {row.inspected:,}/{row.objects_due:,}"),
+            html.B("—" if index is None else f"{index:.1f}"),
         ],
-        className="coverage",
+        className="index-bar",
     )
+
+
+def band_chip(band: str | None, lang: str) -> html.Span:
+    if band is None:
+        return html.Span("—", className="muted")
+    return html.Span(
+        t(f"index_band.{band}", lang),
+        className=f"band-chip band-{band}",
+        style={"background": BAND_COLOURS[band]},
+    )
+
+
+def change_cell(change: float | None, previous: float | None, lang: str) -> html.Td:
+    """↑ +2.3 in green, ↓ −1.1 in red, → 0.0; "new" when there was no previous index."""
+    if change is None:
+        shown = t("wall_rank.new", lang) if previous is None else "—"
+        return html.Td(shown, className="num muted")
+    tone = "up" if change > 0 else "down" if change < 0 else "flat"
+    return html.Td(change_text(change), className=f"num change {tone}")
 
 
 CYLINDER_COLUMNS = (

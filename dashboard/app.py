@@ -51,10 +51,12 @@ PAGES = (
     "pages.complaint",
     "pages.enterprises",
     "pages.enterprise",
+    "pages.rankings",
     "pages.screen",
     "pages.admin_users",
     "pages.admin_tokens",
     "pages.admin_audit",
+    "pages.admin_scoring",
 )
 CALLBACKS = (
     "callbacks.shell",
@@ -81,9 +83,11 @@ CALLBACKS = (
     "callbacks.complaint",
     "callbacks.enterprises",
     "callbacks.enterprise",
+    "callbacks.rankings",
     "callbacks.admin_users",
     "callbacks.admin_tokens",
     "callbacks.admin_audit",
+    "callbacks.admin_scoring",
 )
 STYLESHEETS = (
     "/assets/vendor/bootstrap.min.css",

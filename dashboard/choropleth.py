@@ -5,12 +5,12 @@ from __future__ import annotations
 import html
 import math
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from itertools import pairwise
 from typing import Any, Protocol
 
 from dashboard.domain.coverage import coverage
-from dashboard.domain.risk import BAND_COLOURS, BANDS, RiskInputs, band_rank, risk_band
+from dashboard.domain.scoring import BAND_COLOURS, BANDS, ScoringConfig, district_band
 
 # Sequential yellow-to-red: reads on a dark background and for colour-weak eyes.
 PALETTE = ("#ffffb2", "#fecc5c", "#fd8d3c", "#f03b20", "#bd0026")
@@ -64,10 +64,16 @@ class Legend:
     colors: tuple[str, ...]
     decimals: int
     whole: bool = False  # classes of whole numbers: "0", "1–2", "3–5", "≥ 6"
+    # The breaks are lower bounds instead (a value at a bound is in the class above it), as the
+    # safety index's bands are defined: "blue at or above 85".
+    at_or_above: bool = False
 
     def color_of(self, value: float | None) -> str:
         if value is None or math.isnan(value):
             return NO_DATA
+        if self.at_or_above:
+            above = [c for b, c in zip(self.breaks, self.colors[1:], strict=False) if value >= b]
+            return above[-1] if above else self.colors[0]
         for bound, color in zip(self.breaks, self.colors, strict=False):
             if value <= bound:
                 return color
@@ -79,6 +85,12 @@ class Legend:
         if self.whole:
             return self._whole_labels()
         fmt = f"{{:,.{self.decimals}f}}"
+        if self.at_or_above and self.breaks:
+            lows = ["< " + fmt.format(self.breaks[0])]
+            middles = [
+                f"{fmt.format(low)} – {fmt.format(high)}" for low, high in pairwise(self.breaks)
+            ]
+            return (lows + middles + ["≥ " + fmt.format(self.breaks[-1])])[: len(self.colors)]
         lows = ["≤ " + fmt.format(self.breaks[0])] if self.breaks else ["–"]
         middles = [
             f"{fmt.format(low)} – {fmt.format(high)}"
@@ -138,41 +150,20 @@ def _count_or_zero(name: str) -> Callable[[Counts], float]:
     return compute
 
 
-def _risk_rank(counts: Counts) -> float:
-    inputs = RiskInputs(
-        major_open=int(counts.get("major_open") or 0),
-        overdue=int(counts.get("hazards_overdue") or 0),
-        major_overdue=int(counts.get("major_overdue") or 0),
-        incidents_90d=int(counts.get("incidents_90d") or 0),
-        violation_points=int(counts.get("violation_points") or 0),
-        supervised_objects=int(counts.get("due") or 0),
-    )
-    return float(band_rank(risk_band(inputs)))
-
-
 # Coverage: low is bad, so the palette runs the other way, with the same classes on every map.
 COVERAGE_LEGEND = Legend((20.0, 40.0, 60.0, 80.0), tuple(reversed(PALETTE)), 0)
-# Risk: the band's rank 0..3 (blue..red), drawn in the band's own colour.
-RISK_LEGEND = Legend((0.0, 1.0, 2.0), tuple(BAND_COLOURS[b] for b in BANDS), 0)
 
 # The One Map's themes (area level: districts and grid cells), then the older district metrics.
-# The district safety index (spec/scoring.md) joins them when rankings exist (issue 17): until
-# then nothing of it is shown; turning the flag on offers it, computed once METRICS has it.
-SAFETY_INDEX_READY = False
-THEMES = (
-    "coverage",
-    "hazards_open",
-    "hazards_overdue",
-    "risk_band",
-    *(("safety_index",) if SAFETY_INDEX_READY else ()),
-)
+# The district safety index is computed by the rankings (data_access/queries/rankings.py) for
+# the current quarter, not from the area counts: its values arrive as "safety_index".
+THEMES = ("coverage", "hazards_open", "hazards_overdue", "safety_index")
 METRICS: dict[str, Metric] = {
     m.key: m
     for m in (
         Metric("coverage", _coverage, 0, COVERAGE_LEGEND, "%"),
         Metric("hazards_open", _count_or_zero("hazards_open"), counts=True),
         Metric("hazards_overdue", _count_or_zero("hazards_overdue"), counts=True),
-        Metric("risk_band", _risk_rank, 0, RISK_LEGEND),
+        Metric("safety_index", _count("safety_index"), 1),
         Metric("users_per_1000", _ratio("customers", "population", 1000), 1),
         Metric("cylinders_overdue", _count("cylinders_overdue_inspection"), counts=True),
         Metric("real_name_share", _ratio("customers_real_name", "customers", 100), 1),
@@ -181,7 +172,55 @@ METRICS: dict[str, Metric] = {
 }
 DEFAULT_METRIC = "users_per_1000"
 DEFAULT_THEME = "coverage"  # the One Map opens on inspection coverage
-GRID_METRICS = frozenset({"coverage", "hazards_open", "hazards_overdue", "risk_band"})
+GRID_METRICS = frozenset({"coverage", "hazards_open", "hazards_overdue"})
+
+
+# --- the district safety index ----------------------------------------------------------------
+
+
+def index_legend(config: ScoringConfig) -> Legend:
+    """The four bands of the safety index, worst first, with the configuration's bounds: the
+    same classes as dashboard/domain/scoring.district_band."""
+    bands = config.district.bands
+    return Legend(
+        (bands.orange, bands.yellow, bands.blue),
+        tuple(BAND_COLOURS[band] for band in reversed(BANDS)),  # red, orange, yellow, blue
+        _bound_decimals((bands.orange, bands.yellow, bands.blue)),
+        at_or_above=True,
+    )
+
+
+def _bound_decimals(bounds: tuple[float, ...]) -> int:
+    return 0 if all(float(b).is_integer() for b in bounds) else 1
+
+
+def safety_index_metric(config: ScoringConfig) -> Metric:
+    """The theme's metric with the configuration's bands as its fixed classes."""
+    return replace(METRICS["safety_index"], fixed=index_legend(config))
+
+
+def band_legend_rows(config: ScoringConfig) -> list[tuple[str, str, str]]:
+    """(band, colour, bounds) for the legend, best band first: ("blue", "#…", "≥ 85")."""
+    legend = index_legend(config)
+    rows = zip(reversed(BANDS), legend.colors, legend.labels(), strict=True)
+    return [(band, colour, label) for band, colour, label in rows][::-1]
+
+
+def change_text(change: float) -> str:
+    """+1.2 ↑, −0.5 ↓, 0.0 →: the sign and an arrow, so colour is not the only cue."""
+    if change > 0:
+        return f"↑ +{change:.1f}"
+    if change < 0:
+        return f"↓ −{abs(change):.1f}"
+    return "→ 0.0"
+
+
+def index_text(value: float | None, config: ScoringConfig, band_names: Mapping[str, str]) -> str:
+    """An index as the map labels it, "82.5 · 蓝"; no index is a dash."""
+    band = district_band(value, config)
+    if value is None or band is None:
+        return "—"
+    return f"{value:.1f} · {band_names[band]}"
 
 
 def quantile_legend(values: list[float], decimals: int = 0) -> Legend:
@@ -214,7 +253,7 @@ def district_features(
 ) -> tuple[dict[str, Any], Legend]:
     """A GeoJSON FeatureCollection with each area's value, colour and tooltip (districts or
     grid cells: any shapes with code, names and geometry). `describe` words a value for the
-    tooltip (e.g. a risk band's name); by default the number."""
+    tooltip (e.g. an index with its band); by default the number."""
     values = {
         shape.code: metric.compute(
             {**counts_by_district.get(shape.code, {}), "population": shape.population}

@@ -88,7 +88,7 @@ TEXT: dict[str, tuple[str, str]] = {
         "Connection lost since {since}: the screen is out of date, reconnecting…",
     ),
     "screen.panel.map": ("全市一张图 · 未销号隐患", "One Map · open hazards"),
-    "screen.panel.rankings": ("区县排行", "District league"),
+    "screen.panel.rankings": ("区县安全指数排名", "District safety ranking"),
     "screen.panel.incidents": ("处置中事件 · 响应计时", "Active incidents · response clock"),
     "screen.panel.cylinders": ("今日瓶装液化气", "LPG cylinders today"),
     "screen.map.alarm": ("报警", "Alarm"),
@@ -98,19 +98,8 @@ TEXT: dict[str, tuple[str, str]] = {
     "kpi.teams_available": ("待命队伍", "Teams available"),
     "kpi.fillings_today": ("今日充装", "Fillings today"),
     "kpi.deliveries_today": ("今日配送", "Deliveries today"),
-    "rank.note": (
-        "按本季度巡检覆盖率排序，覆盖率相同时超期隐患少者在前",
-        "Ranked by this quarter's inspection coverage; at equal coverage, fewer overdue "
-        "hazards first",
-    ),
-    "rank.rank": ("名次", "#"),
     "rank.district": ("区", "District"),
-    "rank.coverage": ("本季巡检覆盖", "Inspected this quarter"),
-    "rank.hazards_open": ("未销号隐患", "Open hazards"),
-    "rank.hazards_overdue": ("超期隐患", "Overdue"),
     "rank.hazards_escalated": ("督办中", "Escalated"),
-    "rank.incidents": ("30天事件", "Incidents, 30 d"),
-    "rank.on_time": ("20分钟到场率", "On scene ≤ 20 min"),
     "inc.none": ("当前无处置中事件", "No active incidents"),
     "inc.reported": ("接报", "Reported"),
     "inc.dispatched": ("派遣", "Dispatched"),
@@ -168,19 +157,8 @@ TEXT: dict[str, tuple[str, str]] = {
     "metric.coverage": ("本季度巡检覆盖率 %", "Inspection coverage this quarter %"),
     "metric.hazards_open": ("未销号隐患", "Open hazards"),
     "metric.hazards_overdue": ("超期隐患", "Overdue hazards"),
-    "metric.risk_band": (
-        "四色风险（隐患·事件·记分）",
-        "Four-colour risk (hazards, incidents, points)",
-    ),
-    "metric.safety_index": ("区安全指数", "District safety index"),
+    "metric.safety_index": ("区县安全指数（本季度）", "District safety index (this quarter)"),
     "metric.district_only": ("仅按区统计", "districts only"),
-    "risk.rule": (
-        "计算：(3×重大未销号 + 超期隐患 + 5×近90天事件 + 违法记分)/每千监管对象；"
-        "≥20 红，≥10 橙，≥3 黄；重大隐患超期即红",
-        "Computed as (3×major open + overdue + 5×incidents in 90 days + violation "
-        "points) per 1,000 supervised objects; ≥20 red, ≥10 orange, ≥3 yellow; "
-        "any major hazard overdue is red",
-    ),
     "coverage.note": (
         "已巡检对象/应巡检对象（企业、场站、非居民用户，每季度一次）",
         "Inspected / due objects (enterprises, sites, non-household customers, quarterly)",

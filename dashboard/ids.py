@@ -473,3 +473,45 @@ COMPLAINT_CLOSE = "complaint-close"  # key "cp_close"
 COMPLAINT_ESCALATE = "complaint-escalate"  # key "cp_escalate"
 COMPLAINT_TO_HAZARD = "complaint-to-hazard"  # key "cp_hazard"
 COMPLAINT_TO_INCIDENT = "complaint-to-incident"  # key "cp_incident"
+
+# rankings (/rankings, pages/rankings.py) -- rankings block
+RK_PERIOD = "rk-period"  # a quarter ("2026Q4") or "custom"
+RK_FROM = "rk-from"  # the custom period's first day (date input)
+RK_TO = "rk-to"  # its last day, included
+RK_RANGE_BOX = "rk-range-box"
+RK_VERSION_PICK = "rk-version-pick"  # "computed under version"
+RK_VERSION_BOX = "rk-version-box"
+RK_VERSION = "rk-version"  # span, data-version: the version the figures were computed with
+RK_NOTICE = "rk-notice"
+RK_TABS = "rk-tabs"
+RK_TABLE = "rk-table"  # rows carry data-district, data-rank, data-index, data-band
+RK_CHART = "rk-chart"  # horizontal bars, best on top (dcc.Graph)
+RK_TREND = "rk-trend"  # the last four quarters per district (dcc.Graph)
+# the drill-down's buttons come and go with what it shows: pattern ids, {"type": <one of these>,
+# "<its key>": value}; an empty district or measure goes back up a level
+RK_OPEN_DISTRICT = "rk-open-district"  # key "district": a district code
+RK_OPEN_MEASURE = "rk-open-measure"  # key "measure": a component or deduction
+RK_PAGE_TO = "rk-page-to"  # key "page": the objects' page
+RK_DRILL = "rk-drill"  # dcc.Store: {"district", "measure", "page"}
+RK_DRILL_VIEW = "rk-drill-view"  # the district's components, a count's objects
+RK_KIND = "rk-kind"  # enterprise kind filter
+RK_ENTERPRISES = "rk-enterprises"  # rows carry data-enterprise, data-colour
+RK_LISTS = "rk-lists"  # the red and black lists
+RK_OVERDUE = "rk-overdue"  # enterprises overdue an inspection
+RK_POINTS = "rk-points"  # the 12-point totals
+RK_QUERY = "rk-query"  # dcc.Store: the page's state as a query string (the URL shows it)
+RK_XLSX = "rk-xlsx"
+RK_PDF = "rk-pdf"
+RK_DOWNLOAD = "rk-download"
+RK_EXPORT_STATUS = "rk-export-status"
+# (end of rankings block)
+# the scoring weights and thresholds, /admin/scoring (pages/admin_scoring.py)
+AS_VERSION = "as-version"  # the version in force; carries data-version
+AS_FIELD = "as-field"  # pattern-matching inputs: {"type": AS_FIELD, "key": dotted key}
+AS_FIELD_ERROR = "as-field-error"  # pattern-matching: {"type": AS_FIELD_ERROR, "key": dotted key}
+AS_REASON = "as-reason"
+AS_SAVE = "as-save"
+AS_FEEDBACK = "as-feedback"  # what the save did or why it was refused
+AS_FORM = "as-form"  # the form, redrawn with the values in force after a save
+AS_VERSIONS = "as-versions"  # the versions table; rows carry data-version
+AS_TICK = "as-tick"  # dcc.Store: bumped after a save, to redraw

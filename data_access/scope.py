@@ -24,6 +24,7 @@ from data_access.models import (
     Cylinder,
     CylinderDetention,
     CylinderState,
+    DailyTally,
     District,
     Enterprise,
     EventRecord,
@@ -103,6 +104,8 @@ REACH: dict[type, Reach] = {
         lambda e: CylinderState.code.in_(select(Cylinder.code).where(Cylinder.enterprise_id == e)),
     ),
     SafetyCheck: Reach(SafetyCheck.district, lambda e: SafetyCheck.enterprise_id == e),
+    # the rankings' daily counts of scans and safety checks (projections/tallies.py)
+    DailyTally: Reach(DailyTally.district, lambda e: DailyTally.enterprise_id == e),
     # online detention (在线扣瓶): the responsible enterprise sees its own (its recall queue)
     CylinderDetention: Reach(
         CylinderDetention.district, lambda e: CylinderDetention.enterprise_id == e

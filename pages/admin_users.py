@@ -38,11 +38,12 @@ TABS = (
     ("admin.tab.users", "/admin/users", "bi-people"),
     ("admin.tab.tokens", "/admin/tokens", "bi-key"),
     ("admin.tab.audit", "/admin/audit", "bi-journal-text"),
+    ("admin.tab.scoring", "/admin/scoring", "bi-sliders"),
 )
 
 
 def admin_tabs(here: str, lang: str) -> dbc.Nav:
-    """The three administration pages, as tabs above each of them."""
+    """The administration pages, as tabs above each of them."""
     return dbc.Nav(
         [
             dbc.NavItem(

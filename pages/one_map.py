@@ -208,8 +208,7 @@ def metric_picker(lang: str) -> html.Div:
 
 
 def theme_options(lang: str) -> list[dict]:
-    """The themes, then the older district metrics: only what can be computed (the safety index
-    joins THEMES when rankings exist, choropleth.SAFETY_INDEX_READY)."""
+    """The themes (the district safety index among them), then the older district metrics."""
     keys = (*THEMES, *(key for key in METRICS if key not in THEMES))
     return [{"label": t(f"metric.{key}", lang), "value": key} for key in keys if key in METRICS]
 

@@ -163,6 +163,20 @@ def _add_backfill(commands: argparse._SubParsersAction[argparse.ArgumentParser])
     )
     backfill.add_argument("--desk", default="backfill", help="actor of the desk's events")
     backfill.add_argument("--no-progress", action="store_true", help="no progress bar")
+    backfill.add_argument(
+        "--volume",
+        action="append",
+        default=[],
+        metavar="STREAM=FACTOR",
+        help="scale a volume stream, e.g. cylinders=0.02 (a year of Wuhan in minutes; the case "
+        "streams keep their pace)",
+    )
+    backfill.add_argument(
+        "--no-traits",
+        action="store_true",
+        help="every district and enterprise behaves alike (default: seeded traits, "
+        "simulators/district_traits.py)",
+    )
     backfill.set_defaults(handler=_backfill)
 
 
@@ -171,6 +185,13 @@ def _backfill(args: argparse.Namespace) -> int:
     from simulators.world import load_world
 
     settings = _settings(args)
+    try:
+        volume = _pairs(args.volume, "--volume")
+        if any(factor < 0 for factor in volume.values()):
+            raise ValueError("--volume: a factor cannot be negative")
+    except ValueError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
     pack = load_city_pack(settings.city_pack)
     engine = make_engine(settings.database_url)
     try:
@@ -187,6 +208,7 @@ def _backfill(args: argparse.Namespace) -> int:
             result = backfill(
                 engine, world, days=args.days, end=args.end, seed=args.seed, desk=args.desk,
                 progress=progress, photos_dir=str(settings.data_dir / "photos"),
+                volume=volume, traits=not args.no_traits,
             )  # fmt: skip
     except BackfillRefused as refused:
         print(f"error: {refused}", file=sys.stderr)

@@ -78,10 +78,15 @@ class Anomalies:
         self.occasions: Counter[str] = Counter()
         self.sent: Counter[str] = Counter()
 
-    def roll(self, kind: str) -> bool:
-        """One occasion of `kind`: True if it goes wrong this time."""
+    def roll(self, kind: str, factor: float = 1.0) -> bool:
+        """One occasion of `kind`: True if it goes wrong this time. `factor`: the district's
+        and enterprise's traits (simulators/district_traits.py) times the kind's rate."""
         self.occasions[kind] += 1
         rate = self.rates.get(kind, 0.0)
+        if factor != 1.0 and rate > 0.0:
+            from simulators.district_traits import scaled_rate
+
+            rate = scaled_rate(rate, factor)
         if rate <= 0.0 or self.rng.random() >= rate:
             return False
         self.sent[kind] += 1

@@ -41,7 +41,7 @@ import heapq
 import math
 import time
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from types import SimpleNamespace
@@ -90,6 +90,7 @@ from simulators.city import PREFIX, City
 from simulators.clock import DAY, HOUR, MINUTE, SimClock, quarter_bounds, utc_offset_s
 from simulators.core import STREAMS, CityOptions, Emission, source_types
 from simulators.detention_history import DetentionHistory
+from simulators.district_traits import CityTraits
 from simulators.places import km
 from simulators.streams.tasks import HistoryTask, history_tasks
 from simulators.world import World
@@ -131,6 +132,7 @@ class BackfillResult:
     left_out: int = 0  # incidents unresolved at the end, not written
     seconds: float = 0.0
     cpu_seconds: float = 0.0  # this process's CPU time (the machine may be shared)
+    traits: dict[str, str] = field(default_factory=dict)  # district -> archetype
 
     @property
     def days(self) -> float:
@@ -162,6 +164,11 @@ class BackfillResult:
             "  system: " + ", ".join(f"{k} {v:,}" for k, v in sorted(self.system.items())),
             f"  incidents unresolved at the end, left out: {self.left_out}",
         ]
+        if self.traits:
+            lines.append(
+                "  district traits: "
+                + ", ".join(f"{k} {v}" for k, v in sorted(self.traits.items()))
+            )
         for code, message in sorted(tally.samples.items()):
             lines.append(f"  rejected {code}: {message}")
         return "\n".join(lines)
@@ -179,10 +186,12 @@ def backfill_options(
     span_s: float,
     streams: frozenset[str] = BACKFILL_STREAMS,
     photos_dir: str | None = None,
+    volume: Mapping[str, float] | None = None,
 ) -> CityOptions:
     """The city's options for a backfill: every stream but the sensors (or `streams`), no
     scenarios, no transport anomalies, cylinders valid throughout the span; the photos its
-    events name written to `photos_dir` (if given), so the pages can show them."""
+    events name written to `photos_dir` (if given), so the pages can show them; `volume`: the
+    volume streams' factors (`--volume cylinders=0.02`: fewer scans, the same cases)."""
     rates = dict(DEFAULT_RATES) | dict.fromkeys(TRANSPORT_ANOMALIES, 0.0)
     return CityOptions(
         seed=seed,
@@ -191,6 +200,7 @@ def backfill_options(
         valid_margin_days=max(60, math.ceil(span_s / DAY) + 30),
         photos_dir=photos_dir,
         photo_kinds=BACKFILL_PHOTOS,
+        volume=dict(volume or {}),
     )
 
 
@@ -207,10 +217,14 @@ def backfill(
     progress: Progress | None = None,
     streams: frozenset[str] = BACKFILL_STREAMS,
     photos_dir: str | None = None,
+    traits: bool = True,
+    volume: Mapping[str, float] | None = None,
 ) -> BackfillResult:
     """Write the city's history over [start, end) (or the `days` before `end`; `end` defaults
     to now, in whole seconds). Raises `BackfillRefused` for an empty registry or a period that
-    already holds another run's history. `streams`: fewer streams (tests)."""
+    already holds another run's history. `streams`: fewer streams (tests). `traits`: the
+    districts and enterprises differ by their seeded traits (False: every one the streams'
+    defaults). `volume`: the volume streams' factors (backfill_options)."""
     if not world.enterprises:
         raise BackfillRefused("the registry is empty: run `python -m simulators seed` first")
     end = math.floor(time.time() if end is None else end)
@@ -224,10 +238,13 @@ def backfill(
         raise BackfillRefused("the backfill cannot end in the future")
     began, cpu = time.perf_counter(), time.process_time()
     clock = SimClock(sim_start=start, real_start=start, speed=None, mode="sim")
-    city = City(world, backfill_options(seed, end - start, streams, photos_dir), clock)
+    options = backfill_options(seed, end - start, streams, photos_dir, volume)
+    city = City(world, options, clock)
     hazards = city.streams["inspections"].hazards  # type: ignore[attr-defined]
     hazards.late_share, hazards.late_days = LATE_SHARE, LATE_DAYS
     hazards.never_share = NEVER_SHARE
+    if traits:  # the districts' and enterprises' character (simulators/district_traits.py)
+        city.traits = CityTraits.of(world, seed)
     _refuse_if_filled(engine, city, start, end)
     writer = _History(engine, city, desk, start, end, batch_events)
     if "inspections" in streams:  # the offices' inspection tasks (simulators/streams/tasks.py)
@@ -244,6 +261,7 @@ def backfill(
 
     tally = append_batches(engine, writer.batches(), on_batch=on_batch)
     result = writer.result(tally)
+    result.traits = {code: d.archetype for code, d in city.traits.districts.items()}
     result.seconds = time.perf_counter() - began
     result.cpu_seconds = time.process_time() - cpu
     if progress is not None:

@@ -39,6 +39,7 @@ from simulators.core import (
     Job,
     Scheduler,
 )
+from simulators.district_traits import CityTraits
 from simulators.photos import PhotoStore
 from simulators.world import World
 
@@ -87,6 +88,9 @@ class City:
         self._counters: Counter[str] = Counter()
         self._rhythms: dict[str, Rhythm] = {}
         self.sent: Counter[str] = Counter()  # emissions per source (events only)
+        # The districts' and enterprises' character (simulators/district_traits.py): neutral
+        # (the streams' defaults) unless the backfill sets them before `start()`.
+        self.traits = CityTraits.neutral()
         self.streams = build_streams(self)
         for stream in self.streams.values():
             stream.prepare()

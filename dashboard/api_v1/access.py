@@ -7,7 +7,11 @@
 - incidents (and their timelines) and complaints: the incident desk's roles (the board and the
   incident view); enterprises and wall screens are refused.
 - a wall screen account reads what the wall shows, the KPI figures, and nothing else: it is a
-  display, not a person, and the issue's item 6 is exactly a screen reading desk data.
+  display, not a person, and the issue's item 6 is exactly a screen reading desk data. (The
+  wall's ranking panel reads the rankings query itself, not this API.)
+- rankings (the district safety index): /rankings' roles, leadership, the offices, the desk
+  and a district officer (their own district's row, with its rank among all the districts);
+  not enterprises, not wall screens.
 """
 
 from __future__ import annotations
@@ -27,7 +31,7 @@ RESOURCE_PAGES: Mapping[str, str] = {
     "kpis": "one_map",
     "incidents": "incident",
     "complaints": "incidents",
-    # "rankings": the screen's league, once it exists (a later issue): "screen"
+    "rankings": "rankings",
 }
 WALL_RESOURCES = frozenset({"kpis"})  # what a screen account may read
 

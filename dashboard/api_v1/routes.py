@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from flask import Blueprint, Response, current_app, request
@@ -23,6 +23,7 @@ from dashboard.api_v1.errors import api_error, request_language
 from dashboard.auth import current_user
 from dashboard.domain.periods import city_periods
 from dashboard.domain.roles import User
+from dashboard.domain.scoring import current_quarter
 from dashboard.i18n import t
 from dashboard.resources import resources
 from data_access.queries import api as queries
@@ -33,6 +34,8 @@ from data_access.queries.map_details import (
     hazard_history,
 )
 from data_access.queries.map_layers import LiveKpis, current_kpis
+from data_access.queries.rankings import DistrictScoreRow, district_ranking
+from data_access.queries.scoring_config import active_config
 
 Handler = Callable[[Engine, User, Any, str | None], Any]
 
@@ -74,6 +77,53 @@ def _lister(query: Callable[..., queries.Page[Any]], page: type[BaseModel]) -> H
 def _kpis(engine: Engine, user: User, _params: Any, _key: str | None) -> LiveKpis:
     periods = city_periods(datetime.now(UTC), resources().settings.time_zone)
     return current_kpis(engine, user.scope, periods.now, periods.day_start)
+
+
+def _district_ranking(
+    engine: Engine, user: User, params: Any, _key: str | None
+) -> schemas.DistrictRankingBody:
+    now = datetime.now(UTC)
+    period = params.chosen or current_quarter(now)
+    ranking = district_ranking(engine, user.scope, period, active_config(engine), now)
+    return schemas.DistrictRankingBody(
+        period=period.label,
+        first_day=period.start,
+        last_day=period.end - timedelta(days=1),
+        previous_period=ranking.previous_period.label,
+        version=ranking.version,
+        city_index=ranking.city_index,
+        items=[_ranking_item(row) for row in ranking.rows],
+    )
+
+
+def _ranking_item(row: DistrictScoreRow) -> schemas.DistrictRankingItem:
+    score = row.score
+    return schemas.DistrictRankingItem(
+        code=row.code,
+        name_zh=row.name_zh,
+        name_en=row.name_en,
+        rank=row.rank,
+        index=score.index,
+        band=score.band,
+        previous=row.previous,
+        change=row.change,
+        previous_rank=row.previous_rank,
+        components=[
+            schemas.ComponentItem(
+                name=c.name,
+                numerator=c.rate.numerator,
+                denominator=c.rate.denominator,
+                rate=c.rate.value,
+                weight=c.weight,
+                points=None if c.points is None else round(c.points, 2),
+            )
+            for c in score.components
+        ],
+        deductions=[
+            schemas.DeductionItem(name=d.name, count=d.count, points=d.points, capped=d.capped)
+            for d in score.deductions
+        ],
+    )
 
 
 OPERATIONS: tuple[Operation, ...] = (
@@ -167,7 +217,17 @@ OPERATIONS: tuple[Operation, ...] = (
         LiveKpis,
         _kpis,
     ),
-    # Rankings (the districts' league) come here once they exist: a later issue.
+    Operation(
+        "/rankings/districts",
+        "getDistrictRanking",
+        "The districts ranked by their safety index for a period (the current quarter by "
+        "default), each with its components, deductions, band and change since the previous "
+        "period, under the scoring configuration in force",
+        "rankings",
+        schemas.DistrictRankingBody,
+        _district_ranking,
+        schemas.RankingParams,
+    ),
 )
 
 
@@ -201,6 +261,8 @@ def _problem(error: Any, lang: str) -> str:
         return t("api.problem.range", lang).format(low=1, high=schemas.MAX_LIMIT)
     if kind == "literal_error":
         return t("api.problem.choice", lang).format(choices=context.get("expected", ""))
+    if error["loc"][:1] == ("period",):
+        return t("api.problem.period", lang)
     if kind.startswith(("datetime", "timezone")) or error["loc"][:1] in (("since",), ("until",)):
         return t("api.problem.datetime", lang)
     if kind in ("string_too_long", "string_too_short"):

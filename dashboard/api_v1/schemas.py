@@ -8,13 +8,14 @@ serialised through them (routes.py), so the document cannot drift from what is s
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Annotated, Any, Literal, get_args
 
 from pydantic import AfterValidator, AwareDatetime, BaseModel, BeforeValidator, ConfigDict, Field
 
 from dashboard.domain import complaints, hazards, incidents
 from dashboard.domain.events import TeamStatus
+from dashboard.domain.scoring import BANDS, COMPONENTS, DEDUCTIONS, Period, parse_period
 from data_access.queries.api import (
     AlarmRow,
     ComplaintRow,
@@ -118,6 +119,28 @@ class EnterpriseParams(InDistrict):
     pass
 
 
+# A quarter of 1900..2099: a pattern that JSON Schema can state exactly, so that every value it
+# allows is a period the rankings can compute (a range of days, which the page and the CLI take,
+# has calendar rules no pattern states). ASCII digits only: "\d" would take other scripts'.
+QUARTER = r"^(19|20)[0-9]{2}Q[1-4]$"
+
+
+class RankingParams(BaseModel):
+    """The quarter of a ranking."""
+
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+    period: str | None = Field(
+        None,
+        pattern=QUARTER,
+        description="a quarter as 2026Q4 (1900Q1 to 2099Q4); by default the current quarter",
+    )
+
+    @property
+    def chosen(self) -> Period | None:
+        return None if self.period is None else parse_period(self.period)
+
+
 # --- responses --------------------------------------------------------------------------------
 
 
@@ -149,6 +172,46 @@ class ComplaintPage(BaseModel):
 class EnterprisePage(BaseModel):
     items: list[EnterpriseRow]
     next_cursor: str | None = Field(description="give it as cursor for the next page; null: last")
+
+
+class ComponentItem(BaseModel):
+    name: Literal[COMPONENTS]  # type: ignore[valid-type]
+    numerator: float = Field(description="what met the rate (weighted for complaints)")
+    denominator: int = Field(description="what the rate is of; 0: the component does not apply")
+    rate: float | None = Field(description="numerator / denominator, 0..1")
+    weight: float
+    points: float | None = Field(description="its share of the index; null: does not apply")
+
+
+class DeductionItem(BaseModel):
+    name: Literal[DEDUCTIONS]  # type: ignore[valid-type]
+    count: int
+    points: float = Field(description="deducted from the index, after the cap")
+    capped: bool
+
+
+class DistrictRankingItem(BaseModel):
+    code: str
+    name_zh: str
+    name_en: str
+    rank: int | None = Field(description="1 = best; equal indexes share a rank; null: no index")
+    index: float | None = Field(description="0..100; null when no component applies")
+    band: Literal[BANDS] | None  # type: ignore[valid-type]
+    previous: float | None = Field(description="the previous period's index, same version")
+    change: float | None = Field(description="index - previous")
+    previous_rank: int | None
+    components: list[ComponentItem]
+    deductions: list[DeductionItem]
+
+
+class DistrictRankingBody(BaseModel):
+    period: str = Field(description="2026Q4, or 2026-10-01..2026-11-15")
+    first_day: date
+    last_day: date
+    previous_period: str
+    version: str = Field(description="the scoring configuration's version the figures use")
+    city_index: float | None = Field(description="the mean of the districts' indexes")
+    items: list[DistrictRankingItem] = Field(description="best first; without an index last")
 
 
 class ErrorDetail(BaseModel):

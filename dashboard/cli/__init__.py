@@ -39,6 +39,8 @@ def build_parser() -> argparse.ArgumentParser:
     _add_users(commands)
     _add_tokens(commands)
     _add_api_tokens(commands)
+    _add_scoring(commands)
+    _add_report(commands)
     _add_gateway(commands)
     return parser
 
@@ -191,6 +193,48 @@ def run_api_tokens(args: argparse.Namespace) -> int:
         engine.dispose()
 
 
+def _add_scoring(commands) -> None:
+    scoring = commands.add_parser(
+        "scoring",
+        help="scoring weights and thresholds",
+        description="scoring weights and thresholds, versioned (docs/rankings.md)",
+    )
+    actions = scoring.add_subparsers(dest="action", required=True, metavar="ACTION")
+    _command(actions, "show", run_scoring, "the configuration in force")
+    _command(actions, "versions", run_scoring, "every recorded change, newest first")
+    change = _writing(actions, "set", run_scoring, "change one key: a new version")
+    change.add_argument("key", help="dotted key, e.g. district.weights.hazard_closure")
+    change.add_argument("value", help="a number")
+    change.add_argument("--reason", help="why, recorded with the change")
+    load = _writing(actions, "load", run_scoring, "put a TOML file in force: a new version")
+    load.add_argument("file", help="a file like dashboard/scoring.toml")
+    load.add_argument("--reason", help="why, recorded with the change")
+    export = _command(actions, "export", run_scoring, "write a version as TOML")
+    export.add_argument("--version", help="the version (default: the one in force)")
+    export.add_argument("--out", required=True, help="the file to write")
+
+
+def run_scoring(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from dashboard.cli import scoring
+
+    settings = Settings.from_env(data_dir=args.data_dir, require_secret=False)
+    engine = _migrated_engine(settings)
+    try:
+        if args.action == "show":
+            return scoring.show(engine)
+        if args.action == "versions":
+            return scoring.versions(engine, settings.time_zone)
+        if args.action == "export":
+            return scoring.export(engine, args.version, Path(args.out))
+        if args.action == "set":
+            return scoring.set_value(engine, operator(args), args.key, args.value, args.reason)
+        return scoring.load(engine, operator(args), Path(args.file), args.reason)
+    finally:
+        engine.dispose()
+
+
 MAX_OPERATOR_NAME = 48  # "user:cli:NAME" fits the event log's source column
 
 
@@ -206,6 +250,49 @@ def operator(args: argparse.Namespace) -> User:
     if not name or len(name) > MAX_OPERATOR_NAME or not name.isprintable():
         raise CommandError(f"--by needs a name of 1..{MAX_OPERATOR_NAME} printable characters")
     return system_user(f"cli:{name}")
+
+
+def _add_report(commands) -> None:
+    report = commands.add_parser("report", help="reports", description="reports")
+    kinds = report.add_subparsers(dest="kind", required=True, metavar="KIND")
+    rankings = _command(
+        kinds, "rankings", run_report, "the rankings of a period as a PDF briefing or a workbook"
+    )
+    rankings.add_argument("--period", required=True, help="2026Q4, or 2026-10-01..2026-11-15")
+    rankings.add_argument("--out", required=True, help="the file to write (.pdf or .xlsx)")
+    rankings.add_argument("--lang", choices=("zh", "en"), default="zh")
+    rankings.add_argument(
+        "--format", choices=("pdf", "xlsx"), help="default: from the suffix of --out"
+    )
+    rankings.add_argument("--version", help="the scoring version (default: the one in force)")
+
+
+def run_report(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from dashboard.citypack import CityPackError, load_city_pack
+    from dashboard.cli import report
+
+    settings = Settings.from_env(data_dir=args.data_dir, require_secret=False)
+    try:
+        city = load_city_pack(settings.city_pack)
+    except CityPackError as error:
+        raise CommandError(str(error)) from None
+    request = report.RankingsRequest(
+        period=args.period,
+        out=Path(args.out),
+        lang=args.lang,
+        format=args.format,
+        version=args.version,
+        city_zh=city.name_zh,
+        city_en=city.name_en,
+        time_zone=settings.time_zone,
+    )
+    engine = _migrated_engine(settings)
+    try:
+        return report.rankings(engine, request)
+    finally:
+        engine.dispose()
 
 
 def _add_gateway(commands) -> None:

@@ -54,6 +54,8 @@ class Action(StrEnum):
     DETAIN_CYLINDER = "detain_cylinder"  # the city's supervisors; a district officer in theirs
     RECALL_CYLINDER = "recall_cylinder"  # the cylinder's enterprise, to one of its own sites
     CLOSE_DETENTION = "close_detention"  # release or scrap after the recall
+    # the scoring weights and thresholds (dashboard/domain/scoring.py): a new version
+    CHANGE_SCORING = "change_scoring"
 
 
 # The duty desk's work: the city's desk and a district's officer (for their district's incidents).
@@ -96,6 +98,7 @@ ACTION_ROLES: Mapping[Action, frozenset[Role]] = {
     Action.DETAIN_CYLINDER: _GAS_OFFICES,
     Action.RECALL_CYLINDER: frozenset({Role.ENTERPRISE}),
     Action.CLOSE_DETENTION: _GAS_OFFICES,
+    Action.CHANGE_SCORING: frozenset({Role.ADMIN}),
 }
 # Which action each step of the hazard loop is.
 STEP_ACTIONS: Mapping[str, Action] = {
@@ -145,6 +148,10 @@ PAGE_ROLES: Mapping[str, frozenset[Role]] = {
     "admin_users": frozenset({Role.ADMIN}),
     "admin_tokens": frozenset({Role.ADMIN}),
     "admin_audit": frozenset({Role.ADMIN}),
+    "admin_scoring": frozenset({Role.ADMIN}),  # the scoring weights and their versions
+    # rankings (/rankings): leadership, the offices and the desk; a district officer sees their
+    # own district's figures (the queries are scoped); not enterprises, not the wall (/screen)
+    "rankings": _EVERYONE - {Role.SCREEN, Role.ENTERPRISE},
 }
 
 

@@ -23,9 +23,10 @@ orange / yellow at or above their bounds, else blue. The colour sets how often t
 must be inspected (frequency_days); one whose last authority inspection is older is overdue.
 
 Enterprise score (the lists' order): a weighted mean of traceability and safety, safety being
-100 - risk points x risk_point_value (not below 0). Red list: the best `size` of the quarter;
-black list: the worst `size`, and every enterprise suspended under the 12-point system
-(dashboard/domain/violations.py), which is never on the red list.
+100 - risk points x risk_point_value (not below 0). Red list: the best `size` of the quarter among
+those inspected within their frequency and with sales to judge (a high score for lack of records
+earns nothing); black list: the worst `size`, and every enterprise suspended under the 12-point
+system (dashboard/domain/violations.py), which is never on the red list.
 """
 
 from __future__ import annotations
@@ -359,7 +360,18 @@ MAX_PERIOD_DAYS = 3660
 
 
 def parse_period(text: str) -> Period:
-    """ "2026Q4", or "2026-10-01..2026-11-15" (both days included); ValueError if neither."""
+    """ "2026Q4", or "2026-10-01..2026-11-15" (both days included); ValueError if neither, or
+    if the period or the one before it falls outside the calendar (year 1, year 9999)."""
+    try:
+        period = _parsed_period(text)
+        period.previous().bounds()  # both are computed with it: each must exist in UTC
+        period.bounds()
+    except OverflowError:
+        raise ValueError(f"the period {text!r} is out of range") from None
+    return period
+
+
+def _parsed_period(text: str) -> Period:
     value = (text or "").strip()
     if match := _QUARTER.match(value):
         year, quarter = int(match.group(1)), int(match.group(2))
@@ -624,15 +636,23 @@ class RedBlackLists:
 
 
 def red_black_lists(scores: Mapping[str, EnterpriseScore], config: ScoringConfig) -> RedBlackLists:
-    """The quarter's red list (the best `size`, none of them suspended) and black list (the
-    worst `size`, plus every suspended enterprise); ties broken by id so the lists are stable."""
+    """The quarter's red list (the best `size` of those that earned it: not suspended, not
+    overdue an inspection, with sales to judge their traceability by) and black list (the worst
+    `size` not on the red list, plus every suspended enterprise); ties broken by id so the lists
+    are stable."""
     size = config.lists.size
     best = sorted(scores, key=lambda key: (-scores[key].score, key))
-    red = tuple(key for key in best if not scores[key].suspended)[:size]
+    red = tuple(key for key in best if _earns_red_list(scores[key]))[:size]
     worst = sorted(scores, key=lambda key: (scores[key].score, key))
     black = [key for key in worst if key not in red][:size]
     black += [key for key in worst if scores[key].suspended and key not in black]
     return RedBlackLists(red, tuple(black))
+
+
+def _earns_red_list(score: EnterpriseScore) -> bool:
+    """An enterprise nobody has inspected in time, or with nothing sold to judge it by, scores
+    high only for lack of records: honouring it would reward not being looked at."""
+    return not score.suspended and not score.inspection_overdue and score.traceability is not None
 
 
 def overdue_inspections(

@@ -28,6 +28,10 @@ TEXT: dict[str, tuple[str, str]] = {
     ),
     "api.problem.length": ("长度应为 1 到 {high} 个字符", "expected 1 to {high} characters"),
     "api.problem.invalid": ("格式不正确", "not in the expected form"),
+    "api.problem.period": (
+        "应为 1900Q1 至 2099Q4 之间的季度，如 2026Q4",
+        "expected a quarter from 1900Q1 to 2099Q4, e.g. 2026Q4",
+    ),
     "api.noun.route": ("接口", "route"),
     "api.noun.cylinder": ("气瓶", "cylinder"),
     "api.noun.hazard": ("隐患", "hazard"),

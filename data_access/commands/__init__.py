@@ -48,6 +48,7 @@ from data_access.commands.notifications import (
     record_notification,
 )
 from data_access.commands.public import file_qr_complaint
+from data_access.commands.scoring import change_scoring, set_scoring_value
 from data_access.commands.tasks import (
     cancel_task,
     complete_task,
@@ -64,6 +65,7 @@ __all__ = [
     "acknowledge_alarm",
     "assign_complaint",
     "cancel_task",
+    "change_scoring",
     "change_user",
     "close_complaint",
     "close_incident",
@@ -96,6 +98,7 @@ __all__ = [
     "reset_password",
     "revoke_token",
     "scrap_cylinder",
+    "set_scoring_value",
     "turn_complaint_into_hazard",
     "turn_complaint_into_incident",
     "user_source",

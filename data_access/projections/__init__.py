@@ -8,7 +8,9 @@ owns its event types:
 
 - `registry`: `*.registered` events upsert registry rows and keep the registry themes' area
   counts (districts and grid cells; docs/one-map.md, "Registry themes");
-- `cylinders`: cylinder states, delivery safety checks and the cylinder findings;
+- `cylinders`: cylinder states, delivery safety checks and the cylinder findings, and the
+  daily tallies of sales, deliveries and checks the rankings read (`tallies`, written with the
+  batch);
 - `detentions`: online detention (在线扣瓶): detentions, recalls, escalations, release or scrap;
 - `operations`: inspections (and the hazards their failed items create), hazards and their
   history, complaints;
@@ -18,6 +20,7 @@ owns its event types:
 - `violations`: the 12-point system, points per subject and year;
 - `findings`: raising the supervisors' findings and resolving them automatically;
 - `accounts`: user accounts and ingest tokens (the administration events);
+- `scoring`: the versions of the scoring weights and thresholds (scoring.changed);
 - `tasks`: checklists and the inspection tasks issued downward;
 - `permits`: what a source bound to one enterprise may act on (not_permitted);
 - `projection`: the record each area exports, and what a batch wants read first;
@@ -49,6 +52,7 @@ from data_access.projections import (
     operations,
     permits,
     registry,
+    scoring,
     tasks,
     violations,
 )
@@ -78,6 +82,7 @@ PROJECTIONS: tuple[Projection, ...] = (
     excavations.PROJECTION,
     violations.PROJECTION,
     accounts.PROJECTION,
+    scoring.PROJECTION,
     tasks.PROJECTION,
 )
 

@@ -305,7 +305,8 @@ def _rejection(event: Event, code: Any, field: str, message: str) -> Rejection:
 
 
 PROJECTION = Projection(
-    apply=dict.fromkeys(ADMIN_EVENT_TYPES, apply),
+    # scoring.changed has its own projection (data_access/projections/scoring.py)
+    apply=dict.fromkeys(set(ADMIN_EVENT_TYPES) - {"scoring.changed"}, apply),
     wants=wants,
     check=check,
     district=district,

@@ -11,6 +11,7 @@ the whole transaction, so what was read cannot change underneath.
 from __future__ import annotations
 
 import math
+from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any
 
@@ -32,6 +33,7 @@ from data_access.models import (
     NotificationRequest,
     table_of,
 )
+from data_access.projections import tallies
 
 CHUNK = 1000  # keys per IN query: far below SQLite's and PostgreSQL's parameter limits
 
@@ -174,6 +176,7 @@ class Batch:
         self.notifications: list[dict[str, Any]] = []  # incident_notifications rows
         self.requests: list[dict[str, Any]] = []  # notification_requests rows (the outbox)
         self.hazard_notices: list[dict[str, Any]] = []  # hazard_notices rows (escalations)
+        self.tallies: Counter[tallies.Key] = Counter()  # daily_tallies increments (tallies.py)
         self.districts = district_locator(connection)
         # Set by the event log: appends a system event after the current one, returns its seq.
         self.emit: Callable[[Event], int] = _no_emit
@@ -227,6 +230,7 @@ class Batch:
             if rows:
                 insert_rows(connection, table, rows, list(rows[0]))
         self.open_findings.flush(connection)
+        tallies.write(connection, self.tallies)
         self._flush_counts()
 
     def _flush_counts(self) -> None:

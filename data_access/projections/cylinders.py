@@ -15,6 +15,11 @@ The customer and the worker must be registered (unknown_reference otherwise): th
 of who checked what at whose home, and both are master data the enterprise registers beforehand.
 The cylinder code need not be: a black cylinder can be delivered and checked like any other, and the
 check is exactly what should be on record then (its scans raise the black_cylinder finding).
+
+Daily tallies (tallies.py): every sale and delivery scan (a late one too) and every safety check
+with its four photos is counted per local day, district and enterprise in the batch, for the
+rankings; a delivery is traceable when it goes to a real-name customer and raises neither
+stage_out_of_order nor delivery_without_sale.
 """
 
 from __future__ import annotations
@@ -24,7 +29,7 @@ from typing import Any
 
 from dashboard.domain.cylinders import ALLOWED_NEXT, SAFETY_PHOTOS, STAGES
 from dashboard.domain.events import Event, Rejection
-from data_access.projections import findings
+from data_access.projections import findings, tallies
 from data_access.projections.batch import Batch
 from data_access.projections.findings import DETAINED_IN_USE, NO_SALE, OUT_OF_ORDER, OVERDUE
 from data_access.projections.projection import Projection, Wanted
@@ -34,6 +39,8 @@ from data_access.projections.projection import Projection, Wanted
 DETAINED_STAGES = frozenset({"filling", "delivery"})
 # A filling after these stages starts a regular new cycle (a filling rescan does not).
 NEW_CYCLE_AFTER = frozenset({"inspection", "recovery"})
+# The stages the daily tallies count (tallies.py).
+TALLIED_STAGES = frozenset({"sale", "delivery"})
 
 PHOTOS = SAFETY_PHOTOS
 __all__ = ["ALLOWED_NEXT", "PHOTOS", "PROJECTION", "STAGES"]  # STAGES: the domain's, as before
@@ -52,6 +59,8 @@ def wants(event: Event, wanted: Wanted) -> None:
         keys["cylinders"].add(data.code)
         keys["sites"].add(data.site_id)
         keys["customers"].add(data.customer_id)
+        if data.stage in TALLIED_STAGES:  # a black code's sale or delivery: the worker's
+            keys["workers"].add(data.worker_id)
     if getattr(data, "stage", None) == "delivery":
         wanted.more["delivered"].append(data.code)
     if (code := finding_subject(event)) is not None:
@@ -130,6 +139,11 @@ def apply_safety_check(b: Batch, event: Event, seq: int, source: str) -> None:
     cylinder = b["cylinders"].get(data.code)
     worker = b["workers"].get(data.worker_id)
     owner = cylinder or worker  # a black code has no registered owner: the worker's enterprise
+    photos_complete = all(getattr(data.photos, name, None) for name in PHOTOS)
+    where = district(b, event)
+    enterprise_id = owner["enterprise_id"] if owner else None
+    if photos_complete:
+        b.tallies[tallies.key(event.occurred_at, where, enterprise_id, "checked_deliveries")] += 1
     b["safety_checks"].put(
         {
             "seq": seq,
@@ -137,12 +151,12 @@ def apply_safety_check(b: Batch, event: Event, seq: int, source: str) -> None:
             "customer_id": data.customer_id,
             "worker_id": data.worker_id,
             "passed": data.passed,
-            "photos_complete": all(getattr(data.photos, name, None) for name in PHOTOS),
+            "photos_complete": photos_complete,
             # all four kept (the trace shows them; extra keys a sender adds are not evidence)
             "photos": {name: getattr(data.photos, name) for name in PHOTOS},
             "findings": list(data.findings) if data.findings else None,
-            "district": district(b, event),
-            "enterprise_id": owner["enterprise_id"] if owner else None,
+            "district": where,
+            "enterprise_id": enterprise_id,
             "occurred_at": event.occurred_at,
         }
     )
@@ -153,11 +167,12 @@ def apply_scan(b: Batch, event: Event, seq: int, source: str) -> None:
     states = b["cylinder_states"]
     state = states.get(data.code)
     when: datetime = event.occurred_at
-    if state is not None and when < state["occurred_at"]:
-        return  # a late scan is in the log but never overwrites a newer state
     registered = b["cylinders"].get(data.code)
     where = district(b, event)
     enterprise_id = _enterprise(b, registered, data.site_id)
+    if state is not None and when < state["occurred_at"]:
+        _tally(b, event, where, enterprise_id, broken=False)
+        return  # a late scan is in the log but never overwrites a newer state
     finding = _Findings(b, event, seq, where, enterprise_id)
     _resolve_findings(b, event, seq, state)  # before this scan raises findings of its own
 
@@ -174,14 +189,18 @@ def apply_scan(b: Batch, event: Event, seq: int, source: str) -> None:
         elif registered["next_inspection_due"] < today:
             due = registered["next_inspection_due"]
             finding("overdue_filling", f"filled past its inspection due date {due}")
+    broken = False  # the chain, for the daily tallies' traceable deliveries
     if state is not None and data.stage not in ALLOWED_NEXT[state["stage"]]:
         finding("stage_out_of_order", f"stage {data.stage} after {state['stage']}")
+        broken = True
     if state is not None and state["detained"] and data.stage in DETAINED_STAGES:
         finding(DETAINED_IN_USE, f"{data.stage} of a detained cylinder (在线扣瓶)")
     if data.stage == "delivery":
         problem = _delivery_problem(b, state, data.customer_id)
         if problem:
             finding("delivery_without_sale", problem)
+            broken = True
+    _tally(b, event, where, enterprise_id, broken=broken)
 
     holder_type, holder_id = _holder(data)
     row = {
@@ -202,6 +221,23 @@ def apply_scan(b: Batch, event: Event, seq: int, source: str) -> None:
         state.update(row)
         row = state
     states.put(row)
+
+
+def _tally(
+    b: Batch, event: Event, where: str | None, enterprise_id: str | None, *, broken: bool
+) -> None:
+    """Count a sale or delivery scan in the daily tallies (tallies.py): its enterprise is the
+    cylinder's, else the site's, else the worker's (problem_cylinders.scan_enterprise)."""
+    data: Any = event.data
+    if data.stage not in TALLIED_STAGES:
+        return
+    if enterprise_id is None:
+        worker = b["workers"].get(data.worker_id)
+        enterprise_id = worker["enterprise_id"] if worker else None
+    customer = b["customers"].get(data.customer_id)
+    real_name = bool(customer and customer["real_name_verified"])
+    for measure in tallies.scan_measures(data.stage, real_name, broken):
+        b.tallies[tallies.key(event.occurred_at, where, enterprise_id, measure)] += 1
 
 
 def _resolve_findings(b: Batch, event: Event, seq: int, state: dict[str, Any] | None) -> None:

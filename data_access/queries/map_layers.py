@@ -45,7 +45,6 @@ from data_access.models import (
     Site,
     Team,
     TeamState,
-    Violation,
 )
 from data_access.queries.one_map import (
     SHAPES_CACHE_S,
@@ -143,9 +142,9 @@ def _kept_area_metrics(
 def area_metrics(
     engine: Engine, scope: Scope, level: str, now: datetime, quarter_start: datetime
 ) -> AreaValues:
-    """Per district (level "district") or grid cell ("grid"): what the themes and the risk band
-    read. Keys: due, inspected, hazards_open, hazards_overdue, major_open, major_overdue,
-    incidents_90d, violation_points."""
+    """Per district (level "district") or grid cell ("grid"): what the themes read. Keys: due,
+    inspected, hazards_open, hazards_overdue (the district safety index is the rankings'
+    theme: data_access/queries/rankings.py)."""
     metrics: AreaValues = {}
 
     def add(name: str, counts: dict[str, int]) -> None:
@@ -158,11 +157,6 @@ def area_metrics(
         add("inspected", objects_inspected(connection, scope, level, quarter_start))
         for name, where in _hazard_kinds(now).items():
             add(name, hazards_per_area(connection, scope, level, where))
-        # Emergencies and the 12-point system's penalties weigh a district's risk for the
-        # authorities; an enterprise's map colours its own sites and hazards only.
-        if level == "district" and scope.enterprise_id is None:
-            add("incidents_90d", _incidents_since(connection, scope, now - timedelta(days=90)))
-            add("violation_points", _violation_points(connection, scope, now.year))
     return metrics
 
 
@@ -299,8 +293,6 @@ def _hazard_kinds(now: datetime) -> dict[str, ColumnElement[bool]]:
     return {
         "hazards_open": is_open,
         "hazards_overdue": overdue,
-        "major_open": and_(is_open, Hazard.level == "major"),
-        "major_overdue": and_(overdue, Hazard.level == "major"),
     }
 
 
@@ -322,24 +314,6 @@ def hazards_per_area(
         )
         totals.update(_grouped(connection, scoped(query, scope, Hazard)))
     return dict(totals)
-
-
-def _incidents_since(connection: Connection, scope: Scope, since: datetime) -> dict[str, int]:
-    query = (
-        select(Incident.district, func.count())
-        .where(Incident.reported_at >= since)
-        .group_by(Incident.district)
-    )
-    return _grouped(connection, scoped(query, scope, Incident))
-
-
-def _violation_points(connection: Connection, scope: Scope, year: int) -> dict[str, int]:
-    query = (
-        select(Violation.district, func.sum(Violation.points))
-        .where(Violation.year == year)
-        .group_by(Violation.district)
-    )
-    return _grouped(connection, scoped(query, scope, Violation))
 
 
 # --- hazards --------------------------------------------------------------------------------

@@ -1,6 +1,6 @@
 """The scoring configuration in force and its versions (dashboard/domain/scoring.py): the newest
 `scoring_versions` row (written by the projection of `scoring.changed`), else the shipped file
-dashboard/scoring.toml (or GASCC_SCORING_FILE), which is version 1 of every city."""
+dashboard/scoring.toml, which is version 1 of every city."""
 
 from __future__ import annotations
 

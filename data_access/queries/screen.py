@@ -1,5 +1,6 @@
-"""Queries behind the big screen (/screen): KPIs, the district league table, active incidents
-and today's cylinder chain, each within the viewer's scope.
+"""Queries behind the big screen (/screen): KPIs, the district safety ranking (the rankings'
+own figures, data_access/queries/rankings.py), active incidents and today's cylinder chain, each
+within the viewer's scope.
 
 Enterprise users see no authority data here (as on the One Map's live layer): those queries return
 nothing for them. Times are compared in UTC; "today" and "this quarter" start at the city's
@@ -8,16 +9,14 @@ midnight, which the caller passes in.
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from sqlalchemy import Engine, Integer, Select, cast, func, select
 
-from dashboard.domain.coverage import coverage
-from dashboard.domain.response import Verdict, verdict
 from dashboard.domain.roles import Scope
+from dashboard.domain.scoring import Period, ScoringConfig, current_quarter
 from data_access.cache import cached
 from data_access.models import (
     District,
@@ -30,12 +29,11 @@ from data_access.models import (
 from data_access.queries.map_layers import (
     LiveKpis,
     live_kpis,
-    objects_due,
-    objects_inspected,
     todays_scans,
 )
 from data_access.queries.one_map import AreaValues, MovingPoint, district_counts, live_points
-from data_access.queries.rules import hazard_open, hazard_overdue, incident_open
+from data_access.queries.rankings import DistrictRanking, district_ranking
+from data_access.queries.rules import hazard_open, incident_open
 from data_access.scope import scoped
 
 LIVE_CACHE_S = 3  # every wall of one scope shares one recount per live tick
@@ -65,66 +63,33 @@ def kpis(
     return live_kpis(engine, scope, now, day_start, scans)
 
 
-# --- the district league table --------------------------------------------------------------
+# --- the district safety ranking -----------------------------------------------------------
 
 
 @dataclass(frozen=True, slots=True)
-class DistrictRow:
-    code: str
-    name_zh: str
-    name_en: str
-    objects_due: int  # due an inspection this quarter (dashboard/domain/coverage.py)
-    inspected: int  # of those, inspected at least once this quarter
-    hazards_open: int
-    hazards_overdue: int
-    hazards_escalated: int  # open and escalated (督办)
-    incidents_30d: int
-    on_time: int  # on scene within the target (dashboard/domain/response.py)
-    judged: int  # incidents whose verdict can no longer change
+class WallRanking:
+    """The ranking panel: the districts' safety index for the quarter so far (the same figures
+    as /rankings, under the configuration in force), and the hazards under supervision (督办)
+    open now per district, which the duty desk follows on the same rows."""
 
-    @property
-    def coverage(self) -> float | None:
-        return coverage(self.inspected, self.objects_due)
-
-    @property
-    def on_time_share(self) -> float | None:
-        return None if not self.judged else self.on_time / self.judged
+    ranking: DistrictRanking
+    escalated: dict[str, int]
 
 
-def district_league(
-    engine: Engine, scope: Scope, now: datetime, quarter_start: datetime
-) -> list[DistrictRow]:
-    """Per district: inspection coverage this quarter, hazards, 30-day emergency response.
-
-    An interim table built from what the log holds today; the official safety index (scoring
-    spec) replaces it later. Sorted by coverage, then by fewest overdue hazards.
-    """
+def wall_ranking(
+    engine: Engine, scope: Scope, period: Period, config: ScoringConfig, now: datetime
+) -> WallRanking | None:
+    """None for an enterprise: a ranking of districts is the authorities' comparison."""
     if scope.enterprise_id is not None:
-        return []  # a league of districts is the authorities' comparison
-    districts = scoped(select(District.code, District.name_zh, District.name_en), scope, District)
-    with engine.connect() as connection:
-        names = connection.execute(districts.order_by(District.code)).all()
-        due = objects_due(connection, scope, "district")
-        inspected = objects_inspected(connection, scope, "district", quarter_start)
-    open_hazards = _per_district(
-        engine,
-        scoped(
-            select(Hazard.district, func.count()).where(hazard_open()).group_by(Hazard.district),
-            scope,
-            Hazard,
-        ),
+        return None
+    return WallRanking(
+        district_ranking(engine, scope, period, config, now), escalated_hazards(engine, scope)
     )
-    overdue = _per_district(
-        engine,
-        scoped(
-            select(Hazard.district, func.count())
-            .where(hazard_overdue(now))
-            .group_by(Hazard.district),
-            scope,
-            Hazard,
-        ),
-    )
-    escalated = _per_district(
+
+
+def escalated_hazards(engine: Engine, scope: Scope) -> dict[str, int]:
+    """Open hazards under escalation (督办) per district."""
+    return _per_district(
         engine,
         scoped(
             select(Hazard.district, func.count())
@@ -134,49 +99,6 @@ def district_league(
             Hazard,
         ),
     )
-    response = _response_30d(engine, scope, now)
-    rows = [
-        DistrictRow(
-            code,
-            zh,
-            en,
-            due.get(code, 0),
-            inspected.get(code, 0),
-            open_hazards.get(code, 0),
-            overdue.get(code, 0),
-            escalated.get(code, 0),
-            *response.get(code, (0, 0, 0)),
-        )
-        for code, zh, en in names
-    ]
-    return sorted(rows, key=lambda r: (-(r.coverage or 0.0), r.hazards_overdue, r.code))
-
-
-def _response_30d(engine: Engine, scope: Scope, now: datetime) -> dict[str, tuple[int, int, int]]:
-    """(incidents, on scene in time, judged) per district over the last 30 days, by the
-    domain's verdict (dashboard/domain/response.py).
-
-    Few rows (hundreds a month even for Wuhan), so the verdicts are given here rather than in
-    two SQL dialects.
-    """
-    query = scoped(
-        select(
-            Incident.district, Incident.reported_at, Incident.on_scene_at, Incident.closed_at
-        ).where(Incident.reported_at >= now - timedelta(days=30)),
-        scope,
-        Incident,
-    )
-    result: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0])
-    with engine.connect() as connection:
-        for code, reported, on_scene, closed in connection.execute(query):
-            if code is None:
-                continue
-            outcome = verdict(reported, on_scene, now, closed)
-            counts = result[code]
-            counts[0] += 1
-            counts[1] += outcome is Verdict.MET
-            counts[2] += outcome in (Verdict.MET, Verdict.MISSED)
-    return {code: (a, b, c) for code, (a, b, c) in result.items()}
 
 
 # --- active incidents -----------------------------------------------------------------------
@@ -358,22 +280,24 @@ def wall_live(engine: Engine, scope: Scope, now: datetime, day_start: datetime) 
 
 @dataclass(frozen=True, slots=True)
 class WallDistricts:
-    """The wall's district views: counts for the hazard map, the league, the cylinder chain."""
+    """The wall's district views: counts for the hazard map, the ranking, the cylinder chain."""
 
     counts: AreaValues
-    league: list[DistrictRow]
+    ranking: WallRanking | None
     chain: list[ChainRow]
 
 
 @cached(
     DISTRICTS_CACHE_S,
-    key=lambda scope, now, day_start, quarter_start: (scope, day_start, quarter_start),
+    key=lambda scope, now, day_start, config: (scope, day_start, config.version),
 )
 def wall_districts(
-    engine: Engine, scope: Scope, now: datetime, day_start: datetime, quarter_start: datetime
+    engine: Engine, scope: Scope, now: datetime, day_start: datetime, config: ScoringConfig
 ) -> WallDistricts:
+    """The district views; the ranking for the quarter `now` falls in (the city's quarter,
+    dashboard/domain/scoring.py), computed under `config`."""
     return WallDistricts(
         district_counts(engine, scope),
-        district_league(engine, scope, now, quarter_start),
+        wall_ranking(engine, scope, current_quarter(now), config, now),
         cylinder_chain(engine, scope, day_start),
     )

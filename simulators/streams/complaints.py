@@ -154,7 +154,8 @@ class ComplaintStream(Stream):
             self._update(at_office, complaint_id, "assigned", office, handler="enterprise",
                          enterprise_id=enterprise.id)  # fmt: skip
             answerer = enterprise.id
-        late = rng.random() < LATE_SHARE
+        late_share = self.city.traits.district(district).complaint_late  # district_traits.py
+        late = rng.random() < (LATE_SHARE if late_share is None else late_share)
         share = rng.uniform(*(LATE_REPLY if late else TIMELY_REPLY))
         replied = max(at_office + 10 * MINUTE, t + share * limit)
         self._update(replied, complaint_id, "replied", answerer, note=REPLIES.get(category, REPLY))

@@ -161,6 +161,7 @@ class CylinderStream(Stream):
                 firm.period[c.id] = PERIOD_DAYS[c.kind] * rng.uniform(0.7, 1.3)
             self.firms.append(firm)
         self.sampling = w.scale_of("customers", len(w.customers))
+        self.trait_rng = self.city.rng("cylinders/traits")
 
     def natural_rate(self) -> float:
         orders = sum(1.0 / (days * DAY) for firm in self.firms for days in firm.period.values())
@@ -317,7 +318,7 @@ class CylinderStream(Stream):
             check_expect, check_anomaly = rejected("unknown_reference"), "unregistered_worker"
         buyer: str | None = customer_id
         delivery_anomaly = None
-        if rolls.roll("no_real_name_sale"):
+        if rolls.roll("no_real_name_sale", self._lax(firm, customer.district)):
             delivery_anomaly = "no_real_name_sale"
             self._follow_up(t, delivery_anomaly, firm)
             if firm.unverified and rng.random() < 0.5:
@@ -361,7 +362,8 @@ class CylinderStream(Stream):
             )
             self.city.scheduler.call(t_delivery + 30 * MINUTE / vp, self._returned, firm, p, old)
         t_check = t_delivery + rng.uniform(3.0, 8.0) * MINUTE / vp
-        self._safety_check(t_check, firm, new, customer_id, worker, check_expect, check_anomaly)
+        if self._checks(customer.district):
+            self._safety_check(t_check, firm, new, customer_id, worker, check_expect, check_anomaly)
         t_use = t_check + MINUTE / vp
         self._scan(
             t_use, firm, new, "use", customer.lat, customer.lon, worker=worker, customer=customer_id
@@ -399,8 +401,9 @@ class CylinderStream(Stream):
         leave = ready + rng.uniform(5.0, 15.0) * MINUTE / vp
         step = 4.0 / vp
         skipped: set[str] = set()
+        lax = self._lax(firm, point.district)
         for i, code in enumerate(load):
-            if rolls.roll("skipped_stage"):
+            if rolls.roll("skipped_stage", lax):
                 skipped.add(code)
                 continue
             self._scan(
@@ -486,7 +489,10 @@ class CylinderStream(Stream):
         """A black cylinder or an overdue one to fill, if the anomaly rolls say so (in this
         order, so that a seed keeps giving the same stream)."""
         rolls = self.city.anomalies
-        if rolls.roll("black_cylinder"):
+        traits = self.city.traits
+        black = traits.enterprise(firm.enterprise.id).black_cylinders
+        black *= traits.district(firm.station.district).black_cylinders
+        if rolls.roll("black_cylinder", black):
             return "black_cylinder", self._black_code()
         if firm.overdue and rolls.roll("overdue_filling"):
             code = firm.overdue[firm.next_overdue % len(firm.overdue)].code
@@ -530,6 +536,18 @@ class CylinderStream(Stream):
             data["customer_id"] = customer
         data["lat"], data["lon"] = lat, lon
         self.city.emit(t, firm.source, "cylinder.scanned", data, anomaly=anomaly)
+
+    def _lax(self, firm: Firm, district: str) -> float:
+        """How much more often than the default the enterprise's chain skips a real-name sale or
+        a scan in `district` (simulators/district_traits.py, real_name)."""
+        traits = self.city.traits
+        return traits.enterprise(firm.enterprise.id).real_name * traits.district(district).real_name
+
+    def _checks(self, district: str) -> bool:
+        """Whether a delivery in `district` gets its safety check with the four photos (the
+        district's check_photos share; its own draws, so the chain's stay as they are)."""
+        share = self.city.traits.district(district).check_photos
+        return share >= 1.0 or self.trait_rng.random() < share
 
     def _safety_check(
         self,

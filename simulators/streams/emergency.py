@@ -351,9 +351,18 @@ class EmergencyStream(Stream):
         )  # fmt: skip
         self.known[incident_id].script = plan
         if self.stand_in:
-            when = t + self.city.honest(self.dispatch_delay)
+            when = t + self.city.honest(self.dispatch_delay + self._remote_s(lat, lon))
             self.city.scheduler.call(when, self._stand_in, plan)
         return plan.record
+
+    def _remote_s(self, lat: float, lon: float) -> float:
+        """The district's extra delay before its teams set off (teams far away, a slow call
+        handling: simulators/district_traits.py, response_delay_min); 0 when neutral."""
+        traits = self.city.traits
+        if not traits.active:
+            return 0.0
+        found = self.world.pack.district_at(lat, lon)
+        return traits.district(found.code if found else None).response_delay_min * 60.0
 
     def _stand_in(self, t: float, plan: StandIn, tries: int = 0) -> None:
         place = self.known.get(plan.incident_id)

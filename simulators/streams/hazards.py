@@ -58,17 +58,20 @@ class HazardDesk:
         responsible: str,
         officer: str,
         requires: str | None = None,
+        district: str | None = None,
     ) -> None:
         """Schedule the loop of a hazard reported at `t`, due at occurred_at `due_occurred`.
 
         `requires` is the gate of the event that creates the hazard (the inspection, or our own
         report): a frame refused for rate limiting is sent again after frames already in
-        flight, so without the gate an update could reach the gateway before its hazard."""
+        flight, so without the gate an update could reach the gateway before its hazard.
+        `district`: whose rectification speed (simulators/district_traits.py) applies."""
         rng, city = self.rng, self.city
         self.tracked += 1
-        late = rng.random() < self.late_share
+        slowness = city.traits.district(district).rectification
+        late = rng.random() < min(self.late_share * slowness, 0.85)
         reopen = rng.random() < REOPEN_SHARE
-        never = rng.random() < self.never_share
+        never = rng.random() < min(self.never_share * slowness, 0.5)
         due = city.clock.sim_of_occurred(due_occurred)
         assigned = t + rng.uniform(0.5, 4.0) * HOUR
         rectifying = assigned + rng.uniform(0.5, 2.0) * DAY

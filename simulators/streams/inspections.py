@@ -177,6 +177,8 @@ class InspectionPlanner:
             for kind, oid, district, lat, lon, owner in raw
         ]
         self.districts = sorted({t.district for t in self.targets})
+        # The districts' diligence (simulators/district_traits.py, coverage): overrides the draw.
+        self.coverage: dict[str, float] = {}
 
     def visits_due(self, target: Target, quarter_index: int) -> int:
         """Visits a target needs in the quarter (0: not due)."""
@@ -206,6 +208,7 @@ class InspectionPlanner:
             rng = _stable(self.seed, "plan", label, district)
             due = [t for t in by_district[district] if self.visits_due(t, index)]
             diligence = 1.0 if rng.random() < FULL_COVERAGE_SHARE else rng.uniform(0.88, 0.98)
+            diligence = self.coverage.get(district, diligence)
             optional = sorted((t for t in due if t.colour != "red"), key=lambda t: (t.type, t.id))
             n_skip = min(len(optional), round((1.0 - diligence) * len(due)))
             skipped = frozenset(t.id for t in rng.sample(optional, n_skip))
@@ -326,6 +329,10 @@ class InspectionStream(Stream):
     def _plan_quarter(self, t: float, since: float) -> None:
         """Plan the quarter containing `t`; visits before `since` count as done before the
         simulation began; the later ones are scheduled when the stream runs."""
+        traits = self.city.traits.districts
+        self.planner.coverage = {
+            code: d.coverage for code, d in traits.items() if d.coverage is not None
+        }
         self.plans = self.planner.plans(t)
         first = next(iter(self.plans.values()), None)
         self.quarter = first.quarter if first else None
@@ -401,7 +408,7 @@ class InspectionStream(Stream):
     def _task_visit(self, t: float, work: TaskWork, target: Target) -> None:
         rng = self.task_rng
         officer = rng.choice(self.staff.get(target.district) or [f"INSP-{target.district}-01"])
-        items, failed = self._items(work.items, FAIL_SHARE[target.colour], rng)
+        items, failed = self._items(work.items, self._fail_share(target), rng)
         self._inspect(t, target, work.kind, officer, officer, items, failed, work.task_id)
 
     # --- visits -----------------------------------------------------------------------------
@@ -455,6 +462,10 @@ class InspectionStream(Stream):
             items.append(item)
         return items, failed
 
+    def _fail_share(self, target: Target) -> float:
+        """An item's chance to fail: the object's colour times its district's hazard rate."""
+        return FAIL_SHARE[target.colour] * self.city.traits.district(target.district).hazard_rate
+
     def _visit(self, t: float, visit: Visit, token: int) -> None:
         if token != visit.token or visit.done:
             return
@@ -468,7 +479,7 @@ class InspectionStream(Stream):
         if target.type == "pipeline" and own:
             inspector = rng.choice(own)  # the owner's patrol (企业自查)
         kind = "third_party" if rng.random() < THIRD_PARTY_SHARE else "daily"
-        items, failed = self._checklist(target, FAIL_SHARE[target.colour])
+        items, failed = self._checklist(target, self._fail_share(target))
         inspection_id = self._inspect(t, target, kind, inspector, officer, items, failed)
         if rng.random() < FILED_HAZARD_SHARE:
             responsible = target.owner or target.id
@@ -508,7 +519,9 @@ class InspectionStream(Stream):
         for index in failed:  # the system reports these hazards by rule; we follow them up
             due = occurred + RECTIFICATION_PERIOD.total_seconds()
             hazard_id = rule_hazard_id(inspection_id, index)
-            self.hazards.track(t, hazard_id, due, responsible, officer, requires=gate)
+            self.hazards.track(
+                t, hazard_id, due, responsible, officer, requires=gate, district=target.district
+            )
         return inspection_id
 
     def _file_hazard(
@@ -533,4 +546,6 @@ class InspectionStream(Stream):
         }
         gate = f"hazard:{hazard_id}"
         city.emit(t + 120.0, FIELD_APP, "hazard.reported", data, provides=gate)
-        self.hazards.track(t + 120.0, hazard_id, due, responsible, officer, requires=gate)
+        self.hazards.track(
+            t + 120.0, hazard_id, due, responsible, officer, requires=gate, district=target.district
+        )

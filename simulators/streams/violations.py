@@ -71,8 +71,17 @@ class ViolationStream(Stream):
         pool = {"enterprise": self.enterprises, "site": self.sites, "worker": self.workers}
         subjects = pool[subject_type] or self.enterprises
         subject_type = subject_type if pool[subject_type] else "enterprise"
-        self.record(t, subject_type, self.rng.choice(subjects), rule, points)
+        self.record(t, subject_type, self._caught(subject_type, subjects), rule, points)
         self.city.scheduler.call(self._next(t), self._violation)
+
+    def _caught(self, subject_type: str, subjects: list[str]) -> str:
+        """Who the inspectors catch: an enterprise by its traits' violations weight
+        (simulators/district_traits.py: rogue and sloppy ones more often); others uniformly."""
+        traits = self.city.traits
+        if subject_type != "enterprise" or not traits.active:
+            return self.rng.choice(subjects)
+        weights = [traits.enterprise(e).violations for e in subjects]
+        return self.rng.choices(subjects, weights=weights)[0]
 
     def record(self, t: float, subject_type: str, subject_id: str, rule: str, points: int) -> str:
         city = self.city
@@ -93,7 +102,8 @@ class ViolationStream(Stream):
         """Maybe record the violation a supervisor finds after a chain anomaly."""
         if not self.city.enabled(self.name) or anomaly not in FOLLOW_UPS:
             return
-        if self.rng.random() >= FOLLOW_UP_SHARE:
+        weight = self.city.traits.enterprise(enterprise_id).violations  # district_traits.py
+        if self.rng.random() >= FOLLOW_UP_SHARE * weight:
             return
         points, subject_type, rule = FOLLOW_UPS[anomaly]
         when = self.city.rhythm("work").advance(t, self.rng.uniform(1.0, 5.0) * DAY)

@@ -179,15 +179,27 @@ def test_every_layer_shows_and_an_ingested_event_reaches_map_and_kpis(demo_serve
 
 
 def test_themes_switch_between_districts_and_grid_cells(demo_server, new_tab) -> None:
+    # a hazard this quarter: Jiang'an has an index whatever ran before (closure 0 of 1)
+    hazard = {**city_events()[2], "id": "L-HZ-INDEX"}
+    hazard["data"] = {**hazard["data"], "hazard_id": "L-HZ-INDEX"}
+    assert send(demo_server, ingest_token(demo_server, "hazard.reported"), [hazard])["accepted"]
     tab = new_tab()
     sign_in(tab, demo_server.url, "duty")
     wait_for_map(tab)
     page = tab.page
-    # nothing unfinished is offered: the safety index waits for rankings
-    assert page.locator(f"#{ids.MAP_METRIC} option[value='safety_index']").count() == 0
-    page.select_option(f"#{ids.MAP_METRIC}", "risk_band")
-    page.wait_for_selector(f"#{ids.MAP_LEGEND} [data-theme='risk_band']", timeout=15_000)
-    assert "计算" in page.locator(f"#{ids.MAP_LEGEND}").inner_text()  # says how it is computed
+    # the district safety index: the four bands with their bounds, the version it was computed with
+    assert page.locator(f"#{ids.MAP_METRIC} option[value='risk_band']").count() == 0
+    page.select_option(f"#{ids.MAP_METRIC}", "safety_index")
+    page.wait_for_selector(f"#{ids.MAP_LEGEND} [data-theme='safety_index']", timeout=30_000)
+    key = page.locator(f"#{ids.MAP_LEGEND}").inner_text()
+    assert all(band in key for band in ("蓝", "黄", "橙", "红")) and "版本" in key
+    page.wait_for_function(
+        "() => [...document.querySelectorAll('.district-label b')].some("
+        "b => / · [蓝黄橙红]$/.test(b.textContent))",
+        timeout=30_000,
+    )
+    page.select_option(f"#{ids.MAP_METRIC}", "coverage")
+    page.wait_for_selector(f"#{ids.MAP_LEGEND} [data-theme='coverage']", timeout=15_000)
     page.locator("label", has_text="网格").click()
     page.wait_for_function(
         "() => document.querySelectorAll('path.district-shape').length > 13", timeout=30_000

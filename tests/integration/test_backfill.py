@@ -10,7 +10,7 @@ import math
 import shutil
 import time
 from collections import Counter
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -95,13 +95,21 @@ def test_an_empty_registry_is_refused_with_exit_2(
 
     assert main(["backfill", "--days", "1", "--database-url", database_url]) == 2
     assert "registry is empty" in capsys.readouterr().err
+    for bad in ("cylinders=x", "cylinders=-1"):
+        argv = ["backfill", "--days", "1", "--volume", bad, "--database-url", database_url]
+        assert main(argv) == 2
+        assert "--volume" in capsys.readouterr().err
 
 
 def test_a_month_of_history_reads_true(tmp_path: Path, sqlite_city_template: Path) -> None:
     engine = _sqlite_city(tmp_path, sqlite_city_template, "month")
     # The cylinder chain (most of the events) has no part in what is judged here.
     streams = frozenset({"inspections", "emergency", "complaints"})
-    result = backfill(engine, _world(engine), days=30, end=END, seed=0, streams=streams)
+    # The streams' own defaults (no district traits): this judges the desk's part and the
+    # city-wide response times; the traits' differences are the next test's.
+    result = backfill(
+        engine, _world(engine), days=30, end=END, seed=0, streams=streams, traits=False
+    )
     now = datetime.fromtimestamp(END, UTC)
     start = datetime.fromtimestamp(END - 30 * DAY, UTC)
 
@@ -166,4 +174,68 @@ def test_a_month_of_history_reads_true(tmp_path: Path, sqlite_city_template: Pat
         )
         sources = set(connection.scalars(select(Hazard.origin).distinct()))
     assert self_checks and {"inspection", "self_report"} <= sources
+    engine.dispose()
+
+
+TRAITS_SEED = 7  # any seed deals every archetype over the demo's 13 districts
+
+
+def _mean_rate(counts: dict, codes: list[str], component: str) -> float:
+    values = [counts[code].rates[component].value for code in codes]
+    known = [value for value in values if value is not None]
+    assert known, (component, codes)
+    return sum(known) / len(known)
+
+
+def test_districts_and_enterprises_differ_as_their_traits_say(
+    tmp_path: Path, sqlite_city_template: Path
+) -> None:
+    """Two months of history: contrasting archetypes (simulators/district_traits.py) come out
+    in the expected order on the components their traits drive, and rogue enterprises trace
+    worse than exemplary ones."""
+    from dashboard.domain.scoring import Period, local_day
+    from data_access.queries import rankings
+    from data_access.queries.scoring_config import active_config
+    from simulators.district_traits import CityTraits
+
+    engine = _sqlite_city(tmp_path, sqlite_city_template, "traits")
+    world = _world(engine)
+    backfill(engine, world, days=60, end=END, seed=TRAITS_SEED)
+    traits = CityTraits.of(world, TRAITS_SEED)
+    of_kind: dict[str, list[str]] = {}
+    for code, district in traits.districts.items():
+        of_kind.setdefault(district.archetype, []).append(code)
+    now = datetime.fromtimestamp(END, UTC)
+    period = Period(local_day(now) - timedelta(days=58), local_day(now))  # whole days
+    counts = rankings.district_counts(engine, CITYWIDE, period, now)
+
+    def mean(kind: str, component: str) -> float:
+        return _mean_rate(counts, of_kind[kind], component)
+
+    # strong on coverage, weak on rectification, and the other way round
+    assert mean("thorough_but_slow", "inspection_coverage") > mean(
+        "quick_but_thin", "inspection_coverage"
+    )
+    assert mean("quick_but_thin", "on_time_rectification") > mean(
+        "thorough_but_slow", "on_time_rectification"
+    )
+    assert mean("model", "safety_checks") > mean("lax_chain", "safety_checks")
+    assert mean("model", "emergency_response") > mean("remote", "emergency_response")
+    assert mean("model", "complaint_handling") > mean("thorough_but_slow", "complaint_handling")
+
+    config = active_config(engine)
+    ranking = rankings.district_ranking(engine, CITYWIDE, period, config, now)
+    index = {row.code: row.score.index for row in ranking.rows}
+    assert max(index[c] or 0 for c in of_kind["model"]) > min(
+        index[c] or 100 for c in of_kind["struggling"]
+    )
+
+    scored = rankings.enterprise_ranking(engine, CITYWIDE, period, config, now)
+    by_kind: dict[str, list[float]] = {}
+    for row in scored.rows:
+        kind = traits.enterprise(row.id).kind
+        if row.score.traceability is not None and row.id in traits.enterprises:
+            by_kind.setdefault(kind, []).append(row.score.traceability)
+    assert by_kind["rogue"] and by_kind["exemplary"]
+    assert max(by_kind["rogue"]) < min(by_kind["exemplary"])
     engine.dispose()

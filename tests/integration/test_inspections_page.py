@@ -1,5 +1,6 @@
 """/inspections on a small city whose coverage is worked out by hand, on SQLite and PostgreSQL:
-the One Map's metric, the wall's league and this page's query and text give the same numbers;
+the One Map's metric, the wall's safety ranking and this page's query and text give the same
+numbers;
 the inspection list's filters, paging and scope; one inspection's items and hazards; an
 object's history; the exports.
 
@@ -39,6 +40,7 @@ from dashboard.domain.events import Event, InspectionCompleted
 from dashboard.domain.hazards import rule_hazard_id
 from dashboard.domain.periods import city_periods
 from dashboard.domain.roles import CITYWIDE, Scope
+from dashboard.domain.scoring import Rate, current_quarter, load_config_file
 from dashboard.inspection_export import (
     COVERAGE_KEYS,
     LIST_KEYS,
@@ -62,6 +64,7 @@ EXPECTED_DISTRICTS = {JIANGAN: (4, 3), WUCHANG: (3, 1)}  # (due, inspected)
 EXPECTED_CELLS = {A1: (2, 2), A2: (1, 0), B1: (2, 1)}
 EXPECTED_TYPES = {"enterprise": (2, 1), "site": (3, 1), "customer": (2, 2)}
 E1_SCOPE = Scope(enterprise_id="E1")
+CONFIG = load_config_file()
 
 
 def _square(lat: float, lon: float, half: float = 0.02) -> dict:
@@ -175,12 +178,23 @@ def test_the_map_the_wall_and_the_query_count_the_hand_computed_coverage(small_c
         on_map = map_layers.area_metrics(small_city, CITYWIDE, level, now, start)
         assert {code: (v["due"], v.get("inspected", 0)) for code, v in on_map.items()} == expected
         assert _pairs(queries.quarter_coverage(small_city, CITYWIDE, level, start)) == expected
-    league = screen.district_league(small_city, CITYWIDE, now, start)
-    assert {row.code: (row.objects_due, row.inspected) for row in league} == EXPECTED_DISTRICTS
+    panel = screen.wall_ranking(small_city, CITYWIDE, current_quarter(now), CONFIG, now)
+    assert panel is not None
+    league = {row.code: row.counts.rates["inspection_coverage"] for row in panel.ranking.rows}
+    assert {code: (r.denominator, r.numerator) for code, r in league.items()} == EXPECTED_DISTRICTS
+    # the wall's ranks by hand: B is judged on coverage alone, 1/3 -> 33.33; A on coverage 3/4
+    # (weight 25) and I2's failed item, a hazard reported and open (closure 0/1, weight 10), which
+    # once past its due time is also late (on-time 0/1, weight 20): 100 x 25 x 0.75 / 55 = 34.09,
+    # or / 35 = 53.57 while it is not yet due. Either way A ranks first.
+    rows = {row.code: row for row in panel.ranking.rows}
+    a, b = rows[JIANGAN], rows[WUCHANG]
+    late = a.counts.rates["on_time_rectification"].denominator == 1
+    assert a.counts.rates["hazard_closure"] == Rate(0, 1)
+    assert (a.score.index, b.score.index) == (34.09 if late else 53.57, 33.33)
+    assert [(row.code, row.rank) for row in panel.ranking.rows] == [(JIANGAN, 1), (WUCHANG, 2)]
     by_type = queries.quarter_coverage(small_city, CITYWIDE, "type", start)
     assert _pairs(by_type) == EXPECTED_TYPES
     assert (by_type.total.due, by_type.total.inspected) == (7, 4)
-    assert [round(row.coverage * 100) for row in league] == [75, 33]  # type: ignore[operator]
     # the grid's whole is the districts' (enterprises have no grid cell)
     grid = queries.quarter_coverage(small_city, CITYWIDE, "grid", start)
     assert (grid.total.due, grid.total.inspected) == (7, 4)

@@ -24,6 +24,7 @@ from dashboard.domain.events import (
 )
 from dashboard.domain.periods import Periods, city_periods
 from dashboard.domain.roles import Scope
+from dashboard.domain.scoring import current_quarter, load_config_file
 from data_access.cache import MemoryCache, use_cache
 from data_access.eventlog import Accepted, Incoming, append_events
 from data_access.models import (
@@ -46,6 +47,7 @@ from tests.support import IN_JIANGAN, IN_WUCHANG
 
 JIANGAN, WUCHANG = "420102", "420106"
 CITYWIDE = Scope()
+CONFIG = load_config_file()
 
 
 def _append(engine: Engine, *data, minutes_ago: float = 1, at: datetime | None = None) -> None:
@@ -182,7 +184,6 @@ def test_hazards_coverage_and_the_risk_inputs_per_district(city: Engine) -> None
     )
     jiangan = metrics[JIANGAN]
     assert jiangan["hazards_open"] >= 1 and jiangan["hazards_overdue"] >= 1
-    assert jiangan["major_overdue"] >= 1
     assert jiangan["inspected"] >= 1 and jiangan["due"] > jiangan["inspected"]
 
     grid = map_layers.area_metrics(city, CITYWIDE, "grid", periods.now, periods.quarter_start)
@@ -208,7 +209,7 @@ def test_hazards_coverage_and_the_risk_inputs_per_district(city: Engine) -> None
 def test_coverage_counts_supervised_objects_only_and_the_wall_agrees(city: Engine) -> None:
     """Households are not due an inspection (dashboard/domain/coverage.py): inspecting one
     changes no coverage; a restaurant's inspection counts once on the map's districts, its grid
-    cells and the wall's league alike."""
+    cells and the wall's safety ranking alike."""
     kinds = {}
     for kind in ("household", "commercial"):
         kinds[kind] = _first(
@@ -220,10 +221,15 @@ def test_coverage_counts_supervised_objects_only_and_the_wall_agrees(city: Engin
         args = (city, CITYWIDE)
         district = map_layers.area_metrics(*args, "district", periods.now, periods.quarter_start)
         grid = map_layers.area_metrics(*args, "grid", periods.now, periods.quarter_start)
-        league = screen.district_league(*args, periods.now, periods.quarter_start)
-        for row in league:  # the wall reads the same counts as the map
-            counts = district.get(row.code, {})
-            assert (row.objects_due, row.inspected) == (counts["due"], counts.get("inspected", 0))
+        wall = screen.wall_ranking(*args, current_quarter(periods.now), CONFIG, periods.now)
+        assert wall is not None
+        anything = any(counts.get("inspected") for counts in district.values())
+        for row in wall.ranking.rows:  # the wall's ranking reads the same counts as the map
+            counts, rate = district.get(row.code, {}), row.counts.rates["inspection_coverage"]
+            if not anything:  # nothing inspected in the city: coverage does not apply yet
+                assert rate.denominator == 0
+                continue
+            assert (rate.denominator, rate.numerator) == (counts["due"], counts.get("inspected", 0))
         in_cells = sum(cell.get("inspected", 0) for cell in grid.values())
         return district[JIANGAN].get("inspected", 0), in_cells
 

@@ -10,11 +10,12 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import Engine, select
 
-from callbacks.screen import incident_row
+from callbacks.screen import incident_row, ranking_panel
 from dashboard.demo import DEMO_DISTRICT
-from dashboard.domain.events import CylinderScanned, Event, IncidentClosed, IncidentReported
+from dashboard.domain.events import CylinderScanned, Event, IncidentReported, InspectionCompleted
 from dashboard.domain.periods import Periods, city_periods
 from dashboard.domain.roles import CITYWIDE, Scope
+from dashboard.domain.scoring import current_quarter, load_config_file
 from data_access.eventlog import Incoming, append_events
 from data_access.models import Cylinder, Site
 from data_access.queries import screen as queries
@@ -56,6 +57,32 @@ def fill_one(engine: Engine, at: datetime) -> None:
 @pytest.fixture
 def demo_engine(demo_app) -> Engine:
     return demo_app.server.config["GASCC_ENGINE"]
+
+
+def inspect_one(engine: Engine) -> None:
+    """An authority inspection of a Jiang'an site this quarter: from then on coverage applies to
+    every district (the seeded city has no inspection: a period before its records)."""
+    inspect_site(engine, DEMO_DISTRICT)
+
+
+def inspect_site(engine: Engine, district: str) -> None:
+    with engine.connect() as connection:
+        site = connection.execute(
+            select(Site.id, Site.lat, Site.lon).where(Site.district == district).limit(1)
+        ).one()
+    data = InspectionCompleted(
+        inspection_id=f"S-INSP-{site.id}",
+        kind="daily",
+        target_type="site",
+        target_id=site.id,
+        district=district,
+        inspector_id="inspector-1",
+        items=[{"item": "valves", "passed": True}],
+        lat=site.lat,
+        lon=site.lon,
+    )
+    event = Event.of(data, id=f"s-insp-{site.id}", occurred_at=datetime.now(UTC))
+    append_events(engine, [Incoming("tests", event)])
 
 
 def periods_now() -> Periods:
@@ -107,39 +134,65 @@ def test_the_wall_counts_every_open_incident_beyond_its_rows(demo_engine) -> Non
     assert queries.open_incident_count(demo_engine, ENTERPRISE) == 0
 
 
-def test_the_league_has_every_district_and_counts_late_responses(demo_engine) -> None:
+def wall_ranking(engine: Engine, scope: Scope) -> queries.WallRanking | None:
     now = datetime.now(UTC)
-    report(demo_engine, "S-LATE", IN_WUCHANG, minutes_ago=35)
-    quarter = city_periods(now, ZONE).quarter_start
-    league = queries.district_league(demo_engine, CITYWIDE, now, quarter)
-    assert len(league) == 13
-    assert all(row.objects_due > 0 for row in league)
-    wuchang = next(row for row in league if row.name_zh == "武昌区")
-    assert (wuchang.incidents_30d, wuchang.on_time, wuchang.judged) == (1, 0, 1)
-    assert wuchang.on_time_share == 0
-    ranks = [row.coverage or 0 for row in league]
-    assert ranks == sorted(ranks, reverse=True)
-    scoped = queries.district_league(demo_engine, JIANGAN, now, quarter)
-    assert [row.code for row in scoped] == [DEMO_DISTRICT]
+    return queries.wall_ranking(engine, scope, current_quarter(now), load_config_file(), now)
 
 
-def test_the_league_judges_by_the_response_verdict(demo_engine) -> None:
-    """Called off in time with no team on scene is not judged (dashboard/domain/response.py),
-    as on the response-times page; no team after 35 minutes is a miss."""
-    report(demo_engine, "S-LATE", IN_WUCHANG, minutes_ago=35)
-    report(demo_engine, "S-CALLED-OFF", IN_WUCHANG, minutes_ago=40)
-    closed = IncidentClosed(incident_id="S-CALLED-OFF", by="duty", summary="误报")
-    when = datetime.now(UTC) - timedelta(minutes=35)
-    append_events(
-        demo_engine,
-        [Incoming("user:duty", Event.of(closed, id="S-CALLED-OFF-closed", occurred_at=when))],
-    )
-    now = datetime.now(UTC)
-    league = queries.district_league(
-        demo_engine, CITYWIDE, now, city_periods(now, ZONE).quarter_start
-    )
-    wuchang = next(row for row in league if row.name_zh == "武昌区")
-    assert (wuchang.incidents_30d, wuchang.on_time, wuchang.judged) == (2, 0, 1)
+def test_the_ranking_panel_has_every_district_best_first_with_the_citys_ranks(demo_engine):
+    inspect_one(demo_engine)
+    city = wall_ranking(demo_engine, CITYWIDE)
+    assert city is not None and len(city.ranking.rows) == 13
+    assert city.ranking.period == current_quarter(datetime.now(UTC))
+    assert city.ranking.version == load_config_file().version
+    scored = [row for row in city.ranking.rows if row.score.index is not None]
+    assert len(scored) == 13  # coverage applies to every district
+    indexes = [row.score.index for row in scored]
+    assert indexes == sorted(indexes, reverse=True)  # type: ignore[type-var]
+    # competition ranks: 1 first, a tie shares its rank, the next one skips (1, 2, 2, 4)
+    for place, row in enumerate(scored, start=1):
+        earlier = scored[place - 2] if place > 1 else None
+        tied = earlier is not None and earlier.score.index == row.score.index
+        assert row.rank == (earlier.rank if tied and earlier else place)
+    assert all(row.rank is None for row in city.ranking.rows[len(scored) :])
+    assert all(row.score.band is not None for row in scored)
+    # a district officer's wall: their district, with its place in the city
+    (own,) = wall_ranking(demo_engine, JIANGAN).ranking.rows  # type: ignore[union-attr]
+    assert own.code == DEMO_DISTRICT
+    assert own.rank == next(r.rank for r in city.ranking.rows if r.code == DEMO_DISTRICT)
+    assert wall_ranking(demo_engine, ENTERPRISE) is None  # the authorities' comparison
+
+
+def test_the_ranking_panel_shows_rank_index_band_and_change(demo_engine) -> None:
+    inspect_one(demo_engine)
+    views = wall_ranking(demo_engine, CITYWIDE)
+    assert views is not None
+    panel = ranking_panel(views, load_config_file(), "zh")
+    drawn = [(row.to_plotly_json()["props"]["data-district"], row) for row in _find_rows(panel)]
+    assert [code for code, _ in drawn] == [row.code for row in views.ranking.rows]
+    first = views.ranking.rows[0]
+    props = drawn[0][1].to_plotly_json()["props"]
+    assert props["data-rank"] == "1" and props["data-band"] == first.score.band
+    text = json.dumps(panel.to_plotly_json(), default=str, ensure_ascii=False)
+    assert f"{first.score.index:.1f}" in text and load_config_file().version in text
+    assert "蓝 ≥ 85" in text  # the bands' bounds, from the configuration
+
+
+def _find_rows(component) -> list:
+    """The table rows of the panel that stand for a district."""
+    found = []
+    stack = [component]
+    while stack:
+        node = stack.pop()
+        props = node.to_plotly_json()["props"] if hasattr(node, "to_plotly_json") else {}
+        if "data-district" in props and node.__class__.__name__ == "Tr":
+            found.append(node)
+        children = props.get("children")
+        if isinstance(children, list | tuple):
+            stack.extend(reversed([c for c in children if hasattr(c, "to_plotly_json")]))
+        elif hasattr(children, "to_plotly_json"):
+            stack.append(children)
+    return found
 
 
 @pytest.mark.parametrize(("seconds", "late"), [(1200, False), (1200.999, False), (1201, True)])
@@ -178,7 +231,9 @@ def test_every_query_runs_on_an_empty_database(engine) -> None:
     """SQLite and PostgreSQL: the JSON stage lookup and the casts compile on both."""
     now = datetime.now(UTC)
     assert queries.kpis(engine, CITYWIDE, now, now).fillings_today == 0
-    assert queries.district_league(engine, CITYWIDE, now, now) == []
+    assert queries.escalated_hazards(engine, CITYWIDE) == {}
+    ranking = queries.wall_ranking(engine, CITYWIDE, current_quarter(now), load_config_file(), now)
+    assert ranking is not None and ranking.ranking.rows == []
     assert queries.active_incidents(engine, JIANGAN) == []
     assert queries.cylinder_chain(engine, CITYWIDE, now) == []
     assert queries.cylinder_stage_counts(engine, JIANGAN, now) == {"filling": {}, "delivery": {}}
@@ -236,6 +291,43 @@ def test_the_live_refresh_shows_a_late_incident_as_a_breach_in_scope(client, dem
     officer = client.application.test_client()
     sign_in(officer, "jiangan")  # 江岸区: the Wuchang incident is not theirs
     assert "S-LATE" not in json.dumps(refresh_live(officer))
+
+
+def refresh_slow(client) -> dict:
+    outputs = [
+        ("screen-districts", "data"),
+        ("screen-labels", "children"),
+        ("screen-legend", "children"),
+        ("screen-rankings", "children"),
+        ("screen-cylinders", "children"),
+    ]
+    body = {
+        "output": ".." + "...".join(f"{i}.{p}" for i, p in outputs) + "..",
+        "outputs": [{"id": i, "property": p} for i, p in outputs],
+        "inputs": [
+            {"id": "screen-refresh", "property": "n_intervals", "value": 1},
+            {"id": "live-resync", "property": "data", "value": None},
+        ],
+        "changedPropIds": ["screen-refresh.n_intervals"],
+        "state": [],
+    }
+    response = client.post("/_dash-update-component", json=body)
+    assert response.status_code == 200, response.data[:300]
+    return response.json["response"]
+
+
+def test_the_wall_refresh_draws_the_ranking_panel_in_scope(client, demo_engine) -> None:
+    inspect_one(demo_engine)
+    sign_in(client, "screen")
+    panel = json.dumps(refresh_slow(client)["screen-rankings"], ensure_ascii=False)
+    version = load_config_file().version
+    assert '"data-rank": "1"' in panel and f'"data-version": "{version}"' in panel
+    assert panel.count('"data-district"') == 13 and "较上季度" in panel
+
+    officer = client.application.test_client()
+    sign_in(officer, "jiangan")
+    own = json.dumps(refresh_slow(officer)["screen-rankings"], ensure_ascii=False)
+    assert own.count('"data-district"') == 1 and f'"data-district": "{DEMO_DISTRICT}"' in own
 
 
 def test_rotation_pace_comes_from_the_query_or_the_setting() -> None:

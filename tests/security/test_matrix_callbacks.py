@@ -131,6 +131,7 @@ COMMAND_ACTIONS = {
     "deactivate_user": Action.ADMINISTER,
     "create_token": Action.ADMINISTER,
     "revoke_token": Action.ADMINISTER,
+    "change_scoring": Action.CHANGE_SCORING,
     "move_hazard": Action.ASSIGN_HAZARD,  # the step the plausible values ask for
     "issue_task": Action.ISSUE_TASK,
     "complete_task": Action.COMPLETE_TASK,

@@ -4,21 +4,37 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from callbacks.one_map import area_labels
+from callbacks.one_map import add_ranks, area_labels, band_names, index_legend_box, index_values
 from callbacks.screen import district_labels
 from dashboard.choropleth import (
     CALM_ZERO,
     COVERAGE_LEGEND,
+    GRID_METRICS,
     METRICS,
     NO_DATA,
     PALETTE,
     THEMES,
+    band_legend_rows,
     count_legend,
     district_features,
+    index_legend,
+    index_text,
     quantile_legend,
+    safety_index_metric,
 )
-from dashboard.domain.risk import BAND_COLOURS
+from dashboard.domain.scoring import (
+    BAND_COLOURS,
+    DistrictCounts,
+    Rate,
+    config_from_dict,
+    district_band,
+    district_index,
+    load_config_file,
+    parse_period,
+    with_value,
+)
 from data_access.queries.one_map import DistrictShape
+from data_access.queries.rankings import DistrictRanking, DistrictScoreRow
 
 SQUARE = {"type": "Polygon", "coordinates": [[[114, 30], [114.1, 30], [114.1, 30.1], [114, 30]]]}
 
@@ -92,19 +108,82 @@ def test_coverage_is_inspected_over_due_with_fixed_classes() -> None:
     assert legend.color_of(0.0) == PALETTE[-1] and legend.color_of(95.0) == PALETTE[0]
 
 
-def test_the_risk_theme_colours_areas_by_band() -> None:
-    shapes = [_shape("1"), _shape("2")]
-    counts = {"1": {"due": 1000}, "2": {"due": 100, "major_open": 1, "major_overdue": 1}}
-    features, _ = district_features(
-        shapes, counts, METRICS["risk_band"], "en", describe=lambda v: f"band {v}"
+CONFIG = load_config_file()  # bands: blue >= 85, yellow >= 75, orange >= 60
+
+
+def _row(code: str, coverage: tuple[int, int], rank: int | None, previous: float | None):
+    """A district whose one applying component is inspection coverage, so its index is the
+    coverage rate x 100."""
+    counts = DistrictCounts({"inspection_coverage": Rate(*coverage)}, {})
+    score = district_index(counts, CONFIG)
+    change = None if previous is None or score.index is None else score.index - previous
+    return DistrictScoreRow(
+        code, f"区{code}", f"D{code}", counts, score, rank, previous, change, None
     )
-    fills = [f["properties"]["fill"] for f in features["features"]]
-    assert fills == [BAND_COLOURS["blue"], BAND_COLOURS["red"]]
-    assert "band 3.0" in features["features"][1]["properties"]["tooltip"]
 
 
-def test_the_safety_index_is_not_offered_until_it_can_be_computed() -> None:
-    assert "safety_index" not in THEMES and "safety_index" not in METRICS
+def _ranking(*rows: DistrictScoreRow) -> DistrictRanking:
+    period = parse_period("2026Q4")
+    return DistrictRanking(period, period.previous(), CONFIG.version, list(rows), None)
+
+
+def test_the_safety_index_bands_are_the_configs_at_or_above_bounds() -> None:
+    legend = index_legend(CONFIG)
+    for value in (0.0, 59.99, 60.0, 74.9, 75.0, 84.99, 85.0, 100.0):
+        assert legend.color_of(value) == BAND_COLOURS[district_band(value, CONFIG) or ""], value
+    assert legend.color_of(None) == NO_DATA
+    assert band_legend_rows(CONFIG) == [
+        ("blue", BAND_COLOURS["blue"], "≥ 85"),
+        ("yellow", BAND_COLOURS["yellow"], "75 – 85"),
+        ("orange", BAND_COLOURS["orange"], "60 – 75"),
+        ("red", BAND_COLOURS["red"], "< 60"),
+    ]
+
+
+def test_the_legend_follows_a_changed_configuration_not_literals() -> None:
+    changed = config_from_dict(with_value(CONFIG, "district.bands.blue", 90.5))
+    assert band_legend_rows(changed)[0][2] == "≥ 90.5"
+    assert index_legend(changed).color_of(88.0) == BAND_COLOURS["yellow"]
+
+
+def test_the_safety_index_theme_labels_each_district_with_its_index_and_band() -> None:
+    shapes = [_shape("1"), _shape("2"), _shape("3")]
+    ranking = _ranking(
+        _row("1", (33, 40), 1, 80.0), _row("2", (1, 2), 2, None), _row("3", (0, 0), None, None)
+    )
+    features, _ = district_features(
+        shapes,
+        index_values(ranking),
+        safety_index_metric(CONFIG),
+        "zh",
+        describe=lambda value: index_text(value, CONFIG, band_names("zh")),
+    )
+    add_ranks(features, ranking, "zh", whole_city=True)
+    props = [f["properties"] for f in features["features"]]
+    assert [p["value"] for p in props] == [82.5, 50.0, None]
+    assert [p["shown"] for p in props] == ["82.5 · 黄", "50.0 · 红", "—"]
+    assert [p["fill"] for p in props] == [BAND_COLOURS["yellow"], BAND_COLOURS["red"], NO_DATA]
+    assert "第 1 名 / 2" in props[0]["tooltip"] and "↑ +2.5" in props[0]["tooltip"]
+    assert "第 2 名 / 2" in props[1]["tooltip"] and "较上期" not in props[1]["tooltip"]
+    assert "名" not in props[2]["tooltip"]  # no index, no rank
+    labels = area_labels(shapes, features)
+    assert [f["properties"]["shown"] for f in labels["features"]] == ["82.5 · 黄", "50.0 · 红", ""]
+    english = index_text(82.5, CONFIG, band_names("en"))
+    assert english == "82.5 · yellow"
+
+
+def test_the_index_legend_names_the_period_version_and_the_four_bands() -> None:
+    box = index_legend_box(_ranking(), CONFIG, "en")
+    text = str(box)
+    assert box.to_plotly_json()["props"]["data-theme"] == "safety_index"
+    for words in ("blue  ≥ 85", "yellow  75 – 85", "orange  60 – 75", "red  < 60"):
+        assert words in text, words
+    assert "2026Q4" in text and CONFIG.version in text and "/rankings?period=2026Q4" in text
+
+
+def test_the_safety_index_is_offered_for_districts_and_the_provisional_band_is_gone() -> None:
+    assert "safety_index" in THEMES and "safety_index" not in GRID_METRICS
+    assert "risk_band" not in METRICS and "risk_band" not in THEMES
 
 
 def test_small_counts_get_whole_number_classes_with_zero_a_class_of_its_own() -> None:

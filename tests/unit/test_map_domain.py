@@ -1,4 +1,5 @@
-"""The One Map's pure rules: the provisional risk band, flows from scans, the city's calendar."""
+"""The One Map's pure rules: flows from scans, the city's calendar (the district safety index
+is dashboard/domain/scoring.py's, tested with the scoring models)."""
 
 from __future__ import annotations
 
@@ -7,36 +8,6 @@ from typing import NamedTuple
 
 from dashboard.domain.flows import flow_counts, flow_lines
 from dashboard.domain.periods import city_periods
-from dashboard.domain.risk import RiskInputs, risk_band, risk_score
-
-
-def test_a_quiet_area_is_blue_and_points_are_per_thousand_objects() -> None:
-    assert risk_band(RiskInputs(supervised_objects=1000)) == "blue"
-    inputs = RiskInputs(major_open=1, overdue=2, incidents_90d=1, supervised_objects=500)
-    assert risk_score(inputs) == (3 + 2 + 5) * 1000 / 500
-    assert risk_band(inputs) == "red"  # 20 points per 1,000
-
-
-def test_each_threshold_starts_its_band() -> None:
-    def band(points: int) -> str:
-        return risk_band(RiskInputs(overdue=points, supervised_objects=1000))
-
-    assert [band(2), band(3), band(9), band(10), band(19), band(20)] == [
-        "blue",
-        "yellow",
-        "yellow",
-        "orange",
-        "orange",
-        "red",
-    ]
-
-
-def test_an_overdue_major_hazard_is_red_whatever_the_score() -> None:
-    assert risk_band(RiskInputs(major_open=1, major_overdue=1, supervised_objects=10**6)) == "red"
-
-
-def test_no_supervised_objects_scores_raw_points() -> None:
-    assert risk_score(RiskInputs(violation_points=4)) == 4.0
 
 
 class _Scan(NamedTuple):

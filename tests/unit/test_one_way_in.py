@@ -34,6 +34,7 @@ STATE_CHANGING = {
     ("admin_users", "deactivate_account"): "deactivate_user",
     ("admin_tokens", "create_source_token"): "create_token",
     ("admin_tokens", "revoke_source_token"): "revoke_token",
+    ("admin_scoring", "save"): "change_scoring",
     ("hazard", "take_step"): "move_hazard",
     ("inspection_tasks", "issue"): "issue_task",
     ("inspection_tasks", "complete"): "complete_task",
