@@ -10,6 +10,8 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Engine
 
+from data_access.db import refresh_statistics
+
 MIGRATIONS = Path(__file__).with_name("migrations")
 
 
@@ -26,6 +28,8 @@ def upgrade(engine: Engine, revision: str = "head") -> None:
     with engine.begin() as connection:
         config.attributes["connection"] = connection
         command.upgrade(config, revision)
+    if engine.dialect.name == "sqlite":  # cheap there, and every start then plans with them
+        refresh_statistics(engine)
 
 
 def current_revision(engine: Engine) -> str | None:

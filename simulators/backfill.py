@@ -83,6 +83,7 @@ from dashboard.gateway.places import district_rejection
 from data_access.bulk_append import BulkTally, append_batches, history_between, logged_with_prefix
 from data_access.commands.complaints import RULES_ACTOR as COMPLAINT_RULES_ACTOR
 from data_access.commands.tasks import BUILTIN_ACTOR, builtin_event_id
+from data_access.db import refresh_statistics
 from data_access.eventlog import SYSTEM_SOURCE, Incoming
 from data_access.outbox import hazard_delivery_id
 from simulators.anomalies import DEFAULT_RATES
@@ -260,6 +261,7 @@ def backfill(
             progress((done["t"] - start) / DAY, tally.accepted)
 
     tally = append_batches(engine, writer.batches(), on_batch=on_batch)
+    refresh_statistics(engine)  # the planner's statistics, for the history just written
     result = writer.result(tally)
     result.traits = {code: d.archetype for code, d in city.traits.districts.items()}
     result.seconds = time.perf_counter() - began

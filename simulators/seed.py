@@ -53,6 +53,7 @@ from dashboard.domain.events import (
 )
 from dashboard.geo import EARTH_RADIUS_KM
 from data_access import registry
+from data_access.db import refresh_statistics
 
 __all__ = [
     "BATCH_ROWS",
@@ -1576,4 +1577,5 @@ def seed_registry(
                 update(len(rows))
     populations = {d.code: d.population for d in pack.districts}
     registry.recount_area_counts(engine, reference_date, populations)
+    refresh_statistics(engine)  # the planner's statistics, for the registry just written
     return written

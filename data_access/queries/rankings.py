@@ -457,18 +457,18 @@ def _complaints(
     until: datetime,
     rule: ComplaintSatisfaction,
 ) -> dict[str, Rate]:
+    # Summed here, not by GROUP BY: for one, SQLite would walk the district index and read every
+    # complaint ever received (a year of Wuhan's: 4x slower than the due-time range's rows).
     on_time = case((_ON_TIME, 1), else_=0)
-    query = (
-        select(Complaint.district, on_time, Complaint.satisfaction, func.count())
-        .where(_settled_in(since, until))
-        .group_by(Complaint.district, on_time, Complaint.satisfaction)
+    query = select(Complaint.district, on_time, Complaint.satisfaction).where(
+        _settled_in(since, until)
     )
     due: Counter[str] = Counter()
     weighted: defaultdict[str, float] = defaultdict(float)
-    for code, in_time, satisfaction, n in connection.execute(scoped(query, scope, Complaint)):
-        due[code] += int(n)
+    for code, in_time, satisfaction in connection.execute(scoped(query, scope, Complaint)):
+        due[code] += 1
         if in_time:
-            weighted[code] += int(n) * _satisfaction_weight(satisfaction, rule)
+            weighted[code] += _satisfaction_weight(satisfaction, rule)
     return {code: Rate(round(weighted[code], 6), n) for code, n in due.items()}
 
 
