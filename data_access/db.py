@@ -55,11 +55,12 @@ def refresh_statistics(engine: Engine) -> None:
     """Give the query planner fresh table statistics. Without them SQLite guesses, and at
     Wuhan's scale guesses wrong: it drove the rankings' coverage count from 44,000 supervised
     customers into the inspections instead of from a quarter's 10,000 inspections (4x slower).
-    SQLite samples at most 1,000 rows per index (a few tens of ms on a year's 3.6 GB);
-    PostgreSQL's full ANALYZE is for after a bulk load (its autovacuum keeps them afterwards)."""
+    SQLite samples at most 1,000 rows per index (a few tens of ms on a year's 3.6 GB).
+    PostgreSQL is left to its autovacuum, which analyses a table once enough of it changed."""
+    if engine.dialect.name != "sqlite":
+        return
     with engine.begin() as connection:
-        if engine.dialect.name == "sqlite":
-            connection.exec_driver_sql("PRAGMA analysis_limit=1000")
+        connection.exec_driver_sql("PRAGMA analysis_limit=1000")
         connection.exec_driver_sql("ANALYZE")
 
 

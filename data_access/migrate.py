@@ -28,8 +28,7 @@ def upgrade(engine: Engine, revision: str = "head") -> None:
     with engine.begin() as connection:
         config.attributes["connection"] = connection
         command.upgrade(config, revision)
-    if engine.dialect.name == "sqlite":  # cheap there, and every start then plans with them
-        refresh_statistics(engine)
+    refresh_statistics(engine)  # cheap, and every start then plans with fresh statistics
 
 
 def current_revision(engine: Engine) -> str | None:

@@ -21,6 +21,7 @@ from data_access import commands
 from data_access.commands import Done, Refused
 from data_access.eventlog import Incoming, append_events
 from data_access.models import Alarm, EventRecord, Incident, Sensor, Team, TeamState
+from data_access.queries.scoring_config import active_config
 from tests.complaint_support import receive_complaint
 from tests.integration import test_detentions as detention_tests
 from tests.support import IN_JIANGAN, JIANGAN, WUCHANG, desk_user, report_hazard
@@ -72,7 +73,24 @@ ALLOWED: dict[str, set[str]] = {
     "reset_password": {"admin"},
     "create_token": {"admin"},
     "revoke_token": {"admin"},
+    # the scoring weights: each allowed change is a new version
+    "change_scoring": {"admin"},
+    "set_scoring_value": {"admin"},
 }
+
+
+def next_weight(engine: Engine) -> float:
+    """A hazard-closure weight other than the one in force: every change must change something."""
+    return active_config(engine).district.weights["hazard_closure"] + 1
+
+
+def next_scoring(engine: Engine) -> dict:
+    """The configuration in force with one weight changed, under no new version name."""
+    config = active_config(engine).as_dict()
+    config["district"]["weights"]["hazard_closure"] = next_weight(engine)
+    return config
+
+
 DRAFT = IncidentDraft("leak", 2, "patrol", *IN_JIANGAN, "江岸区测试地址", "巡查闻到燃气味")
 ADMIN = ACTORS["admin"]
 _names = count()  # of the accounts and token sources made here
@@ -269,6 +287,11 @@ COMMANDS: dict[str, tuple[Setup, Run]] = {
     "reset_password": (lambda e: (new_account(e), "hash2"), commands.reset_password),
     "create_token": (lambda e: (fresh("source"), ["team.position"]), commands.create_token),
     "revoke_token": (lambda e: (new_token(e),), commands.revoke_token),
+    "change_scoring": (lambda e: (next_scoring(e),), commands.change_scoring),
+    "set_scoring_value": (
+        lambda e: ("district.weights.hazard_closure", next_weight(e)),
+        commands.set_scoring_value,
+    ),
 }
 # The refusal of a role that may never take the action (its text: dashboard/texts/refusals.py).
 ROLE_REFUSAL = {
@@ -306,6 +329,8 @@ ROLE_REFUSAL = {
         ),
         "role.administer",
     ),
+    "change_scoring": "role.change_scoring",
+    "set_scoring_value": "role.change_scoring",
 }
 
 

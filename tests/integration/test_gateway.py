@@ -345,6 +345,8 @@ def test_no_token_may_send_the_administration_events(db: Engine, gateway: Thread
         "session.ended": {"username": "duty", "session_hash": hash_hex, "reason": "logout"},
         "api_token.created": {"username": "duty", "token_hash": hash_hex},
         "api_token.revoked": {"token_id": 1, "token_hash": hash_hex},
+        "scoring.changed": {"version": "forged", "old_version": "2026.1", "old": {}, "new": {},
+                            "keys": ["district.weights.hazard_closure"]},
     }  # fmt: skip
     now = datetime.now(UTC).isoformat()
     events = [

@@ -182,6 +182,8 @@ async def test_the_live_channel_never_carries_administration_events(
         assert isinstance(commands.deactivate_user(engine, operator, "newcomer"), commands.Done)
         token_id, _ = issue_token(engine, "another", ["team.position"])
         assert isinstance(commands.revoke_token(engine, operator, token_id), commands.Done)
+        weight = commands.set_scoring_value(engine, operator, "district.weights.hazard_closure", 11)
+        assert isinstance(weight, commands.Done), weight
 
     await asyncio.to_thread(administer)
     await ingest(gateway.url, token, [incident("A-1", *IN_WUCHANG)])
