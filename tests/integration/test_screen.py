@@ -257,6 +257,21 @@ def test_the_screen_frame_has_no_navigation_but_keeps_the_live_channel(client) -
     assert "shell-navbar" in json.dumps(client.get("/_dash-layout").json)  # other pages keep it
 
 
+def refresh(client, outputs: list[tuple[str, str]], inputs: list[tuple[str, str, object]]) -> dict:
+    """Fire one of the wall's refresh callbacks (both listen to screen-refresh, so it is named by
+    its outputs) as its interval does; the callback's response."""
+    body = {
+        "output": ".." + "...".join(f"{i}.{p}" for i, p in outputs) + "..",
+        "outputs": [{"id": i, "property": p} for i, p in outputs],
+        "inputs": [{"id": i, "property": p, "value": v} for i, p, v in inputs],
+        "changedPropIds": ["screen-refresh.n_intervals"],
+        "state": [],
+    }
+    response = client.post("/_dash-update-component", json=body)
+    assert response.status_code == 200, response.data[:300]
+    return response.json["response"]
+
+
 def refresh_live(client) -> dict:
     outputs = [
         ("screen-kpis", "children"),
@@ -265,20 +280,12 @@ def refresh_live(client) -> dict:
         ("screen-updated", "children"),
         ("screen-updated", "data-at"),
     ]
-    body = {
-        "output": ".." + "...".join(f"{i}.{p}" for i, p in outputs) + "..",
-        "outputs": [{"id": i, "property": p} for i, p in outputs],
-        "inputs": [
-            {"id": "screen-refresh", "property": "n_intervals", "value": 1},
-            {"id": "screen-tick", "property": "data", "value": None},
-            {"id": "live-resync", "property": "data", "value": None},
-        ],
-        "changedPropIds": ["screen-refresh.n_intervals"],
-        "state": [],
-    }
-    response = client.post("/_dash-update-component", json=body)
-    assert response.status_code == 200, response.data[:300]
-    return response.json["response"]
+    inputs = [
+        ("screen-refresh", "n_intervals", 1),
+        ("screen-tick", "data", None),
+        ("live-resync", "data", None),
+    ]
+    return refresh(client, outputs, inputs)
 
 
 def test_the_live_refresh_shows_a_late_incident_as_a_breach_in_scope(client, demo_engine) -> None:
@@ -301,19 +308,9 @@ def refresh_slow(client) -> dict:
         ("screen-rankings", "children"),
         ("screen-cylinders", "children"),
     ]
-    body = {
-        "output": ".." + "...".join(f"{i}.{p}" for i, p in outputs) + "..",
-        "outputs": [{"id": i, "property": p} for i, p in outputs],
-        "inputs": [
-            {"id": "screen-refresh", "property": "n_intervals", "value": 1},
-            {"id": "live-resync", "property": "data", "value": None},
-        ],
-        "changedPropIds": ["screen-refresh.n_intervals"],
-        "state": [],
-    }
-    response = client.post("/_dash-update-component", json=body)
-    assert response.status_code == 200, response.data[:300]
-    return response.json["response"]
+    return refresh(
+        client, outputs, [("screen-refresh", "n_intervals", 1), ("live-resync", "data", None)]
+    )
 
 
 def test_the_wall_refresh_draws_the_ranking_panel_in_scope(client, demo_engine) -> None:
